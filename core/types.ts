@@ -1,0 +1,59 @@
+/**
+ * Shared vocabulary: guarantees, engine events, verdicts, and the records that travel through Kafka.
+ * Everything here is plain data so it can be written to results files and read back by `report`.
+ */
+
+export type Guarantee = 'exactly-once' | 'at-least-once' | 'at-most-once' | 'none';
+export const GUARANTEES: readonly Guarantee[] = ['exactly-once', 'at-least-once', 'at-most-once', 'none'];
+
+/** Jepsen-style verdict: false beats "unknown" beats true when verdicts merge. */
+export type Verdict = true | false | 'unknown';
+
+export function mergeVerdicts(...vs: Verdict[]): Verdict {
+  if (vs.includes(false)) return false;
+  if (vs.includes('unknown')) return 'unknown';
+  return true;
+}
+
+/** An event as the load generator produces it to the input topic (JSON value; key = `key`). */
+export interface InputRecord<Body = unknown> {
+  /** Dense run-wide sequence number 0..N-1: the checker keeps bitsets over it. */
+  id: number;
+  key: string;
+  /** Intended send time from the open-loop schedule, µs since the epoch. */
+  t: number;
+  body: Body;
+}
+
+/** What a sink writes to the output topic (JSON value; key = input key). */
+export interface OutputRecord {
+  id: number;
+  key: string;
+  /** The input's intended send time, carried through (µs since the epoch). */
+  t: number;
+  score: number;
+  /** When the source read the input (µs); with `w` it gives processing latency. */
+  r: number;
+  /** When the sink wrote the output (µs). */
+  w: number;
+}
+
+/** Something an engine did, timestamped, for the run's `events.jsonl` and the report's timeline. */
+export interface EngineEvent {
+  /** µs since the epoch. */
+  at: number;
+  /** e.g. worker.started, worker.failed, worker.restarted, checkpoint.completed, tuple.replayed */
+  type: string;
+  /** Worker id such as `features[1]`, when the event belongs to one. */
+  worker?: string;
+  attempt?: number;
+  [detail: string]: unknown;
+}
+
+export interface FaultRecord {
+  kind: string;
+  target: string;
+  /** Seconds from run start. */
+  at: number;
+  until: number | null;
+}

@@ -1,0 +1,81 @@
+/**
+ * The contract between a workload (scenarios/workloads) and everything that runs it (engines, harness).
+ *
+ * A workload is deterministic data plus pure functions: the generator gives the event for any id from the
+ * seed alone, `parse` and `step` are pure, and per-key state is explicit plain JSON. Engines decide only where
+ * that state lives (Redis, task memory + snapshots, operator checkpoints) and how records flow; the reference
+ * scorer folds the same functions offline, so a score computed in a pipeline must be bit-identical to the
+ * reference for the same per-key input order.
+ */
+
+/** A trained model, exported as a versioned JSON artefact (`faultline model train`). */
+export interface ModelArtefact {
+  schema: 'faultline/model@1';
+  workload: string;
+  /** Bumped whenever features or preprocessing change meaning. */
+  version: number;
+  kind: 'logistic-regression';
+  /** Feature names, in the order of `coefficients` and of the vectors `step` returns. */
+  features: string[];
+  /** Standardisation applied before the dot product: x' = (x - mean) / std. */
+  preprocessing: { mean: number[]; std: number[] };
+  coefficients: number[];
+  intercept: number;
+  /** Workload-specific parameters learnt from the training split (e.g. median age per title). */
+  params: Record<string, unknown>;
+  training: { seed: number; trainRows: number; validationRows: number; iterations: number; l2: number };
+  validation: { accuracy: number; auc: number; logLoss: number; rows: number };
+}
+
+export interface WorkloadOptions {
+  seed: number;
+  /** Path of a data file the workload reads (titanic.csv); workloads that need one say so in their error. */
+  dataPath?: string;
+}
+
+/** Random access to the event stream: the same seed and id always give the same event. */
+export interface EventSource<Body> {
+  event(id: number): { key: string; body: Body };
+}
+
+/** One labelled example for training, with the features exactly as the pipeline computes them. */
+export interface LabelledRow {
+  features: number[];
+  label: 0 | 1;
+}
+
+export interface Workload<Body = unknown, Parsed = unknown, State = unknown> {
+  name: string;
+  description: string;
+  /** Names of the features `step` returns, in order. */
+  featureNames: readonly string[];
+  /** Builds the seeded event source (may read the data file). */
+  source(opts: WorkloadOptions): Promise<EventSource<Body>>;
+  /** parse: raw body from Kafka → typed event. Pure. Throws on malformed input. */
+  parse(body: Body): Parsed;
+  /**
+   * features: fold one event into its key's state (undefined for a key never seen) and return the new state and
+   * the feature vector for this event. Pure: no clock, no randomness, no I/O.
+   */
+  step(state: State | undefined, event: Parsed, params: Record<string, unknown>): { state: State; features: number[] };
+  /**
+   * Labelled rows for training and validation, produced by folding `step` over the stream in id order, plus the
+   * parameters `step` needs that were learnt from the training split only.
+   */
+  trainingData(opts: WorkloadOptions & { rows?: number }): Promise<{
+    train: LabelledRow[];
+    validation: LabelledRow[];
+    params: Record<string, unknown>;
+  }>;
+}
+
+/** score: the logistic model applied to one feature vector. The one scoring function everybody calls. */
+export function score(model: ModelArtefact, features: readonly number[]): number {
+  const { mean, std } = model.preprocessing;
+  let z = model.intercept;
+  for (let i = 0; i < model.coefficients.length; i++) {
+    const x = features[i] ?? Number.NaN;
+    z += model.coefficients[i]! * ((x - mean[i]!) / std[i]!);
+  }
+  return 1 / (1 + Math.exp(-z));
+}
