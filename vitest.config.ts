@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // real Kafka, Redis and Toxiproxy that the global setup starts (and stops) through infra/local.
 export default defineConfig({
   test: {
+    // Integration files share one set of services and the machine has 2 cores: one file at a time.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -19,7 +21,6 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
         },
       },
     ],

@@ -85,7 +85,10 @@ export class HarnessError extends FaultlineError {
 
 export class TimeoutError extends FaultlineError {
   constructor(what: string, ms: number, opts: FaultlineErrorOptions = {}) {
-    super('TIMEOUT', EXIT.harnessFailed, `${what} did not happen within ${ms} ms`, { retriable: true, ...opts });
+    super('TIMEOUT', EXIT.harnessFailed, `${what} did not happen within ${ms} ms`, {
+      retriable: true,
+      ...opts,
+    });
   }
 }
 

@@ -57,7 +57,11 @@ export interface Workload<Body = unknown, Parsed = unknown, State = unknown> {
    * features: fold one event into its key's state (undefined for a key never seen) and return the new state and
    * the feature vector for this event. Pure: no clock, no randomness, no I/O.
    */
-  step(state: State | undefined, event: Parsed, params: Record<string, unknown>): { state: State; features: number[] };
+  step(
+    state: State | undefined,
+    event: Parsed,
+    params: Record<string, unknown>,
+  ): { state: State; features: number[] };
   /**
    * Labelled rows for training and validation, produced by folding `step` over the stream in id order, plus the
    * parameters `step` needs that were learnt from the training split only.

@@ -1,0 +1,85 @@
+/** `faultline infra up|down|status`: the services on this machine (local provider). */
+import { BadInputError } from '../core/errors.ts';
+import type { InfraStatus } from '../infra/local/index.ts';
+import { infraStatus, startInfra, stopInfra } from '../infra/local/index.ts';
+import { terminalProgress } from './progress-reporter.ts';
+
+export interface InfraFlags {
+  provider: string;
+  json?: boolean;
+  name: string;
+  kafkaPort?: number;
+  redisPort?: number;
+  toxiproxyPort?: number;
+}
+
+export const PROVIDERS = ['local', 'docker'] as const;
+
+export function checkProvider(provider: string): void {
+  if (provider === 'local') return;
+  if (provider === 'docker') {
+    throw new BadInputError('the docker provider is not available in this version', {
+      code: 'UNKNOWN_PROVIDER',
+      fix: 'use --provider local (the default)',
+    });
+  }
+  throw new BadInputError(`unknown provider "${provider}"`, {
+    code: 'UNKNOWN_PROVIDER',
+    fix: `use one of: ${PROVIDERS.join(', ')}`,
+  });
+}
+
+export async function infraUp(flags: InfraFlags): Promise<number> {
+  checkProvider(flags.provider);
+  const infra = await startInfra({
+    name: flags.name,
+    owner: null,
+    ports: { kafka: flags.kafkaPort, redis: flags.redisPort, toxiproxy: flags.toxiproxyPort },
+    progress: terminalProgress(),
+  });
+  const out = { kafka: infra.kafka, redis: infra.redis, toxiproxy: infra.toxiproxy };
+  if (flags.json) console.log(JSON.stringify(out, null, 2));
+  else {
+    console.log(`infra "${infra.name}" ${infra.started ? 'started' : 'already running'}:`);
+    console.log(`  kafka      ${infra.kafka.bootstrap}  (Kafka ${infra.kafka.version}, KRaft)`);
+    console.log(`  redis      ${infra.redis.url}  (Redis ${infra.redis.version})`);
+    console.log(`  toxiproxy  ${infra.toxiproxy.api}  (Toxiproxy ${infra.toxiproxy.version})`);
+    console.log(`  logs and state in ${infra.dir}`);
+  }
+  return 0;
+}
+
+export async function infraDown(flags: InfraFlags): Promise<number> {
+  checkProvider(flags.provider);
+  const stopped = await stopInfra(flags.name);
+  if (flags.json) console.log(JSON.stringify({ stopped }));
+  else console.log(stopped ? `infra "${flags.name}" stopped` : `infra "${flags.name}" was not running`);
+  return 0;
+}
+
+export async function infraStatusCommand(flags: InfraFlags): Promise<number> {
+  checkProvider(flags.provider);
+  const status = await infraStatus(flags.name);
+  if (flags.json) {
+    console.log(
+      JSON.stringify(
+        status ?? { name: flags.name, healthy: false, services: [], problem: 'not running' },
+        null,
+        2,
+      ),
+    );
+  } else if (!status) {
+    console.log(`infra "${flags.name}" is not running (start it with: faultline infra up)`);
+  } else {
+    printStatus(status);
+  }
+  return status?.healthy ? 0 : 1;
+}
+
+function printStatus(status: InfraStatus): void {
+  console.log(`infra "${status.name}": ${status.healthy ? 'healthy' : 'NOT healthy'}  (${status.dir})`);
+  for (const s of status.services) {
+    console.log(`  ${s.healthy ? '✓' : '✗'} ${s.name.padEnd(10)} port ${s.port}  pid ${s.pid}  ${s.version}`);
+    if (s.problem) console.log(s.problem.replace(/^/gm, '      '));
+  }
+}

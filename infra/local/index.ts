@@ -1,0 +1,9 @@
+export type {
+  InfraEndpoints,
+  InfraStatus,
+  ServiceHealth,
+  StartedInfra,
+  StartInfraOptions,
+} from './instance.ts';
+export { attachInfra, infraStatus, startInfra, stopInfra, sweepOrphans } from './instance.ts';
+export { KAFKA_VERSION, provision, TOXIPROXY_VERSION } from './provision.ts';
