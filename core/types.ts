@@ -57,3 +57,15 @@ export interface FaultRecord {
   at: number;
   until: number | null;
 }
+
+/** A fault as a scenario states it: plain data the nemesis schedules. */
+export interface FaultSpec {
+  kind: string;
+  target: string;
+  /** Seconds after the warm-up ends. */
+  at: number;
+  /** Seconds the fault lasts before it is healed; undefined = instantaneous (a kill). */
+  for?: number;
+  /** Kind-specific parameters (latency, toxicity, …). */
+  params: Record<string, unknown>;
+}

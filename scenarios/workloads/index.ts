@@ -1,0 +1,27 @@
+/**
+ * Workloads: the registry, model training and files, and the reference scorer. The narrow surface the
+ * harness, the CLI and the engines import.
+ */
+export {
+  createReferenceScorer,
+  type PipelineStepResult,
+  type ReferenceScorer,
+  runPipelineStep,
+} from './reference.ts';
+export {
+  DEFAULT_WORKLOAD,
+  defaultModelPath,
+  getWorkload,
+  type RegisteredWorkload,
+  workloadNames,
+  workloads,
+} from './registry.ts';
+export { TITANIC_CSV_ENV } from './titanic.ts';
+export {
+  describeModel,
+  loadModel,
+  type TrainAndSaveOptions,
+  type TrainOptions,
+  trainAndSave,
+  trainModel,
+} from './train.ts';

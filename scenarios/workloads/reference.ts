@@ -1,0 +1,70 @@
+/**
+ * The reference scorer (the checker's oracle for "incorrect") and the one per-event code path engines run.
+ *
+ * `runPipelineStep` is parse → step → score for one record: engines call it in their features/score operators,
+ * and the reference folds the very same function offline, per key in increasing id order, over exactly the ids
+ * the generator got acknowledged. An engine that gives each key its records once, in order, with its state
+ * intact produces bit-identical (===) scores; replays that corrupt state show up as differences.
+ */
+import type { EventSource, ModelArtefact, Workload } from '../../core/workload.ts';
+import { score } from '../../core/workload.ts';
+
+export interface PipelineStepResult<State> {
+  state: State;
+  features: number[];
+  score: number;
+}
+
+/** One record through the pipeline: parse the Kafka body, fold it into its key's state, score the features. */
+export function runPipelineStep<Body, Parsed, State>(
+  workload: Workload<Body, Parsed, State>,
+  model: ModelArtefact,
+  state: State | undefined,
+  body: Body,
+): PipelineStepResult<State> {
+  const next = workload.step(state, workload.parse(body), model.params);
+  return { state: next.state, features: next.features, score: score(model, next.features) };
+}
+
+export interface ReferenceScorer {
+  /**
+   * Folds per-key state from scratch over `ids` (strictly increasing; ids left out are skipped, state and all)
+   * and returns the expected score at each given id, NaN at every other index. The array has `size` entries
+   * (default: last id + 1). Memory: the output array and one state per key; no event is kept.
+   */
+  expectedScores(ids: Iterable<number>, size?: number): Float64Array;
+}
+
+export function createReferenceScorer<Body, Parsed, State>(
+  workload: Workload<Body, Parsed, State>,
+  source: EventSource<Body>,
+  model: ModelArtefact,
+): ReferenceScorer {
+  return {
+    expectedScores(ids, size) {
+      let scores = new Float64Array(size ?? 1024).fill(Number.NaN);
+      const stateByKey = new Map<string, State>();
+      let previous = -1;
+      for (const id of ids) {
+        if (!Number.isInteger(id) || id <= previous) {
+          throw new RangeError(
+            `reference scorer: ids must be strictly increasing integers ≥ 0 (got ${id} after ${previous})`,
+          );
+        }
+        if (id >= scores.length) {
+          if (size !== undefined)
+            throw new RangeError(`reference scorer: id ${id} is outside 0..${size - 1}`);
+          const grown = new Float64Array(Math.max(id + 1, scores.length * 2)).fill(Number.NaN);
+          grown.set(scores);
+          scores = grown;
+        }
+        const { key, body } = source.event(id);
+        const result = runPipelineStep(workload, model, stateByKey.get(key), body);
+        stateByKey.set(key, result.state);
+        scores[id] = result.score;
+        previous = id;
+      }
+      return size === undefined ? scores.slice(0, previous + 1) : scores;
+    },
+  };
+}
