@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent, FaultRecord } from '../core/types.ts';
+import { preFaultBaselineUs, type RecoveryInput, recoveryTimes, type SecondBucket } from './recovery.ts';
+
+const RUN_START_US = 1_700_000_000_000_000;
+const TARGET = 1000;
+
+/** Seconds 0..end-1 at the target rate with a 10 ms p99, then `overrides` per second. */
+function series(end: number, overrides: Record<number, [outputs: number, p99Us: number | null]> = {}) {
+  const out: SecondBucket[] = [];
+  for (let second = 0; second < end; second++) {
+    const [outputs, p99Us] = overrides[second] ?? [TARGET, 10_000];
+    out.push({ second, outputs, p99Us });
+  }
+  return out;
+}
+
+/** The same override for every second in [from, to). */
+function span(from: number, to: number, outputs: number, p99Us: number | null) {
+  const o: Record<number, [number, number | null]> = {};
+  for (let s = from; s < to; s++) o[s] = [outputs, p99Us];
+  return o;
+}
+
+const kill = (at: number, target = 'features[1]'): FaultRecord => ({ kind: 'kill', target, at, until: null });
+const event = (atS: number, type: string, worker = 'features[1]'): EngineEvent => ({
+  at: RUN_START_US + atS * 1e6,
+  type,
+  worker,
+});
+
+function run(partial: Partial<RecoveryInput> & Pick<RecoveryInput, 'series' | 'faults'>) {
+  return recoveryTimes({ targetRate: TARGET, runStartUs: RUN_START_US, ...partial });
+}
+
+describe('recoveryTimes', () => {
+  it('a clean dip and recovery: output stops 3 s, p99 settles, recovered at the first healthy window', () => {
+    const buckets = series(60, {
+      ...span(30, 33, 0, null),
+      33: [500, 50_000], // restarting: half rate, high latency
+      34: [1000, 15_000], // within 2 × 10 ms
+      ...span(35, 60, 1000, 12_000),
+    });
+    const events = [
+      event(29, 'worker.failed', 'score[0]'), // before the injection: not this fault's detection
+      event(30.5, 'worker.heartbeat.missed'),
+      event(31.2345, 'worker.failed'),
+      event(32, 'worker.restarted'),
+    ];
+    expect(run({ series: buckets, faults: [kill(30)], events })).toEqual([
+      { fault: 'kill features[1]', detectedMs: 1234.5, firstOutputMs: 3000, recoveredMs: 4000 },
+    ]);
+  });
+
+  it('an undisturbed kill recovers at once', () => {
+    expect(run({ series: series(40), faults: [kill(20)] })).toEqual([
+      { fault: 'kill features[1]', detectedMs: null, firstOutputMs: 0, recoveredMs: 0 },
+    ]);
+  });
+
+  it('a backlog drain is not recovered: neither above the target rate nor while p99 is still high', () => {
+    const partition: FaultRecord = { kind: 'partition', target: 'features->score', at: 20, until: 30 };
+    const buckets = series(60, {
+      ...span(20, 30, 0, null),
+      ...span(30, 35, 3000, 5_000_000), // draining the backlog at 3× the target
+      ...span(35, 38, 1000, 100_000), // rate is back, latency is not
+      ...span(38, 60, 1000, 11_000),
+    });
+    expect(run({ series: buckets, faults: [partition] })).toEqual([
+      { fault: 'partition features->score', detectedMs: null, firstOutputMs: 10_000, recoveredMs: 18_000 },
+    ]);
+    // With the latency criterion out of the way, the rate alone still rejects the windows that include the
+    // drain (means 2600, 2200, 1800, 1400): the first one at the target starts at 35.
+    expect(run({ series: buckets, faults: [partition], baselineP99Us: 1e12 })[0]?.recoveredMs).toBe(15_000);
+  });
+
+  it('a fault with a duration is not recovered from before it is healed, even if nothing shows', () => {
+    const latency: FaultRecord = { kind: 'latency', target: 'source->features', at: 20, until: 30 };
+    expect(run({ series: series(60), faults: [latency] })).toEqual([
+      { fault: 'latency source->features', detectedMs: null, firstOutputMs: 0, recoveredMs: 10_000 },
+    ]);
+  });
+
+  it('never recovers when the rate stays low, or when the series ends before a whole window', () => {
+    const halfRate = series(60, { ...span(30, 32, 0, null), ...span(32, 60, 500, 10_000) });
+    expect(run({ series: halfRate, faults: [kill(30)] })[0]).toEqual({
+      fault: 'kill features[1]',
+      detectedMs: null,
+      firstOutputMs: 2000,
+      recoveredMs: null,
+    });
+    // Healthy again from 56, but 56..59 is only four seconds.
+    const late = series(60, { ...span(30, 56, 0, null) });
+    expect(run({ series: late, faults: [kill(30)] })[0]).toMatchObject({
+      firstOutputMs: 26_000,
+      recoveredMs: null,
+    });
+    expect(
+      run({ series: late.concat({ second: 60, outputs: 1000, p99Us: 10_000 }), faults: [kill(30)] })[0],
+    ).toMatchObject({ recoveredMs: 26_000 });
+  });
+
+  it('firstOutputMs is null when output never comes back', () => {
+    const dead = series(50, span(30, 50, 0, null));
+    expect(run({ series: dead, faults: [kill(30)] })[0]).toEqual({
+      fault: 'kill features[1]',
+      detectedMs: null,
+      firstOutputMs: null,
+      recoveredMs: null,
+    });
+  });
+
+  it('treats seconds missing from the series as seconds without output', () => {
+    const gappy = series(60).filter((b) => b.second < 30 || b.second >= 34);
+    expect(run({ series: gappy, faults: [kill(30)] })[0]).toMatchObject({
+      firstOutputMs: 4000,
+      recoveredMs: 4000,
+    });
+  });
+
+  it('a p99 above 2× baseline in any second of the window disqualifies it', () => {
+    const buckets = series(60, { ...span(30, 32, 0, null), 34: [1000, 20_001], 40: [1000, 20_000] });
+    // Windows 32..36 to 34..38 contain second 34; 35..39 is the first without it (20 000 is allowed in 40).
+    expect(run({ series: buckets, faults: [kill(30)] })[0]?.recoveredMs).toBe(5000);
+  });
+
+  it('measures from a fractional injection and refines first output with read times', () => {
+    const buckets = series(60, { ...span(31, 33, 0, null) }); // second 30 still has pre-fault output
+    const outputTimesUs = [RUN_START_US + 30.1e6, RUN_START_US + 33.7e6, RUN_START_US + 33.25e6];
+    expect(run({ series: buckets, faults: [kill(30.4)] })[0]).toMatchObject({
+      firstOutputMs: 2600,
+      recoveredMs: 2600,
+    });
+    expect(run({ series: buckets, faults: [kill(30.4)], outputTimesUs })[0]).toMatchObject({
+      firstOutputMs: 2850,
+      recoveredMs: 2600,
+    });
+    // Output never stopped: first output at or after the injection, inside the injection's own second.
+    const steady = run({ series: series(60), faults: [kill(30.4)], outputTimesUs: [RUN_START_US + 30.45e6] });
+    expect(steady[0]).toMatchObject({ firstOutputMs: 50, recoveredMs: 600 });
+  });
+
+  it('detects from a configurable list of event types, in any order of events', () => {
+    const events = [
+      event(34, 'checkpoint.aborted'),
+      event(33.5, 'tuple.timeout'),
+      event(31, 'custom.suspected'),
+      event(32, 'worker.failed'),
+    ];
+    expect(run({ series: series(60), faults: [kill(30)], events })[0]?.detectedMs).toBe(2000);
+    expect(
+      run({ series: series(60), faults: [kill(30)], events, detectionEventTypes: ['custom.suspected'] })[0]
+        ?.detectedMs,
+    ).toBe(1000);
+    expect(
+      run({ series: series(60), faults: [kill(30)], events: [event(31, 'worker.started')] })[0]?.detectedMs,
+    ).toBe(null);
+  });
+
+  it('two faults: each measured from its own injection, entries in the order given', () => {
+    const buckets = series(100, {
+      ...span(30, 32, 0, null),
+      ...span(70, 75, 0, null),
+      ...span(75, 78, 1000, 40_000),
+    });
+    const events = [event(30.8, 'worker.failed'), event(70.25, 'worker.failed', 'score[1]')];
+    expect(run({ series: buckets, faults: [kill(70, 'score[1]'), kill(30)], events })).toEqual([
+      { fault: 'kill score[1]', detectedMs: 250, firstOutputMs: 5000, recoveredMs: 8000 },
+      { fault: 'kill features[1]', detectedMs: 800, firstOutputMs: 2000, recoveredMs: 2000 },
+    ]);
+  });
+
+  it('a fault during an earlier one’s recovery takes the earlier, undisturbed baseline', () => {
+    // A at 30: half rate at an acceptable 15 ms until B at 40 kills again; everything heals at 47.
+    const buckets = series(80, {
+      ...span(30, 40, 500, 15_000),
+      ...span(40, 42, 0, null),
+      ...span(42, 47, 1000, 25_000), // fine against a 15 ms baseline, not against the real 10 ms one
+    });
+    expect(run({ series: buckets, faults: [kill(30), kill(40, 'score[0]')] })).toEqual([
+      { fault: 'kill features[1]', detectedMs: null, firstOutputMs: 0, recoveredMs: 17_000 },
+      { fault: 'kill score[0]', detectedMs: null, firstOutputMs: 2000, recoveredMs: 7000 },
+    ]);
+    // Measured naively, B's baseline would be the disturbed 15 ms.
+    expect(preFaultBaselineUs(buckets, 40)).toBe(15_000);
+  });
+
+  it('without any pre-fault output, recovery cannot be judged unless a baseline is given', () => {
+    const buckets = series(30, { 0: [0, null], 1: [0, null] });
+    expect(run({ series: buckets, faults: [kill(1)] })[0]?.recoveredMs).toBe(null);
+    expect(run({ series: buckets, faults: [kill(1)], baselineP99Us: 10_000 })[0]?.recoveredMs).toBe(1000);
+  });
+
+  it('rejects a target rate that is not positive', () => {
+    expect(() => run({ series: series(10), faults: [], targetRate: 0 })).toThrow(RangeError);
+    expect(run({ series: series(10), faults: [] })).toEqual([]);
+  });
+});
+
+describe('preFaultBaselineUs', () => {
+  it('is the median of the non-empty seconds wholly inside the look-back', () => {
+    const buckets: SecondBucket[] = [
+      { second: 18, outputs: 10, p99Us: 1 }, // too early
+      { second: 20, outputs: 10, p99Us: 400 },
+      { second: 21, outputs: 0, p99Us: null }, // empty: skipped
+      { second: 22, outputs: 10, p99Us: 100 },
+      { second: 23, outputs: 10, p99Us: 300 },
+      { second: 29, outputs: 10, p99Us: 200 },
+      { second: 30, outputs: 10, p99Us: 9_999 }, // the injection's second
+    ];
+    expect(preFaultBaselineUs(buckets, 30)).toBe(250);
+    expect(preFaultBaselineUs(buckets, 29)).toBe(300);
+    expect(preFaultBaselineUs(buckets, 30.5)).toBe(200); // [20.5, 30.5): 22, 23, 29 (30 is not wholly inside)
+    expect(preFaultBaselineUs(buckets, 30, 3)).toBe(200);
+    expect(preFaultBaselineUs(buckets, 20)).toBe(1);
+    expect(preFaultBaselineUs(buckets, 18)).toBe(null);
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * Recovery time of each fault from the per-second time series (summary.json `recovery` entries), after the
+ * ARCHITECTURE.md definition: from injection to the start of the first 5 s window in which the output rate
+ * is back within 10 % of the target and p99 latency is within 2× the pre-fault baseline (backlog drained);
+ * plus time to first output after the fault and detection time from engine events.
+ *
+ * Choices the definition leaves open, made here:
+ * - Bucket `second: s` covers [s, s+1) seconds from run start; a second missing from the series had no output.
+ * - Windows start on whole seconds at or after the fault is over: ceil(at) for an instantaneous fault
+ *   (`until` null, e.g. a kill), ceil(until) for a fault with a duration (a fault still active has not been
+ *   recovered from). Every time is measured from `at` all the same.
+ * - A window qualifies when |mean outputs per second − target| ≤ 10 % of the target (a backlog drain above
+ *   the target does not qualify either) and every one of its seconds has a p99 ≤ 2× the baseline (a second
+ *   without a p99 does not). The window must lie inside the series; none → recoveredMs null.
+ * - Baseline = median of the per-second p99s of the non-empty seconds wholly inside the 10 s before the
+ *   injection, leaving out seconds disturbed by an earlier fault (from its injection to its recovery, or for
+ *   good if it never recovered); if none remain, the previous fault's baseline; if there is none either,
+ *   recovery cannot be judged and recoveredMs is null. `baselineP99Us` overrides all of this.
+ * - firstOutputMs: if output stopped (a second with no output) between the injection's second and the
+ *   recovery window (or the next fault's injection, if earlier), the time to the first output after that
+ *   gap; otherwise the time to the first output at
+ *   or after the injection (0 when output never stopped). Bucket resolution (a bucket counts from its start,
+ *   never before the injection), refined by `outputTimesUs` when it holds read times inside that bucket;
+ *   null when output never comes back.
+ * - detectedMs: the first engine event at or after the injection whose type is in the detection list. Not
+ *   bounded by later faults: with overlapping faults one event may count for both.
+ * All durations are milliseconds rounded to the microsecond.
+ */
+import type { EngineEvent, FaultRecord } from '../core/types.ts';
+
+/** One second of the run's time series. */
+export interface SecondBucket {
+  /** Seconds from run start; the bucket covers [second, second + 1). */
+  second: number;
+  /** Outputs read in that second. */
+  outputs: number;
+  /** p99 end-to-end latency (µs) of the outputs read in that second; null without outputs. */
+  p99Us: number | null;
+}
+
+/** A summary.json `recovery` entry. */
+export interface RecoveryEntry {
+  /** `${kind} ${target}` */
+  fault: string;
+  detectedMs: number | null;
+  firstOutputMs: number | null;
+  recoveredMs: number | null;
+}
+
+export const DETECTION_EVENT_TYPES: readonly string[] = [
+  'worker.failed',
+  'failure.detected',
+  'tuple.timeout',
+  'checkpoint.aborted',
+  'operator.failed',
+];
+
+export const RECOVERY_DEFAULTS = {
+  /** Length of the window that must be healthy, seconds. */
+  windowS: 5,
+  /** Allowed deviation of the window's mean output rate from the target, as a fraction of the target. */
+  rateTolerance: 0.1,
+  /** Allowed p99 as a multiple of the pre-fault baseline. */
+  p99Factor: 2,
+  /** How far before the injection the baseline looks, seconds. */
+  baselineS: 10,
+} as const;
+
+export interface RecoveryInput {
+  series: readonly SecondBucket[];
+  /** Target rate, events per second. */
+  targetRate: number;
+  /** Seconds from run start, as in summary.json `faults`. */
+  faults: readonly FaultRecord[];
+  events?: readonly EngineEvent[];
+  /** Run start, µs since the epoch (engine events and output times are in µs since the epoch). */
+  runStartUs: number;
+  /** Use this baseline p99 (µs) for every fault instead of measuring it. */
+  baselineP99Us?: number;
+  detectionEventTypes?: readonly string[];
+  /** Read times (µs since the epoch) of outputs, e.g. the first few after each fault, for finer firstOutputMs. */
+  outputTimesUs?: readonly number[];
+  windowS?: number;
+  rateTolerance?: number;
+  p99Factor?: number;
+  baselineS?: number;
+}
+
+export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
+  if (!(input.targetRate > 0))
+    throw new RangeError(`recovery: target rate must be > 0, got ${input.targetRate}`);
+  const windowS = input.windowS ?? RECOVERY_DEFAULTS.windowS;
+  const rateTolerance = input.rateTolerance ?? RECOVERY_DEFAULTS.rateTolerance;
+  const p99Factor = input.p99Factor ?? RECOVERY_DEFAULTS.p99Factor;
+  const baselineS = input.baselineS ?? RECOVERY_DEFAULTS.baselineS;
+  const detection = new Set(input.detectionEventTypes ?? DETECTION_EVENT_TYPES);
+  const series = denseSeries(input.series);
+  const { targetRate, runStartUs } = input;
+  const outputTimes = [...(input.outputTimesUs ?? [])].sort((a, b) => a - b);
+
+  const windowHealthy = (start: number, baseline: number): boolean => {
+    let sum = 0;
+    for (let s = start; s < start + windowS; s++) {
+      const p99 = series.p99Us(s);
+      if (p99 === null || p99 > p99Factor * baseline) return false;
+      sum += series.outputs(s);
+    }
+    return Math.abs(sum / windowS - targetRate) <= rateTolerance * targetRate;
+  };
+
+  // Baselines need the recovery of earlier faults, so faults are analysed in order of injection.
+  const order = input.faults.map((_, i) => i).sort((a, b) => input.faults[a]!.at - input.faults[b]!.at);
+  const disturbed: { from: number; to: number }[] = [];
+  const entries = new Array<RecoveryEntry>(input.faults.length);
+  let previousBaseline: number | null = null;
+  for (const i of order) {
+    const fault = input.faults[i]!;
+    const injectedUs = runStartUs + fault.at * 1e6;
+
+    let baseline = input.baselineP99Us ?? measuredBaseline(series, fault.at, baselineS, disturbed);
+    if (baseline === null) baseline = previousBaseline;
+    else previousBaseline = baseline;
+
+    let recoveredAt: number | null = null;
+    if (baseline !== null) {
+      const lastStart = series.last - windowS + 1;
+      for (let s = Math.ceil(Math.max(fault.at, fault.until ?? fault.at)); s <= lastStart; s++) {
+        if (windowHealthy(s, baseline)) {
+          recoveredAt = s;
+          break;
+        }
+      }
+    }
+    disturbed.push({ from: fault.at, to: recoveredAt ?? Number.POSITIVE_INFINITY });
+
+    // A gap in output that a later fault caused is not this fault's.
+    const nextAt = input.faults.reduce(
+      (next, f) => (f.at > fault.at && f.at < next ? f.at : next),
+      Number.POSITIVE_INFINITY,
+    );
+    const gapSearchEnd = Math.min(recoveredAt ?? series.last + 1, Math.floor(nextAt));
+    entries[i] = {
+      fault: `${fault.kind} ${fault.target}`,
+      detectedMs: detectedMs(input.events ?? [], detection, injectedUs),
+      firstOutputMs: firstOutputMs(series, fault.at, gapSearchEnd, injectedUs, runStartUs, outputTimes),
+      recoveredMs: recoveredAt === null ? null : roundMs((recoveredAt - fault.at) * 1000),
+    };
+  }
+  return entries;
+}
+
+/**
+ * The pre-fault baseline of one fault on its own: median of the per-second p99s (µs) of the non-empty seconds
+ * wholly inside [atS − baselineS, atS); null when there are none. (`recoveryTimes` also leaves out seconds
+ * disturbed by earlier faults.)
+ */
+export function preFaultBaselineUs(
+  buckets: readonly SecondBucket[],
+  atS: number,
+  baselineS: number = RECOVERY_DEFAULTS.baselineS,
+): number | null {
+  return measuredBaseline(denseSeries(buckets), atS, baselineS, []);
+}
+
+interface DenseSeries {
+  /** Last second present, -Infinity when empty. */
+  last: number;
+  outputs(s: number): number;
+  p99Us(s: number): number | null;
+}
+
+function denseSeries(buckets: readonly SecondBucket[]): DenseSeries {
+  const bySecond = new Map<number, SecondBucket>();
+  let last = Number.NEGATIVE_INFINITY;
+  for (const b of buckets) {
+    bySecond.set(b.second, b);
+    if (b.second > last) last = b.second;
+  }
+  return {
+    last,
+    outputs: (s) => bySecond.get(s)?.outputs ?? 0,
+    p99Us: (s) => {
+      const b = bySecond.get(s);
+      return b && b.outputs > 0 ? b.p99Us : null;
+    },
+  };
+}
+
+function measuredBaseline(
+  series: DenseSeries,
+  atS: number,
+  baselineS: number,
+  disturbed: readonly { from: number; to: number }[],
+): number | null {
+  const p99s: number[] = [];
+  for (let s = Math.ceil(atS - baselineS); s + 1 <= atS; s++) {
+    if (disturbed.some((d) => s + 1 > d.from && s < d.to)) continue;
+    const p99 = series.p99Us(s);
+    if (p99 !== null) p99s.push(p99);
+  }
+  return median(p99s);
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  xs.sort((a, b) => a - b);
+  const mid = xs.length >> 1;
+  return xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
+}
+
+function detectedMs(
+  events: readonly EngineEvent[],
+  types: ReadonlySet<string>,
+  injectedUs: number,
+): number | null {
+  let first = Number.POSITIVE_INFINITY;
+  for (const e of events) {
+    if (e.at >= injectedUs && e.at < first && types.has(e.type)) first = e.at;
+  }
+  return first === Number.POSITIVE_INFINITY ? null : roundMs((first - injectedUs) / 1000);
+}
+
+function firstOutputMs(
+  series: DenseSeries,
+  atS: number,
+  gapSearchEnd: number,
+  injectedUs: number,
+  runStartUs: number,
+  outputTimes: readonly number[],
+): number | null {
+  const from = Math.floor(atS);
+  let gap: number | null = null;
+  for (let s = from; s < gapSearchEnd; s++) {
+    if (series.outputs(s) === 0) {
+      gap = s;
+      break;
+    }
+  }
+  let resumed: number | null = null;
+  for (let s = gap === null ? from : gap + 1; s <= series.last; s++) {
+    if (series.outputs(s) > 0) {
+      resumed = s;
+      break;
+    }
+  }
+  if (resumed === null) return null;
+  const bucketStartUs = runStartUs + resumed * 1e6;
+  const lowUs = Math.max(bucketStartUs, injectedUs);
+  const fine = outputTimes.find((t) => t >= lowUs && t < bucketStartUs + 1e6);
+  return roundMs(((fine ?? lowUs) - injectedUs) / 1000);
+}
+
+/** Milliseconds rounded to the microsecond: hides float noise such as 4599.999999999999. */
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
