@@ -5,4 +5,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Client libraries (kafkajs, ioredis) can keep idle sockets and timers alive for a while after they are
+// closed; the command's work is done, so exit once stdout and stderr are flushed.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

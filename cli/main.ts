@@ -3,8 +3,15 @@
  * (0 ok, 1 a check failed, 2 bad input, 3 the harness failed) and a message that says what to do.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { faultKindNames } from '../chaos/nemesis.ts';
 import { describeError, EXIT, isFaultlineError } from '../core/errors.ts';
+import { GUARANTEES } from '../core/types.ts';
+import { engineNames, getEngine } from '../engines/index.ts';
+import { catalogNames, loadScenario } from '../scenarios/schema.ts';
+import { workloadNames } from '../scenarios/workloads/index.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';
+import { type ModelTrainFlags, modelTrainCommand } from './model-command.ts';
+import { type RunFlags, runCommand } from './run-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -57,7 +64,86 @@ function buildProgram(setExit: (code: number) => void): Command {
   infraOptions(infra.command('status').description('health of each service')).action(
     async (flags: InfraFlags) => setExit(await infraStatusCommand(flags)),
   );
+
+  const model = program.command('model').description("the workloads' scoring models");
+  model
+    .command('train')
+    .description('train the logistic regression, export it as JSON, print validation accuracy and AUC')
+    .requiredOption('--workload <name>', `workload (${workloadNames().join(', ')})`)
+    .option(
+      '--out <file>',
+      "where to write the model (default: the workload's model in scenarios/workloads/models/)",
+    )
+    .option('--seed <n>', 'seed for the split and the data', integer, 1)
+    .addOption(new Option('--data <file>', 'data file (titanic.csv)').env('FAULTLINE_TITANIC_CSV'))
+    .option('--json', 'print the metrics as JSON')
+    .action(async (flags: ModelTrainFlags) => setExit(await modelTrainCommand(flags)));
+
+  program
+    .command('run')
+    .description('run one scenario against one engine and check its guarantee')
+    .requiredOption('--engine <name>', `engine (${engineNames().join(', ')})`)
+    .option('--scenario <name|file.yaml>', 'catalogue scenario or your own file', 'steady')
+    .addOption(new Option('--guarantee <g>', 'delivery guarantee').choices([...GUARANTEES]))
+    .option('--workload <name>', `workload (${workloadNames().join(', ')}); default: the scenario's`)
+    .option('--rate <n>', 'events per second (open loop)', number)
+    .option('--duration <s>', 'measured seconds after warm-up', number)
+    .option('--warmup <s>', 'warm-up seconds, excluded from the figures', number)
+    .option('--drain <s>', 'longest wait for late outputs after the load', number)
+    .option('--seed <n>', 'run seed', integer)
+    .option('--out <dir>', 'results root (default: results/)')
+    .addOption(new Option('--data <file>', 'data file (titanic.csv)').env('FAULTLINE_TITANIC_CSV'))
+    .option('--model <file>', "model artefact (default: the workload's trained model)")
+    .option(
+      '-o, --option <key=value>',
+      'engine option, repeatable (e.g. -o messageTimeoutS=3)',
+      engineOption,
+      {},
+    )
+    .option('--json', 'print summary.json on stdout')
+    .action(async (flags: RunFlags) => setExit(await runCommand(flags)));
+
+  const list = program.command('list').description('what faultline knows');
+  list.command('engines').action(() => {
+    for (const name of engineNames()) {
+      const e = getEngine(name);
+      console.log(`${name.padEnd(20)} ${e.guarantees.join(', ').padEnd(40)} ${e.description}`);
+    }
+  });
+  list.command('scenarios').action(() => {
+    for (const name of catalogNames()) console.log(`${name.padEnd(20)} ${loadScenario(name).description}`);
+  });
+  list.command('workloads').action(() => console.log(workloadNames().join('\n')));
+  list.command('faults').action(() => console.log(faultKindNames().join('\n')));
   return program;
+}
+
+function number(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
+  return n;
+}
+
+function engineOption(value: string, previous: Record<string, unknown>): Record<string, unknown> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
+  const raw = value.slice(eq + 1);
+  const asNumber = Number(raw);
+  const parsed =
+    raw === 'true'
+      ? true
+      : raw === 'false'
+        ? false
+        : raw !== '' && Number.isFinite(asNumber)
+          ? asNumber
+          : raw;
+  return { ...previous, [value.slice(0, eq)]: parsed };
 }
 
 function port(value: string): number {

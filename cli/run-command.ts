@@ -1,0 +1,87 @@
+/** `faultline run`: one scenario against one engine; prints progress on stderr and the summary at the end. */
+import { EXIT } from '../core/errors.ts';
+import type { Guarantee } from '../core/types.ts';
+import { type RunTick, runScenario } from '../harness/runner.ts';
+import type { RunSummary } from '../harness/summary.ts';
+import { terminalProgress } from './progress-reporter.ts';
+
+export interface RunFlags {
+  engine: string;
+  scenario: string;
+  guarantee?: Guarantee;
+  workload?: string;
+  rate?: number;
+  duration?: number;
+  warmup?: number;
+  drain?: number;
+  seed?: number;
+  out?: string;
+  data?: string;
+  model?: string;
+  option?: Record<string, unknown>;
+  json?: boolean;
+}
+
+export async function runCommand(flags: RunFlags): Promise<number> {
+  const { dir, summary } = await runScenario({
+    engine: flags.engine,
+    scenario: flags.scenario,
+    guarantee: flags.guarantee,
+    workload: flags.workload,
+    rate: flags.rate,
+    durationS: flags.duration,
+    warmupS: flags.warmup,
+    drainS: flags.drain,
+    seed: flags.seed,
+    outDir: flags.out,
+    dataPath: flags.data,
+    modelPath: flags.model,
+    engineOptions: flags.option,
+    progress: terminalProgress(),
+    onTick: printTick,
+  });
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else process.stdout.write(formatSummary(summary, dir));
+  process.stderr.write(`results in ${dir}\n`);
+  return summary.verdict.guaranteeHeld === false ? EXIT.checkFailed : EXIT.ok;
+}
+
+function printTick(t: RunTick): void {
+  if (t.second < 0) return;
+  const p99 = t.p99Ms === null ? '-' : `${t.p99Ms.toFixed(1)} ms`;
+  process.stderr.write(
+    `  [${String(t.second).padStart(3)} s ${t.phase.padEnd(6)}] sent ${t.attempted}  acked ${t.acked}  delivered ${t.delivered}  ${t.ratePerS}/s  p99 ${p99}\n`,
+  );
+}
+
+export function formatSummary(s: RunSummary, dir: string): string {
+  const c = s.counts;
+  const l = s.latencyMs;
+  const verdict =
+    s.verdict.guaranteeHeld === true ? 'HELD' : s.verdict.guaranteeHeld === false ? 'VIOLATED' : 'UNKNOWN';
+  const lines = [
+    '',
+    `${s.engine} · ${s.guarantee} · ${s.scenario} · ${s.workload} · ${s.rate}/s for ${s.durationS} s (+${s.warmupS} s warm-up) · seed ${s.seed}`,
+    '',
+    `  produced   ${pad(c.produced)}   delivered ${pad(c.delivered)}   unique ${pad(c.unique)}`,
+    `  lost       ${pad(c.lost)}   duplicated ${pad(c.duplicated)}  unexpected ${pad(c.unexpected)}  incorrect ${pad(c.incorrect)}`,
+    '',
+    `  latency ms p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  mean ${l.mean}`,
+    `  throughput ${s.throughput.meanPerS}/s of ${s.throughput.targetPerS}/s target`,
+    `  blast radius ${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal} workers restarted, ${s.blastRadius.recordsReplayed} records replayed`,
+  ];
+  for (const f of s.faults)
+    lines.push(`  fault ${f.kind} ${f.target} at ${f.at} s${f.until === null ? '' : ` until ${f.until} s`}`);
+  for (const r of s.recovery) {
+    lines.push(
+      `  recovery of ${r.fault}: detected ${ms(r.detectedMs)}, first output ${ms(r.firstOutputMs)}, recovered ${ms(r.recoveredMs)}`,
+    );
+  }
+  lines.push('', `  guarantee ${s.guarantee}: ${verdict}`);
+  for (const n of s.verdict.notes) lines.push(`    - ${n}`);
+  lines.push(`  results: ${dir}`, '');
+  return lines.join('\n');
+}
+
+const pad = (n: number) => String(n).padStart(8);
+const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);

@@ -1,0 +1,25 @@
+/** The engine registry: every engine by name. */
+import { BadInputError } from '../core/errors.ts';
+import { passthrough } from './passthrough/index.ts';
+import type { Engine, EngineName } from './types.ts';
+
+export type { Deployment, DeployPlan, Engine, EngineName, Parallelism, WorkerInfo } from './types.ts';
+
+export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
+  passthrough,
+};
+
+export function engineNames(): string[] {
+  return Object.keys(engines);
+}
+
+export function getEngine(name: string): Engine {
+  const engine = Object.hasOwn(engines, name) ? engines[name as EngineName] : undefined;
+  if (!engine) {
+    throw new BadInputError(`unknown engine "${name}"`, {
+      code: 'UNKNOWN_ENGINE',
+      fix: `use one of: ${engineNames().join(', ')}`,
+    });
+  }
+  return engine;
+}

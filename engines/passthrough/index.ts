@@ -1,0 +1,83 @@
+/**
+ * passthrough: the baseline engine. One worker process does everything (Kafka → score → Kafka), with no
+ * acking, no checkpoints and no windows, so its throughput and latency are the limit the fault-tolerant
+ * engines are compared to. If its worker dies it is not restarted: it guarantees nothing.
+ */
+
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { systemClock } from '../../core/clock.ts';
+import { HarnessError } from '../../core/errors.ts';
+import { spawnWorker, stopWorker } from '../runtime/worker-process.ts';
+import type { Deployment, Engine, WorkerInfo } from '../types.ts';
+import type { PassthroughConfig } from './worker.ts';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const READY_TIMEOUT_MS = 60_000;
+
+export const passthrough: Engine = {
+  name: 'passthrough',
+  description: 'baseline: one process, Kafka → score → Kafka, no fault tolerance',
+  guarantees: ['none'],
+  defaultGuarantee: 'none',
+  async deploy(plan): Promise<Deployment> {
+    const id = 'passthrough[0]';
+    let readyResolve!: () => void;
+    const readyPromise = new Promise<void>((r) => {
+      readyResolve = r;
+    });
+    const config: PassthroughConfig = {
+      runId: plan.runId,
+      workload: plan.workload,
+      topics: plan.topics,
+      services: plan.services,
+    };
+    const worker = spawnWorker(
+      { id, entry: WORKER_ENTRY, config, attempt: 0 },
+      {
+        logDir: join(plan.runDir, 'workers'),
+        onMessage: (m) => {
+          if (m.type === 'ready') readyResolve();
+          else if (m.type === 'event') plan.onEvent(m.event);
+        },
+      },
+    );
+    plan.onEvent({
+      at: systemClock.nowUs(),
+      type: 'worker.started',
+      worker: id,
+      attempt: 0,
+      pid: worker.pid,
+    });
+    let stopping = false;
+    void worker.exited.then((how) => {
+      if (!stopping)
+        plan.onEvent({ at: systemClock.nowUs(), type: 'worker.failed', worker: id, attempt: 0, exit: how });
+    });
+    const stop = async () => {
+      stopping = true;
+      await stopWorker(worker);
+    };
+    return {
+      workers: (): WorkerInfo[] => [
+        { id, operator: 'passthrough', instance: 0, pid: worker.pid, attempt: 0, alive: worker.isAlive() },
+      ],
+      ready: () =>
+        Promise.race([
+          readyPromise,
+          worker.exited.then((how) => {
+            throw new HarnessError(
+              `passthrough worker exited (${how}) before it was ready; see ${join(plan.runDir, 'workers', `${id}.log`)}`,
+            );
+          }),
+          systemClock.sleep(READY_TIMEOUT_MS).then(() => {
+            throw new HarnessError(`passthrough worker not ready after ${READY_TIMEOUT_MS} ms`);
+          }),
+        ]),
+      restartedWorkers: () => [],
+      recordsReplayed: () => 0,
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  },
+};

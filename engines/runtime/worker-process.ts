@@ -1,0 +1,147 @@
+/**
+ * One OS process per operator instance: the unit a fault kills or pauses.
+ *
+ * The parent side (`spawnWorker`) starts a TypeScript entry under tsx with its config in the environment,
+ * captures stdout/stderr to `<logDir>/<id>.log`, and relays the worker's messages (ready, engine events) over
+ * the IPC channel. The worker side (`runWorker`) reads the config, offers `emit`/`ready`, and turns SIGTERM
+ * into a clean shutdown.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../core/clock.ts';
+import type { EngineEvent } from '../../core/types.ts';
+
+const CONFIG_ENV = 'FAULTLINE_WORKER_CONFIG';
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'event'; event: EngineEvent }
+  | { type: 'log'; line: string };
+
+export interface WorkerSpec<Config> {
+  /** e.g. `features[1]`; also the log file name. */
+  id: string;
+  /** Absolute path of the worker's TypeScript entry. */
+  entry: string;
+  config: Config;
+  attempt: number;
+}
+
+export interface WorkerHandle {
+  id: string;
+  pid: number;
+  attempt: number;
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  exited: Promise<number | NodeJS.Signals>;
+  isAlive(): boolean;
+  signal(sig: NodeJS.Signals): void;
+  send(message: unknown): void;
+}
+
+export function spawnWorker<Config>(
+  spec: WorkerSpec<Config>,
+  opts: { logDir: string; onMessage: (m: WorkerMessage) => void },
+): WorkerHandle {
+  mkdirSync(opts.logDir, { recursive: true });
+  const fd = openSync(join(opts.logDir, `${spec.id}.log`), 'a');
+  let alive = true;
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(process.execPath, ['--import', 'tsx', spec.entry, spec.id], {
+      env: {
+        ...process.env,
+        [CONFIG_ENV]: JSON.stringify({ id: spec.id, attempt: spec.attempt, config: spec.config }),
+      },
+      stdio: ['ignore', fd, fd, 'ipc'],
+      // Its own process group, so a terminal's Ctrl-C reaches the runner, which then stops workers in order.
+      detached: true,
+    });
+  } finally {
+    closeSync(fd);
+  }
+  child.on('message', (m) => opts.onMessage(m as WorkerMessage));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    child.on('exit', (code, sig) => {
+      alive = false;
+      resolve(sig ?? code ?? -1);
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start worker ${spec.id}`);
+  return {
+    id: spec.id,
+    pid: child.pid,
+    attempt: spec.attempt,
+    exited,
+    isAlive: () => alive,
+    signal: (sig) => {
+      try {
+        child.kill(sig);
+      } catch {
+        // already gone
+      }
+    },
+    send: (message) => {
+      if (alive && child.connected) child.send(message as object);
+    },
+  };
+}
+
+/** Stops a worker: SIGCONT (a paused one cannot exit), SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopWorker(w: WorkerHandle, graceMs = 5000): Promise<void> {
+  if (!w.isAlive()) return;
+  w.signal('SIGCONT');
+  w.signal('SIGTERM');
+  const timer = setTimeout(() => w.signal('SIGKILL'), graceMs);
+  await w.exited;
+  clearTimeout(timer);
+}
+
+export interface WorkerContext<Config> {
+  id: string;
+  attempt: number;
+  config: Config;
+  /** Sends an engine event to the parent (timestamped here if `at` is missing). */
+  emit(event: Omit<EngineEvent, 'at'> & { at?: number }): void;
+  /** Tells the parent this worker is serving. */
+  ready(): void;
+  /** Aborted on SIGTERM/SIGINT: the worker should finish and return. */
+  signal: AbortSignal;
+}
+
+/** Worker-side entry: runs `body` with the config from the parent; exits 0 when it returns, 1 when it throws. */
+export async function runWorker<Config>(body: (ctx: WorkerContext<Config>) => Promise<void>): Promise<void> {
+  const raw = process.env[CONFIG_ENV];
+  if (!raw) {
+    console.error(`${CONFIG_ENV} is not set: workers are started by an engine, not by hand`);
+    process.exit(2);
+  }
+  const { id, attempt, config } = JSON.parse(raw) as { id: string; attempt: number; config: Config };
+  const abort = new AbortController();
+  const stop = () => abort.abort(new Error('stopping'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop); // the parent died: do not linger as an orphan
+  const send = (m: WorkerMessage) => {
+    if (process.connected) process.send?.(m);
+  };
+  const ctx: WorkerContext<Config> = {
+    id,
+    attempt,
+    config,
+    emit: (e) =>
+      send({
+        type: 'event',
+        event: { at: systemClock.nowUs(), ...e, worker: e.worker ?? id, attempt } as EngineEvent,
+      }),
+    ready: () => send({ type: 'ready' }),
+    signal: abort.signal,
+  };
+  try {
+    await body(ctx);
+    process.exit(0);
+  } catch (e) {
+    console.error(`[${id}] failed:`, e);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * How engines plug in (ARCHITECTURE.md "Engines plug in through one interface"). An engine deploys a plan
+ * (topology, topics, services, workload) as worker processes and reports what it does as EngineEvents.
+ * Engines know nothing of scenarios: the plan names the workload module they load in their workers.
+ */
+import type { EngineEvent, Guarantee } from '../core/types.ts';
+
+export type EngineName = 'passthrough' | 'ack-tree' | 'barrier-snapshot' | 'operator-checkpoint';
+
+export interface ServiceEndpoints {
+  kafka: { bootstrap: string };
+  redis: { host: string; port: number };
+  toxiproxy: { api: string; host: string };
+}
+
+export interface Parallelism {
+  source: number;
+  features: number;
+  score: number;
+  sink: number;
+}
+
+export interface DeployPlan {
+  runId: string;
+  /** Worker logs go to `<runDir>/workers/`. */
+  runDir: string;
+  guarantee: Guarantee;
+  seed: number;
+  workload: {
+    name: string;
+    /** Absolute path of a module exporting `getWorkload(name)`; workers import it. */
+    module: string;
+    dataPath?: string;
+    modelPath: string;
+  };
+  topics: { input: string; output: string; partitions: number };
+  services: ServiceEndpoints;
+  parallelism: Parallelism;
+  /** Engine-specific options (message timeout, checkpoint interval, window size…), validated by the engine. */
+  options: Record<string, unknown>;
+  /** Every engine event, as it happens (the runner appends them to events.jsonl). */
+  onEvent: (event: EngineEvent) => void;
+}
+
+export interface WorkerInfo {
+  /** e.g. `features[1]` */
+  id: string;
+  operator: string;
+  instance: number;
+  pid: number | null;
+  attempt: number;
+  alive: boolean;
+}
+
+export interface Deployment extends AsyncDisposable {
+  workers(): WorkerInfo[];
+  /** Resolves when every worker is consuming/serving; the runner starts the load after it. */
+  ready(): Promise<void>;
+  /** Workers restarted at least once since deploy (blast radius). */
+  restartedWorkers(): string[];
+  /** Records the engine replayed (ack-tree replays, recomputed windows), when it knows. */
+  recordsReplayed(): number;
+  stop(): Promise<void>;
+}
+
+export interface Engine {
+  name: EngineName;
+  description: string;
+  guarantees: readonly Guarantee[];
+  defaultGuarantee: Guarantee;
+  deploy(plan: DeployPlan): Promise<Deployment>;
+}
+
+/** What a worker imports from `plan.workload.module` (scenarios/workloads/index.ts provides it). */
+export interface WorkloadKit {
+  getWorkload(name: string): import('../core/workload.ts').Workload;
+  loadModel(path: string, workloadName: string): import('../core/workload.ts').ModelArtefact;
+  runPipelineStep<S>(
+    workload: import('../core/workload.ts').Workload<unknown, unknown, S>,
+    model: import('../core/workload.ts').ModelArtefact,
+    state: S | undefined,
+    body: unknown,
+  ): { state: S; features: number[]; score: number };
+}

@@ -1,0 +1,459 @@
+/**
+ * One run: the scenario as plain data in, the same data plus measured results out (Jepsen's shape).
+ *
+ *   validate everything (no directory is created for bad input)
+ *   → infra (the running `infra up` instance, or an ephemeral one owned by this process)
+ *   → topics → engine.deploy → collector → nemesis + open-loop load → drain → checker + recovery → summary.json
+ *
+ * Every resource the run creates (topics, Redis keys, workers, an ephemeral infra) carries the run id and is
+ * removed in a `finally`; faults are always healed.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createNemesis, type TargetResolver, validateFaults } from '../chaos/nemesis.ts';
+import { systemClock } from '../core/clock.ts';
+import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
+import { noProgress, type ProgressSink, timed } from '../core/progress.ts';
+import type { EngineEvent, Guarantee } from '../core/types.ts';
+import type { ModelArtefact } from '../core/workload.ts';
+import { getEngine } from '../engines/index.ts';
+import { createKafka } from '../engines/runtime/kafka.ts';
+import type { Deployment, DeployPlan, Engine } from '../engines/types.ts';
+import { attachInfra, type InfraEndpoints, startInfra } from '../infra/local/index.ts';
+import type { Scenario } from '../scenarios/schema.ts';
+import { loadScenario } from '../scenarios/schema.ts';
+import {
+  createReferenceScorer,
+  defaultModelPath,
+  getWorkload,
+  loadModel,
+} from '../scenarios/workloads/index.ts';
+import { createChecker, deliveryCounts, verdictFor } from './checker.ts';
+import { createCollector } from './collector.ts';
+import { describeEnvironment } from './environment.ts';
+import { IdSet } from './id-set.ts';
+import { summarizeMs } from './latency.ts';
+import { createLoadGenerator } from './load-generator.ts';
+import { recoveryTimes } from './recovery.ts';
+import { openRunFiles } from './run-files.ts';
+import { createSchedule } from './schedule.ts';
+import { type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
+
+const WORKLOAD_MODULE = fileURLToPath(new URL('../scenarios/workloads/index.ts', import.meta.url));
+export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+export interface RunOptions {
+  engine: string;
+  /** Catalogue name, file path, or an already loaded scenario. */
+  scenario: string | Scenario;
+  guarantee?: Guarantee;
+  workload?: string;
+  rate?: number;
+  durationS?: number;
+  warmupS?: number;
+  drainS?: number;
+  seed?: number;
+  /** Results root; the run writes `<outDir>/<runId>/`. */
+  outDir?: string;
+  runId?: string;
+  dataPath?: string;
+  modelPath?: string;
+  engineOptions?: Record<string, unknown>;
+  /** Services to use; default: the running `infra up` instance, else an ephemeral one. */
+  infra?: InfraEndpoints;
+  progress?: ProgressSink;
+  /** Called about once a second while the load runs. */
+  onTick?: (tick: RunTick) => void;
+}
+
+export interface RunTick {
+  second: number;
+  attempted: number;
+  acked: number;
+  delivered: number;
+  ratePerS: number;
+  p99Ms: number | null;
+  phase: 'warmup' | 'load' | 'drain';
+}
+
+export interface RunResult {
+  dir: string;
+  summary: RunSummary;
+}
+
+interface ResolvedRun {
+  runId: string;
+  engine: Engine;
+  scenario: Scenario;
+  guarantee: Guarantee;
+  workloadName: string;
+  rate: number;
+  durationS: number;
+  warmupS: number;
+  drainS: number;
+  seed: number;
+  modelPath: string;
+  model: ModelArtefact;
+  dataPath?: string;
+  engineOptions: Record<string, unknown>;
+  outDir: string;
+}
+
+/** Validates the request; everything that can be wrong with the input fails here, before any side effect. */
+export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
+  const engine = getEngine(opts.engine);
+  const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : opts.scenario;
+  const guarantee = opts.guarantee ?? scenario.guarantee ?? engine.defaultGuarantee;
+  if (!engine.guarantees.includes(guarantee)) {
+    throw new BadInputError(`engine ${engine.name} does not offer guarantee "${guarantee}"`, {
+      fix: `use one of: ${engine.guarantees.join(', ')}`,
+    });
+  }
+  const workloadName = opts.workload ?? scenario.workload;
+  const workload = getWorkload(workloadName);
+  const positive = (name: string, v: number | undefined, fallback: number) => {
+    const value = v ?? fallback;
+    if (!Number.isFinite(value) || value <= 0)
+      throw new BadInputError(`--${name} must be a positive number, got ${value}`);
+    return value;
+  };
+  const rate = positive('rate', opts.rate, scenario.rate);
+  const durationS = positive('duration', opts.durationS, scenario.durationS);
+  const warmupS = opts.warmupS ?? scenario.warmupS;
+  if (!Number.isFinite(warmupS) || warmupS < 0)
+    throw new BadInputError(`--warmup must be ≥ 0, got ${warmupS}`);
+  const drainS = positive('drain', opts.drainS, scenario.drainS);
+  const seed = opts.seed ?? scenario.seed;
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new BadInputError(`--seed must be a non-negative integer, got ${seed}`);
+  const modelPath = resolve(opts.modelPath ?? defaultModelPath(workloadName));
+  const model = loadModel(modelPath, workloadName);
+  // Reading the data file now surfaces a missing titanic.csv as bad input, not as a worker crash.
+  await workload.source({ seed, dataPath: opts.dataPath });
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return {
+    runId: opts.runId ?? `${stamp}-${engine.name}-${scenario.name}-${randomBytes(2).toString('hex')}`,
+    engine,
+    scenario,
+    guarantee,
+    workloadName,
+    rate,
+    durationS,
+    warmupS,
+    drainS,
+    seed,
+    modelPath,
+    model,
+    dataPath: opts.dataPath,
+    engineOptions: { ...(scenario.engineOptions[engine.name] ?? {}), ...(opts.engineOptions ?? {}) },
+    outDir: resolve(opts.outDir ?? DEFAULT_RESULTS_DIR),
+  };
+}
+
+export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const progress = opts.progress ?? noProgress;
+  const run = await resolveRun(opts);
+  const dir = join(run.outDir, run.runId);
+  if (existsSync(dir))
+    throw new BadInputError(`results directory ${dir} already exists`, {
+      fix: 'choose another --run-id or --out',
+    });
+
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let infra: InfraEndpoints | undefined = opts.infra ?? (await attachInfra('default'));
+  if (!infra) {
+    const own = await startInfra({ name: `run-${run.runId}`, progress });
+    cleanups.push(() => own.stop());
+    infra = own;
+  }
+
+  let files: ReturnType<typeof openRunFiles> | undefined;
+  let deployment: Deployment | undefined;
+  try {
+    const kafka = createKafka(infra.kafka.bootstrap, `fl-${run.runId}-harness`);
+    const topics = {
+      input: `fl.${run.runId}.in`,
+      output: `fl.${run.runId}.out`,
+      partitions: run.scenario.parallelism.source,
+    };
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanups.push(async () => {
+      await admin.deleteTopics({ topics: [topics.input, topics.output], timeout: 10_000 }).catch(() => {});
+      await admin.disconnect();
+    });
+    cleanups.push(() => deleteRedisKeys(infra, `fl:${run.runId}:*`));
+    await admin.createTopics({
+      topics: [
+        { topic: topics.input, numPartitions: topics.partitions },
+        { topic: topics.output, numPartitions: topics.partitions },
+      ],
+      waitForLeaders: true,
+    });
+
+    const runDir = dir;
+    const eventsBuffer: EngineEvent[] = [];
+    const onEvent = (e: EngineEvent) => {
+      eventsBuffer.push(e);
+      files?.event(e);
+    };
+    const plan: DeployPlan = {
+      runId: run.runId,
+      runDir,
+      guarantee: run.guarantee,
+      seed: run.seed,
+      workload: {
+        name: run.workloadName,
+        module: WORKLOAD_MODULE,
+        dataPath: opts.dataPath,
+        modelPath: run.modelPath,
+      },
+      topics,
+      services: {
+        kafka: { bootstrap: infra.kafka.bootstrap },
+        redis: { host: infra.redis.host, port: infra.redis.port },
+        toxiproxy: { api: infra.toxiproxy.api, host: infra.toxiproxy.host },
+      },
+      parallelism: run.scenario.parallelism,
+      options: run.engineOptions,
+      onEvent,
+    };
+
+    // Fault targets are checked before anything is written: a bad target leaves no results directory.
+    const resolver = (): TargetResolver => ({
+      targets: () => deployment?.workers().map((w) => w.id) ?? [],
+      workerPid: (t) => deployment?.workers().find((w) => w.id === t && w.alive)?.pid ?? undefined,
+    });
+    const faults = run.scenario.faults;
+
+    const startMs = Date.now();
+    files = openRunFiles(dir);
+    const scenarioJson = {
+      ...run.scenario,
+      engine: run.engine.name,
+      guarantee: run.guarantee,
+      workload: run.workloadName,
+      rate: run.rate,
+      durationS: run.durationS,
+      warmupS: run.warmupS,
+      drainS: run.drainS,
+      seed: run.seed,
+      modelPath: run.modelPath,
+      engineOptions: run.engineOptions,
+      runId: run.runId,
+    };
+    files.writeJson('scenario.json', scenarioJson);
+    const environment = describeEnvironment(infra, 'local');
+    files.writeJson('environment.json', environment);
+
+    deployment = await timed(progress, `Deploying ${run.engine.name} (${run.guarantee})`, async () => {
+      const d = await run.engine.deploy(plan);
+      deployment = d;
+      await d.ready();
+      return d;
+    });
+    try {
+      validateFaults(faults, resolver());
+    } catch (e) {
+      // Bad input found only now (targets come from the deployment): leave nothing half-written.
+      await deployment.stop();
+      deployment = undefined;
+      await files.close();
+      files = undefined;
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+
+    // The load: warm-up + measured duration, open loop.
+    const schedule = createSchedule({ rate: run.rate, durationS: run.warmupS + run.durationS });
+    const checker = createChecker({ expectedIds: schedule.count });
+    const acked = new IdSet(schedule.count);
+    const runStartUs = systemClock.nowUs() + 3_000_000; // room for the collector to join
+    const warmupEndUs = runStartUs + run.warmupS * 1e6;
+    files.setOrigin(runStartUs / 1000);
+    const collector = createCollector({
+      kafka,
+      topic: topics.output,
+      groupId: `fl-${run.runId}-collector`,
+      runStartUs,
+      warmupEndUs,
+      observe: (id, score) => checker.observe(id, score),
+      onSecond: (row, interval) => files?.second(row, interval),
+    });
+    await timed(progress, 'Starting the collector', () => collector.start());
+    cleanups.unshift(() => collector.stop());
+
+    const workload = getWorkload(run.workloadName);
+    const source = await workload.source({ seed: run.seed, dataPath: opts.dataPath });
+    const generator = createLoadGenerator({
+      kafka,
+      topic: topics.input,
+      source,
+      schedule,
+      startUs: runStartUs,
+      onAcked: (from, to) => {
+        for (let id = from; id < to; id++) acked.add(id);
+      },
+      onFailed: (from, to, e) =>
+        onEvent({ at: systemClock.nowUs(), type: 'generator.send-failed', from, to, error: e.message }),
+    });
+    const nemesis = createNemesis(faults, resolver(), {
+      onFault: (r, phase) =>
+        onEvent({
+          at: systemClock.nowUs(),
+          type: `fault.${phase}`,
+          kind: r.kind,
+          target: r.target,
+          fromS: r.at,
+          untilS: r.until,
+        }),
+      onError: (e) => onEvent({ at: systemClock.nowUs(), type: 'fault.error', error: e.message }),
+    });
+    cleanups.unshift(() => nemesis.healAll());
+    nemesis.start(warmupEndUs, runStartUs);
+
+    let phase: RunTick['phase'] = 'warmup';
+    let lastDelivered = 0;
+    const ticker = setInterval(() => {
+      const now = systemClock.nowUs();
+      const second = Math.floor((now - runStartUs) / 1e6);
+      if (phase === 'warmup' && now >= warmupEndUs) phase = 'load';
+      const rows = collector.rows();
+      const last = rows.at(-1);
+      const delivered = checker.deliveredCount();
+      const s = generator.stats();
+      opts.onTick?.({
+        second,
+        attempted: s.attempted,
+        acked: s.acked,
+        delivered,
+        ratePerS: delivered - lastDelivered,
+        p99Ms: last?.p99Us != null ? last.p99Us / 1000 : null,
+        phase,
+      });
+      lastDelivered = delivered;
+    }, 1000);
+    cleanups.unshift(async () => clearInterval(ticker));
+
+    const genStats = await generator.run();
+    phase = 'drain';
+    const drainDeadline = Date.now() + run.drainS * 1000;
+    while (Date.now() < drainDeadline && !checker.isComplete(acked)) await systemClock.sleep(200);
+    // A moment more for late duplicates (a replay in flight when the last id arrived).
+    await systemClock.sleep(1000);
+    await nemesis.healAll();
+    clearInterval(ticker);
+    await timed(progress, 'Stopping the collector', () => collector.stop());
+
+    const expected = await timed(progress, 'Checking outputs against the reference scorer', async () =>
+      createReferenceScorer(workload, source, run.model).expectedScores(acked, schedule.count),
+    );
+    const result = checker.finish({
+      attempted: genStats.attempted,
+      acked,
+      expected: (id) => expected[id] ?? Number.NaN,
+    });
+    const counts = deliveryCounts(result);
+    const verdict = verdictFor(run.guarantee, counts);
+    const notes = [...verdict.notes];
+    if (result.deliveredUnacked > 0)
+      notes.push(
+        `${result.deliveredUnacked} ids were delivered although Kafka never acknowledged them to the generator`,
+      );
+    if (collector.malformed() > 0) notes.push(`${collector.malformed()} output messages were not valid JSON`);
+    const lagP99 = genStats.lag.totalCount ? genStats.lag.getValueAtPercentile(99) / 1000 : 0;
+    if (lagP99 > 100)
+      notes.push(
+        `the load generator fell behind its schedule (p99 lag ${lagP99.toFixed(1)} ms): latency includes that delay`,
+      );
+
+    const rows = collector.rows();
+    const measured = rows.filter((r) => r.second >= run.warmupS && r.second < run.warmupS + run.durationS);
+    const meanPerS = measured.length ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length : 0;
+    const latency = summarizeMs(collector.total);
+    const processing = summarizeMs(collector.processing);
+    const faultRecords = nemesis.records();
+    const recovery = recoveryTimes({
+      series: rows.map((r) => ({ second: r.second, outputs: r.outputs, p99Us: r.p99Us })),
+      targetRate: run.rate,
+      faults: faultRecords,
+      events: eventsBuffer,
+      runStartUs,
+    });
+    const workers = deployment.workers();
+    const summary: RunSummary = {
+      schema: SUMMARY_SCHEMA,
+      runId: run.runId,
+      startedAt: new Date(startMs).toISOString(),
+      engine: run.engine.name,
+      guarantee: run.guarantee,
+      workload: run.workloadName,
+      scenario: run.scenario.name,
+      seed: run.seed,
+      rate: run.rate,
+      durationS: run.durationS,
+      warmupS: run.warmupS,
+      counts,
+      latencyMs: withoutCount(latency),
+      processingLatencyMs: { p50: processing.p50, p99: processing.p99, max: processing.max },
+      throughput: { targetPerS: run.rate, meanPerS: Math.round(meanPerS * 10) / 10 },
+      generator: {
+        attempted: genStats.attempted,
+        acked: genStats.acked,
+        failed: genStats.failed,
+        lagP99Ms: lagP99,
+        lagMaxMs: genStats.lag.totalCount ? genStats.lag.maxValue / 1000 : 0,
+      },
+      faults: faultRecords,
+      recovery,
+      blastRadius: {
+        workersTotal: workers.length,
+        workersRestarted: deployment.restartedWorkers().length,
+        recordsReplayed: deployment.recordsReplayed(),
+      },
+      verdict: { guaranteeHeld: verdict.guaranteeHeld, notes },
+      environment: {
+        gitSha: environment.gitSha,
+        node: environment.node,
+        kafka: environment.kafka,
+        redis: environment.redis,
+        toxiproxy: environment.toxiproxy,
+        cpus: environment.cpus,
+        provider: environment.provider,
+      },
+    };
+    files.writeJson('samples.json', result.samples);
+    files.writeJson('summary.json', summary);
+    return { dir, summary };
+  } catch (e) {
+    if (isFaultlineError(e)) throw e;
+    throw new HarnessError(`run ${run.runId} failed: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await timed(progress, 'Stopping the engine and removing topics and state', async () => {
+      if (deployment) await deployment.stop().catch(() => {});
+      for (const c of cleanups) await c().catch(() => {});
+      await files?.close();
+    });
+  }
+}
+
+async function deleteRedisKeys(infra: InfraEndpoints, pattern: string): Promise<void> {
+  const redis = new Redis({ host: infra.redis.host, port: infra.redis.port, maxRetriesPerRequest: 2 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function withoutCount<T extends { count: number }>({ count: _count, ...rest }: T): Omit<T, 'count'> {
+  return rest;
+}

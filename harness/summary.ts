@@ -1,0 +1,44 @@
+/** The run summary (`summary.json`, schema faultline/run-summary@1): the contract users and scripts rely on. */
+import type { FaultRecord, Guarantee, Verdict } from '../core/types.ts';
+import type { DeliveryCounts } from './checker.ts';
+import type { LatencySummary } from './latency.ts';
+import type { RecoveryEntry } from './recovery.ts';
+
+export const SUMMARY_SCHEMA = 'faultline/run-summary@1';
+
+export type { RecoveryEntry } from './recovery.ts';
+
+export interface Environment {
+  gitSha: string;
+  node: string;
+  kafka: string;
+  redis: string;
+  toxiproxy: string;
+  cpus: number;
+  provider: string;
+}
+
+export interface RunSummary {
+  schema: typeof SUMMARY_SCHEMA;
+  runId: string;
+  startedAt: string;
+  engine: string;
+  guarantee: Guarantee;
+  workload: string;
+  scenario: string;
+  seed: number;
+  rate: number;
+  durationS: number;
+  warmupS: number;
+  counts: DeliveryCounts;
+  /** End-to-end, from the intended send time, after warm-up. */
+  latencyMs: Omit<LatencySummary, 'count'>;
+  processingLatencyMs: { p50: number; p99: number; max: number };
+  throughput: { targetPerS: number; meanPerS: number };
+  generator: { attempted: number; acked: number; failed: number; lagP99Ms: number; lagMaxMs: number };
+  faults: FaultRecord[];
+  recovery: RecoveryEntry[];
+  blastRadius: { workersTotal: number; workersRestarted: number; recordsReplayed: number };
+  verdict: { guaranteeHeld: Verdict; notes: string[] };
+  environment: Environment;
+}

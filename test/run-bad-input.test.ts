@@ -1,0 +1,66 @@
+/** Bad input to `faultline run`: exit 2, a message that names the problem, and no results directory. */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'faultline-bad-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const cases: [string, string[], string][] = [
+  ['an unknown engine', ['--engine', 'spark'], 'unknown engine "spark"'],
+  ['an unknown workload', ['--engine', 'passthrough', '--workload', 'stocks'], 'unknown workload "stocks"'],
+  [
+    'an unknown scenario',
+    ['--engine', 'passthrough', '--scenario', 'meteor-strike'],
+    'unknown scenario "meteor-strike"',
+  ],
+  [
+    'a negative rate',
+    ['--engine', 'passthrough', '--rate', '-5'],
+    '--rate must be a positive number, got -5',
+  ],
+  [
+    'a guarantee the engine does not offer',
+    ['--engine', 'passthrough', '--guarantee', 'exactly-once'],
+    'does not offer guarantee',
+  ],
+];
+
+describe('faultline run with bad input', () => {
+  for (const [what, args, message] of cases) {
+    it(`${what} exits 2`, async () => {
+      const r = await runCli(['run', ...args, '--out', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+
+  it('an unreadable model file exits 2 and names the file', async () => {
+    const model = join(out, '..', `bad-model-${process.pid}.json`);
+    writeFileSync(model, '{ not json');
+    try {
+      const r = await runCli(['run', '--engine', 'passthrough', '--model', model, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(model);
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(model, { force: true });
+    }
+  });
+
+  it('a scenario file with a bad field exits 2 with its line', async () => {
+    const file = join(out, '..', `bad-scenario-${process.pid}.yaml`);
+    writeFileSync(file, 'name: mine\nrate: fast\n');
+    try {
+      const r = await runCli(['run', '--engine', 'passthrough', '--scenario', file, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${file}:2:7: rate must be a number`);
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
