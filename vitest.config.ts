@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     // Integration files share one set of services and the machine has 2 cores: one file at a time.
     fileParallelism: false,
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {

@@ -9,6 +9,7 @@ import { GUARANTEES } from '../core/types.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
 import { catalogNames, loadScenario } from '../scenarios/schema.ts';
 import { workloadNames } from '../scenarios/workloads/index.ts';
+import { type BenchFlags, benchCommand } from './bench-command.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';
 import { type ModelTrainFlags, modelTrainCommand } from './model-command.ts';
 import { type RunFlags, runCommand } from './run-command.ts';
@@ -102,6 +103,28 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--json', 'print summary.json on stdout')
     .action(async (flags: RunFlags) => setExit(await runCommand(flags)));
+
+  program
+    .command('bench')
+    .description(
+      'sustainable throughput per engine and workload (ratios to passthrough) and latency at 50 % of it',
+    )
+    .option('--engines <list>', 'comma-separated engines', 'passthrough')
+    .option('--workloads <list>', 'comma-separated workloads', 'transactions,titanic')
+    .addOption(new Option('--guarantee <g>', 'delivery guarantee').choices([...GUARANTEES]))
+    .option(
+      '--start-rate <n>',
+      'first step, events/s (doubles until a step fails, then bisects)',
+      number,
+      1000,
+    )
+    .option('--max-rate <n>', 'highest step, events/s', number, 64000)
+    .option('--step <s>', 'measured seconds per step', number, 10)
+    .option('--out <dir>', 'results root (default: results/)')
+    .option('-o, --option <key=value>', 'engine option, repeatable', engineOption, {})
+    .option('--verbose', "show every step's deploy and cleanup")
+    .option('--json', 'print bench.json on stdout')
+    .action(async (flags: BenchFlags) => setExit(await benchCommand(flags)));
 
   const list = program.command('list').description('what faultline knows');
   list.command('engines').action(() => {

@@ -32,7 +32,7 @@ import {
   loadModel,
 } from '../scenarios/workloads/index.ts';
 import { createChecker, deliveryCounts, verdictFor } from './checker.ts';
-import { createCollector } from './collector.ts';
+import { createCollector, type SecondRow } from './collector.ts';
 import { describeEnvironment } from './environment.ts';
 import { IdSet } from './id-set.ts';
 import { summarizeMs } from './latency.ts';
@@ -82,6 +82,8 @@ export interface RunTick {
 export interface RunResult {
   dir: string;
   summary: RunSummary;
+  /** The per-second time series (also in timeseries.csv). */
+  series: readonly SecondRow[];
 }
 
 interface ResolvedRun {
@@ -427,7 +429,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     };
     files.writeJson('samples.json', result.samples);
     files.writeJson('summary.json', summary);
-    return { dir, summary };
+    return { dir, summary, series: rows };
   } catch (e) {
     if (isFaultlineError(e)) throw e;
     throw new HarnessError(`run ${run.runId} failed: ${(e as Error).message}`, { cause: e });

@@ -1,0 +1,38 @@
+/** `faultline bench`: sustainable throughput per engine and workload, as ratios to passthrough. */
+import type { Guarantee } from '../core/types.ts';
+import { formatBench, runBench } from '../harness/bench.ts';
+import { terminalProgress } from './progress-reporter.ts';
+
+export interface BenchFlags {
+  engines: string;
+  workloads: string;
+  guarantee?: Guarantee;
+  startRate: number;
+  maxRate: number;
+  step: number;
+  out?: string;
+  option?: Record<string, unknown>;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export async function benchCommand(flags: BenchFlags): Promise<number> {
+  const result = await runBench({
+    engines: flags.engines.split(','),
+    workloads: flags.workloads.split(','),
+    guarantee: flags.guarantee,
+    startRate: flags.startRate,
+    maxRate: flags.maxRate,
+    stepS: flags.step,
+    engineOptions: flags.option,
+    outDir: flags.out,
+    progress: flags.verbose ? terminalProgress() : undefined,
+    onStep: (s) =>
+      process.stderr.write(
+        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; ${s.judgement.meanPerS.toFixed(0)}/s, p50 ${s.judgement.earlyP50Ms ?? '-'} → ${s.judgement.lateP50Ms ?? '-'} ms)\n`,
+      ),
+  });
+  if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`\n${formatBench(result)}\nresults in ${result.dir}\n`);
+  return 0;
+}
