@@ -1,5 +1,6 @@
 /** The engine registry: every engine by name. */
 import { BadInputError } from '../core/errors.ts';
+import { ackTree } from './ack-tree/index.ts';
 import { passthrough } from './passthrough/index.ts';
 import type { Engine, EngineName } from './types.ts';
 
@@ -7,6 +8,7 @@ export type { Deployment, DeployPlan, Engine, EngineName, Parallelism, WorkerInf
 
 export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   passthrough,
+  'ack-tree': ackTree,
 };
 
 export function engineNames(): string[] {

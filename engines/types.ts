@@ -68,6 +68,8 @@ export interface Engine {
   description: string;
   guarantees: readonly Guarantee[];
   defaultGuarantee: Guarantee;
+  /** Validates engine options (unknown keys, bad values) before a run starts; throws BadInputError. */
+  parseOptions?(raw: Record<string, unknown>): unknown;
   deploy(plan: DeployPlan): Promise<Deployment>;
 }
 

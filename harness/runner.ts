@@ -135,6 +135,8 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
   const model = loadModel(modelPath, workloadName);
   // Reading the data file now surfaces a missing titanic.csv as bad input, not as a worker crash.
   await workload.source({ seed, dataPath: opts.dataPath });
+  const engineOptions = { ...(scenario.engineOptions[engine.name] ?? {}), ...(opts.engineOptions ?? {}) };
+  engine.parseOptions?.(engineOptions);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return {
     runId: opts.runId ?? `${stamp}-${engine.name}-${scenario.name}-${randomBytes(2).toString('hex')}`,
@@ -150,7 +152,7 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
     modelPath,
     model,
     dataPath: opts.dataPath,
-    engineOptions: { ...(scenario.engineOptions[engine.name] ?? {}), ...(opts.engineOptions ?? {}) },
+    engineOptions,
     outDir: resolve(opts.outDir ?? DEFAULT_RESULTS_DIR),
   };
 }

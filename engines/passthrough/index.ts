@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.ts';
-import { HarnessError } from '../../core/errors.ts';
+import { BadInputError, HarnessError } from '../../core/errors.ts';
 import { spawnWorker, stopWorker } from '../runtime/worker-process.ts';
 import type { Deployment, Engine, WorkerInfo } from '../types.ts';
 import type { PassthroughConfig } from './worker.ts';
@@ -20,6 +20,11 @@ export const passthrough: Engine = {
   description: 'baseline: one process, Kafka → score → Kafka, no fault tolerance',
   guarantees: ['none'],
   defaultGuarantee: 'none',
+  parseOptions(raw) {
+    const keys = Object.keys(raw);
+    if (keys.length > 0) throw new BadInputError(`passthrough has no options (got ${keys.join(', ')})`);
+    return {};
+  },
   async deploy(plan): Promise<Deployment> {
     const id = 'passthrough[0]';
     let readyResolve!: () => void;

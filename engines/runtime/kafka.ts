@@ -1,5 +1,28 @@
 /** kafkajs clients as faultline's processes use them: quiet unless something goes wrong, logs to stderr. */
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { connect } from 'node:net';
+import {
+  AssignerProtocol,
+  type ISocketFactory,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  type PartitionAssigner,
+} from 'kafkajs';
+
+/**
+ * A socket factory that sends every connection for the broker at `broker` ("host:port") to `via` instead: the
+ * worker's own Toxiproxy proxy. Metadata still names the real broker, so without this the client would bypass
+ * the proxy after bootstrap. (Single broker: every broker connection is that one.)
+ */
+export function viaProxy(broker: string, via: { host: string; port: number }): ISocketFactory {
+  return ({ host, port, onConnect }) => {
+    const target = `${host}:${port}` === broker ? via : { host, port };
+    const socket = connect({ host: target.host, port: target.port }, onConnect);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 5000);
+    return socket;
+  };
+}
 
 export function createKafka(bootstrap: string, clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
@@ -23,4 +46,38 @@ export function createKafka(bootstrap: string, clientId: string, extra: Partial<
 export function decodeJson<T>(value: Buffer | null): T {
   if (!value) throw new Error('message without a value');
   return JSON.parse(value.toString('utf8')) as T;
+}
+
+/**
+ * A partition assigner that gives this (only) group member a fixed set of partitions: a Storm spout task or
+ * a Flink source subtask owns its partitions and keeps them across restarts, instead of a consumer group
+ * rebalancing them onto a surviving instance. Each source instance uses its own group id with this assigner.
+ */
+export function fixedPartitions(partitionsFor: (topic: string) => number[]): PartitionAssigner {
+  return () => ({
+    name: 'faultline-fixed',
+    version: 1,
+    async assign({ members, topics }) {
+      return members.map((m, i) => ({
+        memberId: m.memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          // A second member of the same group (a restarted instance joining before the old one left) gets none.
+          assignment: i === 0 ? Object.fromEntries(topics.map((t) => [t, partitionsFor(t)])) : {},
+          userData: Buffer.alloc(0),
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return {
+        name: 'faultline-fixed',
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+      };
+    },
+  });
+}
+
+/** Partitions of `partitions` that source instance `instance` of `parallelism` owns. */
+export function ownedPartitions(instance: number, parallelism: number, partitions: number): number[] {
+  return Array.from({ length: partitions }, (_, p) => p).filter((p) => p % parallelism === instance);
 }

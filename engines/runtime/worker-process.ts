@@ -17,7 +17,8 @@ const CONFIG_ENV = 'FAULTLINE_WORKER_CONFIG';
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'event'; event: EngineEvent }
-  | { type: 'log'; line: string };
+  /** From a coordinator to the supervisor that started it: restart or kill workers. */
+  | { type: 'supervise'; command: 'restart' | 'kill'; workers: string[]; reason: string };
 
 export interface WorkerSpec<Config> {
   /** e.g. `features[1]`; also the log file name. */
@@ -48,7 +49,10 @@ export function spawnWorker<Config>(
   let alive = true;
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', spec.entry, spec.id], {
+    // FAULTLINE_WORKER_NODE_ARGS passes extra flags to worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+    // to profile a hot path (node refuses --cpu-prof in NODE_OPTIONS).
+    const extra = (process.env.FAULTLINE_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    child = spawn(process.execPath, [...extra, '--import', 'tsx', spec.entry, spec.id], {
       env: {
         ...process.env,
         [CONFIG_ENV]: JSON.stringify({ id: spec.id, attempt: spec.attempt, config: spec.config }),
@@ -105,6 +109,10 @@ export interface WorkerContext<Config> {
   emit(event: Omit<EngineEvent, 'at'> & { at?: number }): void;
   /** Tells the parent this worker is serving. */
   ready(): void;
+  /** Raw message to the parent (a coordinator asks its supervisor to restart workers this way). */
+  toParent(message: WorkerMessage): void;
+  /** Messages from the parent (the supervisor tells a coordinator about worker exits this way). */
+  onParentMessage(handler: (message: unknown) => void): void;
   /** Aborted on SIGTERM/SIGINT: the worker should finish and return. */
   signal: AbortSignal;
 }
@@ -135,6 +143,8 @@ export async function runWorker<Config>(body: (ctx: WorkerContext<Config>) => Pr
         event: { at: systemClock.nowUs(), ...e, worker: e.worker ?? id, attempt } as EngineEvent,
       }),
     ready: () => send({ type: 'ready' }),
+    toParent: send,
+    onParentMessage: (handler) => process.on('message', handler),
     signal: abort.signal,
   };
   try {

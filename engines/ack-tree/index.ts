@@ -1,0 +1,38 @@
+/**
+ * ack-tree: Apache Storm's guaranteed message processing. Spouts emit tuples under random 64-bit root ids,
+ * bolts anchor their outputs and ack their inputs, acker tasks (one per worker) XOR the edges of each tuple
+ * tree, and a spout replays a tuple whose tree failed or timed out. Feature state lives in Redis and is not
+ * rolled back on replay, so replays can double-count: at-least-once, with duplicates and incorrect scores
+ * after faults. With no ackers it is at-most-once. See PROTOCOLS.md, "ack-tree".
+ */
+import { fileURLToPath } from 'node:url';
+import { deployProcesses } from '../runtime/deploy.ts';
+import type { Engine } from '../types.ts';
+import { parseAckTreeOptions } from './options.ts';
+
+const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export const ackTree: Engine = {
+  name: 'ack-tree',
+  description: 'Apache Storm: XOR acker, tuple timeouts and replay; state in Redis, not rolled back',
+  guarantees: ['at-least-once', 'at-most-once'],
+  defaultGuarantee: 'at-least-once',
+  parseOptions: parseAckTreeOptions,
+  async deploy(plan) {
+    const options = parseAckTreeOptions(plan.options);
+    if (plan.guarantee === 'at-most-once') options.ackers = 0;
+    return deployProcesses({
+      plan,
+      options,
+      entries: { coordinator: entry('./nimbus.ts'), worker: () => entry('./worker.ts') },
+      // Storm workers talk to every worker hosting a task they send to; with ackers everywhere that is all pairs.
+      peerLinks: (t) =>
+        t.instances.flatMap((a) =>
+          t.instances.filter((b) => b.id !== a.id).map((b): [string, string] => [a.id, b.id]),
+        ),
+      proxied: options.proxied,
+      autoRestart: { checkMs: options.supervisorCheckMs },
+      replayedBy: (e) => (e.type === 'tuple.replayed' ? Number(e.count ?? 0) : 0),
+    });
+  },
+};

@@ -1,0 +1,405 @@
+/**
+ * An ack-tree worker process: one operator instance (a spout or a bolt) plus the acker task every Storm worker
+ * hosts. Protocol steps are PROTOCOLS.md's ack-tree section:
+ *
+ *  1. spout (source[i]): reads its Kafka partitions; per record draws a root id and an edge, keeps the tuple
+ *     pending, sends ack_init(root, edge, task) to acker(root) and the tuple to features[hash(key)].
+ *  2. bolts (features, score, sink): per input draw a fresh edge per output, emit anchored outputs, then
+ *     ack(root, inputEdge ^ childrenXor) to acker(root); fail(root) when processing throws.
+ *  3. the acker task in every worker keeps the XOR ledger and tells the spout ACK or FAIL; 3-bucket expiry.
+ *  4. the spout's pending map rotates every T: trees not acked in T..2T fail with reason timeout; a failed
+ *     tuple is re-read from Kafka (seek back) and re-emitted under a new root id.
+ *  5. the spout commits the contiguous acked prefix of offsets every commit interval.
+ *  7. at-most-once (no ackers): nothing is anchored, offsets are committed as soon as records are emitted.
+ * Feature state lives in Redis and is not rolled back on replay (the Storm way).
+ */
+import type { Producer } from 'kafkajs';
+import { systemClock } from '../../core/clock.ts';
+import { createRng } from '../../core/rng.ts';
+import type { InputRecord, OutputRecord } from '../../core/types.ts';
+import { score } from '../../core/workload.ts';
+import { type BatchingWriter, createBatchingWriter } from '../runtime/batching-writer.ts';
+import type { WorkerBoot } from '../runtime/boot.ts';
+import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
+import { keyPartition } from '../runtime/partitioner.ts';
+import { createRedisStateStore } from '../runtime/redis-state.ts';
+import { type Instance, standardTopology, workerId } from '../runtime/topology.ts';
+import { type ControlMessage, startWorkerHost, type WorkerHost } from '../runtime/worker-host.ts';
+import { runWorker } from '../runtime/worker-process.ts';
+import type { WorkloadKit } from '../types.ts';
+import { type AckerOutcome, AckLedger } from './acker.ts';
+import {
+  ackerFor,
+  ackMessages,
+  boltOutput,
+  decodeId,
+  decodeMessageId,
+  encodeId,
+  encodeMessageId,
+  failMessages,
+  type MessageId,
+  spoutEmit,
+  type WireMessageId,
+} from './anchoring.ts';
+import { OffsetManager } from './offset-manager.ts';
+import type { AckTreeOptions } from './options.ts';
+import { SpoutPending } from './spout-pending.ts';
+
+/** A tuple on the wire: its values and its MessageId (`[]` when unanchored). */
+interface WireTuple {
+  v: TupleValues;
+  m: WireMessageId;
+}
+
+/** What flows between operators: the input's identity and timing, plus the stage's payload. */
+interface TupleValues {
+  id: number;
+  key: string;
+  t: number;
+  /** Source read time, µs. */
+  r: number;
+  body?: unknown;
+  features?: number[];
+  score?: number;
+}
+
+interface AckerMessage extends ControlMessage {
+  type: 'ack_init' | 'ack' | 'fail';
+  root: string;
+  val?: string;
+  spout?: number;
+}
+
+type Boot = WorkerBoot<AckTreeOptions>;
+
+await runWorker<Boot>(async (ctx) => {
+  const boot = ctx.config;
+  const o = boot.options;
+  const topology = standardTopology(boot.parallelism);
+  const acking = o.ackers !== 0;
+  const ackerIds = acking
+    ? topology.instances.slice(0, o.ackers ?? topology.instances.length).map((i) => i.id)
+    : [];
+  // Ids are random per process: a restarted worker must not reuse its predecessor's ids.
+  const rng = createRng(`${boot.seed}:${boot.id}:${ctx.attempt}:${process.pid}:${Date.now()}`);
+  const kit = (await import(boot.workload.module)) as WorkloadKit;
+  const workload = kit.getWorkload(boot.workload.name);
+  const model = kit.loadModel(boot.workload.modelPath, boot.workload.name);
+
+  // --- the acker task hosted by this worker -------------------------------------------------------------
+  const ledger = new AckLedger();
+  const ackerOut = (outcomes: readonly AckerOutcome[]) => {
+    for (const out of outcomes) {
+      const msg = {
+        type: out.type === 'ack' ? 'acked' : 'failed',
+        root: encodeId(out.root),
+        reason: out.reason,
+      };
+      void sendControl(workerId('source', out.spoutTask), msg);
+    }
+  };
+  const onAckerMessage = (m: AckerMessage) => {
+    const root = decodeId(m.root);
+    if (m.type === 'ack_init') ackerOut(ledger.ackInit(root, decodeId(m.val), m.spout!));
+    else if (m.type === 'ack') ackerOut(ledger.ack(root, decodeId(m.val)));
+    else ackerOut(ledger.fail(root));
+  };
+  /** Routes an acker message to acker(root), locally when this worker hosts it. */
+  const toAcker = (m: AckerMessage) => {
+    const target = ackerIds[ackerFor(decodeId(m.root), ackerIds.length)]!;
+    if (target === boot.id) onAckerMessage(m);
+    else void sendControl(target, m);
+  };
+
+  let operator: {
+    onData?(from: string, tuples: WireTuple[]): Promise<void>;
+    onControl?(m: ControlMessage): void;
+    stop(): Promise<void>;
+  };
+  const host: WorkerHost<AckTreeOptions> = await startWorkerHost(ctx, {
+    onData: (from, body) => operator?.onData?.(from, body as WireTuple[]),
+    onControl: (_from, m) => onControl(m),
+  });
+  function onControl(m: ControlMessage) {
+    if (m.type === 'ack_init' || m.type === 'ack' || m.type === 'fail') onAckerMessage(m as AckerMessage);
+    else operator?.onControl?.(m);
+  }
+  /** Control to a task: in-process when this worker hosts it (an acker answering its own spout). */
+  function sendControl(peer: string, m: ControlMessage) {
+    if (peer === boot.id) {
+      onControl(m);
+      return Promise.resolve(true);
+    }
+    return host.sendControl(peer, m, o.sendTimeoutMs);
+  }
+  const timers: NodeJS.Timeout[] = [];
+  if (acking) timers.push(setInterval(() => ledger.tick(), o.messageTimeoutS * 1000));
+
+  /** Sends each destination its tuples in one frame. A dead or unresponsive peer's frames are dropped. */
+  const emitBatches = async (batches: Map<string, WireTuple[]>) => {
+    await Promise.all([...batches].map(([dest, tuples]) => host.sendData(dest, tuples, o.sendTimeoutMs)));
+  };
+  const downstream = (op: Instance['operator']) => topology.instances.filter((i) => i.operator === op);
+
+  // --- bolts ----------------------------------------------------------------------------------------------
+  const failInputs = (inputs: { id: MessageId }[], e: unknown) => {
+    // fail(input): every root of every input fails at once; the spout replays them.
+    logLine(`processing failed: ${(e as Error).message}`);
+    if (acking)
+      for (const i of inputs)
+        for (const root of failMessages(i.id)) toAcker({ type: 'fail', root: encodeId(root) });
+  };
+  const ackInputs = (acks: { input: MessageId; childrenXor: bigint[] }[]) => {
+    if (!acking) return;
+    for (const a of acks) {
+      for (const m of ackMessages(a.input, a.childrenXor))
+        toAcker({ type: 'ack', root: encodeId(m.root), val: encodeId(m.val) });
+    }
+  };
+
+  /**
+   * A bolt: compute outputs for a frame of inputs, emit them anchored to `next` and ack the inputs; or, for the
+   * sink, hand them to `writer` and ack each input once its batch is written (like a KafkaBolt acking in the
+   * producer callback), without holding up the next frame.
+   */
+  const bolt = (
+    compute: (values: TupleValues[]) => Promise<TupleValues[]>,
+    next: Instance['operator'] | null,
+    writer?: BatchingWriter<TupleValues>,
+  ) => ({
+    async onData(_from: string, tuples: WireTuple[]) {
+      const inputs = tuples.map((t) => ({ values: t.v, id: decodeMessageId(t.m) }));
+      let outputs: TupleValues[];
+      try {
+        outputs = await compute(inputs.map((i) => i.values));
+      } catch (e) {
+        failInputs(inputs, e);
+        return;
+      }
+      if (writer) {
+        const { accepted, done } = writer.write(outputs);
+        done.then(
+          () => ackInputs(inputs.map((i) => ({ input: i.id, childrenXor: [] }))),
+          (e) => failInputs(inputs, e),
+        );
+        await accepted;
+        return;
+      }
+      const batches = new Map<string, WireTuple[]>();
+      const acks: { input: MessageId; childrenXor: bigint[] }[] = [];
+      inputs.forEach((input, k) => {
+        const out = outputs[k]!;
+        const targets = downstream(next!);
+        const dest = targets[keyPartition(out.key, targets.length)]!.id;
+        const anchored = acking ? boltOutput(rng, input.id, 1) : { messageIds: [[]], childrenXor: [] };
+        const list = batches.get(dest) ?? [];
+        list.push({ v: out, m: encodeMessageId(anchored.messageIds[0]!) });
+        batches.set(dest, list);
+        acks.push({ input: input.id, childrenXor: anchored.childrenXor });
+      });
+      await emitBatches(batches);
+      ackInputs(acks);
+    },
+    async stop() {
+      await writer?.drain();
+    },
+  });
+
+  let producer: Producer | undefined;
+  if (boot.operator === 'features') {
+    const store = createRedisStateStore<unknown>(host.redis(), `fl:${boot.runId}:state:`);
+    operator = bolt(async (values) => {
+      const states = await store.getMany([...new Set(values.map((v) => v.key))]);
+      const out = values.map((v) => {
+        const step = workload.step(states.get(v.key), workload.parse(v.body), model.params);
+        states.set(v.key, step.state);
+        return { id: v.id, key: v.key, t: v.t, r: v.r, features: step.features };
+      });
+      await store.setMany(states);
+      return out;
+    }, 'score');
+  } else if (boot.operator === 'score') {
+    operator = bolt(
+      async (values) =>
+        values.map((v) => ({ id: v.id, key: v.key, t: v.t, r: v.r, score: score(model, v.features!) })),
+      'sink',
+    );
+  } else if (boot.operator === 'sink') {
+    producer = host.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const p = producer;
+    const writer = createBatchingWriter<TupleValues>(async (values) => {
+      const w = systemClock.nowUs();
+      await p.send({
+        topic: boot.topics.output,
+        messages: values.map((v) => ({
+          key: v.key,
+          value: JSON.stringify({
+            id: v.id,
+            key: v.key,
+            t: v.t,
+            score: v.score!,
+            r: v.r,
+            w,
+          } satisfies OutputRecord),
+        })),
+      });
+    });
+    operator = bolt(async (values) => values, null, writer);
+  } else {
+    operator = await startSpout();
+  }
+  ctx.ready();
+  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  for (const t of timers) clearInterval(t);
+  await operator.stop();
+  await producer?.disconnect().catch(() => {});
+  await host.close();
+
+  // --- the spout --------------------------------------------------------------------------------------------
+  async function startSpout() {
+    const topic = boot.topics.input;
+    const partitions = ownedPartitions(boot.instance, boot.parallelism.source, boot.topics.partitions);
+    const pending = new SpoutPending<{ partition: number; offset: number }>();
+    const offsets = new Map<number, OffsetManager>();
+    const features = downstream('features');
+    const c = host.kafka().consumer({
+      groupId: `fl-${boot.runId}-spout-${boot.instance}`,
+      partitionAssigners: [fixedPartitions(() => partitions)],
+      maxWaitTimeInMs: 50,
+      readUncommitted: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+    });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
+
+    const replay = (failed: { partition: number; offset: number }[], reason: string) => {
+      if (failed.length === 0) return;
+      const earliest = new Map<number, number>();
+      for (const f of failed) {
+        offsets.get(f.partition)?.failed(f.offset);
+        earliest.set(f.partition, Math.min(earliest.get(f.partition) ?? Number.POSITIVE_INFINITY, f.offset));
+      }
+      ctx.emit({ type: reason === 'timeout' ? 'tuple.timeout' : 'tuple.failed', count: failed.length });
+      // Seek back to the earliest failed offset; re-read records that are acked or in flight are skipped.
+      for (const [partition, offset] of earliest) c.seek({ topic, partition, offset: String(offset) });
+    };
+
+    const onControl = (m: ControlMessage) => {
+      if (m.type !== 'acked' && m.type !== 'failed') return;
+      const root = decodeId(m.root);
+      if (m.type === 'acked') {
+        const done = pending.ack(root);
+        if (done) offsets.get(done.msg.partition)?.acked(done.msg.offset);
+      } else {
+        const failed = pending.fail(root);
+        if (failed) replay([failed.msg], 'explicit');
+      }
+    };
+    if (acking)
+      timers.push(
+        setInterval(
+          () =>
+            replay(
+              pending.rotate().map((f) => f.msg),
+              'timeout',
+            ),
+          o.messageTimeoutS * 1000,
+        ),
+      );
+    if (acking) {
+      timers.push(
+        setInterval(() => {
+          for (const [partition, om] of offsets) {
+            const next = om.commitCandidate();
+            if (next !== undefined && next > om.committedOffset()) {
+              c.commitOffsets([{ topic, partition, offset: String(next) }])
+                .then(() => {
+                  om.committed(next);
+                  ctx.emit({ type: 'offsets.committed', partition, offset: next });
+                })
+                .catch((e) => logLine(`commit failed: ${e.message}`));
+            }
+          }
+        }, o.commitIntervalMs),
+      );
+    }
+
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0) return;
+        const partition = batch.partition;
+        let om = offsets.get(partition);
+        if (!om) {
+          om = new OffsetManager(Number(batch.messages[0]!.offset));
+          offsets.set(partition, om);
+        }
+        const dataBatches = new Map<string, WireTuple[]>();
+        let replayed = 0;
+        let last: string | undefined;
+        const readUs = systemClock.nowUs();
+        for (const m of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          const offset = Number(m.offset);
+          last = m.offset;
+          if (!om.shouldEmit(offset)) continue;
+          // max.spout.pending: wait for acks before emitting more.
+          while (
+            acking &&
+            o.maxSpoutPending !== null &&
+            !pending.canEmit(o.maxSpoutPending) &&
+            isRunning() &&
+            !isStale()
+          ) {
+            await systemClock.sleep(2);
+            await heartbeat();
+          }
+          if (!isRunning() || isStale()) break;
+          const rec = decodeJson<InputRecord>(m.value);
+          const dest = features[keyPartition(rec.key, features.length)]!.id;
+          const values: TupleValues = { id: rec.id, key: rec.key, t: rec.t, r: readUs, body: rec.body };
+          let wire: WireMessageId = [];
+          if (acking) {
+            if (om.isScheduledForRetry(offset)) replayed++;
+            const e = spoutEmit(rng, 1);
+            pending.emit(e.root, { partition, offset });
+            om.emitted(offset);
+            toAcker({
+              type: 'ack_init',
+              root: encodeId(e.root),
+              val: encodeId(e.initVal),
+              spout: boot.instance,
+            });
+            wire = encodeMessageId(e.messageIds[0]!);
+          }
+          const list = dataBatches.get(dest) ?? [];
+          list.push({ v: values, m: wire });
+          dataBatches.set(dest, list);
+        }
+        await emitBatches(dataBatches);
+        if (replayed > 0) ctx.emit({ type: 'tuple.replayed', count: replayed });
+        if (last !== undefined) {
+          resolveOffset(last);
+          // At-most-once: commit as soon as the records are emitted (Storm's AT_MOST_ONCE commits before emit).
+          if (!acking) await c.commitOffsets([{ topic, partition, offset: String(Number(last) + 1) }]);
+        }
+        await heartbeat();
+      },
+    });
+    await joined;
+    return {
+      onControl,
+      async stop() {
+        await c.disconnect().catch(() => {});
+      },
+    };
+  }
+});
+
+function logLine(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}

@@ -1,0 +1,26 @@
+/**
+ * What every worker process of a multi-process engine is told at start: who it is, where it listens, how to
+ * reach each peer, the coordinator, Kafka and Redis (each through its own Toxiproxy proxy), and the run's
+ * workload, topics and engine options.
+ */
+import type { Guarantee } from '../../core/types.ts';
+import type { DeployPlan, Parallelism } from '../types.ts';
+import type { LinkAddress } from './proxies.ts';
+
+export interface WorkerBoot<Options = Record<string, unknown>> {
+  runId: string;
+  id: string;
+  operator: string;
+  instance: number;
+  guarantee: Guarantee;
+  seed: number;
+  listen: LinkAddress;
+  /** Address to connect to for each peer this process talks to (a proxy, or the peer itself). */
+  peers: Record<string, LinkAddress>;
+  kafka: { bootstrap: string; via: LinkAddress | null };
+  redis: LinkAddress;
+  topics: DeployPlan['topics'];
+  workload: DeployPlan['workload'];
+  parallelism: Parallelism;
+  options: Options;
+}

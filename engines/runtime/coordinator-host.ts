@@ -1,0 +1,102 @@
+/**
+ * The coordinator-side half of the runtime: the process in the Nimbus / job manager / STRAM role. It holds a
+ * mesh endpoint that every worker heartbeats to, hears from its supervisor when a worker process exits or
+ * becomes ready, and asks the supervisor to restart or kill workers. Engines add their protocol on top.
+ */
+import { systemClock } from '../../core/clock.ts';
+import type { WorkerBoot } from './boot.ts';
+import { FrameKind } from './frames.ts';
+import { createMesh, type Mesh } from './mesh.ts';
+import { standardTopology, type Topology } from './topology.ts';
+import { type ControlMessage, meshOf } from './worker-host.ts';
+import type { WorkerContext } from './worker-process.ts';
+
+export interface CoordinatorHandlers {
+  onControl?(from: string, msg: ControlMessage): Promise<void> | void;
+  /** The supervisor saw the process exit (a lost worker, noticed at once). */
+  onWorkerExited?(worker: string, attempt: number): void;
+  onWorkerReady?(worker: string, attempt: number): void;
+  /** A worker's link to the coordinator went down (lost connection). */
+  onWorkerDisconnected?(worker: string): void;
+}
+
+export interface CoordinatorHost<Options> {
+  boot: WorkerBoot<Options>;
+  ctx: WorkerContext<WorkerBoot<Options>>;
+  mesh: Mesh;
+  topology: Topology;
+  workers: string[];
+  sendControl(worker: string, msg: ControlMessage, timeoutMs?: number): Promise<boolean>;
+  /** µs since the epoch of the worker's last heartbeat (or of its start, before the first). */
+  lastHeartbeatUs(worker: string): number;
+  /** Calls `onTimeout` once per silence for every worker whose heartbeat is older than `timeoutMs`. */
+  watchHeartbeats(timeoutMs: number, onTimeout: (worker: string, silentMs: number) => void): void;
+  restart(workers: string[], reason: string): void;
+  kill(workers: string[], reason: string): void;
+  close(): Promise<void>;
+}
+
+export async function startCoordinatorHost<Options>(
+  ctx: WorkerContext<WorkerBoot<Options>>,
+  handlers: CoordinatorHandlers,
+): Promise<CoordinatorHost<Options>> {
+  const boot = ctx.config;
+  const topology = standardTopology(boot.parallelism);
+  const workers = topology.instances.map((i) => i.id);
+  const lastBeat = new Map(workers.map((w) => [w, systemClock.nowUs()]));
+  const timers: NodeJS.Timeout[] = [];
+
+  const mesh = meshOf(ctx, {
+    onMessage: async (from, kind, body) => {
+      if (kind !== FrameKind.CONTROL) return;
+      const msg = body as ControlMessage;
+      if (msg.type === 'heartbeat') lastBeat.set(from, systemClock.nowUs());
+      else await handlers.onControl?.(from, msg);
+    },
+    onPeerDown: (peer) => handlers.onWorkerDisconnected?.(peer),
+  });
+  await mesh.listen();
+
+  ctx.onParentMessage((m) => {
+    const msg = m as { type: string; worker: string; attempt: number };
+    if (msg.type === 'worker.exited') handlers.onWorkerExited?.(msg.worker, msg.attempt);
+    else if (msg.type === 'worker.ready') {
+      lastBeat.set(msg.worker, systemClock.nowUs());
+      handlers.onWorkerReady?.(msg.worker, msg.attempt);
+    }
+  });
+
+  return {
+    boot,
+    ctx,
+    mesh,
+    topology,
+    workers,
+    sendControl: (worker, msg, timeoutMs) => mesh.send(worker, FrameKind.CONTROL, msg, { timeoutMs }),
+    lastHeartbeatUs: (w) => lastBeat.get(w) ?? 0,
+    watchHeartbeats(timeoutMs, onTimeout) {
+      const reported = new Set<string>();
+      timers.push(
+        setInterval(
+          () => {
+            const now = systemClock.nowUs();
+            for (const w of workers) {
+              const silentMs = (now - (lastBeat.get(w) ?? now)) / 1000;
+              if (silentMs > timeoutMs && !reported.has(w)) {
+                reported.add(w);
+                onTimeout(w, silentMs);
+              } else if (silentMs <= timeoutMs) reported.delete(w);
+            }
+          },
+          Math.max(100, Math.min(1000, timeoutMs / 4)),
+        ),
+      );
+    },
+    restart: (ws, reason) => ctx.toParent({ type: 'supervise', command: 'restart', workers: ws, reason }),
+    kill: (ws, reason) => ctx.toParent({ type: 'supervise', command: 'kill', workers: ws, reason }),
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await mesh.close();
+    },
+  };
+}

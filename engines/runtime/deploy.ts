@@ -1,0 +1,139 @@
+/**
+ * Deploying a multi-process engine: ports for every process, one Toxiproxy proxy per link, boot configs, and
+ * the supervisor that starts them. ack-tree, barrier-snapshot and operator-checkpoint differ only in their
+ * entries, which links they need, their options and who decides restarts.
+ */
+import { systemClock } from '../../core/clock.ts';
+import type { EngineEvent } from '../../core/types.ts';
+import { freePorts, LOOPBACK } from '../../infra/local/ports.ts';
+import type { Deployment, DeployPlan } from '../types.ts';
+import type { WorkerBoot } from './boot.ts';
+import { createProxies, type LinkAddress, type LinkSpec, linkName, type ProxySet } from './proxies.ts';
+import { COORDINATOR_ID, createSupervisor, type ProcessDef, type Supervisor } from './supervisor.ts';
+import { standardTopology, type Topology } from './topology.ts';
+
+export interface ProcessDeployOptions<Options> {
+  plan: DeployPlan;
+  /** Validated engine options, given to every process. */
+  options: Options;
+  entries: { coordinator: string; worker: (operator: string) => string };
+  /** Worker → worker pairs that need a link (records, acks, subscriptions). Coordinator links are added. */
+  peerLinks: (t: Topology) => [string, string][];
+  /** Route links through Toxiproxy (default true): faults need it; the cost is a proxy hop per link. */
+  proxied?: boolean;
+  autoRestart?: { checkMs: number };
+  /** Counts records replayed from engine events (blast radius). */
+  replayedBy?: (e: EngineEvent) => number;
+}
+
+export interface ProcessDeployment extends Deployment {
+  topology: Topology;
+  supervisor: Supervisor;
+  proxies: ProxySet | null;
+}
+
+export async function deployProcesses<Options>(
+  opts: ProcessDeployOptions<Options>,
+): Promise<ProcessDeployment> {
+  const { plan } = opts;
+  const topology = standardTopology(plan.parallelism);
+  const ids = [COORDINATOR_ID, ...topology.instances.map((i) => i.id)];
+  const ports = await freePorts(ids.length);
+  const listen = new Map(ids.map((id, i) => [id, { host: LOOPBACK, port: ports[i]! }]));
+
+  const pairs: [string, string][] = [...opts.peerLinks(topology)];
+  for (const i of topology.instances) pairs.push([i.id, COORDINATOR_ID], [COORDINATOR_ID, i.id]);
+  const [kafkaHost, kafkaPort] = splitHostPort(plan.services.kafka.bootstrap);
+  const specs: LinkSpec[] = pairs.map(([a, b]) => ({ name: linkName(a, b), upstream: listen.get(b)! }));
+  for (const i of topology.instances) {
+    specs.push({
+      name: linkName(i.id, 'redis'),
+      upstream: { host: plan.services.redis.host, port: plan.services.redis.port },
+    });
+    specs.push({ name: linkName(i.id, 'kafka'), upstream: { host: kafkaHost, port: kafkaPort } });
+  }
+  const proxied = opts.proxied ?? true;
+  const proxies = proxied
+    ? await createProxies(plan.services.toxiproxy.api, plan.services.toxiproxy.host, plan.runId, specs)
+    : null;
+  const address = (from: string, to: string, direct: LinkAddress): LinkAddress =>
+    proxies?.has(linkName(from, to)) ? proxies.address(linkName(from, to)) : direct;
+
+  const bootFor = (id: string): WorkerBoot<Options> => {
+    const instance = topology.instances.find((i) => i.id === id);
+    const peers: Record<string, LinkAddress> = {};
+    for (const [a, b] of pairs) if (a === id) peers[b] = address(a, b, listen.get(b)!);
+    const redisDirect = { host: plan.services.redis.host, port: plan.services.redis.port };
+    return {
+      runId: plan.runId,
+      id,
+      operator: instance?.operator ?? COORDINATOR_ID,
+      instance: instance?.instance ?? 0,
+      guarantee: plan.guarantee,
+      seed: plan.seed,
+      listen: listen.get(id)!,
+      peers,
+      kafka: {
+        bootstrap: plan.services.kafka.bootstrap,
+        via: proxies?.has(linkName(id, 'kafka')) ? proxies.address(linkName(id, 'kafka')) : null,
+      },
+      redis: address(id, 'redis', redisDirect),
+      topics: plan.topics,
+      workload: plan.workload,
+      parallelism: plan.parallelism,
+      options: opts.options,
+    };
+  };
+
+  let replayed = 0;
+  const onEvent = (e: EngineEvent) => {
+    if (opts.replayedBy) replayed += opts.replayedBy(e);
+    plan.onEvent(e);
+  };
+  const coordinatorDef: ProcessDef = {
+    id: COORDINATOR_ID,
+    operator: COORDINATOR_ID,
+    instance: 0,
+    entry: opts.entries.coordinator,
+  };
+  const supervisor = createSupervisor({
+    runDir: plan.runDir,
+    coordinator: coordinatorDef,
+    workers: topology.instances.map((i) => ({
+      id: i.id,
+      operator: i.operator,
+      instance: i.instance,
+      entry: opts.entries.worker(i.operator),
+    })),
+    configFor: (id) => bootFor(id),
+    autoRestart: opts.autoRestart,
+    onEvent,
+  });
+  plan.onEvent({
+    at: systemClock.nowUs(),
+    type: 'deploy.links',
+    links: pairs.length + 2 * topology.instances.length,
+    proxied,
+  });
+  await supervisor.start();
+  const stop = async () => {
+    await supervisor.stop();
+    await proxies?.removeAll().catch(() => {});
+  };
+  return {
+    topology,
+    supervisor,
+    proxies,
+    workers: () => supervisor.workers(),
+    ready: () => supervisor.ready(),
+    restartedWorkers: () => supervisor.restartedWorkers(),
+    recordsReplayed: () => replayed,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+function splitHostPort(hostPort: string): [string, number] {
+  const i = hostPort.lastIndexOf(':');
+  return [hostPort.slice(0, i), Number(hostPort.slice(i + 1))];
+}

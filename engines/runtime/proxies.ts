@@ -1,0 +1,79 @@
+/**
+ * One Toxiproxy proxy per link, so a fault can target exactly one link: worker → worker, worker → coordinator,
+ * worker → Redis, worker → Kafka. Proxies are named `<runId>~<link>` (the link named as the nemesis names it,
+ * e.g. `link:source[0]->features[1]`), created at deploy, removed at stop, and swept by run id.
+ */
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { freePorts } from '../../infra/local/ports.ts';
+
+export interface LinkAddress {
+  host: string;
+  port: number;
+}
+
+export interface LinkSpec {
+  /** `link:a->b` */
+  name: string;
+  upstream: LinkAddress;
+}
+
+export interface ProxySet {
+  /** Where a client of the link connects (the proxy's listen address), by link name. */
+  address(link: string): LinkAddress;
+  has(link: string): boolean;
+  links(): string[];
+  /** The Toxiproxy proxy name of a link. */
+  proxyName(link: string): string;
+  removeAll(): Promise<void>;
+}
+
+export function linkName(from: string, to: string): string {
+  return `link:${from}->${to}`;
+}
+
+export async function createProxies(
+  api: string,
+  host: string,
+  runId: string,
+  specs: LinkSpec[],
+): Promise<ProxySet> {
+  const toxiproxy = new Toxiproxy(api);
+  const ports = await freePorts(specs.length);
+  const addresses = new Map<string, LinkAddress>();
+  const names = new Map<string, string>();
+  // Toxiproxy's /populate creates them all in one request.
+  const body = specs.map((s, i) => ({
+    name: `${runId}~${s.name}`,
+    listen: `${host}:${ports[i]}`,
+    upstream: `${s.upstream.host}:${s.upstream.port}`,
+    enabled: true,
+  }));
+  await toxiproxy.populate(body);
+  specs.forEach((s, i) => {
+    addresses.set(s.name, { host, port: ports[i]! });
+    names.set(s.name, `${runId}~${s.name}`);
+  });
+  return {
+    address(link) {
+      const a = addresses.get(link);
+      if (!a) throw new Error(`no proxy for ${link}`);
+      return a;
+    },
+    has: (link) => addresses.has(link),
+    links: () => [...addresses.keys()],
+    proxyName: (link) => names.get(link)!,
+    removeAll: () => removeProxies(api, runId),
+  };
+}
+
+/** Removes every proxy of a run (also those of a run that crashed). */
+export async function removeProxies(api: string, runId: string): Promise<void> {
+  const res = await fetch(`${api}/proxies`);
+  if (!res.ok) return;
+  const all = (await res.json()) as Record<string, unknown>;
+  await Promise.all(
+    Object.keys(all)
+      .filter((name) => name.startsWith(`${runId}~`))
+      .map((name) => fetch(`${api}/proxies/${encodeURIComponent(name)}`, { method: 'DELETE' })),
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * The supervisor: the host-side process launcher (Storm's supervisor daemon, a YARN NodeManager, Flink's
+ * TaskManager launcher). It lives in the runner process, outside the reach of process faults, and:
+ * - starts the engine's coordinator process and one process per operator instance, each with an attempt number;
+ * - tells the coordinator when a worker process exits (the "lost connection" signal is the coordinator's own);
+ * - restarts workers when the coordinator asks (Flink, Apex) or on its own after its check interval (Storm);
+ * - restarts a dead coordinator (as an HA setup would), and records every start, exit and restart as events.
+ */
+import { join } from 'node:path';
+import { systemClock } from '../../core/clock.ts';
+import { HarnessError } from '../../core/errors.ts';
+import type { EngineEvent } from '../../core/types.ts';
+import type { WorkerInfo } from '../types.ts';
+import { spawnWorker, stopWorker, type WorkerHandle, type WorkerMessage } from './worker-process.ts';
+
+export const COORDINATOR_ID = 'coordinator';
+
+export interface ProcessDef {
+  id: string;
+  operator: string;
+  instance: number;
+  /** Absolute path of the TypeScript entry. */
+  entry: string;
+}
+
+export interface SupervisorOptions {
+  runDir: string;
+  coordinator: ProcessDef;
+  workers: ProcessDef[];
+  /** Boot config for a process at an attempt (engine-specific). */
+  configFor(id: string, attempt: number): unknown;
+  /** Storm: restart a dead worker on its own, `checkMs` after its death is noticed. Otherwise only on request. */
+  autoRestart?: { checkMs: number };
+  /** Delay before a requested restart (Flink's fixed-delay restart strategy is applied by the coordinator). */
+  onEvent(e: EngineEvent): void;
+  readyTimeoutMs?: number;
+}
+
+interface Slot {
+  def: ProcessDef;
+  attempt: number;
+  handle?: WorkerHandle;
+  ready: boolean;
+  restarting: boolean;
+}
+
+export interface Supervisor {
+  start(): Promise<void>;
+  ready(): Promise<void>;
+  workers(): WorkerInfo[];
+  /** Ids of workers (not the coordinator) started more than once. */
+  restartedWorkers(): string[];
+  restart(ids: string[], reason: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createSupervisor(opts: SupervisorOptions): Supervisor {
+  const slots = new Map<string, Slot>();
+  for (const def of [opts.coordinator, ...opts.workers])
+    slots.set(def.id, { def, attempt: 0, ready: false, restarting: false });
+  const logDir = join(opts.runDir, 'workers');
+  let stopping = false;
+  const readyWaiters: (() => void)[] = [];
+  const emit = (e: Omit<EngineEvent, 'at'>) => opts.onEvent({ at: systemClock.nowUs(), ...e } as EngineEvent);
+  const coordinator = () => slots.get(opts.coordinator.id)!;
+
+  const allReady = () => [...slots.values()].every((s) => s.ready);
+  const checkReady = () => {
+    if (allReady()) for (const w of readyWaiters.splice(0)) w();
+  };
+
+  const launch = (slot: Slot) => {
+    const { def, attempt } = slot;
+    slot.ready = false;
+    const handle = spawnWorker(
+      { id: def.id, entry: def.entry, config: opts.configFor(def.id, attempt), attempt },
+      { logDir, onMessage: (m) => onMessage(slot, m) },
+    );
+    slot.handle = handle;
+    emit({
+      type: attempt === 0 ? 'worker.started' : 'worker.restarted',
+      worker: def.id,
+      attempt,
+      pid: handle.pid,
+    });
+    void handle.exited.then((how) => {
+      if (slot.handle !== handle) return; // an older incarnation
+      slot.ready = false;
+      if (stopping) return;
+      emit({ type: 'worker.failed', worker: def.id, attempt, exit: how });
+      if (def.id !== opts.coordinator.id)
+        coordinator().handle?.send({ type: 'worker.exited', worker: def.id, attempt, exit: how });
+      if (def.id === opts.coordinator.id) void restartSlot(slot, 'coordinator exited', 1000);
+      else if (opts.autoRestart)
+        void restartSlot(slot, 'supervisor found the worker dead', opts.autoRestart.checkMs);
+    });
+  };
+
+  const onMessage = (slot: Slot, m: WorkerMessage) => {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      coordinator().handle?.send({ type: 'worker.ready', worker: slot.def.id, attempt: slot.attempt });
+      checkReady();
+    } else if (m.type === 'event') {
+      opts.onEvent(m.event);
+    } else if (m.type === 'supervise' && slot.def.id === opts.coordinator.id) {
+      if (m.command === 'restart') void api.restart(m.workers, m.reason);
+      else for (const id of m.workers) slots.get(id)?.handle?.signal('SIGKILL');
+    }
+  };
+
+  const restartSlot = async (slot: Slot, reason: string, delayMs = 0) => {
+    if (slot.restarting || stopping) return;
+    slot.restarting = true;
+    try {
+      if (delayMs > 0) await systemClock.sleep(delayMs);
+      if (stopping) return;
+      if (slot.handle?.isAlive()) await stopWorker(slot.handle, 2000);
+      slot.attempt++;
+      emit({ type: 'worker.restarting', worker: slot.def.id, attempt: slot.attempt, reason });
+      launch(slot);
+    } finally {
+      slot.restarting = false;
+    }
+  };
+
+  const api: Supervisor = {
+    async start() {
+      launch(coordinator());
+      for (const def of opts.workers) launch(slots.get(def.id)!);
+    },
+    ready() {
+      if (allReady()) return Promise.resolve();
+      const timeoutMs = opts.readyTimeoutMs ?? 60_000;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const waiting = [...slots.values()].filter((s) => !s.ready).map((s) => s.def.id);
+          reject(
+            new HarnessError(`workers not ready after ${timeoutMs} ms: ${waiting.join(', ')}; see ${logDir}`),
+          );
+        }, timeoutMs);
+        readyWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    workers: () =>
+      [...slots.values()]
+        .filter((s) => s.def.id !== opts.coordinator.id)
+        .map((s) => ({
+          id: s.def.id,
+          operator: s.def.operator,
+          instance: s.def.instance,
+          pid: s.handle?.pid ?? null,
+          attempt: s.attempt,
+          alive: s.handle?.isAlive() ?? false,
+        })),
+    restartedWorkers: () =>
+      [...slots.values()]
+        .filter((s) => s.def.id !== opts.coordinator.id && s.attempt > 0)
+        .map((s) => s.def.id),
+    async restart(ids, reason) {
+      await Promise.all(
+        ids
+          .map((id) => slots.get(id))
+          .filter((s): s is Slot => s !== undefined)
+          .map((s) => restartSlot(s, reason)),
+      );
+    },
+    async stop() {
+      stopping = true;
+      // Workers first (they may flush to the coordinator), then the coordinator.
+      await Promise.all(
+        opts.workers
+          .map((d) => slots.get(d.id)?.handle)
+          .filter((h): h is WorkerHandle => h !== undefined)
+          .map((h) => stopWorker(h)),
+      );
+      const c = coordinator().handle;
+      if (c) await stopWorker(c);
+    },
+  };
+  return api;
+}

@@ -1,0 +1,115 @@
+/**
+ * The worker-side half of the runtime, shared by every multi-process engine: the process's mesh endpoint
+ * (links to peers and the coordinator), heartbeats to the coordinator, and clients for Kafka and Redis that go
+ * through this worker's own proxies. Engines add their operator logic on top.
+ */
+import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { systemClock } from '../../core/clock.ts';
+import type { WorkerBoot } from './boot.ts';
+import { FrameKind } from './frames.ts';
+import { createKafka, viaProxy } from './kafka.ts';
+import { createMesh, type Mesh, type MeshOptions } from './mesh.ts';
+import { COORDINATOR_ID } from './supervisor.ts';
+import type { WorkerContext } from './worker-process.ts';
+
+export interface WorkerHostHandlers {
+  /** Records from an upstream peer (a DATA frame's body). Awaited: frames of one link are handled in order. */
+  onData?(from: string, body: unknown): Promise<void> | void;
+  /** Control messages (acks, barriers, window markers, coordinator commands). */
+  onControl?(from: string, body: ControlMessage): Promise<void> | void;
+  onPeerUp?(peer: string, attempt: number): void;
+  onPeerDown?(peer: string): void;
+}
+
+export interface ControlMessage {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface WorkerHost<Options> {
+  boot: WorkerBoot<Options>;
+  ctx: WorkerContext<WorkerBoot<Options>>;
+  mesh: Mesh;
+  /** Sends records to a peer; resolves false when they were dropped (peer down, or `timeoutMs` passed). */
+  sendData(peer: string, body: unknown, timeoutMs?: number): Promise<boolean>;
+  sendControl(peer: string, body: ControlMessage, timeoutMs?: number): Promise<boolean>;
+  /** A kafkajs client whose broker connections go through this worker's Kafka proxy. */
+  kafka(clientSuffix?: string): Kafka;
+  /** An ioredis client through this worker's Redis proxy. */
+  redis(): Redis;
+  close(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 1000;
+
+export async function startWorkerHost<Options>(
+  ctx: WorkerContext<WorkerBoot<Options>>,
+  handlers: WorkerHostHandlers,
+): Promise<WorkerHost<Options>> {
+  const boot = ctx.config;
+  const redisClients: Redis[] = [];
+  const mesh = meshOf(ctx, {
+    onMessage: async (from, kind, body) => {
+      if (kind === FrameKind.DATA) await handlers.onData?.(from, body);
+      else if (kind === FrameKind.CONTROL) await handlers.onControl?.(from, body as ControlMessage);
+    },
+    onPeerUp: handlers.onPeerUp,
+    onPeerDown: handlers.onPeerDown,
+  });
+  await mesh.listen();
+
+  let seq = 0;
+  const heartbeat = setInterval(() => {
+    void mesh.send(
+      COORDINATOR_ID,
+      FrameKind.CONTROL,
+      { type: 'heartbeat', seq: seq++, at: systemClock.nowUs() },
+      { timeoutMs: HEARTBEAT_MS },
+    );
+  }, HEARTBEAT_MS);
+
+  return {
+    boot,
+    ctx,
+    mesh,
+    sendData: (peer, body, timeoutMs) => mesh.send(peer, FrameKind.DATA, body, { timeoutMs }),
+    sendControl: (peer, body, timeoutMs) => mesh.send(peer, FrameKind.CONTROL, body, { timeoutMs }),
+    kafka: (suffix = '') =>
+      createKafka(boot.kafka.bootstrap, `fl-${boot.runId}-${boot.id}${suffix}`, {
+        ...(boot.kafka.via ? { socketFactory: viaProxy(boot.kafka.bootstrap, boot.kafka.via) } : {}),
+      }),
+    redis: () => {
+      const r = new Redis({
+        host: boot.redis.host,
+        port: boot.redis.port,
+        maxRetriesPerRequest: null,
+        enableAutoPipelining: true,
+      });
+      r.on('error', (e) => process.stderr.write(`${new Date().toISOString()} redis: ${e.message}\n`));
+      redisClients.push(r);
+      return r;
+    },
+    async close() {
+      clearInterval(heartbeat);
+      await mesh.close();
+      for (const r of redisClients) r.disconnect();
+    },
+  };
+}
+
+/** The mesh endpoint of a worker or coordinator process, as its boot config describes it. */
+export function meshOf<Options>(
+  ctx: WorkerContext<WorkerBoot<Options>>,
+  opts: Pick<MeshOptions, 'onMessage'> & Partial<Pick<MeshOptions, 'onPeerUp' | 'onPeerDown'>>,
+): Mesh {
+  const boot = ctx.config;
+  return createMesh({
+    selfId: boot.id,
+    attempt: ctx.attempt,
+    listenPort: boot.listen.port,
+    host: boot.listen.host,
+    peers: new Map(Object.entries(boot.peers)),
+    ...opts,
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * ack-tree (Apache Storm's design) on real Kafka, Redis and Toxiproxy, with Storm's timeouts scaled down:
+ * no faults → exact; a killed worker → replays (at-least-once: nothing lost, duplicates) or losses
+ * (at-most-once: nothing duplicated); a worker paused past the message timeout → replays.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { EngineEvent } from '../core/types.ts';
+import { runScenario } from '../harness/runner.ts';
+import { parseScenario } from '../scenarios/schema.ts';
+
+const infra = inject('infra');
+const out = mkdtempSync(join(tmpdir(), 'faultline-ack-tree-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const T = 3; // message timeout, seconds (Storm: 30)
+const scaled = { messageTimeoutS: T, commitIntervalMs: 1000, supervisorCheckMs: 1000, heartbeatTimeoutS: 30 };
+
+function scenario(name: string, faults: string, { duration = 16, drain = 30 } = {}) {
+  return parseScenario(
+    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: 3s\ndrain: ${drain}s\nseed: 7\nfaults:${faults || ' []'}\n`,
+    `${name}.yaml`,
+  );
+}
+
+const events = (dir: string): EngineEvent[] =>
+  readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+describe('ack-tree', () => {
+  it('no faults: nothing lost, duplicated or incorrect; every tuple tree completes', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'ack-tree',
+      scenario: scenario('steady', ''),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts).toMatchObject({
+      produced: 7600,
+      unique: 7600,
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+      incorrect: 0,
+    });
+    expect(summary.blastRadius).toEqual({ workersTotal: 7, workersRestarted: 0, recordsReplayed: 0 });
+    expect(events(dir).filter((e) => e.type === 'tuple.timeout')).toEqual([]);
+  });
+
+  it('SIGKILL of features[1], at-least-once: nothing lost, duplicates from replay, recovery within the timeout', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'ack-tree',
+      guarantee: 'at-least-once',
+      // Long enough after the fault for 5 s of recovered output: replays land T..2T after the loss.
+      scenario: scenario('kill', '\n  - { kind: kill, target: "features[1]", at: 4s }', { duration: 24 }),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts.lost).toBe(0);
+    expect(summary.counts.unexpected).toBe(0);
+    expect(summary.counts.duplicated).toBeGreaterThan(0);
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+    expect(summary.blastRadius.workersRestarted).toBe(1);
+    expect(summary.blastRadius.recordsReplayed).toBeGreaterThan(0);
+    expect(summary.faults).toHaveLength(1);
+    const [recovery] = summary.recovery;
+    expect(recovery?.fault).toBe('kill features[1]');
+    // Lost tuples are replayed after T..2T; the supervisor's restart is quicker than that.
+    expect(recovery?.detectedMs).not.toBeNull();
+    expect(recovery?.detectedMs!).toBeLessThan(2000);
+    expect(recovery?.recoveredMs).not.toBeNull();
+    expect(recovery?.recoveredMs!).toBeLessThan((2 * T + 8) * 1000);
+    const types = events(dir).map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['worker.failed', 'worker.restarted', 'tuple.timeout', 'tuple.replayed']),
+    );
+  });
+
+  it('SIGKILL of features[1], at-most-once: data lost, nothing duplicated', async () => {
+    const { summary } = await runScenario({
+      engine: 'ack-tree',
+      guarantee: 'at-most-once',
+      // Lost ids never arrive: a short drain is enough.
+      scenario: scenario('kill-amo', '\n  - { kind: kill, target: "features[1]", at: 4s }', { drain: 6 }),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts.lost).toBeGreaterThan(0);
+    expect(summary.counts.duplicated).toBe(0);
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+    expect(summary.blastRadius.recordsReplayed).toBe(0);
+  });
+
+  it('SIGSTOP of score[0] for longer than the message timeout: its tuples time out and are replayed', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'ack-tree',
+      scenario: scenario('pause', `\n  - { kind: pause, target: "score[0]", at: 4s, for: ${2 * T + 1}s }`),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts.lost).toBe(0);
+    expect(summary.blastRadius.recordsReplayed).toBeGreaterThan(0);
+    expect(summary.counts.duplicated).toBeGreaterThan(0);
+    expect(events(dir).some((e) => e.type === 'tuple.timeout')).toBe(true);
+  });
+});
