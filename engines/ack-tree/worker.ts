@@ -21,6 +21,7 @@ import { score } from '../../core/workload.ts';
 import { type BatchingWriter, createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
+import { createOutbox, unbatch } from '../runtime/outbox.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
 import { type Instance, standardTopology, workerId } from '../runtime/topology.ts';
@@ -95,7 +96,7 @@ await runWorker<Boot>(async (ctx) => {
         root: encodeId(out.root),
         reason: out.reason,
       };
-      void sendControl(workerId('source', out.spoutTask), msg);
+      sendControl(workerId('source', out.spoutTask), msg);
     }
   };
   const onAckerMessage = (m: AckerMessage) => {
@@ -108,7 +109,7 @@ await runWorker<Boot>(async (ctx) => {
   const toAcker = (m: AckerMessage) => {
     const target = ackerIds[ackerFor(decodeId(m.root), ackerIds.length)]!;
     if (target === boot.id) onAckerMessage(m);
-    else void sendControl(target, m);
+    else sendControl(target, m);
   };
 
   let operator: {
@@ -120,17 +121,18 @@ await runWorker<Boot>(async (ctx) => {
     onData: (from, body) => operator?.onData?.(from, body as WireTuple[]),
     onControl: (_from, m) => onControl(m),
   });
-  function onControl(m: ControlMessage) {
-    if (m.type === 'ack_init' || m.type === 'ack' || m.type === 'fail') onAckerMessage(m as AckerMessage);
-    else operator?.onControl?.(m);
+  function onControl(frame: ControlMessage) {
+    for (const m of unbatch(frame)) {
+      if (m.type === 'ack_init' || m.type === 'ack' || m.type === 'fail') onAckerMessage(m as AckerMessage);
+      else operator?.onControl?.(m);
+    }
   }
+  // Acker traffic is coalesced per peer and event-loop turn (one frame instead of one write per ack).
+  const outbox = createOutbox((peer, batch) => void host.sendControl(peer, batch, o.sendTimeoutMs));
   /** Control to a task: in-process when this worker hosts it (an acker answering its own spout). */
   function sendControl(peer: string, m: ControlMessage) {
-    if (peer === boot.id) {
-      onControl(m);
-      return Promise.resolve(true);
-    }
-    return host.sendControl(peer, m, o.sendTimeoutMs);
+    if (peer === boot.id) onControl(m);
+    else outbox.push(peer, m);
   }
   const timers: NodeJS.Timeout[] = [];
   if (acking) timers.push(setInterval(() => ledger.tick(), o.messageTimeoutS * 1000));

@@ -6,7 +6,7 @@
 import { systemClock } from '../../core/clock.ts';
 import type { WorkerBoot } from './boot.ts';
 import { FrameKind } from './frames.ts';
-import { createMesh, type Mesh } from './mesh.ts';
+import type { Mesh } from './mesh.ts';
 import { standardTopology, type Topology } from './topology.ts';
 import { type ControlMessage, meshOf } from './worker-host.ts';
 import type { WorkerContext } from './worker-process.ts';
