@@ -1,6 +1,7 @@
 /** The engine registry: every engine by name. */
 import { BadInputError } from '../core/errors.ts';
 import { ackTree } from './ack-tree/index.ts';
+import { barrierSnapshot } from './barrier-snapshot/index.ts';
 import { passthrough } from './passthrough/index.ts';
 import type { Engine, EngineName } from './types.ts';
 
@@ -9,6 +10,7 @@ export type { Deployment, DeployPlan, Engine, EngineName, Parallelism, WorkerInf
 export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   passthrough,
   'ack-tree': ackTree,
+  'barrier-snapshot': barrierSnapshot,
 };
 
 export function engineNames(): string[] {

@@ -62,6 +62,8 @@ export interface RunOptions {
   dataPath?: string;
   modelPath?: string;
   engineOptions?: Record<string, unknown>;
+  /** Leave the run's Kafka topics in place (for tests that read them afterwards); default false. */
+  keepTopics?: boolean;
   /** Services to use; default: the running `infra up` instance, else an ephemeral one. */
   infra?: InfraEndpoints;
   progress?: ProgressSink;
@@ -186,7 +188,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const admin = kafka.admin();
     await admin.connect();
     cleanups.push(async () => {
-      await admin.deleteTopics({ topics: [topics.input, topics.output], timeout: 10_000 }).catch(() => {});
+      // Every topic of the run (engines add their own, e.g. a sink's transaction markers).
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`fl.${run.runId}.`));
+      if (!opts.keepTopics && mine.length)
+        await admin.deleteTopics({ topics: mine, timeout: 10_000 }).catch(() => {});
       await admin.disconnect();
     });
     cleanups.push(() => deleteRedisKeys(infra, `fl:${run.runId}:*`));

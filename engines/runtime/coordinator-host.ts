@@ -13,6 +13,8 @@ import type { WorkerContext } from './worker-process.ts';
 
 export interface CoordinatorHandlers {
   onControl?(from: string, msg: ControlMessage): Promise<void> | void;
+  /** A worker's heartbeat, with whatever the worker put in it (WorkerHostOptions.heartbeatPayload). */
+  onHeartbeat?(from: string, msg: ControlMessage): void;
   /** The supervisor saw the process exit (a lost worker, noticed at once). */
   onWorkerExited?(worker: string, attempt: number): void;
   onWorkerReady?(worker: string, attempt: number): void;
@@ -50,16 +52,23 @@ export async function startCoordinatorHost<Options>(
     onMessage: async (from, kind, body) => {
       if (kind !== FrameKind.CONTROL) return;
       const msg = body as ControlMessage;
-      if (msg.type === 'heartbeat') lastBeat.set(from, systemClock.nowUs());
-      else await handlers.onControl?.(from, msg);
+      if (msg.type === 'heartbeat') {
+        lastBeat.set(from, systemClock.nowUs());
+        handlers.onHeartbeat?.(from, msg);
+      } else await handlers.onControl?.(from, msg);
     },
-    onPeerDown: (peer) => handlers.onWorkerDisconnected?.(peer),
+    onPeerDown: (peer) => {
+      if (!stopping) handlers.onWorkerDisconnected?.(peer);
+    },
   });
   await mesh.listen();
 
+  let stopping = false;
   ctx.onParentMessage((m) => {
     const msg = m as { type: string; worker: string; attempt: number };
-    if (msg.type === 'worker.exited') handlers.onWorkerExited?.(msg.worker, msg.attempt);
+    if (msg.type === 'stopping') stopping = true;
+    else if (stopping) return;
+    else if (msg.type === 'worker.exited') handlers.onWorkerExited?.(msg.worker, msg.attempt);
     else if (msg.type === 'worker.ready') {
       lastBeat.set(msg.worker, systemClock.nowUs());
       handlers.onWorkerReady?.(msg.worker, msg.attempt);

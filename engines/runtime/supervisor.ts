@@ -42,6 +42,8 @@ interface Slot {
   handle?: WorkerHandle;
   ready: boolean;
   restarting: boolean;
+  /** Killed on purpose (a coordinator cancelled it): its exit is not a failure. */
+  cancelled: boolean;
 }
 
 export interface Supervisor {
@@ -57,7 +59,7 @@ export interface Supervisor {
 export function createSupervisor(opts: SupervisorOptions): Supervisor {
   const slots = new Map<string, Slot>();
   for (const def of [opts.coordinator, ...opts.workers])
-    slots.set(def.id, { def, attempt: 0, ready: false, restarting: false });
+    slots.set(def.id, { def, attempt: 0, ready: false, restarting: false, cancelled: false });
   const logDir = join(opts.runDir, 'workers');
   let stopping = false;
   const readyWaiters: (() => void)[] = [];
@@ -72,6 +74,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   const launch = (slot: Slot) => {
     const { def, attempt } = slot;
     slot.ready = false;
+    slot.cancelled = false;
     const handle = spawnWorker(
       { id: def.id, entry: def.entry, config: opts.configFor(def.id, attempt), attempt },
       { logDir, onMessage: (m) => onMessage(slot, m) },
@@ -87,6 +90,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       if (slot.handle !== handle) return; // an older incarnation
       slot.ready = false;
       if (stopping) return;
+      if (slot.cancelled) {
+        emit({ type: 'worker.cancelled', worker: def.id, attempt, exit: how });
+        return;
+      }
       emit({ type: 'worker.failed', worker: def.id, attempt, exit: how });
       if (def.id !== opts.coordinator.id)
         coordinator().handle?.send({ type: 'worker.exited', worker: def.id, attempt, exit: how });
@@ -105,7 +112,15 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       opts.onEvent(m.event);
     } else if (m.type === 'supervise' && slot.def.id === opts.coordinator.id) {
       if (m.command === 'restart') void api.restart(m.workers, m.reason);
-      else for (const id of m.workers) slots.get(id)?.handle?.signal('SIGKILL');
+      else {
+        for (const id of m.workers) {
+          const s = slots.get(id);
+          if (!s?.handle?.isAlive()) continue;
+          s.cancelled = true;
+          s.handle.signal('SIGCONT');
+          s.handle.signal('SIGKILL');
+        }
+      }
     }
   };
 
@@ -115,7 +130,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     try {
       if (delayMs > 0) await systemClock.sleep(delayMs);
       if (stopping) return;
-      if (slot.handle?.isAlive()) await stopWorker(slot.handle, 2000);
+      if (slot.handle?.isAlive()) {
+        slot.cancelled = true;
+        await stopWorker(slot.handle, 2000);
+      }
       slot.attempt++;
       emit({ type: 'worker.restarting', worker: slot.def.id, attempt: slot.attempt, reason });
       launch(slot);
@@ -170,6 +188,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     },
     async stop() {
       stopping = true;
+      // The coordinator must not take the shutdown for a failure.
+      coordinator().handle?.send({ type: 'stopping' });
       // Workers first (they may flush to the coordinator), then the coordinator.
       await Promise.all(
         opts.workers

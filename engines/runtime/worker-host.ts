@@ -22,6 +22,14 @@ export interface WorkerHostHandlers {
   onPeerDown?(peer: string): void;
 }
 
+/** Engine-specific settings of the host; all optional (without them: a bare heartbeat every second). */
+export interface WorkerHostOptions extends Pick<MeshOptions, 'batch'> {
+  /** Interval of the heartbeat to the coordinator. Default 1000 ms. */
+  heartbeatMs?: number;
+  /** Extra fields sent with every heartbeat (Apex and Flink report operator state in heartbeats). */
+  heartbeatPayload?: () => Record<string, unknown>;
+}
+
 export interface ControlMessage {
   type: string;
   [field: string]: unknown;
@@ -46,10 +54,13 @@ const HEARTBEAT_MS = 1000;
 export async function startWorkerHost<Options>(
   ctx: WorkerContext<WorkerBoot<Options>>,
   handlers: WorkerHostHandlers,
+  /** Output batching (Flink's network buffers: flushed when full or after `batch.flushMs`), heartbeats. */
+  hostOpts: WorkerHostOptions = {},
 ): Promise<WorkerHost<Options>> {
   const boot = ctx.config;
   const redisClients: Redis[] = [];
   const mesh = meshOf(ctx, {
+    ...(hostOpts.batch ? { batch: hostOpts.batch } : {}),
     onMessage: async (from, kind, body) => {
       if (kind === FrameKind.DATA) await handlers.onData?.(from, body);
       else if (kind === FrameKind.CONTROL) await handlers.onControl?.(from, body as ControlMessage);
@@ -60,14 +71,15 @@ export async function startWorkerHost<Options>(
   await mesh.listen();
 
   let seq = 0;
+  const heartbeatMs = hostOpts.heartbeatMs ?? HEARTBEAT_MS;
   const heartbeat = setInterval(() => {
     void mesh.send(
       COORDINATOR_ID,
       FrameKind.CONTROL,
-      { type: 'heartbeat', seq: seq++, at: systemClock.nowUs() },
-      { timeoutMs: HEARTBEAT_MS },
+      { ...hostOpts.heartbeatPayload?.(), type: 'heartbeat', seq: seq++, at: systemClock.nowUs() },
+      { timeoutMs: heartbeatMs },
     );
-  }, HEARTBEAT_MS);
+  }, heartbeatMs);
 
   return {
     boot,
@@ -101,7 +113,7 @@ export async function startWorkerHost<Options>(
 /** The mesh endpoint of a worker or coordinator process, as its boot config describes it. */
 export function meshOf<Options>(
   ctx: WorkerContext<WorkerBoot<Options>>,
-  opts: Pick<MeshOptions, 'onMessage'> & Partial<Pick<MeshOptions, 'onPeerUp' | 'onPeerDown'>>,
+  opts: Pick<MeshOptions, 'onMessage'> & Partial<Pick<MeshOptions, 'onPeerUp' | 'onPeerDown' | 'batch'>>,
 ): Mesh {
   const boot = ctx.config;
   return createMesh({

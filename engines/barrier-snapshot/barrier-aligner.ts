@@ -1,0 +1,78 @@
+/**
+ * Barrier handling for a task with several input channels (protocol step 2; Flink's
+ * CheckpointBarrierHandler). In aligned mode (exactly-once) a channel that delivered barrier n is blocked
+ * until barrier n has arrived on every channel; then the task snapshots, forwards barrier n and unblocks. In
+ * at-least-once mode nothing blocks: the snapshot happens when the last barrier n arrives and may include
+ * records that came after the barrier on faster channels. A barrier for a newer checkpoint while an older one
+ * is still aligning aborts the older one (Flink cancels the alignment and starts the new one).
+ */
+export type BarrierOutcome =
+  /** Keep going: more barriers of `id` are expected. `block` says whether this channel must stop reading. */
+  | { kind: 'waiting'; id: number; block: boolean }
+  /** Barrier `id` has arrived on every channel: snapshot, forward it, unblock everything. */
+  | { kind: 'aligned'; id: number; abortedOlder: number | null }
+  /** A barrier older than the current alignment, or for an id already completed: nothing to do. */
+  | { kind: 'ignored' };
+
+export class BarrierAligner {
+  readonly #channels: readonly string[];
+  readonly #aligned: boolean;
+  #current: { id: number; seen: Set<string> } | undefined;
+  #lastAligned = 0;
+  #blocked = new Set<string>();
+  #waiters = new Map<string, (() => void)[]>();
+
+  constructor(channels: readonly string[], aligned: boolean) {
+    if (channels.length === 0) throw new RangeError('a task needs at least one input channel');
+    this.#channels = channels;
+    this.#aligned = aligned;
+  }
+
+  onBarrier(channel: string, id: number): BarrierOutcome {
+    if (!this.#channels.includes(channel)) throw new RangeError(`unknown input channel ${channel}`);
+    if (id <= this.#lastAligned) return { kind: 'ignored' };
+    let abortedOlder: number | null = null;
+    if (this.#current && id > this.#current.id) {
+      abortedOlder = this.#current.id;
+      this.#current = undefined;
+      this.#unblockAll();
+    }
+    if (this.#current && id < this.#current.id) return { kind: 'ignored' };
+    this.#current ??= { id, seen: new Set() };
+    this.#current.seen.add(channel);
+    if (this.#current.seen.size === this.#channels.length) {
+      this.#current = undefined;
+      this.#lastAligned = id;
+      this.#unblockAll();
+      return { kind: 'aligned', id, abortedOlder };
+    }
+    if (this.#aligned) this.#blocked.add(channel);
+    return { kind: 'waiting', id, block: this.#aligned };
+  }
+
+  isBlocked(channel: string): boolean {
+    return this.#blocked.has(channel);
+  }
+
+  /** Resolves when `channel` is not blocked (at once if it is not). */
+  whenUnblocked(channel: string): Promise<void> {
+    if (!this.#blocked.has(channel)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.#waiters.get(channel) ?? [];
+      list.push(resolve);
+      this.#waiters.set(channel, list);
+    });
+  }
+
+  /** Drops the alignment in progress (the task is being cancelled or restored). */
+  reset(): void {
+    this.#current = undefined;
+    this.#unblockAll();
+  }
+
+  #unblockAll(): void {
+    this.#blocked.clear();
+    for (const [, list] of this.#waiters) for (const w of list) w();
+    this.#waiters.clear();
+  }
+}

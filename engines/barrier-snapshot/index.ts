@@ -1,0 +1,33 @@
+/**
+ * barrier-snapshot: Apache Flink's fault tolerance. A checkpoint coordinator injects barriers at the sources;
+ * tasks align them, snapshot their state to checkpoint storage and acknowledge; a checkpoint completes when
+ * every task acknowledged it; a two-phase-commit sink makes output visible only then. Any failure cancels and
+ * restarts every task from the latest completed checkpoint. See PROTOCOLS.md, "barrier-snapshot".
+ */
+import { fileURLToPath } from 'node:url';
+import { deployProcesses } from '../runtime/deploy.ts';
+import { dataLinks } from '../runtime/topology.ts';
+import type { Engine } from '../types.ts';
+import { parseBarrierSnapshotOptions } from './options.ts';
+
+const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export const barrierSnapshot: Engine = {
+  name: 'barrier-snapshot',
+  description: 'Apache Flink: aligned checkpoint barriers, state snapshots, 2PC Kafka sink, global restart',
+  guarantees: ['exactly-once', 'at-least-once'],
+  defaultGuarantee: 'exactly-once',
+  parseOptions: parseBarrierSnapshotOptions,
+  async deploy(plan) {
+    const options = parseBarrierSnapshotOptions(plan.options);
+    return deployProcesses({
+      plan,
+      options,
+      entries: { coordinator: entry('./job-manager.ts'), worker: () => entry('./task.ts') },
+      peerLinks: dataLinks,
+      proxied: options.proxied,
+      // No autoRestart: the job manager decides (cancel all, restart delay, redeploy all).
+      replayedBy: () => 0,
+    });
+  },
+};

@@ -1,0 +1,133 @@
+/**
+ * The job manager: deploys tasks (telling each which checkpoint to restore), runs the checkpoint coordinator,
+ * and handles failures the Flink way (protocol step 5): a failed task is detected at once when its process or
+ * its connection is lost, or after the heartbeat timeout when it hangs; then ALL tasks are cancelled (a job
+ * with a key-by is one pipelined region), the restart delay passes, every task is redeployed with its attempt
+ * number incremented, and all restore from the latest completed checkpoint.
+ */
+import { Redis } from 'ioredis';
+import { systemClock } from '../../core/clock.ts';
+import type { WorkerBoot } from '../runtime/boot.ts';
+import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
+import { standardTopology } from '../runtime/topology.ts';
+import { runWorker } from '../runtime/worker-process.ts';
+import { CheckpointCoordinator } from './checkpoint-coordinator.ts';
+import { checkpointKey, latestCompletedKey, nextCheckpointIdKey } from './checkpoint-storage.ts';
+import type { BarrierSnapshotOptions } from './options.ts';
+
+await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
+  const boot = ctx.config;
+  const o = boot.options;
+  let failingOver = false;
+  const running = new Set<string>();
+
+  // State first, then the endpoint: a task may register the moment the job manager listens.
+  const topology = standardTopology(boot.parallelism);
+  const tasks = topology.instances.map((i) => i.id);
+  const sources = topology.instances.filter((i) => i.operator === 'source').map((i) => i.id);
+  const redis = new Redis({ host: boot.redis.host, port: boot.redis.port, maxRetriesPerRequest: null });
+
+  const latest = await redis.get(latestCompletedKey(boot.runId));
+  const nextId = await redis.get(nextCheckpointIdKey(boot.runId));
+  const checkpoints = new CheckpointCoordinator(
+    {
+      tasks,
+      intervalMs: o.checkpointIntervalMs,
+      timeoutMs: o.checkpointTimeoutMs,
+      minPauseMs: o.minPauseMs,
+      tolerableFailedCheckpoints: o.tolerableFailedCheckpoints,
+    },
+    {
+      latestCompleted: latest === null ? null : Number(latest),
+      nextId: nextId === null ? 1 : Number(nextId),
+    },
+  );
+  const completed: number[] = latest === null ? [] : [Number(latest)];
+
+  const host = await startCoordinatorHost(ctx, {
+    onControl: (from, m) => {
+      if (m.type === 'register') void deploy(from);
+      else if (m.type === 'running') {
+        running.add(from);
+        if (running.size === tasks.length && failingOver) {
+          failingOver = false;
+          ctx.emit({ type: 'job.running', restoredFrom: checkpoints.latestCompleted() });
+        }
+      } else if (m.type === 'ack') void onAck(from, m.id as number);
+      else if (m.type === 'decline') {
+        ctx.emit({ type: 'checkpoint.declined', checkpoint: m.id, task: from, reason: m.reason });
+        const aborted = checkpoints.abort('declined', true);
+        if (aborted) afterAbort(aborted, 'declined');
+      }
+    },
+    onWorkerExited: (worker) => failover(`${worker} exited`),
+    onWorkerDisconnected: (worker) => failover(`lost connection to ${worker}`),
+  });
+
+  async function deploy(task: string) {
+    await host.sendControl(task, { type: 'deploy', restoreFrom: checkpoints.latestCompleted() });
+  }
+
+  async function onAck(task: string, id: number) {
+    const r = checkpoints.acknowledge(id, task, systemClock.nowMs());
+    if (r.kind !== 'completed') return;
+    await redis.set(latestCompletedKey(boot.runId), String(id));
+    ctx.emit({ type: 'checkpoint.completed', checkpoint: id, durationMs: Math.round(r.durationMs) });
+    for (const t of tasks) void host.sendControl(t, { type: 'notify', id });
+    completed.push(id);
+    // Retain the newest completed checkpoints; delete the rest (and anything older that was aborted).
+    while (completed.length > o.retainedCheckpoints) {
+      const old = completed.shift()!;
+      await redis.del(...tasks.map((t) => checkpointKey(boot.runId, old, t)));
+    }
+  }
+
+  function afterAbort(aborted: { aborted: number; failover: boolean }, reason: string) {
+    ctx.emit({ type: 'checkpoint.aborted', checkpoint: aborted.aborted, reason });
+    void redis.del(...tasks.map((t) => checkpointKey(boot.runId, aborted.aborted, t)));
+    if (aborted.failover)
+      failover(
+        `checkpoint ${aborted.aborted} ${reason} (tolerable failed checkpoints: ${o.tolerableFailedCheckpoints})`,
+      );
+  }
+
+  function failover(cause: string) {
+    if (failingOver) return;
+    failingOver = true;
+    running.clear();
+    ctx.emit({ type: 'failure.detected', cause, restoreFrom: checkpoints.latestCompleted() });
+    const aborted = checkpoints.abort('task failure', false);
+    if (aborted) afterAbort(aborted, 'task failure');
+    host.kill(tasks, `failover: ${cause}`);
+    ctx.emit({ type: 'job.cancelled', tasks: tasks.length });
+    setTimeout(() => {
+      ctx.emit({ type: 'job.restarting', restoreFrom: checkpoints.latestCompleted() });
+      host.restart(tasks, `failover: ${cause}`);
+    }, o.restartDelayMs);
+  }
+
+  const timer = setInterval(
+    () => {
+      const now = systemClock.nowMs();
+      const expired = checkpoints.checkTimeout(now);
+      if (expired) afterAbort(expired, 'expired');
+      const id = checkpoints.maybeTrigger(now, !failingOver && running.size === tasks.length);
+      if (id === undefined) return;
+      void redis.set(nextCheckpointIdKey(boot.runId), String(id + 1));
+      ctx.emit({ type: 'checkpoint.triggered', checkpoint: id });
+      for (const s of sources) void host.sendControl(s, { type: 'trigger', id });
+    },
+    Math.max(10, Math.min(100, o.checkpointIntervalMs / 4 || 100)),
+  );
+  host.watchHeartbeats(o.heartbeatTimeoutS * 1000, (worker, silentMs) =>
+    failover(`no heartbeat from ${worker} for ${Math.round(silentMs)} ms`),
+  );
+
+  // A restarted job manager (the HA case) recovers the job: every task restarts from the latest checkpoint.
+  if (ctx.attempt > 0) failover('job manager restarted');
+  ctx.ready();
+  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  clearInterval(timer);
+  redis.disconnect();
+  await host.close();
+});

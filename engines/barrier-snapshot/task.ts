@@ -1,0 +1,307 @@
+/**
+ * A barrier-snapshot task process: one operator instance (source, features, score or sink) of a Flink-style
+ * job. Protocol steps of PROTOCOLS.md's barrier-snapshot section:
+ *  1. sources, on trigger(n) from the job manager, record their Kafka offsets and emit barrier n on every
+ *     output channel (after the records they already emitted, before the ones they emit next);
+ *  2. tasks with several inputs align (exactly-once: block a channel that delivered barrier n until n arrived on
+ *     all of them) or not (at-least-once); then snapshot state (the copy synchronously, the write to Redis as
+ *     checkpoint storage asynchronously), forward barrier n, and acknowledge n once the write is durable;
+ *  4. the sink pre-commits its Kafka transaction on barrier n and commits on notifyCheckpointComplete(n);
+ *  5. on (re)deploy a task restores its state from the checkpoint the job manager names; sources seek to the
+ *     stored offsets;
+ *  6. output is batched per channel and flushed when full or every buffer timeout.
+ */
+import type { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import { systemClock } from '../../core/clock.ts';
+import type { InputRecord, OutputRecord } from '../../core/types.ts';
+import { score } from '../../core/workload.ts';
+import { createBatchingWriter } from '../runtime/batching-writer.ts';
+import type { WorkerBoot } from '../runtime/boot.ts';
+import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
+import { keyPartition } from '../runtime/partitioner.ts';
+import { COORDINATOR_ID } from '../runtime/supervisor.ts';
+import { downstreamOf, type OperatorName, standardTopology, upstreamOf } from '../runtime/topology.ts';
+import { type ControlMessage, startWorkerHost } from '../runtime/worker-host.ts';
+import { runWorker } from '../runtime/worker-process.ts';
+import type { WorkloadKit } from '../types.ts';
+import { BarrierAligner } from './barrier-aligner.ts';
+import { checkpointKey, controlTopic } from './checkpoint-storage.ts';
+import type { BarrierSnapshotOptions } from './options.ts';
+import { createTwoPhaseSink, type SinkSnapshot, type TwoPhaseSink } from './two-phase-sink.ts';
+
+type Boot = WorkerBoot<BarrierSnapshotOptions>;
+
+/** A record between operators. */
+interface Row {
+  id: number;
+  key: string;
+  t: number;
+  r: number;
+  body?: unknown;
+  f?: number[];
+  score?: number;
+}
+
+await runWorker<Boot>(async (ctx) => {
+  const boot = ctx.config;
+  const o = boot.options;
+  const op = boot.operator as OperatorName;
+  const topology = standardTopology(boot.parallelism);
+  const aligned = boot.guarantee === 'exactly-once';
+  const sinkMode =
+    o.sink === 'auto' ? (boot.guarantee === 'exactly-once' ? 'transactional' : 'plain') : o.sink;
+  const kit = (await import(boot.workload.module)) as WorkloadKit;
+  const workload = kit.getWorkload(boot.workload.name);
+  const model = kit.loadModel(boot.workload.modelPath, boot.workload.name);
+  const inputs = upstreamOf(topology, op).map((i) => i.id);
+  const outputs = downstreamOf(topology, op).map((i) => i.id);
+  const aligner = inputs.length > 0 ? new BarrierAligner(inputs, aligned) : undefined;
+
+  // Restored before any record is processed: data that arrives earlier waits on this promise (its link blocks).
+  let markRestored!: () => void;
+  const restored = new Promise<void>((resolve) => {
+    markRestored = resolve;
+  });
+
+  let operator!: {
+    process(from: string, rows: Row[]): Promise<unknown> | void;
+    /** The synchronous part of a snapshot: a copy of the state. */
+    snapshot(n: number): Promise<unknown> | unknown;
+    notify?(n: number): Promise<void>;
+    trigger?(n: number): void;
+    stop(): Promise<void>;
+  };
+
+  const host = await startWorkerHost(
+    ctx,
+    {
+      onData: async (from, body) => {
+        await restored;
+        // Aligned mode: a channel that delivered the barrier is blocked (its frames wait here, and TCP pushes back).
+        if (aligner?.isBlocked(from)) await aligner.whenUnblocked(from);
+        await operator.process(from, body as Row[]);
+      },
+      onControl: async (from, m) => {
+        if (from === COORDINATOR_ID) return onCoordinator(m);
+        if (m.type !== 'barrier') return;
+        await restored;
+        const outcome = aligner!.onBarrier(from, m.id as number);
+        if (outcome.kind === 'aligned') await onAligned(outcome.id);
+        else if (outcome.kind === 'waiting' && outcome.block) await aligner!.whenUnblocked(from);
+      },
+    },
+    { batch: { maxRecords: 512, flushMs: o.bufferTimeoutMs } },
+  );
+  const redis = host.redis();
+  const toCoordinator = (m: ControlMessage) => host.sendControl(COORDINATOR_ID, m);
+  /**
+   * Emits rows into the output channels' buffers. The returned promise waits while a channel is full (back-
+   * pressure, never drops while the peer is up); the emission itself is synchronous, so barriers stay ordered.
+   */
+  const emitAll = (rows: Row[]): Promise<unknown> =>
+    Promise.all(rows.map((row) => host.mesh.sendBatched(route(row.key), row)));
+  const route = (key: string) => outputs[keyPartition(key, outputs.length)]!;
+
+  /**
+   * Snapshot n: copy state and forward the barrier in one synchronous step (no record can slip between them),
+   * then write the copy to checkpoint storage and acknowledge (async). Only the sink's snapshot is async (its
+   * pre-commit flush), and it has no outputs.
+   */
+  const onAligned = async (n: number) => {
+    const snap = operator.snapshot(n);
+    const copy = JSON.stringify(snap instanceof Promise ? await snap : snap);
+    for (const dest of outputs) void host.sendControl(dest, { type: 'barrier', id: n });
+    void redis
+      .set(checkpointKey(boot.runId, n, boot.id), copy)
+      .then(() => toCoordinator({ type: 'ack', id: n, bytes: copy.length }))
+      .catch((e) => toCoordinator({ type: 'decline', id: n, reason: (e as Error).message }));
+  };
+
+  async function onCoordinator(m: ControlMessage) {
+    if (m.type === 'deploy') {
+      if (deployed) return;
+      deployed = true;
+      const from = m.restoreFrom as number | null;
+      const state = from === null ? null : await redis.get(checkpointKey(boot.runId, from, boot.id));
+      if (from !== null && state === null) throw new Error(`checkpoint ${from} has no state for ${boot.id}`);
+      operator = await createOperator(state === null ? null : JSON.parse(state));
+      ctx.emit({ type: from === null ? 'task.started' : 'task.restored', checkpoint: from });
+      markRestored();
+      await toCoordinator({ type: 'running' });
+    } else if (m.type === 'trigger') {
+      await restored;
+      operator.trigger?.(m.id as number);
+      await onAligned(m.id as number);
+    } else if (m.type === 'notify') {
+      await restored;
+      await operator.notify?.(m.id as number);
+    }
+  }
+
+  async function createOperator(state: unknown) {
+    if (op === 'source') return createSource(state as { offsets: Record<number, number> } | null);
+    if (op === 'features') {
+      const states = new Map<string, unknown>(
+        Object.entries((state as Record<string, unknown> | null) ?? {}),
+      );
+      return {
+        process(_from: string, rows: Row[]) {
+          return emitAll(
+            rows.map((row) => {
+              const step = workload.step(states.get(row.key), workload.parse(row.body), model.params);
+              states.set(row.key, step.state);
+              return { id: row.id, key: row.key, t: row.t, r: row.r, f: step.features };
+            }),
+          );
+        },
+        snapshot: () => Object.fromEntries(states),
+        stop: async () => {},
+      };
+    }
+    if (op === 'score') {
+      return {
+        process(_from: string, rows: Row[]) {
+          return emitAll(
+            rows.map((row) => ({
+              id: row.id,
+              key: row.key,
+              t: row.t,
+              r: row.r,
+              score: score(model, row.f!),
+            })),
+          );
+        },
+        snapshot: () => ({}),
+        stop: async () => {},
+      };
+    }
+    return createSink(state as SinkSnapshot | null);
+  }
+
+  async function createSource(state: { offsets: Record<number, number> } | null) {
+    const topic = boot.topics.input;
+    const partitions = ownedPartitions(boot.instance, boot.parallelism.source, boot.topics.partitions);
+    // Next offset to read per partition: what a snapshot records.
+    const next = new Map<number, number>(partitions.map((p) => [p, state?.offsets[p] ?? 0]));
+    const kafka = host.kafka();
+    // A fresh group per attempt, sought to the checkpoint's offsets once it runs (Flink keeps offsets in its own
+    // state, not in the group). Records before them that arrive before the seek takes effect are skipped.
+    const groupId = `fl-${boot.runId}-fsrc-${boot.instance}-a${ctx.attempt}`;
+    const consumer = kafka.consumer({
+      groupId,
+      partitionAssigners: [fixedPartitions(() => partitions)],
+      maxWaitTimeInMs: 20,
+      readUncommitted: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const readUs = systemClock.nowUs();
+        const expected = next.get(batch.partition) ?? 0;
+        const rows: Row[] = [];
+        for (const m of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          const offset = Number(m.offset);
+          if (offset < expected) continue; // before the restored position
+          const rec = decodeJson<InputRecord>(m.value);
+          rows.push({ id: rec.id, key: rec.key, t: rec.t, r: readUs, body: rec.body });
+          next.set(batch.partition, offset + 1);
+          resolveOffset(m.offset);
+        }
+        // Emitted and the offsets advanced in one synchronous step: a trigger sees both or neither.
+        await emitAll(rows);
+        await heartbeat();
+      },
+    });
+    for (const [partition, offset] of next)
+      if (offset > 0) consumer.seek({ topic, partition, offset: String(offset) });
+    await joined;
+    ctx.emit({ type: 'source.positioned', offsets: Object.fromEntries(next) });
+    return {
+      process() {},
+      trigger() {},
+      snapshot: () => ({ offsets: Object.fromEntries(next) }),
+      stop: () => consumer.disconnect().catch(() => {}),
+    };
+  }
+
+  async function createSink(state: SinkSnapshot | null) {
+    const kafka = host.kafka();
+    const toOutput = (rows: Row[]): OutputRecord[] => {
+      const w = systemClock.nowUs();
+      return rows.map((r) => ({ id: r.id, key: r.key, t: r.t, score: r.score!, r: r.r, w }));
+    };
+    if (sinkMode === 'plain') {
+      const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      const writer = createBatchingWriter<OutputRecord>(async (records) => {
+        await producer.send({
+          topic: boot.topics.output,
+          messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r) })),
+        });
+      });
+      return {
+        async process(_from: string, rows: Row[]) {
+          const { accepted, done } = writer.write(toOutput(rows));
+          done.catch((e) => ctx.emit({ type: 'sink.write-failed', error: (e as Error).message }));
+          await accepted;
+        },
+        // At-least-once output: everything written is visible at once; a barrier only needs the writes flushed.
+        snapshot: async () => {
+          await writer.drain();
+          return {};
+        },
+        stop: async () => {
+          await writer.drain();
+          await producer.disconnect().catch(() => {});
+        },
+      };
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin
+      .createTopics({ topics: [{ topic: controlTopic(boot.runId), numPartitions: 1 }] })
+      .catch(() => false);
+    await admin.disconnect();
+    const sink: TwoPhaseSink = await createTwoPhaseSink({
+      kafka,
+      topic: boot.topics.output,
+      controlTopic: controlTopic(boot.runId),
+      transactionalIdPrefix: `fl-${boot.runId}-${boot.id}`,
+      poolSize: o.producerPoolSize,
+      restore: state,
+      onCommitted: (id, records) => ctx.emit({ type: 'transaction.committed', checkpoint: id, records }),
+    });
+    return {
+      process(_from: string, rows: Row[]) {
+        sink.write(toOutput(rows));
+      },
+      snapshot: (n: number) => sink.preCommit(n),
+      notify: async (n: number) => {
+        await sink.commitUpTo(n);
+      },
+      stop: () => sink.close(),
+    };
+  }
+
+  // Register until deployed: the job manager may not be listening yet (or restarting), and a message to an
+  // unreachable peer is dropped, not queued.
+  let deployed = false;
+  const registering = setInterval(() => {
+    if (deployed) clearInterval(registering);
+    else void toCoordinator({ type: 'register' });
+  }, 500);
+  void toCoordinator({ type: 'register' });
+  ctx.ready();
+  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await operator?.stop();
+  await host.close();
+});
+
+export type { Redis };
