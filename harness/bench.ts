@@ -4,8 +4,10 @@
  * latency at 50 % of it. Engines are reported as ratios to the passthrough baseline measured in the same
  * benchmark run, because absolute numbers on a shared 2-core machine do not travel.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BadInputError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import type { Guarantee } from '../core/types.ts';
 import type { InfraEndpoints } from '../infra/local/index.ts';
@@ -13,6 +15,7 @@ import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import { judgeStep, type StepJudgement } from './sustainable.ts';
 
 export interface BenchOptions {
+  /** Engines, each optionally with its own options: `barrier-snapshot:checkpointIntervalMs=0:bufferTimeoutMs=10`. */
   engines: string[];
   workloads: string[];
   guarantee?: Guarantee;
@@ -72,7 +75,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const entries: BenchEntry[] = [];
 
   for (const workload of opts.workloads) {
-    for (const engine of opts.engines) {
+    for (const spec of opts.engines) {
+      const { engine, options: variantOptions } = parseEngineSpec(spec);
       const steps: BenchStep[] = [];
       const guarantee = opts.guarantee;
       const step = async (rate: number, durationS = stepS) => {
@@ -86,8 +90,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           warmupS,
           drainS: 5,
           outDir: join(dir, 'runs'),
-          runId: `${engine}-${workload}-${rate}-${steps.length}`,
-          engineOptions: opts.engineOptions,
+          runId: `${spec.replace(/[^A-Za-z0-9-]+/g, '_')}-${workload}-${rate}-${steps.length}`,
+          engineOptions: { ...opts.engineOptions, ...variantOptions },
           infra: opts.infra,
           progress: opts.progress ?? noProgress,
         });
@@ -98,7 +102,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         const judgement = judgeStep(r.series, rate, warmupS, warmupS + stepS);
         const s: BenchStep = { rate, judgement, runDir: r.dir };
         steps.push(s);
-        opts.onStep?.({ ...s, engine, workload });
+        opts.onStep?.({ ...s, engine: spec, workload });
         return judgement.sustainable;
       };
 
@@ -126,7 +130,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         atHalf = { rate, p50Ms: l.p50, p99Ms: l.p99, p999Ms: l.p999, maxMs: l.max, runDir: r.dir };
       }
       entries.push({
-        engine,
+        engine: spec,
         workload,
         guarantee: guarantee ?? 'none',
         sustainablePerS: good,
@@ -170,4 +174,19 @@ export function formatBench(result: BenchResult): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `name[:key=value]...` → the engine and its options for this variant. */
+export function parseEngineSpec(spec: string): { engine: string; options: Record<string, unknown> } {
+  const [engine, ...pairs] = spec.split(':');
+  const options: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new BadInputError(`bad engine variant "${spec}": expected name:key=value[:key=value]`);
+    const raw = pair.slice(eq + 1);
+    const n = Number(raw);
+    options[pair.slice(0, eq)] =
+      raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(n) ? n : raw;
+  }
+  return { engine: engine!, options };
 }

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { dataLinks } from '../runtime/topology.ts';
+import type { EngineEvent } from '../../core/types.ts';
 import type { Engine } from '../types.ts';
 import { parseBarrierSnapshotOptions } from './options.ts';
 
@@ -27,7 +28,26 @@ export const barrierSnapshot: Engine = {
       peerLinks: dataLinks,
       proxied: options.proxied,
       // No autoRestart: the job manager decides (cancel all, restart delay, redeploy all).
-      replayedBy: () => 0,
+      replayedBy: replayCounter(),
     });
   },
 };
+
+/**
+ * Records re-read after a restore: per source partition, the last read position reported before the failure
+ * minus the restored offset (a lower bound: progress is reported every 500 ms).
+ */
+function replayCounter(): (e: EngineEvent) => number {
+  const progress = new Map<string, number>();
+  return (e) => {
+    const offsets = e.offsets as Record<string, number> | undefined;
+    if (!offsets) return 0;
+    let replayed = 0;
+    for (const [partition, offset] of Object.entries(offsets)) {
+      const key = `${e.worker}/${partition}`;
+      if (e.type === 'source.positioned' && (e.attempt ?? 0) > 0) replayed += Math.max(0, (progress.get(key) ?? offset) - offset);
+      progress.set(key, offset);
+    }
+    return replayed;
+  };
+}

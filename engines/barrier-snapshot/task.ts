@@ -223,11 +223,16 @@ await runWorker<Boot>(async (ctx) => {
       if (offset > 0) consumer.seek({ topic, partition, offset: String(offset) });
     await joined;
     ctx.emit({ type: 'source.positioned', offsets: Object.fromEntries(next) });
+    // Read progress on the timeline: after a restore, (last progress − restored offsets) is what is replayed.
+    const progress = setInterval(() => ctx.emit({ type: 'source.progress', offsets: Object.fromEntries(next) }), 500);
     return {
       process() {},
       trigger() {},
       snapshot: () => ({ offsets: Object.fromEntries(next) }),
-      stop: () => consumer.disconnect().catch(() => {}),
+      stop: () => {
+        clearInterval(progress);
+        return consumer.disconnect().catch(() => {});
+      },
     };
   }
 
