@@ -11,6 +11,7 @@ import { catalogNames, loadScenario } from '../scenarios/schema.ts';
 import { workloadNames } from '../scenarios/workloads/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';
+import { type MatrixFlags, matrixCommand } from './matrix-command.ts';
 import { type ModelTrainFlags, modelTrainCommand } from './model-command.ts';
 import { type RunFlags, runCommand } from './run-command.ts';
 
@@ -103,6 +104,16 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--json', 'print summary.json on stdout')
     .action(async (flags: RunFlags) => setExit(await runCommand(flags)));
+
+  program
+    .command('matrix')
+    .description('run a benchmark matrix (engines × guarantees × scenarios × repeats), then write its report')
+    .argument('<name|file.yaml>', 'quick, full, or your own matrix file')
+    .option('--repeat <n>', 'repeats per cell', integer)
+    .option('--out <dir>', 'matrix folder; an existing one is resumed (finished cells are skipped)')
+    .option('--no-report', 'do not write report.html / report.md at the end')
+    .option('--verbose', "show every run's deploy and cleanup")
+    .action(async (name: string, flags: MatrixFlags) => setExit(await matrixCommand(name, flags)));
 
   program
     .command('bench')

@@ -69,3 +69,16 @@ export interface FaultSpec {
   /** Kind-specific parameters (latency, toxicity, …). */
   params: Record<string, unknown>;
 }
+
+/** A randomized fault schedule: expanded from the run seed, so the same seed gives the same faults. */
+export interface RandomFaultSpec {
+  kinds: string[];
+  targets: string[];
+  /** Seconds after warm-up of the first fault. */
+  start: number;
+  /** Mean seconds between fault starts (each start is jittered by up to half of it). */
+  interval: number;
+  count: number;
+  /** Duration of each fault that needs one, seconds. */
+  for: number;
+}

@@ -52,8 +52,17 @@ export interface WorkerInfo {
   alive: boolean;
 }
 
+/** What a fault can act on in a deployment, by the names scenarios use. */
+export interface FaultTargets {
+  /** Worker ids and `coordinator` → current pid (null while not running). */
+  processes: Record<string, number | null>;
+  /** `link:a->b` → the Toxiproxy proxy carrying that link. */
+  links: Record<string, string>;
+}
+
 export interface Deployment extends AsyncDisposable {
   workers(): WorkerInfo[];
+  faultTargets(): FaultTargets;
   /** Resolves when every worker is consuming/serving; the runner starts the load after it. */
   ready(): Promise<void>;
   /** Workers restarted at least once since deploy (blast radius). */

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createNemesis, type TargetResolver, validateFaults } from '../chaos/nemesis.ts';
+import { expandRandomFaults } from '../chaos/schedule.ts';
 import { systemClock } from '../core/clock.ts';
 import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../core/progress.ts';
@@ -231,12 +232,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       onEvent,
     };
 
-    // Fault targets are checked before anything is written: a bad target leaves no results directory.
+    // Targets resolve at injection time: a restarted worker has a new pid.
     const resolver = (): TargetResolver => ({
-      targets: () => deployment?.workers().map((w) => w.id) ?? [],
-      workerPid: (t) => deployment?.workers().find((w) => w.id === t && w.alive)?.pid ?? undefined,
+      processes: () => deployment?.faultTargets().processes ?? {},
+      links: () => deployment?.faultTargets().links ?? {},
+      toxiproxyApi: infra.toxiproxy.api,
+      infraInstance: infra.instance,
     });
-    const faults = run.scenario.faults;
+    const faults = [...run.scenario.faults, ...expandRandomFaults(run.scenario.random, run.seed)];
 
     const startMs = Date.now();
     files = openRunFiles(dir);

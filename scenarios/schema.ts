@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, type Node, parseDocument } from 'yaml';
 import { BadInputError } from '../core/errors.ts';
-import { type FaultSpec, GUARANTEES, type Guarantee } from '../core/types.ts';
+import { type FaultSpec, GUARANTEES, type Guarantee, type RandomFaultSpec } from '../core/types.ts';
 
 export type { FaultSpec };
 
@@ -31,6 +31,8 @@ export interface Scenario {
   /** Per-engine options, e.g. { "ack-tree": { messageTimeoutS: 3 } }. */
   engineOptions: Record<string, Record<string, unknown>>;
   faults: FaultSpec[];
+  /** A randomized schedule expanded from the run seed (in addition to `faults`). */
+  random?: RandomFaultSpec;
 }
 
 export const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));
@@ -58,6 +60,7 @@ const TOP_KEYS = [
   'parallelism',
   'engineOptions',
   'faults',
+  'random',
 ];
 
 export function catalogNames(): string[] {
@@ -205,6 +208,36 @@ export function parseScenario(text: string, source: string): Scenario {
     });
   });
 
+  let random: RandomFaultSpec | undefined;
+  if (data.random !== undefined) {
+    const r = data.random as Record<string, unknown>;
+    const p = ['random'];
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      fail(p, 'must be a mapping: kinds, targets, start, interval, count, for', node(p));
+    for (const key of Object.keys(r)) {
+      if (!['kinds', 'targets', 'start', 'interval', 'count', 'for'].includes(key))
+        fail(
+          [...p, key],
+          'is not a field of random (kinds, targets, start, interval, count, for)',
+          node([...p, key]),
+        );
+    }
+    const list = (key: string) => {
+      const v = r[key];
+      if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string'))
+        fail([...p, key], 'must be a non-empty list of names', node([...p, key]));
+      return v as string[];
+    };
+    random = {
+      kinds: list('kinds'),
+      targets: list('targets'),
+      start: r.start === undefined ? 0 : num([...p, 'start'], r.start, { min: 0, seconds: true }),
+      interval: num([...p, 'interval'], r.interval, { min: 0.1, seconds: true }),
+      count: num([...p, 'count'], r.count, { min: 1, integer: true }),
+      for: r.for === undefined ? 5 : num([...p, 'for'], r.for, { min: 0.1, seconds: true }),
+    };
+  }
+
   return {
     name,
     description: str('description', false) ?? '',
@@ -229,6 +262,7 @@ export function parseScenario(text: string, source: string): Scenario {
     parallelism,
     engineOptions,
     faults,
+    random,
   };
 }
 

@@ -72,10 +72,8 @@ describe('ack-tree', () => {
     const [recovery] = summary.recovery;
     expect(recovery?.fault).toBe('kill features[1]');
     // Lost tuples are replayed after T..2T; the supervisor's restart is quicker than that.
-    expect(recovery?.detectedMs).not.toBeNull();
-    expect(recovery?.detectedMs!).toBeLessThan(2000);
-    expect(recovery?.recoveredMs).not.toBeNull();
-    expect(recovery?.recoveredMs!).toBeLessThan((2 * T + 8) * 1000);
+    expect(recovery?.detectedMs ?? Number.POSITIVE_INFINITY).toBeLessThan(2000);
+    expect(recovery?.recoveredMs ?? Number.POSITIVE_INFINITY).toBeLessThan((2 * T + 8) * 1000);
     const types = events(dir).map((e) => e.type);
     expect(types).toEqual(
       expect.arrayContaining(['worker.failed', 'worker.restarted', 'tuple.timeout', 'tuple.replayed']),

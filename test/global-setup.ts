@@ -15,7 +15,12 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const infra = await startInfra({ name: `test-${process.pid}`, progress: terminalProgress() });
-  project.provide('infra', { kafka: infra.kafka, redis: infra.redis, toxiproxy: infra.toxiproxy });
+  project.provide('infra', {
+    instance: infra.instance,
+    kafka: infra.kafka,
+    redis: infra.redis,
+    toxiproxy: infra.toxiproxy,
+  });
   return async () => {
     await infra.stop();
   };

@@ -5,9 +5,9 @@
  * restarts every task from the latest completed checkpoint. See PROTOCOLS.md, "barrier-snapshot".
  */
 import { fileURLToPath } from 'node:url';
+import type { EngineEvent } from '../../core/types.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { dataLinks } from '../runtime/topology.ts';
-import type { EngineEvent } from '../../core/types.ts';
 import type { Engine } from '../types.ts';
 import { parseBarrierSnapshotOptions } from './options.ts';
 
@@ -45,7 +45,8 @@ function replayCounter(): (e: EngineEvent) => number {
     let replayed = 0;
     for (const [partition, offset] of Object.entries(offsets)) {
       const key = `${e.worker}/${partition}`;
-      if (e.type === 'source.positioned' && (e.attempt ?? 0) > 0) replayed += Math.max(0, (progress.get(key) ?? offset) - offset);
+      if (e.type === 'source.positioned' && (e.attempt ?? 0) > 0)
+        replayed += Math.max(0, (progress.get(key) ?? offset) - offset);
       progress.set(key, offset);
     }
     return replayed;

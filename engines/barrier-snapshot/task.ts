@@ -65,7 +65,8 @@ await runWorker<Boot>(async (ctx) => {
   });
 
   let operator!: {
-    process(from: string, rows: Row[]): Promise<unknown> | void;
+    /** May return a promise that waits for output back-pressure. */
+    process(from: string, rows: Row[]): unknown;
     /** The synchronous part of a snapshot: a copy of the state. */
     snapshot(n: number): Promise<unknown> | unknown;
     notify?(n: number): Promise<void>;
@@ -224,7 +225,10 @@ await runWorker<Boot>(async (ctx) => {
     await joined;
     ctx.emit({ type: 'source.positioned', offsets: Object.fromEntries(next) });
     // Read progress on the timeline: after a restore, (last progress − restored offsets) is what is replayed.
-    const progress = setInterval(() => ctx.emit({ type: 'source.progress', offsets: Object.fromEntries(next) }), 500);
+    const progress = setInterval(
+      () => ctx.emit({ type: 'source.progress', offsets: Object.fromEntries(next) }),
+      500,
+    );
     return {
       process() {},
       trigger() {},

@@ -79,6 +79,7 @@ export const passthrough: Engine = {
             throw new HarnessError(`passthrough worker not ready after ${READY_TIMEOUT_MS} ms`);
           }),
         ]),
+      faultTargets: () => ({ processes: { [id]: worker.isAlive() ? worker.pid : null }, links: {} }),
       restartedWorkers: () => [],
       recordsReplayed: () => 0,
       stop,

@@ -125,6 +125,10 @@ export async function deployProcesses<Options>(
     supervisor,
     proxies,
     workers: () => supervisor.workers(),
+    faultTargets: () => ({
+      processes: supervisor.pids(),
+      links: Object.fromEntries((proxies?.links() ?? []).map((l) => [l, proxies!.proxyName(l)])),
+    }),
     ready: () => supervisor.ready(),
     restartedWorkers: () => supervisor.restartedWorkers(),
     recordsReplayed: () => replayed,

@@ -50,6 +50,8 @@ export interface Supervisor {
   start(): Promise<void>;
   ready(): Promise<void>;
   workers(): WorkerInfo[];
+  /** Every process (workers and the coordinator) → its current pid, or null while it is not running. */
+  pids(): Record<string, number | null>;
   /** Ids of workers (not the coordinator) started more than once. */
   restartedWorkers(): string[];
   restart(ids: string[], reason: string): Promise<void>;
@@ -174,6 +176,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
           attempt: s.attempt,
           alive: s.handle?.isAlive() ?? false,
         })),
+    pids: () =>
+      Object.fromEntries(
+        [...slots.values()].map((s) => [s.def.id, s.handle?.isAlive() ? s.handle.pid : null]),
+      ),
     restartedWorkers: () =>
       [...slots.values()]
         .filter((s) => s.def.id !== opts.coordinator.id && s.attempt > 0)

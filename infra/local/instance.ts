@@ -26,6 +26,8 @@ import {
 } from './services.ts';
 
 export interface InfraEndpoints {
+  /** The instance these endpoints belong to (its state file lets faults stop and restart a service). */
+  instance: string;
   kafka: { bootstrap: string; host: string; port: number; version: string };
   redis: { host: string; port: number; url: string; version: string };
   toxiproxy: { api: string; host: string; port: number; version: string };
@@ -180,6 +182,7 @@ function handle(file: InstanceFile, dir: string, started: boolean): StartedInfra
   const stop = () => stopInstance(file, dir);
   return {
     name: file.name,
+    instance: file.name,
     dir,
     started,
     kafka: {
@@ -290,4 +293,37 @@ function writeInstance(dir: string, file: InstanceFile): void {
   const tmp = join(dir, 'state.json.tmp');
   writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`);
   renameSync(tmp, join(dir, 'state.json'));
+}
+
+/**
+ * Infrastructure faults: pause (SIGSTOP) / resume (SIGCONT) a service, or stop it and start it again on the
+ * same ports and data directory (a broker restart; Redis comes back empty, as a non-persistent Redis does).
+ */
+export async function controlService(
+  instance: string,
+  service: ServiceName,
+  action: 'pause' | 'resume' | 'stop' | 'start',
+): Promise<void> {
+  const file = readInstance(instance);
+  const dir = join(instancesDir(), instance);
+  const s = file?.services.find((x) => x.name === service);
+  if (!file || !s) throw new BadInputError(`infra instance "${instance}" has no running ${service}`);
+  if (action === 'pause' || action === 'resume') {
+    if (isOurProcess(s.pid, s.marker)) process.kill(s.pid, action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
+    return;
+  }
+  if (action === 'stop') {
+    await stopProcess(s.pid, s.marker, STOP_GRACE_MS[service]);
+    return;
+  }
+  if (isOurProcess(s.pid, s.marker)) return;
+  const bin = await provision();
+  const fresh =
+    service === 'redis'
+      ? await startRedis(bin, dir, s.port)
+      : service === 'toxiproxy'
+        ? await startToxiproxy(bin, dir, s.port)
+        : await startKafka(bin, dir, s.port, s.ports[1]!, {});
+  file.services = file.services.map((x) => (x.name === service ? fresh : x));
+  writeInstance(dir, file);
 }

@@ -1,0 +1,60 @@
+/** `faultline matrix`: run a benchmark matrix (resumable), then write its report. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMatrixSpec, type MatrixCell, runMatrix } from '../harness/matrix.ts';
+import { terminalProgress } from './progress-reporter.ts';
+
+export interface MatrixFlags {
+  repeat?: number;
+  out?: string;
+  report: boolean;
+  verbose?: boolean;
+}
+
+export async function matrixCommand(name: string, flags: MatrixFlags): Promise<number> {
+  const spec = loadMatrixSpec(name);
+  if (flags.repeat !== undefined) spec.repeat = flags.repeat;
+  const started = Date.now();
+  const { dir, file } = await runMatrix({
+    spec,
+    dir: flags.out,
+    progress: flags.verbose ? terminalProgress() : undefined,
+    onCell: (cell, i, total, phase) => process.stderr.write(cellLine(cell, i, total, phase, started)),
+  });
+  const counts = { done: 0, failed: 0, skipped: 0 };
+  for (const c of file.cells) if (c.status !== 'pending') counts[c.status]++;
+  process.stdout.write(
+    `\nmatrix ${spec.name}: ${counts.done} done, ${counts.failed} failed, ${counts.skipped} skipped in ${((Date.now() - started) / 60000).toFixed(1)} min\n${dir}\n`,
+  );
+  if (flags.report) {
+    const reportModule = join(import.meta.dirname, 'report-command.ts');
+    if (existsSync(reportModule)) {
+      const { reportCommand } = (await import(reportModule)) as {
+        reportCommand: (dirs: string[], f: object) => Promise<number>;
+      };
+      await reportCommand([dir], {});
+    }
+  }
+  return counts.failed > 0 ? 3 : 0;
+}
+
+function cellLine(
+  cell: MatrixCell,
+  i: number,
+  total: number,
+  phase: 'start' | 'end' | 'skip',
+  started: number,
+): string {
+  const n = `[${String(i + 1).padStart(String(total).length)}/${total}]`;
+  const what = `${cell.scenario} · ${cell.engine} · ${cell.guarantee}${cell.repeat ? ` · repeat ${cell.repeat + 1}` : ''}`;
+  const elapsed = `${Math.round((Date.now() - started) / 1000)} s`;
+  if (phase === 'skip') return `${n} ${what}: already ${cell.status}\n`;
+  if (phase === 'start') return `${n} ${what} … (${elapsed} elapsed)\n`;
+  const verdict =
+    cell.verdict === true
+      ? 'guarantee held'
+      : cell.verdict === false
+        ? 'GUARANTEE VIOLATED'
+        : 'verdict unknown';
+  return `${n} ${what}: ${cell.status}${cell.status === 'done' ? `, ${verdict}` : `: ${cell.error}`} (${cell.seconds} s)\n`;
+}

@@ -1,0 +1,214 @@
+/**
+ * A benchmark matrix: engines × guarantees × scenarios × repeats, run one cell at a time into one results
+ * folder (`matrix.json` + `runs/<cell>/`). matrix.json is rewritten (atomically) after every cell, so a matrix
+ * that was interrupted resumes where it stopped: finished cells are skipped.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { BadInputError, isFaultlineError } from '../core/errors.ts';
+import { noProgress, type ProgressSink } from '../core/progress.ts';
+import { GUARANTEES, type Guarantee } from '../core/types.ts';
+import { getEngine } from '../engines/index.ts';
+import type { InfraEndpoints } from '../infra/local/index.ts';
+import { CATALOG_DIR, loadScenario, parseSeconds } from '../scenarios/schema.ts';
+import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
+import type { RunSummary } from './summary.ts';
+
+export const MATRIX_SCHEMA = 'faultline/matrix@1';
+
+export interface MatrixSpec {
+  name: string;
+  engines: string[];
+  /** Guarantees per engine; an engine not listed runs its default guarantee. */
+  guarantees: Record<string, Guarantee[]>;
+  scenarios: string[];
+  repeat: number;
+  workload?: string;
+  rate?: number;
+  durationS?: number;
+  warmupS?: number;
+  drainS?: number;
+  seed: number;
+}
+
+export interface MatrixCell {
+  id: string;
+  engine: string;
+  guarantee: Guarantee;
+  scenario: string;
+  repeat: number;
+  status: 'pending' | 'done' | 'failed' | 'skipped';
+  runDir: string;
+  error?: string;
+  verdict?: RunSummary['verdict']['guaranteeHeld'];
+  seconds?: number;
+}
+
+export interface MatrixFile {
+  schema: typeof MATRIX_SCHEMA;
+  name: string;
+  startedAt: string;
+  spec: MatrixSpec;
+  cells: MatrixCell[];
+}
+
+/** A catalogue matrix name (`quick` → scenarios/catalog/matrix-quick.yaml) or a path to a YAML file. */
+export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
+  const isPath = nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') || nameOrPath.includes('/');
+  const path = isPath ? nameOrPath : join(CATALOG_DIR, `matrix-${nameOrPath}.yaml`);
+  if (!existsSync(path)) {
+    throw new BadInputError(`unknown matrix "${nameOrPath}"`, {
+      fix: 'use quick, full, or a path to your own matrix .yaml file',
+    });
+  }
+  const doc = parseDocument(readFileSync(path, 'utf8'));
+  if (doc.errors.length)
+    throw new BadInputError(`bad matrix ${path}: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const raw = doc.toJS() as Record<string, unknown>;
+  const fail = (field: string, msg: string): never => {
+    throw new BadInputError(`bad matrix ${path}: ${field} ${msg}`);
+  };
+  const known = [
+    'name',
+    'description',
+    'engines',
+    'guarantees',
+    'scenarios',
+    'repeat',
+    'workload',
+    'rate',
+    'duration',
+    'warmup',
+    'drain',
+    'seed',
+  ];
+  for (const k of Object.keys(raw ?? {}))
+    if (!known.includes(k)) fail(k, `is not a matrix field (known: ${known.join(', ')})`);
+  const names = (field: string) => {
+    const v = raw[field];
+    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string'))
+      fail(field, 'must be a non-empty list of names');
+    return v as string[];
+  };
+  const engines = names('engines');
+  for (const e of engines) getEngine(e);
+  const scenarios = names('scenarios');
+  for (const s of scenarios) loadScenario(s);
+  const guarantees: Record<string, Guarantee[]> = {};
+  for (const [engine, list] of Object.entries((raw.guarantees as Record<string, unknown>) ?? {})) {
+    if (!engines.includes(engine)) fail(`guarantees.${engine}`, 'names an engine that is not in engines');
+    if (!Array.isArray(list) || !list.every((g) => GUARANTEES.includes(g)))
+      fail(`guarantees.${engine}`, `must list guarantees (${GUARANTEES.join(', ')})`);
+    for (const g of list as Guarantee[]) {
+      if (!getEngine(engine).guarantees.includes(g))
+        fail(`guarantees.${engine}`, `: ${engine} does not offer ${g}`);
+    }
+    guarantees[engine] = list as Guarantee[];
+  }
+  const seconds = (field: string) => (raw[field] === undefined ? undefined : parseSeconds(raw[field]));
+  return {
+    name: typeof raw.name === 'string' ? raw.name : fail('name', 'is required'),
+    engines,
+    guarantees,
+    scenarios,
+    repeat: typeof raw.repeat === 'number' ? raw.repeat : 1,
+    workload: raw.workload as string | undefined,
+    rate: raw.rate as number | undefined,
+    durationS: seconds('duration'),
+    warmupS: seconds('warmup'),
+    drainS: seconds('drain'),
+    seed: typeof raw.seed === 'number' ? raw.seed : 1,
+  };
+}
+
+export function matrixCells(spec: MatrixSpec): MatrixCell[] {
+  const cells: MatrixCell[] = [];
+  for (const scenario of spec.scenarios) {
+    for (const engine of spec.engines) {
+      for (const guarantee of spec.guarantees[engine] ?? [getEngine(engine).defaultGuarantee]) {
+        for (let repeat = 0; repeat < spec.repeat; repeat++) {
+          const id = `${scenario}--${engine}--${guarantee}--r${repeat}`;
+          cells.push({ id, engine, guarantee, scenario, repeat, status: 'pending', runDir: `runs/${id}` });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+export interface MatrixOptions {
+  spec: MatrixSpec;
+  /** The matrix folder; an existing one with matrix.json is resumed. Default: results/matrix-<name>-<stamp>. */
+  dir?: string;
+  infra?: InfraEndpoints;
+  progress?: ProgressSink;
+  onCell?: (cell: MatrixCell, index: number, total: number, phase: 'start' | 'end' | 'skip') => void;
+}
+
+export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; file: MatrixFile }> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const dir = resolve(opts.dir ?? join(DEFAULT_RESULTS_DIR, `matrix-${opts.spec.name}-${stamp}`));
+  const path = join(dir, 'matrix.json');
+  let file: MatrixFile;
+  if (existsSync(path)) {
+    file = JSON.parse(readFileSync(path, 'utf8')) as MatrixFile;
+    if (file.schema !== MATRIX_SCHEMA || file.name !== opts.spec.name) {
+      throw new BadInputError(`${dir} holds matrix "${file.name}", not "${opts.spec.name}"`, {
+        fix: 'choose another --out folder',
+      });
+    }
+  } else {
+    mkdirSync(join(dir, 'runs'), { recursive: true });
+    file = {
+      schema: MATRIX_SCHEMA,
+      name: opts.spec.name,
+      startedAt: new Date().toISOString(),
+      spec: opts.spec,
+      cells: matrixCells(opts.spec),
+    };
+  }
+  const save = () => {
+    writeFileSync(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
+    renameSync(`${path}.tmp`, path);
+  };
+  save();
+  const spec = file.spec;
+  for (const [i, cell] of file.cells.entries()) {
+    if (cell.status === 'done' || cell.status === 'skipped') {
+      opts.onCell?.(cell, i, file.cells.length, 'skip');
+      continue;
+    }
+    opts.onCell?.(cell, i, file.cells.length, 'start');
+    const started = Date.now();
+    try {
+      const { summary } = await runScenario({
+        engine: cell.engine,
+        scenario: cell.scenario,
+        guarantee: cell.guarantee,
+        workload: spec.workload,
+        rate: spec.rate,
+        durationS: spec.durationS,
+        warmupS: spec.warmupS,
+        drainS: spec.drainS,
+        seed: spec.seed + cell.repeat,
+        outDir: join(dir, 'runs'),
+        runId: cell.id,
+        infra: opts.infra,
+        progress: opts.progress ?? noProgress,
+      });
+      cell.status = 'done';
+      cell.verdict = summary.verdict.guaranteeHeld;
+      delete cell.error;
+    } catch (e) {
+      // A cell that does not apply (a fault target the engine does not have, e.g. features[1] in passthrough)
+      // is skipped; one that fails (the harness, not the engine's verdict) is recorded; the matrix goes on.
+      cell.status = isFaultlineError(e) && e.exitCode === 2 ? 'skipped' : 'failed';
+      cell.error = (e as Error).message;
+    }
+    cell.seconds = Math.round((Date.now() - started) / 100) / 10;
+    save();
+    opts.onCell?.(cell, i, file.cells.length, 'end');
+  }
+  return { dir, file };
+}

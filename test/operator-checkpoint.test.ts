@@ -1,0 +1,151 @@
+/**
+ * operator-checkpoint (Apache Apex's design) on real Kafka, Redis and Toxiproxy, with Apex's checkpoint
+ * interval and heartbeat timeout scaled down: no faults → exact; a killed worker → only it and its downstream
+ * closure are redeployed (everything else keeps its process and attempt number), nothing lost at least once,
+ * nothing duplicated with the exactly-once output, data lost at most once.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { EngineEvent } from '../core/types.ts';
+import { runScenario } from '../harness/runner.ts';
+import { parseScenario } from '../scenarios/schema.ts';
+
+const infra = inject('infra');
+const out = mkdtempSync(join(tmpdir(), 'faultline-operator-checkpoint-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+// A checkpoint every 10 windows (5 s; Apex: 60 = 30 s); heartbeat timeout 10 s (Apex: 30 s).
+const scaled = { windowMs: 500, checkpointWindowCount: 10, heartbeatTimeoutS: 10 };
+const WORKERS = ['source[0]', 'source[1]', 'features[0]', 'features[1]', 'score[0]', 'score[1]', 'sink[0]'];
+
+function scenario(name: string, faults: string, { duration = 20, drain = 30 } = {}) {
+  return parseScenario(
+    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: 3s\ndrain: ${drain}s\nseed: 7\nfaults:${faults || ' []'}\n`,
+    `${name}.yaml`,
+  );
+}
+const kill = (target: string) => `\n  - { kind: kill, target: "${target}", at: 5s }`;
+
+const events = (dir: string): EngineEvent[] =>
+  readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+/** Workers restarted (from the supervisor's events), and that everybody else kept process and attempt 0. */
+function restartedSet(evs: EngineEvent[]): string[] {
+  const restarted = [
+    ...new Set(evs.filter((e) => e.type === 'worker.restarted').map((e) => e.worker!)),
+  ].sort();
+  const started = new Map(evs.filter((e) => e.type === 'worker.started').map((e) => [e.worker!, e.pid]));
+  for (const w of WORKERS.filter((x) => !restarted.includes(x))) {
+    expect(started.has(w)).toBe(true);
+    // Everything such a worker reported came from its first (and only) process.
+    const own = evs.filter((e) => e.worker === w && e.attempt !== undefined);
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.every((e) => e.attempt === 0)).toBe(true);
+  }
+  // The supervisor's restart bumps the attempt of the restarted workers only, once each.
+  for (const e of evs.filter((x) => x.type === 'worker.restarted')) expect(e.attempt).toBe(1);
+  return restarted;
+}
+
+describe('operator-checkpoint', () => {
+  it('no faults: nothing lost, duplicated or incorrect; windows, checkpoints and the committed window advance', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      scenario: scenario('steady', ''),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts).toMatchObject({
+      produced: 9200,
+      unique: 9200,
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+      incorrect: 0,
+    });
+    expect(summary.blastRadius).toMatchObject({ workersTotal: 7, workersRestarted: 0 });
+    const evs = events(dir);
+    const types = new Set(evs.map((e) => e.type));
+    for (const t of ['window.begin', 'window.end', 'checkpoint.saved', 'committed.window', 'buffer.purged'])
+      expect(types).toContain(t);
+    expect(types).not.toContain('operator.failed');
+    const committed = evs.filter((e) => e.type === 'committed.window').map((e) => e.window as number);
+    expect(committed).toEqual([...committed].sort((a, b) => a - b));
+  });
+
+  it('SIGKILL of score[0], at-least-once: only score[0] and the sink redeploy, nothing lost', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      guarantee: 'at-least-once',
+      scenario: scenario('kill-score', kill('score[0]')),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    const evs = events(dir);
+    expect(restartedSet(evs)).toEqual(['score[0]', 'sink[0]']);
+    expect(summary.counts.lost).toBe(0);
+    expect(summary.counts.unexpected).toBe(0);
+    expect(summary.counts.incorrect).toBe(0);
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+    expect(summary.blastRadius).toMatchObject({ workersTotal: 7, workersRestarted: 2 });
+    expect(summary.blastRadius.recordsReplayed).toBeGreaterThan(0);
+    const redeploy = evs.find((e) => e.type === 'redeploy')!;
+    expect(redeploy.operators).toEqual(['score[0]', 'sink[0]']);
+    expect(evs.some((e) => e.type === 'operator.failed' && e.target === 'score[0]')).toBe(true);
+    expect(evs.some((e) => e.type === 'replay.from' && e.worker === 'features[0]')).toBe(true);
+    const [recovery] = summary.recovery;
+    expect(recovery?.detectedMs).not.toBeNull();
+    expect(recovery?.detectedMs!).toBeLessThan(2000);
+  });
+
+  it('SIGKILL of score[0], exactly-once: the transactional output writes each window once', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      guarantee: 'exactly-once',
+      scenario: scenario('kill-score-eo', kill('score[0]')),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(restartedSet(events(dir))).toEqual(['score[0]', 'sink[0]']);
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+  });
+
+  it('SIGKILL of score[0], at-most-once: the windows in flight are lost, nothing is duplicated', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      guarantee: 'at-most-once',
+      scenario: scenario('kill-score-amo', kill('score[0]'), { drain: 8 }),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(restartedSet(events(dir))).toEqual(['score[0]', 'sink[0]']);
+    expect(summary.counts.lost).toBeGreaterThan(0);
+    expect(summary.counts.duplicated).toBe(0);
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+  });
+
+  it('SIGKILL of features[1], exactly-once: its downstream closure redeploys, output exact', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      guarantee: 'exactly-once',
+      scenario: scenario('kill-features-eo', kill('features[1]')),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    expect(restartedSet(events(dir))).toEqual(['features[1]', 'score[0]', 'score[1]', 'sink[0]']);
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.blastRadius.workersRestarted).toBeLessThan(summary.blastRadius.workersTotal);
+    expect(summary.recovery[0]?.recoveredMs).not.toBeNull();
+  });
+});
