@@ -10,7 +10,7 @@ import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import { GUARANTEES, type Guarantee } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
-import type { InfraEndpoints } from '../infra/local/index.ts';
+import { attachInfra, type InfraEndpoints, type StartedInfra, startInfra } from '../infra/local/index.ts';
 import { CATALOG_DIR, loadScenario, parseSeconds } from '../scenarios/schema.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
@@ -174,6 +174,32 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; fil
   };
   save();
   const spec = file.spec;
+  // One set of services for the whole matrix: the running `infra up` instance, or one of its own.
+  let infra = opts.infra ?? (await attachInfra('default'));
+  let ownInfra: StartedInfra | undefined;
+  if (!infra) {
+    ownInfra = await startInfra({
+      name: `matrix-${spec.name}-${process.pid}`,
+      progress: opts.progress ?? noProgress,
+    });
+    infra = ownInfra;
+  }
+  try {
+    await runCells(file, spec, dir, infra, save, opts);
+  } finally {
+    await ownInfra?.stop();
+  }
+  return { dir, file };
+}
+
+async function runCells(
+  file: MatrixFile,
+  spec: MatrixSpec,
+  dir: string,
+  infra: InfraEndpoints,
+  save: () => void,
+  opts: MatrixOptions,
+): Promise<void> {
   for (const [i, cell] of file.cells.entries()) {
     if (cell.status === 'done' || cell.status === 'skipped') {
       opts.onCell?.(cell, i, file.cells.length, 'skip');
@@ -194,7 +220,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; fil
         seed: spec.seed + cell.repeat,
         outDir: join(dir, 'runs'),
         runId: cell.id,
-        infra: opts.infra,
+        infra,
         progress: opts.progress ?? noProgress,
       });
       cell.status = 'done';
@@ -210,5 +236,4 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; fil
     save();
     opts.onCell?.(cell, i, file.cells.length, 'end');
   }
-  return { dir, file };
 }

@@ -5,6 +5,7 @@
  * restarts every task from the latest completed checkpoint. See PROTOCOLS.md, "barrier-snapshot".
  */
 import { fileURLToPath } from 'node:url';
+import { BadInputError } from '../../core/errors.ts';
 import type { EngineEvent } from '../../core/types.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { dataLinks } from '../runtime/topology.ts';
@@ -21,6 +22,17 @@ export const barrierSnapshot: Engine = {
   parseOptions: parseBarrierSnapshotOptions,
   async deploy(plan) {
     const options = parseBarrierSnapshotOptions(plan.options);
+    const transactional =
+      options.sink === 'transactional' || (options.sink === 'auto' && plan.guarantee === 'exactly-once');
+    if (transactional && options.checkpointIntervalMs === 0) {
+      // Transactions commit on checkpoint completion: without checkpoints nothing would ever become visible.
+      throw new BadInputError(
+        'the transactional sink needs checkpoints: checkpointIntervalMs=0 would never commit',
+        {
+          fix: 'use -o sink=plain (at-least-once output) or a checkpoint interval > 0',
+        },
+      );
+    }
     return deployProcesses({
       plan,
       options,
