@@ -54,6 +54,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
           ctx.emit({ type: 'job.running', restoredFrom: checkpoints.latestCompleted() });
         }
       } else if (m.type === 'ack') void onAck(from, m.id as number);
+      else if (m.type === 'failed') failover(`${from} failed: ${m.cause}`);
       else if (m.type === 'decline') {
         ctx.emit({ type: 'checkpoint.declined', checkpoint: m.id, task: from, reason: m.reason });
         const aborted = checkpoints.abort('declined', true);

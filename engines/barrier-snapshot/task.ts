@@ -18,6 +18,7 @@ import type { InputRecord, OutputRecord } from '../../core/types.ts';
 import { score } from '../../core/workload.ts';
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
+import { FrameKind } from '../runtime/frames.ts';
 import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
@@ -92,9 +93,26 @@ await runWorker<Boot>(async (ctx) => {
         else if (outcome.kind === 'waiting' && outcome.block) await aligner!.whenUnblocked(from);
       },
     },
-    { batch: { maxRecords: 512, flushMs: o.bufferTimeoutMs } },
+    {
+      batch: { maxRecords: 512, flushMs: o.bufferTimeoutMs },
+      // A record or barrier that cannot be delivered fails the task (Flink: RemoteTransportException); the job
+      // manager then restores the whole job from the latest checkpoint. Never carry on with a hole in the stream.
+      onDrop: (peer, kind, _body, reason) => {
+        if (peer !== COORDINATOR_ID && kind !== FrameKind.HELLO)
+          failTask(`could not send to ${peer}: ${reason}`);
+      },
+    },
   );
   const redis = host.redis();
+  let failing = false;
+  function failTask(cause: string) {
+    if (failing) return;
+    failing = true;
+    ctx.emit({ type: 'task.failed', cause });
+    void toCoordinator({ type: 'failed', cause });
+    // Exit: the supervisor reports the lost task at once, whatever link is down.
+    setTimeout(() => process.exit(1), 50);
+  }
   const toCoordinator = (m: ControlMessage) => host.sendControl(COORDINATOR_ID, m);
   /**
    * Emits rows into the output channels' buffers. The returned promise waits while a channel is full (back-

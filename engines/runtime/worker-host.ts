@@ -23,7 +23,7 @@ export interface WorkerHostHandlers {
 }
 
 /** Engine-specific settings of the host; all optional (without them: a bare heartbeat every second). */
-export interface WorkerHostOptions extends Pick<MeshOptions, 'batch'> {
+export interface WorkerHostOptions extends Pick<MeshOptions, 'batch' | 'onDrop' | 'onLinkDown'> {
   /** Interval of the heartbeat to the coordinator. Default 1000 ms. */
   heartbeatMs?: number;
   /** Extra fields sent with every heartbeat (Apex and Flink report operator state in heartbeats). */
@@ -61,6 +61,8 @@ export async function startWorkerHost<Options>(
   const redisClients: Redis[] = [];
   const mesh = meshOf(ctx, {
     ...(hostOpts.batch ? { batch: hostOpts.batch } : {}),
+    ...(hostOpts.onDrop ? { onDrop: hostOpts.onDrop } : {}),
+    ...(hostOpts.onLinkDown ? { onLinkDown: hostOpts.onLinkDown } : {}),
     onMessage: async (from, kind, body) => {
       if (kind === FrameKind.DATA) await handlers.onData?.(from, body);
       else if (kind === FrameKind.CONTROL) await handlers.onControl?.(from, body as ControlMessage);
@@ -113,7 +115,8 @@ export async function startWorkerHost<Options>(
 /** The mesh endpoint of a worker or coordinator process, as its boot config describes it. */
 export function meshOf<Options>(
   ctx: WorkerContext<WorkerBoot<Options>>,
-  opts: Pick<MeshOptions, 'onMessage'> & Partial<Pick<MeshOptions, 'onPeerUp' | 'onPeerDown' | 'batch'>>,
+  opts: Pick<MeshOptions, 'onMessage'> &
+    Partial<Pick<MeshOptions, 'onPeerUp' | 'onPeerDown' | 'batch' | 'onDrop' | 'onLinkDown'>>,
 ): Mesh {
   const boot = ctx.config;
   return createMesh({

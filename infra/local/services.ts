@@ -3,7 +3,7 @@
  * Kafka answers a metadata request, Redis answers PING, Toxiproxy answers GET /version.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -91,22 +91,25 @@ export async function startKafka(
   const log4j = join(dir, 'kafka-log4j.properties');
   writeFileSync(log4j, KAFKA_LOG4J);
   const classpath = `${bin.kafkaLibs}/*`;
-  const format = spawnSync(
-    bin.java,
-    [
-      '-cp',
-      classpath,
-      `-Dlog4j.configuration=file:${log4j}`,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      clusterId(),
-      '-c',
-      config,
-      '--ignore-formatted',
-    ],
-    { encoding: 'utf8' },
-  );
+  // Format once per data dir; a restart (kafka-restart fault) must keep the cluster id and the data.
+  const format = existsSync(join(dataDir, 'meta.properties'))
+    ? { status: 0, stderr: '', stdout: '' }
+    : spawnSync(
+        bin.java,
+        [
+          '-cp',
+          classpath,
+          `-Dlog4j.configuration=file:${log4j}`,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId(),
+          '-c',
+          config,
+          '--ignore-formatted',
+        ],
+        { encoding: 'utf8' },
+      );
   if (format.status !== 0) {
     throw new ServiceFailedError(
       'kafka',
