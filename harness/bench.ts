@@ -76,9 +76,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   for (const workload of opts.workloads) {
     for (const spec of opts.engines) {
-      const { engine, options: variantOptions } = parseEngineSpec(spec);
+      const { engine, options: parsed } = parseEngineSpec(spec);
+      // `guarantee=` in a variant picks the run's guarantee; every other key is an engine option.
+      const { guarantee: variantGuarantee, ...variantOptions } = parsed;
       const steps: BenchStep[] = [];
-      const guarantee = opts.guarantee;
+      const guarantee = (variantGuarantee as Guarantee | undefined) ?? opts.guarantee;
       const step = async (rate: number, durationS = stepS) => {
         const r = await runScenario({
           engine,
