@@ -13,6 +13,7 @@ import { type BenchFlags, benchCommand } from './bench-command.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';
 import { type MatrixFlags, matrixCommand } from './matrix-command.ts';
 import { type ModelTrainFlags, modelTrainCommand } from './model-command.ts';
+import { registerReportCommand } from './report-command.ts';
 import { type RunFlags, runCommand } from './run-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -136,6 +137,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--verbose', "show every step's deploy and cleanup")
     .option('--json', 'print bench.json on stdout')
     .action(async (flags: BenchFlags) => setExit(await benchCommand(flags)));
+
+  registerReportCommand(program, setExit);
 
   const list = program.command('list').description('what faultline knows');
   list.command('engines').action(() => {

@@ -1,8 +1,7 @@
 /** `faultline matrix`: run a benchmark matrix (resumable), then write its report. */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadMatrixSpec, type MatrixCell, runMatrix } from '../harness/matrix.ts';
 import { terminalProgress } from './progress-reporter.ts';
+import { reportCommand } from './report-command.ts';
 
 export interface MatrixFlags {
   repeat?: number;
@@ -26,15 +25,7 @@ export async function matrixCommand(name: string, flags: MatrixFlags): Promise<n
   process.stdout.write(
     `\nmatrix ${spec.name}: ${counts.done} done, ${counts.failed} failed, ${counts.skipped} skipped in ${((Date.now() - started) / 60000).toFixed(1)} min\n${dir}\n`,
   );
-  if (flags.report) {
-    const reportModule = join(import.meta.dirname, 'report-command.ts');
-    if (existsSync(reportModule)) {
-      const { reportCommand } = (await import(reportModule)) as {
-        reportCommand: (dirs: string[], f: object) => Promise<number>;
-      };
-      await reportCommand([dir], {});
-    }
-  }
+  if (flags.report) await reportCommand([dir], {});
   return counts.failed > 0 ? 3 : 0;
 }
 

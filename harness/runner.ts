@@ -22,6 +22,7 @@ import type { EngineEvent, Guarantee } from '../core/types.ts';
 import type { ModelArtefact } from '../core/workload.ts';
 import { getEngine } from '../engines/index.ts';
 import { createKafka } from '../engines/runtime/kafka.ts';
+import { standardTopology } from '../engines/runtime/topology.ts';
 import type { Deployment, DeployPlan, Engine } from '../engines/types.ts';
 import { attachInfra, type InfraEndpoints, startInfra } from '../infra/local/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
@@ -255,6 +256,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       seed: run.seed,
       modelPath: run.modelPath,
       engineOptions: run.engineOptions,
+      // With the engine's defaults filled in: what the run really used.
+      resolvedEngineOptions: run.engine.parseOptions?.(run.engineOptions) ?? run.engineOptions,
+      topology: {
+        parallelism: run.scenario.parallelism,
+        edges: standardTopology(run.scenario.parallelism).edges,
+      },
       runId: run.runId,
     };
     files.writeJson('scenario.json', scenarioJson);
@@ -400,6 +407,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       schema: SUMMARY_SCHEMA,
       runId: run.runId,
       startedAt: new Date(startMs).toISOString(),
+      runStartUs,
       engine: run.engine.name,
       guarantee: run.guarantee,
       workload: run.workloadName,
@@ -425,6 +433,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         workersTotal: workers.length,
         workersRestarted: deployment.restartedWorkers().length,
         recordsReplayed: deployment.recordsReplayed(),
+        restartedWorkers: deployment.restartedWorkers(),
       },
       verdict: { guaranteeHeld: verdict.guaranteeHeld, notes },
       environment: {

@@ -22,6 +22,8 @@ export interface RunSummary {
   schema: typeof SUMMARY_SCHEMA;
   runId: string;
   startedAt: string;
+  /** Second 0 of timeseries.csv and of fault times: when the open-loop schedule started (µs since the epoch). */
+  runStartUs: number;
   engine: string;
   guarantee: Guarantee;
   workload: string;
@@ -38,7 +40,12 @@ export interface RunSummary {
   generator: { attempted: number; acked: number; failed: number; lagP99Ms: number; lagMaxMs: number };
   faults: FaultRecord[];
   recovery: RecoveryEntry[];
-  blastRadius: { workersTotal: number; workersRestarted: number; recordsReplayed: number };
+  blastRadius: {
+    workersTotal: number;
+    workersRestarted: number;
+    recordsReplayed: number;
+    restartedWorkers: string[];
+  };
   verdict: { guaranteeHeld: Verdict; notes: string[] };
   environment: Environment;
 }

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { groupRuns } from './aggregate.ts';
+import { handMadeRun, killAt } from './hand-made-runs.ts';
+import type { LoadedRun } from './load.ts';
+import { markdownTable, mdCell, renderMarkdown } from './markdown.ts';
+import { buildReportModel } from './report-model.ts';
+import { tradeoffTable } from './tradeoff-table.ts';
+
+/** The data rows of a Markdown table as cells (label first). */
+function rows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .slice(2)
+    .map((line) =>
+      line
+        .slice(2, -2)
+        .split(' | ')
+        .map((c) => c.trim()),
+    );
+}
+
+const COLUMN = {
+  runs: 1,
+  lost: 2,
+  duplicated: 3,
+  incorrect: 4,
+  p50: 5,
+  p99: 6,
+  p999: 7,
+  max: 8,
+  throughput: 9,
+  recovery: 10,
+  blastRadius: 11,
+  replayed: 12,
+  verdict: 13,
+};
+
+function table(runs: LoadedRun[]): string[][] {
+  const [scenario] = groupRuns(runs);
+  return rows(markdownTable(tradeoffTable(scenario!.groups)));
+}
+
+describe('the tradeoff table', () => {
+  const kill = [killAt(13)];
+  const runs = () => [
+    handMadeRun({
+      engine: 'ack-tree',
+      guarantee: 'at-least-once',
+      faults: kill,
+      counts: { duplicated: 400, incorrect: 12 },
+      latencyMs: { p50: 40, p99: 9000, p999: 9500, max: 9800 },
+      throughputPerS: 480,
+      recovery: [{ fault: 'kill features[1]', detectedMs: 60, firstOutputMs: 0, recoveredMs: null }],
+      blastRadius: { workersRestarted: 1, recordsReplayed: 3000 },
+    }),
+    handMadeRun({
+      engine: 'barrier-snapshot',
+      faults: kill,
+      latencyMs: { p50: 650, p99: 6000, p999: 6100, max: 6200 },
+      throughputPerS: 505,
+      recovery: [{ fault: 'kill features[1]', detectedMs: 19, firstOutputMs: 5000, recoveredMs: 6000 }],
+      blastRadius: { workersRestarted: 7 },
+    }),
+    handMadeRun({
+      engine: 'operator-checkpoint',
+      faults: kill,
+      latencyMs: { p50: 650, p99: 3000, p999: 3100, max: 3200 },
+      throughputPerS: 500,
+      recovery: [{ fault: 'kill features[1]', detectedMs: 30, firstOutputMs: 1000, recoveredMs: 4000 }],
+      blastRadius: { workersRestarted: 4 },
+    }),
+  ];
+
+  it('marks the lowest value of a column in bold, all of them on a tie', () => {
+    const [ackTree, flink, apex] = table(runs());
+    expect(ackTree![0]).toBe('ack-tree · at-least-once');
+    expect(ackTree![COLUMN.p50]).toBe('**40.0**');
+    expect(flink![COLUMN.p50]).toBe('650');
+    expect(apex![COLUMN.p99]).toBe('**3,000**');
+    expect(flink![COLUMN.duplicated]).toBe('**0**');
+    expect(apex![COLUMN.duplicated]).toBe('**0**');
+    expect(ackTree![COLUMN.duplicated]).toBe('400');
+    expect(flink![COLUMN.replayed]).toBe('**0**');
+  });
+
+  it('marks the highest throughput and the smallest blast radius', () => {
+    const [ackTree, flink, apex] = table(runs());
+    expect(flink![COLUMN.throughput]).toBe('**505 (500)**');
+    expect(apex![COLUMN.throughput]).toBe('500 (500)');
+    expect(ackTree![COLUMN.blastRadius]).toBe('**1/7**');
+    expect(flink![COLUMN.blastRadius]).toBe('7/7');
+  });
+
+  it('ranks "never recovered" below any recovery time', () => {
+    const [ackTree, flink, apex] = table(runs());
+    expect(ackTree![COLUMN.recovery]).toBe('never');
+    expect(flink![COLUMN.recovery]).toBe('6.0 s');
+    expect(apex![COLUMN.recovery]).toBe('**4.0 s**');
+  });
+
+  it('marks nothing in a column where every row ties', () => {
+    for (const row of table(runs())) expect(row[COLUMN.lost]).toBe('0');
+  });
+
+  it('shows "—" for recovery without faults and repeats as median [lo–hi]', () => {
+    const repeats = [300, 100, 200].map((p99) => handMadeRun({ latencyMs: { p99 } }));
+    const [row] = table([
+      ...repeats,
+      handMadeRun({ engine: 'ack-tree', guarantee: 'at-least-once', latencyMs: { p99: 50 } }),
+    ]).filter((r) => r[0]!.startsWith('barrier'));
+    expect(row![COLUMN.runs]).toBe('3');
+    expect(row![COLUMN.p99]).toBe('200 [100–300]');
+    expect(row![COLUMN.recovery]).toBe('—');
+    expect(row![COLUMN.verdict]).toBe('held 3/3');
+  });
+
+  it('escapes what would break a cell', () => {
+    expect(mdCell('link:source[*]->a|b')).toBe('link:source[\\*]->a\\|b');
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('has a section per scenario, the claims with verdicts and rules, the environment and the runs', () => {
+    const runs = [
+      handMadeRun({ engine: 'barrier-snapshot', faults: [killAt(13)], blastRadius: { workersRestarted: 7 } }),
+      handMadeRun({ engine: 'barrier-snapshot' }),
+    ];
+    const model = buildReportModel(
+      { runs, skipped: [{ path: '/r/x', reason: 'no summary.json: the run did not finish' }], matrices: [] },
+      { inputs: ['results/'], reportDir: '/r', now: new Date('2026-01-01T00:00:00Z') },
+    );
+    const md = renderMarkdown(model);
+    expect(md).toContain('## Scenario: steady');
+    expect(md).toContain('## Scenario: kill-worker');
+    expect(md.indexOf('## Scenario: steady')).toBeLessThan(md.indexOf('## Scenario: kill-worker'));
+    expect(md).toContain('Faults (seconds from run start): kill features[1] at 13 s.');
+    expect(md).toContain(
+      '| Flink: failures affect the entire topology | 1 run: restarted/total 7/7 | **confirmed** |',
+    );
+    expect(md).toContain(
+      '| Flink: exactly-once, lightweight failure handling | exactly-once under failures (confirmed): 2 exactly-once runs (1 with faults)',
+    );
+    expect(md).toContain('**confirmed (1 of 2 parts measured)**');
+    expect(md).toContain(
+      '| Apex: most robust, only affected operators recover | only the affected part restarts: not measured',
+    );
+    expect(md).toContain('### How the verdicts are decided');
+    expect(md).toContain('| gitSha | abc123 |');
+    expect(md).toContain(
+      `| ${runs[0]!.summary.runId} | kill-worker | barrier-snapshot | exactly-once | 500 | 20 |`,
+    );
+    expect(md).toContain('- x: no summary.json: the run did not finish');
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The Markdown tradeoff report (report.md): per scenario a table engine × guarantee with the best value of
+ * each column in bold, then the talk's claims with the measured evidence, the rules that decided them, the
+ * environment and the list of runs. Plain GitHub-flavoured Markdown, readable as text too.
+ */
+import { type ClaimPart, type ClaimResult, verdictLabel } from './claims.ts';
+import type { ReportModel, ScenarioSection } from './report-model.ts';
+import type { TableView } from './tradeoff-table.ts';
+
+/** Escapes what would break a table cell or start emphasis. */
+export function mdCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\*/g, '\\*').replace(/\n/g, ' ');
+}
+
+export function markdownTable(view: TableView): string {
+  const header = ['engine · guarantee', ...view.columns.map((c) => c.header)];
+  const align = ['---', ...view.columns.map((c) => (c.id === 'verdict' ? '---' : '---:'))];
+  const rows = view.rows.map((r) => [
+    mdCell(r.group.label),
+    ...r.cells.map((c) => (c.best ? `**${mdCell(c.text)}**` : mdCell(c.text))),
+  ]);
+  return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+export function partText(p: ClaimPart, single: boolean): string {
+  if (p.verdict === 'not measured') {
+    const context = p.evidence.length ? ` (${p.evidence.join('; ')})` : '';
+    return `${p.name}: not measured, needs ${p.needs ?? 'runs'}${context}`;
+  }
+  return `${single ? '' : `${p.name} (${p.verdict}): `}${p.evidence.join('; ')}`;
+}
+
+export function claimEvidence(c: ClaimResult): string {
+  const single = c.parts.length === 1;
+  return c.parts.map((p) => partText(p, single)).join(' · ');
+}
+
+function scenarioSection(s: ScenarioSection): string[] {
+  const lines = [`## Scenario: ${s.scenario}`, ''];
+  if (s.description) lines.push(s.description, '');
+  if (s.faults.length) lines.push(`Faults (seconds from run start): ${s.faults.join('; ')}.`, '');
+  lines.push(markdownTable(s.table), '');
+  return lines;
+}
+
+export function renderMarkdown(model: ReportModel): string {
+  const runCount = model.runs.length;
+  const lines: string[] = [
+    '# faultline tradeoff report',
+    '',
+    `Generated ${model.generatedAt} from ${model.inputs.map((i) => `\`${i}\``).join(', ')}: ` +
+      `${runCount} run${runCount === 1 ? '' : 's'} in ${model.scenarios.length} scenario${model.scenarios.length === 1 ? '' : 's'}` +
+      (model.skipped.length ? `, ${model.skipped.length} left out (see Runs)` : '') +
+      '.',
+    '',
+  ];
+  for (const m of model.matrices)
+    lines.push(`Matrix \`${m.name}\` (${m.path}, started ${m.startedAt}): ${m.cells} cells.`, '');
+  lines.push(
+    'Each row is one engine × guarantee (and variant: rate, duration or engine options, when they differ). ' +
+      'With repeats a cell reads `median [lo–hi]`, the 95 % percentile-bootstrap interval of the median (fixed seed; ' +
+      'with few repeats it is about [min–max]). **Bold** marks the best value of a column: lowest, except outputs/s ' +
+      '(highest share of the target rate) and restarted (workers restarted/total: lowest share). Latency is end-to-end from the intended ' +
+      'send time, after the warm-up. Recovery is the first fault\'s recovery time ("never" if it did not recover, ' +
+      '"—" without faults); replayed counts records replayed after a failure.',
+    '',
+  );
+  for (const s of model.scenarios) lines.push(...scenarioSection(s));
+
+  lines.push("## The talk's claims", '', '| claim | measured evidence | verdict |', '| --- | --- | --- |');
+  for (const c of model.claims)
+    lines.push(`| ${mdCell(c.claim)} | ${mdCell(claimEvidence(c))} | **${verdictLabel(c)}** |`);
+  lines.push('', '### How the verdicts are decided', '');
+  for (const c of model.claims)
+    lines.push(
+      `- **${mdCell(c.claim)}** (measure: ${c.measure}; expected from the real system: ${c.expected}). ${c.rule}`,
+    );
+  lines.push(
+    '- A claim with several parts is contradicted if any measured part is, confirmed if every measured part is, and ' +
+      'not measured if none is; parts not measured say which runs they need.',
+    '',
+  );
+
+  lines.push('## Environment', '', '| field | value (runs) |', '| --- | --- |');
+  for (const f of model.environment) {
+    const values =
+      f.values.length === 1 ? f.values[0]!.value : f.values.map((v) => `${v.value} (${v.runs})`).join(', ');
+    lines.push(`| ${f.name} | ${mdCell(values)} |`);
+  }
+  lines.push('');
+
+  lines.push(
+    '## Runs',
+    '',
+    '| run | scenario | engine | guarantee | rate/s | s | engine options | faults | guarantee held | directory |',
+    '| --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- |',
+  );
+  for (const r of model.runs) {
+    lines.push(
+      `| ${mdCell(r.runId)} | ${r.scenario} | ${r.engine} | ${r.guarantee} | ${r.rate} | ${r.durationS} | ${mdCell(r.options || '—')} | ${mdCell(r.faults || '—')} | ${r.verdict} | ${mdCell(r.path)} |`,
+    );
+  }
+  lines.push('');
+  if (model.skipped.length) {
+    lines.push('Left out:', '');
+    for (const s of model.skipped) lines.push(`- ${mdCell(s.path)}: ${s.reason}`);
+    lines.push('');
+  }
+  const warned = model.runs.filter((r) => r.warnings.length);
+  if (warned.length) {
+    lines.push('Warnings:', '');
+    for (const r of warned) lines.push(`- ${r.runId}: ${r.warnings.join('; ')}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,151 @@
+/**
+ * The tradeoff table of one scenario (a row per engine × guarantee × variant), as text cells with the best
+ * value of each column marked, shared by the Markdown and the HTML report so both say the same thing.
+ *
+ * Best = lowest median, except throughput (highest share of the target rate: runs at different rates stay
+ * comparable). Ties are all marked; a column where every row ties, or with fewer than two rows that have a
+ * value, has no mark. "never recovered" is worse than any time. With repeats a cell reads `median [lo–hi]`
+ * (95 % bootstrap interval of the median, see aggregate.ts) when the repeats differ.
+ */
+import type { Estimate, RunGroup } from './aggregate.ts';
+
+export interface TableColumn {
+  id: string;
+  header: string;
+  /** Which way is better; null = not compared. */
+  better: 'lower' | 'higher' | null;
+  /** The number compared for "best" (the median or a ratio of medians); null = no value. */
+  score(g: RunGroup): number | null;
+  text(g: RunGroup): string;
+}
+
+export interface TableCell {
+  text: string;
+  best: boolean;
+}
+
+export interface TableView {
+  columns: readonly TableColumn[];
+  rows: { group: RunGroup; cells: TableCell[] }[];
+}
+
+export const formatCount = (v: number) =>
+  Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : v > 0 ? 'never' : '—';
+
+export function formatMs(v: number): string {
+  if (!Number.isFinite(v)) return 'never';
+  const abs = Math.abs(v);
+  if (abs >= 100) return Math.round(v).toLocaleString('en-US');
+  if (abs >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+export const formatSeconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never');
+
+/** `median [lo–hi]`, the median alone when there is no interval or it is a single value, '—' without values. */
+export function formatEstimate(e: Estimate, format: (v: number) => string): string {
+  if (e.median === null) return '—';
+  const mid = format(e.median);
+  if (!e.ci || e.ci[0] === e.ci[1]) return mid;
+  return `${mid} [${format(e.ci[0])}–${format(e.ci[1])}]`;
+}
+
+const med = (g: RunGroup, f: keyof RunGroup['figures']) => g.figures[f].median;
+
+function ratio(a: number | null, b: number | null): number | null {
+  if (a === null || b === null || b === 0) return null;
+  return a / b;
+}
+
+function verdictText(g: RunGroup): string {
+  const { held, violated, unknown } = g.verdicts;
+  const n = held + violated + unknown;
+  const of = (k: number) => (n > 1 ? ` ${k}/${n}` : '');
+  if (violated > 0) return `VIOLATED${of(violated)}`;
+  if (unknown > 0) return `unknown${of(unknown)}`;
+  return `held${of(held)}`;
+}
+
+const countColumn = (id: 'lost' | 'duplicated' | 'incorrect', header: string): TableColumn => ({
+  id,
+  header,
+  better: 'lower',
+  score: (g) => med(g, id),
+  text: (g) => formatEstimate(g.figures[id], formatCount),
+});
+
+const msColumn = (id: 'p50Ms' | 'p99Ms' | 'p999Ms' | 'maxMs', header: string): TableColumn => ({
+  id,
+  header,
+  better: 'lower',
+  score: (g) => med(g, id),
+  text: (g) => formatEstimate(g.figures[id], formatMs),
+});
+
+export const TRADEOFF_COLUMNS: readonly TableColumn[] = [
+  { id: 'runs', header: 'runs', better: null, score: () => null, text: (g) => String(g.runs.length) },
+  countColumn('lost', 'lost'),
+  countColumn('duplicated', 'duplicated'),
+  countColumn('incorrect', 'incorrect'),
+  msColumn('p50Ms', 'p50 ms'),
+  msColumn('p99Ms', 'p99 ms'),
+  msColumn('p999Ms', 'p99.9 ms'),
+  msColumn('maxMs', 'max ms'),
+  {
+    id: 'throughput',
+    header: 'outputs/s (target)',
+    better: 'higher',
+    score: (g) => ratio(med(g, 'throughputPerS'), med(g, 'targetPerS')),
+    text: (g) =>
+      `${formatEstimate(g.figures.throughputPerS, formatCount)} (${formatCount(med(g, 'targetPerS') ?? 0)})`,
+  },
+  {
+    id: 'recovery',
+    header: 'recovery',
+    better: 'lower',
+    score: (g) => med(g, 'recoveryMs'),
+    text: (g) => formatEstimate(g.figures.recoveryMs, formatSeconds),
+  },
+  {
+    id: 'blastRadius',
+    header: 'restarted',
+    better: 'lower',
+    score: (g) => ratio(med(g, 'workersRestarted'), med(g, 'workersTotal')),
+    text: (g) =>
+      `${formatEstimate(g.figures.workersRestarted, formatCount)}/${formatCount(med(g, 'workersTotal') ?? 0)}`,
+  },
+  {
+    id: 'replayed',
+    header: 'replayed',
+    better: 'lower',
+    score: (g) => med(g, 'recordsReplayed'),
+    text: (g) => formatEstimate(g.figures.recordsReplayed, formatCount),
+  },
+  { id: 'verdict', header: 'guarantee', better: null, score: () => null, text: verdictText },
+];
+
+/** Which groups hold the best value of a column (empty when the column is not compared or all tie). */
+export function bestOf(column: TableColumn, groups: readonly RunGroup[]): Set<RunGroup> {
+  if (column.better === null) return new Set();
+  const scored = groups
+    .map((g) => ({ g, v: column.score(g) }))
+    .filter((s): s is { g: RunGroup; v: number } => s.v !== null && !Number.isNaN(s.v));
+  if (scored.length < 2) return new Set();
+  const values = scored.map((s) => s.v);
+  const best = column.better === 'lower' ? Math.min(...values) : Math.max(...values);
+  const worst = column.better === 'lower' ? Math.max(...values) : Math.min(...values);
+  if (best === worst || !Number.isFinite(best)) return new Set();
+  const same = (a: number) => Math.abs(a - best) <= 1e-9 * Math.max(1, Math.abs(best));
+  return new Set(scored.filter((s) => same(s.v)).map((s) => s.g));
+}
+
+export function tradeoffTable(groups: readonly RunGroup[]): TableView {
+  const bests = TRADEOFF_COLUMNS.map((c) => bestOf(c, groups));
+  return {
+    columns: TRADEOFF_COLUMNS,
+    rows: groups.map((group) => ({
+      group,
+      cells: TRADEOFF_COLUMNS.map((c, i) => ({ text: c.text(group), best: bests[i]!.has(group) })),
+    })),
+  };
+}
