@@ -2,6 +2,7 @@
 import { BadInputError } from '../core/errors.ts';
 import { ackTree } from './ack-tree/index.ts';
 import { barrierSnapshot } from './barrier-snapshot/index.ts';
+import { operatorCheckpoint } from './operator-checkpoint/index.ts';
 import { passthrough } from './passthrough/index.ts';
 import type { Engine, EngineName } from './types.ts';
 
@@ -11,6 +12,7 @@ export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   passthrough,
   'ack-tree': ackTree,
   'barrier-snapshot': barrierSnapshot,
+  'operator-checkpoint': operatorCheckpoint,
 };
 
 export function engineNames(): string[] {
