@@ -3,13 +3,12 @@
  * no faults → exact; a killed worker → replays (at-least-once: nothing lost, duplicates) or losses
  * (at-most-once: nothing duplicated); a worker paused past the message timeout → replays.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { EngineEvent } from '../core/types.ts';
 import { runScenario } from '../harness/runner.ts';
-import { parseScenario } from '../scenarios/schema.ts';
+import { runEvents, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-ack-tree-'));
@@ -18,18 +17,10 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const T = 3; // message timeout, seconds (Storm: 30)
 const scaled = { messageTimeoutS: T, commitIntervalMs: 1000, supervisorCheckMs: 1000, heartbeatTimeoutS: 30 };
 
-function scenario(name: string, faults: string, { duration = 16, drain = 30 } = {}) {
-  return parseScenario(
-    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: 3s\ndrain: ${drain}s\nseed: 7\nfaults:${faults || ' []'}\n`,
-    `${name}.yaml`,
-  );
-}
+const scenario = (name: string, faults: string, opts: { duration?: number; drain?: number } = {}) =>
+  testScenario(name, faults, { duration: 16, ...opts });
 
-const events = (dir: string): EngineEvent[] =>
-  readFileSync(join(dir, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+const events = runEvents;
 
 describe('ack-tree', () => {
   it('no faults: nothing lost, duplicated or incorrect; every tuple tree completes', async () => {

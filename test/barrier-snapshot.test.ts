@@ -4,15 +4,13 @@
  * transactional sink loses and duplicates nothing (also for a plain read_committed kafkajs consumer), and with
  * the plain sink duplicates what was written since that checkpoint.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { EngineEvent } from '../core/types.ts';
 import { runScenario } from '../harness/runner.ts';
-import { parseScenario } from '../scenarios/schema.ts';
-import { randomName } from './helpers.ts';
+import { randomName, runEvents, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-barrier-'));
@@ -20,16 +18,9 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const options = { checkpointIntervalMs: 1000, heartbeatTimeoutS: 10 };
 const scenario = (name: string, faults: string, duration = 16) =>
-  parseScenario(
-    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: 3s\ndrain: 30s\nseed: 11\nfaults:${faults || ' []'}\n`,
-    `${name}.yaml`,
-  );
+  testScenario(name, faults, { duration, seed: 11 });
 const killFeatures = '\n  - { kind: kill, target: "features[1]", at: 4s }';
-const events = (dir: string): EngineEvent[] =>
-  readFileSync(join(dir, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+const events = runEvents;
 
 describe('barrier-snapshot', () => {
   it('no faults: exact, and checkpoints complete with increasing ids', async () => {

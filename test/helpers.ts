@@ -1,7 +1,11 @@
 /** Helpers for integration tests against the real services (kafkajs style: random names, wait-for). */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EngineEvent } from '../core/types.ts';
+import { parseScenario, type Scenario } from '../scenarios/schema.ts';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -55,4 +59,24 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A short scenario for engine tests: rate 400, 3 s warm-up, faults as YAML list items (or none). */
+export function testScenario(
+  name: string,
+  faults: string,
+  { duration = 16, drain = 30, seed = 7 }: { duration?: number; drain?: number; seed?: number } = {},
+): Scenario {
+  return parseScenario(
+    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: 3s\ndrain: ${drain}s\nseed: ${seed}\nfaults:${faults || ' []'}\n`,
+    `${name}.yaml`,
+  );
+}
+
+/** The engine events of a run directory, in order. */
+export function runEvents(dir: string): EngineEvent[] {
+  return readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EngineEvent);
 }

@@ -4,13 +4,13 @@
  * closure are redeployed (everything else keeps its process and attempt number), nothing lost at least once,
  * nothing duplicated with the exactly-once output, data lost at most once.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { EngineEvent } from '../core/types.ts';
 import { runScenario } from '../harness/runner.ts';
-import { parseScenario } from '../scenarios/schema.ts';
+import { runEvents, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-operator-checkpoint-'));
@@ -20,19 +20,11 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const scaled = { windowMs: 500, checkpointWindowCount: 10, heartbeatTimeoutS: 10 };
 const WORKERS = ['source[0]', 'source[1]', 'features[0]', 'features[1]', 'score[0]', 'score[1]', 'sink[0]'];
 
-function scenario(name: string, faults: string, { duration = 20, drain = 30 } = {}) {
-  return parseScenario(
-    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: 3s\ndrain: ${drain}s\nseed: 7\nfaults:${faults || ' []'}\n`,
-    `${name}.yaml`,
-  );
-}
+const scenario = (name: string, faults: string, opts: { duration?: number; drain?: number } = {}) =>
+  testScenario(name, faults, { duration: 20, ...opts });
 const kill = (target: string) => `\n  - { kind: kill, target: "${target}", at: 5s }`;
 
-const events = (dir: string): EngineEvent[] =>
-  readFileSync(join(dir, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+const events = runEvents;
 
 /** Workers restarted (from the supervisor's events), and that everybody else kept process and attempt 0. */
 function restartedSet(evs: EngineEvent[]): string[] {
