@@ -146,6 +146,16 @@ export function faultKindNames(): string[] {
 
 /** Checks kinds, durations, parameters and targets before the run starts; throws BadInputError naming the fault. */
 export function validateFaults(faults: readonly FaultSpec[], resolver: TargetResolver): void {
+  validateFaultKinds(faults);
+  faults.forEach((f, i) => {
+    const where = `faults[${i}] (${f.kind} ${f.target})`;
+    const problem = targetProblem(FAULT_KINDS[f.kind]!, f.target, resolver);
+    if (problem) throw new BadInputError(`${where}: ${problem}`, { code: 'BAD_SCENARIO' });
+  });
+}
+
+/** What can be checked without a deployment: kinds, durations and parameters. */
+export function validateFaultKinds(faults: readonly FaultSpec[]): void {
   faults.forEach((f, i) => {
     const where = `faults[${i}] (${f.kind} ${f.target})`;
     const kind = FAULT_KINDS[f.kind];
@@ -179,8 +189,6 @@ export function validateFaults(faults: readonly FaultSpec[], resolver: TargetRes
     if ('toxicity' in p && !(Number(p.toxicity) >= 0 && Number(p.toxicity) <= 1)) {
       throw new BadInputError(`${where}: toxicity must be between 0 and 1`, { code: 'BAD_SCENARIO' });
     }
-    const problem = targetProblem(kind, f.target, resolver);
-    if (problem) throw new BadInputError(`${where}: ${problem}`, { code: 'BAD_SCENARIO' });
   });
 }
 

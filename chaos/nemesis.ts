@@ -8,7 +8,7 @@ import type { FaultRecord, FaultSpec } from '../core/types.ts';
 import { FAULT_KINDS, type Heal } from './faults.ts';
 import type { TargetResolver } from './targets.ts';
 
-export { FAULT_KINDS, faultKindNames, validateFaults } from './faults.ts';
+export { FAULT_KINDS, faultKindNames, validateFaultKinds, validateFaults } from './faults.ts';
 export type { TargetResolver } from './targets.ts';
 
 export interface Nemesis {

@@ -13,7 +13,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createNemesis, type TargetResolver, validateFaults } from '../chaos/nemesis.ts';
+import { createNemesis, type TargetResolver, validateFaultKinds, validateFaults } from '../chaos/nemesis.ts';
 import { expandRandomFaults } from '../chaos/schedule.ts';
 import { systemClock } from '../core/clock.ts';
 import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
@@ -139,6 +139,11 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
   const model = loadModel(modelPath, workloadName);
   // Reading the data file now surfaces a missing titanic.csv as bad input, not as a worker crash.
   await workload.source({ seed, dataPath: opts.dataPath });
+  // Fault kinds and parameters need no deployment: a scenario with an unknown kind fails here, before any service.
+  validateFaultKinds([
+    ...scenario.faults,
+    ...expandRandomFaults(scenario.random, opts.seed ?? scenario.seed),
+  ]);
   const engineOptions = { ...(scenario.engineOptions[engine.name] ?? {}), ...(opts.engineOptions ?? {}) };
   engine.parseOptions?.(engineOptions);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

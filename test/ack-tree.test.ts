@@ -39,7 +39,12 @@ describe('ack-tree', () => {
       unexpected: 0,
       incorrect: 0,
     });
-    expect(summary.blastRadius).toEqual({ workersTotal: 7, workersRestarted: 0, recordsReplayed: 0 });
+    expect(summary.blastRadius).toEqual({
+      workersTotal: 7,
+      workersRestarted: 0,
+      recordsReplayed: 0,
+      restartedWorkers: [],
+    });
     expect(events(dir).filter((e) => e.type === 'tuple.timeout')).toEqual([]);
   });
 
@@ -58,6 +63,7 @@ describe('ack-tree', () => {
     expect(summary.counts.duplicated).toBeGreaterThan(0);
     expect(summary.verdict.guaranteeHeld).toBe(true);
     expect(summary.blastRadius.workersRestarted).toBe(1);
+    expect(summary.blastRadius.restartedWorkers).toEqual(['features[1]']);
     expect(summary.blastRadius.recordsReplayed).toBeGreaterThan(0);
     expect(summary.faults).toHaveLength(1);
     const [recovery] = summary.recovery;

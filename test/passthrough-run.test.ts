@@ -41,7 +41,12 @@ describe('passthrough run', () => {
       expect(summary.latencyMs.p50).toBeGreaterThan(0);
       expect(summary.latencyMs.p99).toBeGreaterThanOrEqual(summary.latencyMs.p50);
       expect(summary.latencyMs.max).toBeGreaterThanOrEqual(summary.latencyMs.p99);
-      expect(summary.blastRadius).toEqual({ workersTotal: 1, workersRestarted: 0, recordsReplayed: 0 });
+      expect(summary.blastRadius).toEqual({
+        workersTotal: 1,
+        workersRestarted: 0,
+        recordsReplayed: 0,
+        restartedWorkers: [],
+      });
 
       for (const f of [
         'scenario.json',

@@ -51,6 +51,32 @@ describe('faultline run with bad input', () => {
     }
   });
 
+  it('a scenario with an unknown fault kind exits 2 and names it, before starting anything', async () => {
+    const file = join(out, '..', `bad-fault-${process.pid}.yaml`);
+    writeFileSync(file, 'name: mine\nfaults:\n  - { kind: meteor, target: "features[1]", at: 5s }\n');
+    try {
+      const r = await runCli(['run', '--engine', 'ack-tree', '--scenario', file, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('faults[0] (meteor features[1]): unknown fault kind "meteor"');
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it('a fault on a target the deployment does not have exits 2 and names it', async () => {
+    const file = join(out, '..', `bad-target-${process.pid}.yaml`);
+    writeFileSync(file, 'name: mine\nfaults:\n  - { kind: kill, target: "features[9]", at: 5s }\n');
+    try {
+      const r = await runCli(['run', '--engine', 'passthrough', '--scenario', file, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('unknown target "features[9]" (known: passthrough[0])');
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   it('a scenario file with a bad field exits 2 with its line', async () => {
     const file = join(out, '..', `bad-scenario-${process.pid}.yaml`);
     writeFileSync(file, 'name: mine\nrate: fast\n');
