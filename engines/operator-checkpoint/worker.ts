@@ -9,17 +9,10 @@
  *  4. publishes its output to the buffer server in this process, which serves each downstream subscriber from
  *     the window it asks for; inputs subscribe to their upstream buffer servers from the start window;
  *  5. purges buffered windows and saved window data as the master's committed window advances.
- * The source keeps the Kafka offsets of every window (WindowDataManager) and replays them exactly after a
- * restart; the sink writes non-transactionally, or (EXACTLY_ONCE) one Kafka transaction per window together
- * with the window id, skipping windows already written.
+ * The operators themselves: input-operator.ts (source), output-operator.ts (sink), features and score below.
  */
-import type { KafkaMessage, Producer } from 'kafkajs';
 import { systemClock } from '../../core/clock.ts';
-import type { InputRecord, OutputRecord } from '../../core/types.ts';
 import { score } from '../../core/workload.ts';
-import { createBatchingWriter } from '../runtime/batching-writer.ts';
-import type { WorkerBoot } from '../runtime/boot.ts';
-import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
 import { standardTopology } from '../runtime/topology.ts';
@@ -28,6 +21,7 @@ import { runWorker } from '../runtime/worker-process.ts';
 import type { WorkloadKit } from '../types.ts';
 import { WindowAligner, type WindowedOperator } from './aligner.ts';
 import { BufferServer, type Cursor } from './buffer-server.ts';
+import { startInputOperator } from './input-operator.ts';
 import { InputPort } from './input-port.ts';
 import { KeyedState } from './keyed-state.ts';
 import {
@@ -38,27 +32,11 @@ import {
   type SubscribeMessage,
   type Tuple,
 } from './messages.ts';
+import { type Boot, logLine, type OperatorEnv, type OperatorLogic } from './operator-env.ts';
 import { type OperatorCheckpointOptions, processingModeFor } from './options.ts';
+import { exactlyOnceOutput, plainOutput } from './output-operator.ts';
 import { physicalPlan } from './recovery.ts';
-import {
-  formatWindowId,
-  INITIAL_CHECKPOINT,
-  isCheckpointWindow,
-  type WindowClock,
-  WindowGenerator,
-} from './window.ts';
-import { type KafkaRecord, RangeTracker, type WindowRanges, WindowReplayer } from './window-data.ts';
-
-type Boot = WorkerBoot<OperatorCheckpointOptions>;
-
-/** The operator-specific part of a non-input operator. */
-interface OperatorLogic {
-  process(records: Tuple[]): void | Promise<void>;
-  endWindow?(w: number): void | Promise<void>;
-  /** Serialized state for a checkpoint; null for a stateless operator (nothing is written). */
-  snapshot(): string | null;
-  stop?(): Promise<void>;
-}
+import { formatWindowId, INITIAL_CHECKPOINT, type WindowClock } from './window.ts';
 
 interface Subscriber {
   peer: string;
@@ -95,7 +73,7 @@ await runWorker<Boot>(async (ctx) => {
   const model = kit.loadModel(boot.workload.modelPath, boot.workload.name);
   const timers: NodeJS.Timeout[] = [];
   const sampled = (w: number) => w % o.eventSampleWindows === 0;
-  const fatal = (e: unknown) => {
+  const fatal = (e: unknown): never => {
     logLine(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exit(1);
   };
@@ -196,7 +174,7 @@ await runWorker<Boot>(async (ctx) => {
   /** Checkpoints saved and not older than the recovery checkpoint the master last named. */
   let saved: number[] = [];
   let purgeEventAt = Number.NEGATIVE_INFINITY;
-  let onCommittedExtra: ((committed: number) => void) | undefined;
+  const committedListeners: ((committed: number) => void)[] = [];
   const report = (): { oc: HeartbeatReport } => ({
     oc: {
       attempt: ctx.attempt,
@@ -224,7 +202,7 @@ await runWorker<Boot>(async (ctx) => {
         });
       }
     }
-    onCommittedExtra?.(committed);
+    for (const l of committedListeners) l(committed);
   }
 
   // --- input ports (step 4, subscriber side) ------------------------------------------------------------------
@@ -355,11 +333,32 @@ await runWorker<Boot>(async (ctx) => {
     schedulePump();
   };
 
+  const env: OperatorEnv = {
+    boot,
+    ctx,
+    host,
+    redis,
+    clock,
+    mode,
+    deploy,
+    buffer,
+    publish,
+    schedulePump,
+    checkpoint,
+    windowEnded: (w) => {
+      lastEnded = w;
+    },
+    windowEvent,
+    onCommitted: (l) => committedListeners.push(l),
+    timers,
+    fatal,
+  };
+
   let stopOperator: () => Promise<void> = async () => {};
   if (boot.operator === 'source') {
-    stopOperator = await startInputOperator(deploy);
+    stopOperator = await startInputOperator(env);
   } else {
-    const logic = await createLogic(deploy);
+    const logic = await createLogic(env);
     stopOperator = async () => logic.stop?.();
     // Step 2: GenericNode.
     const node: WindowedOperator<Tuple> = {
@@ -421,9 +420,11 @@ await runWorker<Boot>(async (ctx) => {
   await Promise.race([stopOperator().catch(() => {}), systemClock.sleep(1500)]);
   await host.close();
 
-  // --- operators ----------------------------------------------------------------------------------------------
+  // --- features, score (the input operator and the outputs have their own modules) ---------------------------
 
-  async function createLogic(d: DeployMessage): Promise<OperatorLogic> {
+  /** The features and score operators, or the sink's output operator. */
+  async function createLogic(env: OperatorEnv): Promise<OperatorLogic> {
+    const d = env.deploy;
     if (boot.operator === 'features') {
       const stored = d.recovery >= 0 ? await redis.get(keys.checkpoint(boot.id, d.recovery)) : null;
       if (d.recovery >= 0 && stored === null)
@@ -453,324 +454,6 @@ await runWorker<Boot>(async (ctx) => {
         snapshot: () => null,
       };
     }
-    return mode === 'EXACTLY_ONCE' ? exactlyOnceOutput() : plainOutput();
-  }
-
-  function outputMessages(records: readonly Tuple[]) {
-    const w = systemClock.nowUs();
-    return records.map((v) => ({
-      key: v.key,
-      value: JSON.stringify({
-        id: v.id,
-        key: v.key,
-        t: v.t,
-        score: v.score!,
-        r: v.r,
-        w,
-      } satisfies OutputRecord),
-    }));
-  }
-
-  /** AT_LEAST_ONCE / AT_MOST_ONCE output: records go to Kafka as they come; a window ends when they are acked. */
-  async function plainOutput(): Promise<OperatorLogic> {
-    const producer = host.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    let failure: unknown;
-    const writer = createBatchingWriter<Tuple>(async (values) => {
-      await producer.send({ topic: boot.topics.output, messages: outputMessages(values) });
-    });
-    return {
-      async process(records) {
-        const { accepted, done } = writer.write(records);
-        done.catch((e) => {
-          failure ??= e;
-        });
-        await accepted;
-      },
-      async endWindow() {
-        await writer.drain();
-        if (failure) throw failure;
-      },
-      snapshot: () => '{}',
-      stop: () => producer.disconnect(),
-    };
-  }
-
-  /**
-   * The exactly-once output operator. Each window's batch is written in one Kafka transaction (stable
-   * transactional id per sink instance, so a restarted sink fences its predecessor) together with the window
-   * id, and windows ≤ the stored id are skipped on replay. The id is committed inside the same transaction as
-   * a consumer-group offset (group `fl-<run>-sink-<i>-window`, the output topic's partition 0 as the slot):
-   * that is how Kafka's own exactly-once pipelines keep their input position atomically with their output,
-   * and the window id is exactly this operator's input position. (Apex's JDBC exactly-once output keeps it in
-   * a meta table written in the same database transaction; a Redis copy could not be atomic with Kafka.)
-   */
-  async function exactlyOnceOutput(): Promise<OperatorLogic> {
-    const kafka = host.kafka();
-    const producer: Producer = kafka.producer({
-      transactionalId: `fl-${boot.runId}-sink-${boot.instance}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    // Connecting runs InitProducerId: the predecessor's open transaction is aborted before we read the id.
-    await producer.connect();
-    const groupId = `fl-${boot.runId}-sink-${boot.instance}-window`;
-    const admin = kafka.admin();
-    await admin.connect();
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [boot.topics.output] });
-    await admin.disconnect();
-    let written = Number(offsets?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
-    if (!Number.isFinite(written)) written = -1;
-    ctx.emit({
-      type: 'sink.written-window',
-      window: written,
-      windowId: written >= 0 ? formatWindowId(clock!, written) : null,
-    });
-    let pending: Tuple[] = [];
-    let skipped = 0;
-    return {
-      process(records) {
-        for (const r of records) pending.push(r);
-      },
-      async endWindow(w) {
-        const records = pending;
-        pending = [];
-        if (w <= written) {
-          skipped++;
-          if (w === written)
-            ctx.emit({
-              type: 'sink.skipped',
-              upTo: w,
-              windows: skipped,
-              windowId: formatWindowId(clock!, w),
-            });
-          return;
-        }
-        if (records.length === 0) return; // nothing to write: replaying it writes nothing either
-        const tx = await producer.transaction();
-        try {
-          await tx.send({ topic: boot.topics.output, messages: outputMessages(records) });
-          await tx.sendOffsets({
-            consumerGroupId: groupId,
-            topics: [{ topic: boot.topics.output, partitions: [{ partition: 0, offset: String(w) }] }],
-          });
-          await tx.commit();
-        } catch (e) {
-          await tx.abort().catch(() => {});
-          throw e;
-        }
-        written = w;
-      },
-      snapshot: () => JSON.stringify({ written }),
-      stop: () => producer.disconnect(),
-    };
-  }
-
-  /**
-   * The input operator: a Kafka consumer on its own partitions behind a window generator. Each window's offset
-   * ranges are saved before its END_WINDOW leaves; after a restart from checkpoint c the windows c+1… are
-   * re-read and re-formed exactly, then the generator catches up to the live window.
-   */
-  async function startInputOperator(d: DeployMessage): Promise<() => Promise<void>> {
-    const topic = boot.topics.input;
-    const partitions = ownedPartitions(boot.instance, boot.parallelism.source, boot.topics.partitions);
-    const wdmKey = keys.windowData(boot.id);
-    const tracker = new RangeTracker();
-    const nextOffset = new Map<number, number>();
-    const storedWindows: number[] = [];
-    // AT_MOST_ONCE redeploy: start at the next live window and the newest offsets; what was in flight is lost.
-    const fromLatest = mode === 'AT_MOST_ONCE' && ctx.attempt > 0;
-
-    let replayWindows: { w: number; ranges: WindowRanges }[] = [];
-    if (!fromLatest) {
-      if (d.recovery >= 0) {
-        const stored = await redis.get(keys.checkpoint(boot.id, d.recovery));
-        if (stored === null) throw new Error(`checkpoint ${d.recovery} of ${boot.id} is missing from Redis`);
-        const { offsets } = JSON.parse(stored) as { offsets: Record<string, number> };
-        for (const [p, off] of Object.entries(offsets)) nextOffset.set(Number(p), off);
-      }
-      const all = await redis.hgetall(wdmKey);
-      const byWindow = new Map(
-        Object.entries(all).map(([w, json]) => [Number(w), JSON.parse(json) as WindowRanges] as const),
-      );
-      storedWindows.push(...[...byWindow.keys()].sort((a, b) => a - b));
-      const last = storedWindows.at(-1);
-      if (last !== undefined && last >= d.startWindow)
-        for (let w = d.startWindow; w <= last; w++) replayWindows.push({ w, ranges: byWindow.get(w) ?? {} });
-    }
-    const firstLive = (replayWindows.at(-1)?.w ?? d.startWindow - 1) + 1;
-    let replayer: WindowReplayer<Tuple> | undefined;
-    if (replayWindows.length > 0) {
-      replayer = new WindowReplayer<Tuple>(replayWindows);
-      let records = 0;
-      for (const { ranges } of replayWindows)
-        for (const [first, last] of Object.values(ranges)) records += last - first + 1;
-      ctx.emit({
-        type: 'replay.from',
-        source: 'kafka',
-        window: replayWindows[0]!.w,
-        windowId: formatWindowId(clock!, replayWindows[0]!.w),
-        toWindow: replayWindows.at(-1)!.w,
-        records,
-      });
-    }
-    let generator: WindowGenerator | undefined;
-    let early: KafkaRecord<Tuple>[] = [];
-    replayWindows = [];
-
-    onCommittedExtra = (committed) => {
-      const old: number[] = [];
-      while (storedWindows.length > 0 && storedWindows[0]! < committed) old.push(storedWindows.shift()!);
-      if (old.length > 0) void redis.hdel(wdmKey, ...old.map(String)).catch(() => {});
-    };
-
-    // Everything the source does runs in this order: batches, window boundaries, replayed windows.
-    let chain: Promise<void> = Promise.resolve();
-    const serial = (fn: () => Promise<void> | void) => {
-      const run = chain.then(fn);
-      chain = run.catch(fatal);
-      return run;
-    };
-    const checkpointState = () => JSON.stringify({ offsets: Object.fromEntries(nextOffset) });
-    const take = (records: readonly KafkaRecord<Tuple>[]) => {
-      for (const r of records) nextOffset.set(r.partition, r.offset + 1);
-      publish(records.map((r) => r.record));
-    };
-    const endWindow = (w: number, marker: boolean) => {
-      buffer!.endWindow(w, marker);
-      lastEnded = w;
-      if (marker || mode === 'EXACTLY_ONCE') checkpoint(w, checkpointState(), marker);
-      windowEvent('window.end', w);
-    };
-
-    /** Window boundaries due now (the window generator), with the window's ranges saved before END_WINDOW. */
-    let timer: NodeJS.Timeout | undefined;
-    const tick = async () => {
-      if (!generator) return;
-      for (const m of generator.advance(Date.now())) {
-        if (m.type === 'begin') {
-          buffer!.beginWindow(m.w);
-          windowEvent('window.begin', m.w);
-          if (early.length > 0) {
-            for (const r of early) tracker.add(r.partition, r.offset);
-            take(early);
-            early = [];
-          }
-        } else {
-          const ranges = tracker.take();
-          if (Object.keys(ranges).length > 0) {
-            await redis.hset(wdmKey, String(m.w), JSON.stringify(ranges));
-            storedWindows.push(m.w);
-          }
-          endWindow(m.w, m.checkpoint);
-        }
-      }
-      schedulePump();
-      clearTimeout(timer);
-      timer = setTimeout(() => void serial(tick), generator.msUntilNext(Date.now()) + 1);
-    };
-    const live = (records: KafkaRecord<Tuple>[]) => {
-      if (buffer!.currentWindow() === undefined) {
-        early.push(...records);
-        return;
-      }
-      for (const r of records) tracker.add(r.partition, r.offset);
-      take(records);
-    };
-    const startLive = async (leftovers: KafkaRecord<Tuple>[]) => {
-      generator = new WindowGenerator(clock!, o.checkpointWindowCount, firstLive);
-      await tick();
-      live(leftovers);
-    };
-    const replayed = async () => {
-      for (const { w, records } of replayer!.drain()) {
-        buffer!.beginWindow(w);
-        windowEvent('window.begin', w);
-        take(records);
-        endWindow(w, isCheckpointWindow(w, o.checkpointWindowCount));
-      }
-      schedulePump();
-      if (replayer!.done()) {
-        const leftovers = replayer!.takeLeftovers();
-        replayer = undefined;
-        ctx.emit({ type: 'replay.done', window: firstLive - 1 });
-        await startLive(leftovers);
-      }
-    };
-    /** Next offset to read per partition: what was read already (a refetch after a seek or rejoin) is skipped. */
-    const fetched = new Map(nextOffset);
-    const onBatch = async (partition: number, messages: KafkaMessage[]) => {
-      const readUs = systemClock.nowUs();
-      const records: KafkaRecord<Tuple>[] = [];
-      for (const m of messages) {
-        const offset = Number(m.offset);
-        if (offset < (fetched.get(partition) ?? 0)) continue;
-        fetched.set(partition, offset + 1);
-        const rec = decodeJson<InputRecord>(m.value);
-        records.push({
-          partition,
-          offset,
-          record: { id: rec.id, key: rec.key, t: rec.t, r: readUs, body: rec.body },
-        });
-      }
-      if (replayer) {
-        for (const r of records) replayer.push(r);
-        await replayed();
-      } else {
-        await tick();
-        live(records);
-      }
-    };
-
-    const kafka = host.kafka();
-    const groupId = `fl-${boot.runId}-oc-source-${boot.instance}-a${ctx.attempt}`;
-    const consumer = kafka.consumer({
-      groupId,
-      partitionAssigners: [fixedPartitions(() => partitions)],
-      maxWaitTimeInMs: 50,
-      readUncommitted: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: !fromLatest });
-    const joined = new Promise<void>((resolve) =>
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        // Resume where we are after every (re)join: the group has no committed offsets (they live in our
-        // checkpoints), so a rejoin after a broker restart would otherwise start from the beginning.
-        for (const [partition, offset] of fetched)
-          consumer.seek({ topic, partition, offset: String(offset) });
-        resolve();
-      }),
-    );
-    consumer.on(consumer.events.CRASH, (e) => {
-      // kafkajs restarts the consumer after a retriable error; otherwise the operator fails and is redeployed.
-      if (!e.payload.restart) fatal(e.payload.error);
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        await serial(() => onBatch(batch.partition, batch.messages));
-        await heartbeat();
-      },
-    });
-    // Resume at the checkpoint's offsets (seek on GROUP_JOIN; not admin.setOffsets, which joins the group with
-    // a consumer of its own that ours then waits out). Records before them are skipped in onBatch.
-    await joined;
-    // Batches may have finished the replay already; otherwise drain what is complete, or go live at once.
-    await serial(async () => {
-      if (replayer) await replayed();
-      else if (!generator) await startLive([]);
-    });
-    return async () => {
-      clearTimeout(timer);
-      generator = undefined;
-      await consumer.disconnect();
-    };
+    return mode === 'EXACTLY_ONCE' ? exactlyOnceOutput(env) : plainOutput(env);
   }
 });
-
-function logLine(line: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-}
