@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
 import type { FaultSpec } from '../core/types.ts';
+import type { ProcessControl } from '../engines/types.ts';
 import { validateFaults } from './faults.ts';
 import { matchLinks, type TargetResolver } from './targets.ts';
 
+const local: ProcessControl = { kill: async () => {}, pause: async () => {}, resume: async () => {} };
+const container: ProcessControl = { ...local, disconnect: async () => async () => {} };
 const resolver: TargetResolver = {
   processes: () => ({ 'features[0]': 101, 'features[1]': 102, coordinator: 100 }),
   links: () => ({
@@ -11,8 +14,9 @@ const resolver: TargetResolver = {
     'link:source[0]->features[1]': 'run~link:source[0]->features[1]',
     'link:features[1]->redis': 'run~link:features[1]->redis',
   }),
+  controls: () => ({ 'features[0]': local, 'features[1]': container, coordinator: local }),
   toxiproxyApi: 'http://127.0.0.1:1',
-  infraInstance: 'default',
+  services: async () => {},
 };
 const fault = (f: Partial<FaultSpec>): FaultSpec => ({
   kind: 'kill',
@@ -68,6 +72,13 @@ describe('fault validation', () => {
     expect(
       message([fault({ kind: 'latency', target: 'link:*->redis', for: 2, params: { toxicity: 3 } })]),
     ).toContain('toxicity must be between 0 and 1');
+  });
+
+  it('disconnect needs a container: accepted for one, refused for a local process', () => {
+    expect(message([fault({ kind: 'disconnect', target: 'features[1]', for: 2 })])).toBe('valid');
+    expect(message([fault({ kind: 'disconnect', target: 'features[0]', for: 2 })])).toContain(
+      'run with --provider docker',
+    );
   });
 
   it('link globs match whole names only', () => {

@@ -4,7 +4,6 @@
  */
 import { BadInputError } from '../core/errors.ts';
 import type { FaultSpec } from '../core/types.ts';
-import { controlService } from '../infra/local/index.ts';
 import { matchLinks, SERVICES, type TargetResolver } from './targets.ts';
 import { addToxics, partition, type Stream, type ToxicSpec } from './toxics.ts';
 
@@ -18,15 +17,6 @@ export interface FaultKind {
   params: Record<string, number | string>;
   inject(fault: FaultSpec, resolver: TargetResolver): Promise<Heal | undefined>;
 }
-
-const signal = (pid: number | null | undefined, sig: NodeJS.Signals) => {
-  if (!pid) return;
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-};
 
 const STREAM_PARAMS = { stream: 'downstream', toxicity: 1 } as const;
 
@@ -56,24 +46,38 @@ function toxicKind(
 
 export const FAULT_KINDS: Record<string, FaultKind> = {
   kill: {
-    description: 'SIGKILL a process (worker or coordinator); the engine supervises its return',
+    description:
+      'SIGKILL a process, or `docker kill` its container (worker or coordinator); the engine supervises its return',
     targets: 'process',
     needsDuration: false,
     params: {},
     async inject(f, r) {
-      signal(r.processes()[f.target], 'SIGKILL');
+      await r.controls()[f.target]?.kill();
       return undefined;
     },
   },
   pause: {
-    description: 'SIGSTOP a process for `for` seconds, then SIGCONT (a hung worker)',
+    description:
+      'SIGSTOP a process (`docker pause` a container) for `for` seconds, then resume it (a hung worker)',
     targets: 'process',
     needsDuration: true,
     params: {},
     async inject(f, r) {
-      const pid = r.processes()[f.target];
-      signal(pid, 'SIGSTOP');
-      return async () => signal(pid, 'SIGCONT');
+      const target = r.controls()[f.target];
+      await target?.pause();
+      return async () => target?.resume();
+    },
+  },
+  disconnect: {
+    description:
+      'disconnect a container from the network for `for` seconds (a partitioned host; --provider docker)',
+    targets: 'process',
+    needsDuration: true,
+    params: {},
+    async inject(f, r) {
+      const target = r.controls()[f.target];
+      if (!target?.disconnect) return undefined;
+      return target.disconnect();
     },
   },
   latency: toxicKind('latency', 'add latency (ms) with jitter (ms) to a link', { latency: 100, jitter: 0 }),
@@ -133,9 +137,9 @@ function serviceFault(
     params: {},
     async inject(f, r) {
       if (f.target !== service) throw new BadInputError(`${f.kind} targets ${service}, not ${f.target}`);
-      const instance = r.infraInstance!;
-      await controlService(instance, service, how);
-      return () => controlService(instance, service, how === 'pause' ? 'resume' : 'start');
+      const control = r.services!;
+      await control(service, how);
+      return () => control(service, how === 'pause' ? 'resume' : 'start');
     },
   };
 }
@@ -195,7 +199,10 @@ export function validateFaultKinds(faults: readonly FaultSpec[]): void {
 function targetProblem(kind: FaultKind, target: string, r: TargetResolver): string | undefined {
   if (kind.targets === 'process') {
     const known = Object.keys(r.processes());
-    return known.includes(target) ? undefined : `unknown target "${target}" (known: ${known.join(', ')})`;
+    if (!known.includes(target)) return `unknown target "${target}" (known: ${known.join(', ')})`;
+    if (kind === FAULT_KINDS.disconnect && !r.controls()[target]?.disconnect)
+      return 'disconnect cuts a container off its network: run with --provider docker';
+    return undefined;
   }
   if (kind.targets === 'link') {
     const links = Object.keys(r.links());
@@ -206,8 +213,7 @@ function targetProblem(kind: FaultKind, target: string, r: TargetResolver): stri
   }
   if (!SERVICES.includes(target as (typeof SERVICES)[number]))
     return `unknown service "${target}" (known: ${SERVICES.join(', ')})`;
-  if (!r.infraInstance)
-    return 'service faults need services started by faultline (infra up, or a run of its own)';
+  if (!r.services) return 'service faults need services started by faultline (infra up, or a run of its own)';
   return undefined;
 }
 

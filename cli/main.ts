@@ -7,9 +7,12 @@ import { faultKindNames } from '../chaos/nemesis.ts';
 import { describeError, EXIT, isFaultlineError } from '../core/errors.ts';
 import { GUARANTEES } from '../core/types.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
+import { PROVIDERS } from '../harness/provider.ts';
+import { IMAGES } from '../infra/docker/images.ts';
 import { catalogNames, loadScenario } from '../scenarios/schema.ts';
 import { workloadNames } from '../scenarios/workloads/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
+import { type ImagesBuildFlags, imagesBuildCommand } from './images-command.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';
 import { type MatrixFlags, matrixCommand } from './matrix-command.ts';
 import { type ModelTrainFlags, modelTrainCommand } from './model-command.ts';
@@ -68,6 +71,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     async (flags: InfraFlags) => setExit(await infraStatusCommand(flags)),
   );
 
+  const images = program.command('images').description('container images for running under Docker');
+  images
+    .command('build')
+    .description('build the images (cached); with --offline, build their base images here too')
+    .option('--offline', 'no image registry: base images from debootstrap, npm, Maven Central and Go')
+    .option('--only <list>', `comma-separated images (${Object.keys(IMAGES).join(', ')})`)
+    .action(async (flags: ImagesBuildFlags) => setExit(await imagesBuildCommand(flags)));
+
   const model = program.command('model').description("the workloads' scoring models");
   model
     .command('train')
@@ -103,6 +114,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       engineOption,
       {},
     )
+    .addOption(
+      new Option('--provider <name>', 'where services and workers run')
+        .choices([...PROVIDERS])
+        .default('local'),
+    )
+    .option('--cpus <n>', 'docker: CPUs for all the engine containers together (split evenly)', number)
     .option('--json', 'print summary.json on stdout')
     .action(async (flags: RunFlags) => setExit(await runCommand(flags)));
 
@@ -114,6 +131,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <dir>', 'matrix folder; an existing one is resumed (finished cells are skipped)')
     .option('--no-report', 'do not write report.html / report.md at the end')
     .option('--verbose', "show every run's deploy and cleanup")
+    .option('--providers <list>', "comma-separated providers (local, docker); default: the matrix file's")
     .action(async (name: string, flags: MatrixFlags) => setExit(await matrixCommand(name, flags)));
 
   program

@@ -1,5 +1,6 @@
 /** `faultline matrix`: run a benchmark matrix (resumable), then write its report. */
 import { loadMatrixSpec, type MatrixCell, runMatrix } from '../harness/matrix.ts';
+import { parseProvider } from '../harness/provider.ts';
 import { terminalProgress } from './progress-reporter.ts';
 import { reportCommand } from './report-command.ts';
 
@@ -8,11 +9,13 @@ export interface MatrixFlags {
   out?: string;
   report: boolean;
   verbose?: boolean;
+  providers?: string;
 }
 
 export async function matrixCommand(name: string, flags: MatrixFlags): Promise<number> {
   const spec = loadMatrixSpec(name);
   if (flags.repeat !== undefined) spec.repeat = flags.repeat;
+  if (flags.providers) spec.providers = flags.providers.split(',').map((p) => parseProvider(p.trim()));
   const started = Date.now();
   const { dir, file } = await runMatrix({
     spec,
@@ -37,7 +40,8 @@ function cellLine(
   started: number,
 ): string {
   const n = `[${String(i + 1).padStart(String(total).length)}/${total}]`;
-  const what = `${cell.scenario} · ${cell.engine} · ${cell.guarantee}${cell.repeat ? ` · repeat ${cell.repeat + 1}` : ''}`;
+  const where = cell.provider && cell.provider !== 'local' ? ` · ${cell.provider}` : '';
+  const what = `${cell.scenario} · ${cell.engine} · ${cell.guarantee}${where}${cell.repeat ? ` · repeat ${cell.repeat + 1}` : ''}`;
   const elapsed = `${Math.round((Date.now() - started) / 1000)} s`;
   if (phase === 'skip') return `${n} ${what}: already ${cell.status}\n`;
   if (phase === 'start') return `${n} ${what} … (${elapsed} elapsed)\n`;

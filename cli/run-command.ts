@@ -1,6 +1,7 @@
 /** `faultline run`: one scenario against one engine; prints progress on stderr and the summary at the end. */
 import { EXIT } from '../core/errors.ts';
 import type { Guarantee } from '../core/types.ts';
+import type { Provider } from '../harness/provider.ts';
 import { type RunTick, runScenario } from '../harness/runner.ts';
 import type { RunSummary } from '../harness/summary.ts';
 import { terminalProgress } from './progress-reporter.ts';
@@ -19,6 +20,8 @@ export interface RunFlags {
   data?: string;
   model?: string;
   option?: Record<string, unknown>;
+  provider?: Provider;
+  cpus?: number;
   json?: boolean;
 }
 
@@ -37,6 +40,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     dataPath: flags.data,
     modelPath: flags.model,
     engineOptions: flags.option,
+    provider: flags.provider,
+    cpus: flags.cpus,
     progress: terminalProgress(),
     onTick: printTick,
   });

@@ -172,6 +172,8 @@ export function mergeHistograms(histograms: readonly (Histogram | null)[]): Hist
 
 /** What distinguishes runs that are not repeats of each other. */
 export interface Variant {
+  /** Where it ran: local processes or docker containers. */
+  provider: string;
   workload: string;
   rate: number;
   durationS: number;
@@ -221,6 +223,7 @@ export const SCENARIO_ORDER = [
 export function variantOf(run: LoadedRun): Variant {
   const options = run.scenario.engineOptions ?? {};
   return {
+    provider: run.environment.provider ?? 'local',
     workload: run.summary.workload,
     rate: run.summary.rate,
     durationS: run.summary.durationS,
@@ -297,6 +300,7 @@ function labelVariants(groups: RunGroup[]): void {
     const differingOptions = optionKeys.filter((k) => differs((v) => v.engineOptions[k]));
     for (const g of family) {
       const parts: string[] = [];
+      if (differs((v) => v.provider)) parts.push(g.variant.provider);
       if (differs((v) => v.workload)) parts.push(g.variant.workload);
       if (differs((v) => v.rate)) parts.push(`${g.variant.rate}/s`);
       if (differs((v) => v.durationS)) parts.push(`${g.variant.durationS} s`);

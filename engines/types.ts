@@ -4,6 +4,7 @@
  * Engines know nothing of scenarios: the plan names the workload module they load in their workers.
  */
 import type { EngineEvent, Guarantee } from '../core/types.ts';
+import type { WorkerLauncher } from './runtime/worker-process.ts';
 
 export type EngineName = 'passthrough' | 'ack-tree' | 'barrier-snapshot' | 'operator-checkpoint';
 
@@ -11,6 +12,24 @@ export interface ServiceEndpoints {
   kafka: { bootstrap: string };
   redis: { host: string; port: number };
   toxiproxy: { api: string; host: string };
+}
+
+/**
+ * Where worker processes run and how they reach each other and the services: local processes on loopback, or
+ * containers on a docker network (each worker under its own host name, Toxiproxy and the services under theirs).
+ * `services` in the plan stay the runner's view (APIs, bootstrap for the harness); this is the workers' view.
+ */
+export interface Placement {
+  launcher: WorkerLauncher;
+  /** Interface a worker's mesh endpoint binds to. */
+  listenHost: string;
+  /** Host name under which worker `id` is reachable (by Toxiproxy, or by peers when links are not proxied). */
+  hostOf(id: string): string;
+  /** Where Toxiproxy binds a link's proxy, and the host name clients use to reach it. */
+  proxy: { listenHost: string; clientHost: string };
+  /** Kafka and Redis as workers reach them. */
+  kafka: { bootstrap: string };
+  redis: { host: string; port: number };
 }
 
 export interface Parallelism {
@@ -35,6 +54,8 @@ export interface DeployPlan {
   };
   topics: { input: string; output: string; partitions: number };
   services: ServiceEndpoints;
+  /** Where workers run; default: local processes (`localPlacement(services)`). */
+  placement?: Placement;
   parallelism: Parallelism;
   /** Engine-specific options (message timeout, checkpoint interval, window size…), validated by the engine. */
   options: Record<string, unknown>;
@@ -52,10 +73,24 @@ export interface WorkerInfo {
   alive: boolean;
 }
 
+/**
+ * What process faults do to one worker: signals for a local process; `docker kill`, `docker pause` and a
+ * network disconnect for a container.
+ */
+export interface ProcessControl {
+  kill(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Cuts the worker off the network (containers only); resolves with the reconnect. */
+  disconnect?(): Promise<() => Promise<void>>;
+}
+
 /** What a fault can act on in a deployment, by the names scenarios use. */
 export interface FaultTargets {
   /** Worker ids and `coordinator` → current pid (null while not running). */
   processes: Record<string, number | null>;
+  /** Worker ids and `coordinator` → how to kill, pause or cut off its current incarnation. */
+  controls: Record<string, ProcessControl | null>;
   /** `link:a->b` → the Toxiproxy proxy carrying that link. */
   links: Record<string, string>;
 }

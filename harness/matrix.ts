@@ -10,8 +10,8 @@ import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import { GUARANTEES, type Guarantee } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
-import { attachInfra, type InfraEndpoints, type StartedInfra, startInfra } from '../infra/local/index.ts';
 import { CATALOG_DIR, loadScenario, parseSeconds } from '../scenarios/schema.ts';
+import { acquireInfra, type Provider, parseProvider, providerOf, type RunInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -23,6 +23,8 @@ export interface MatrixSpec {
   /** Guarantees per engine; an engine not listed runs its default guarantee. */
   guarantees: Record<string, Guarantee[]>;
   scenarios: string[];
+  /** Where each cell runs; several providers compare the same cells local vs docker. Default [local]. */
+  providers: Provider[];
   repeat: number;
   workload?: string;
   rate?: number;
@@ -37,6 +39,7 @@ export interface MatrixCell {
   engine: string;
   guarantee: Guarantee;
   scenario: string;
+  provider?: Provider;
   repeat: number;
   status: 'pending' | 'done' | 'failed' | 'skipped';
   runDir: string;
@@ -75,6 +78,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     'engines',
     'guarantees',
     'scenarios',
+    'providers',
     'repeat',
     'workload',
     'rate',
@@ -95,6 +99,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
   for (const e of engines) getEngine(e);
   const scenarios = names('scenarios');
   for (const s of scenarios) loadScenario(s);
+  const providers = raw.providers === undefined ? ['local' as const] : names('providers').map(parseProvider);
   const guarantees: Record<string, Guarantee[]> = {};
   for (const [engine, list] of Object.entries((raw.guarantees as Record<string, unknown>) ?? {})) {
     if (!engines.includes(engine)) fail(`guarantees.${engine}`, 'names an engine that is not in engines');
@@ -112,6 +117,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     engines,
     guarantees,
     scenarios,
+    providers,
     repeat: typeof raw.repeat === 'number' ? raw.repeat : 1,
     workload: raw.workload as string | undefined,
     rate: raw.rate as number | undefined,
@@ -127,9 +133,21 @@ export function matrixCells(spec: MatrixSpec): MatrixCell[] {
   for (const scenario of spec.scenarios) {
     for (const engine of spec.engines) {
       for (const guarantee of spec.guarantees[engine] ?? [getEngine(engine).defaultGuarantee]) {
-        for (let repeat = 0; repeat < spec.repeat; repeat++) {
-          const id = `${scenario}--${engine}--${guarantee}--r${repeat}`;
-          cells.push({ id, engine, guarantee, scenario, repeat, status: 'pending', runDir: `runs/${id}` });
+        for (const provider of spec.providers ?? ['local']) {
+          for (let repeat = 0; repeat < spec.repeat; repeat++) {
+            const where = provider === 'local' ? '' : `--${provider}`;
+            const id = `${scenario}--${engine}--${guarantee}${where}--r${repeat}`;
+            cells.push({
+              id,
+              engine,
+              guarantee,
+              scenario,
+              provider,
+              repeat,
+              status: 'pending',
+              runDir: `runs/${id}`,
+            });
+          }
         }
       }
     }
@@ -141,7 +159,8 @@ export interface MatrixOptions {
   spec: MatrixSpec;
   /** The matrix folder; an existing one with matrix.json is resumed. Default: results/matrix-<name>-<stamp>. */
   dir?: string;
-  infra?: InfraEndpoints;
+  /** Services for the cells of their provider; others are started for the matrix. */
+  infra?: RunInfra;
   progress?: ProgressSink;
   onCell?: (cell: MatrixCell, index: number, total: number, phase: 'start' | 'end' | 'skip') => void;
 }
@@ -175,19 +194,28 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; fil
   save();
   const spec = file.spec;
   // One set of services for the whole matrix: the running `infra up` instance, or one of its own.
-  let infra = opts.infra ?? (await attachInfra('default'));
-  let ownInfra: StartedInfra | undefined;
-  if (!infra) {
-    ownInfra = await startInfra({
-      name: `matrix-${spec.name}-${process.pid}`,
-      progress: opts.progress ?? noProgress,
-    });
-    infra = ownInfra;
-  }
+  // One set of services per provider for the whole matrix, started when its first cell runs.
+  const infras = new Map<Provider, RunInfra>();
+  if (opts.infra) infras.set(providerOf(opts.infra), opts.infra);
+  const own: { stop(): Promise<void> }[] = [];
+  const infraFor = async (provider: Provider) => {
+    let infra = infras.get(provider);
+    if (!infra) {
+      const acquired = await acquireInfra(
+        provider,
+        `matrix-${spec.name}-${provider}-${process.pid}`,
+        opts.progress ?? noProgress,
+      );
+      infra = acquired.infra;
+      if (acquired.own) own.push(acquired.own);
+      infras.set(provider, infra);
+    }
+    return infra;
+  };
   try {
-    await runCells(file, spec, dir, infra, save, opts);
+    await runCells(file, spec, dir, infraFor, save, opts);
   } finally {
-    await ownInfra?.stop();
+    for (const o of own) await o.stop().catch(() => {});
   }
   return { dir, file };
 }
@@ -196,7 +224,7 @@ async function runCells(
   file: MatrixFile,
   spec: MatrixSpec,
   dir: string,
-  infra: InfraEndpoints,
+  infraFor: (provider: Provider) => Promise<RunInfra>,
   save: () => void,
   opts: MatrixOptions,
 ): Promise<void> {
@@ -220,7 +248,7 @@ async function runCells(
         seed: spec.seed + cell.repeat,
         outDir: join(dir, 'runs'),
         runId: cell.id,
-        infra,
+        infra: await infraFor(cell.provider ?? 'local'),
         progress: opts.progress ?? noProgress,
       });
       cell.status = 'done';

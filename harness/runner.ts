@@ -24,7 +24,7 @@ import { getEngine } from '../engines/index.ts';
 import { createKafka } from '../engines/runtime/kafka.ts';
 import { standardTopology } from '../engines/runtime/topology.ts';
 import type { Deployment, DeployPlan, Engine } from '../engines/types.ts';
-import { attachInfra, type InfraEndpoints, startInfra } from '../infra/local/index.ts';
+import type { InfraEndpoints } from '../infra/local/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { loadScenario } from '../scenarios/schema.ts';
 import {
@@ -39,6 +39,14 @@ import { describeEnvironment } from './environment.ts';
 import { IdSet } from './id-set.ts';
 import { summarizeMs } from './latency.ts';
 import { createLoadGenerator } from './load-generator.ts';
+import {
+  acquireInfra,
+  type Provider,
+  placementFor,
+  providerOf,
+  type RunInfra,
+  serviceControl,
+} from './provider.ts';
 import { recoveryTimes } from './recovery.ts';
 import { openRunFiles } from './run-files.ts';
 import { createSchedule } from './schedule.ts';
@@ -66,8 +74,12 @@ export interface RunOptions {
   engineOptions?: Record<string, unknown>;
   /** Leave the run's Kafka topics in place (for tests that read them afterwards); default false. */
   keepTopics?: boolean;
-  /** Services to use; default: the running `infra up` instance, else an ephemeral one. */
-  infra?: InfraEndpoints;
+  /** Services to use; default: the running `infra up` instance, else an ephemeral one (of `provider`). */
+  infra?: RunInfra;
+  /** Where services and workers run when `infra` is not given: local processes (default) or docker. */
+  provider?: Provider;
+  /** Docker: CPUs for the engine's containers together (split evenly); default no limit. */
+  cpus?: number;
   progress?: ProgressSink;
   /** Called about once a second while the load runs. */
   onTick?: (tick: RunTick) => void;
@@ -176,12 +188,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     });
 
   const cleanups: (() => Promise<unknown>)[] = [];
-  let infra: InfraEndpoints | undefined = opts.infra ?? (await attachInfra('default'));
-  if (!infra) {
-    const own = await startInfra({ name: `run-${run.runId}`, progress });
-    cleanups.push(() => own.stop());
-    infra = own;
+  let infra: RunInfra;
+  /** Services started for this run alone: stopped last. */
+  let ownInfra: { stop(): Promise<void> } | undefined;
+  if (opts.infra) infra = opts.infra;
+  else {
+    const acquired = await acquireInfra(opts.provider ?? 'local', `run-${run.runId}`, progress);
+    infra = acquired.infra;
+    ownInfra = acquired.own;
   }
+  const provider = providerOf(infra);
 
   let files: ReturnType<typeof openRunFiles> | undefined;
   let deployment: Deployment | undefined;
@@ -210,6 +226,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       waitForLeaders: true,
     });
 
+    const placement = await placementFor(infra, run.runId, run.scenario.parallelism, opts.cpus);
+    if (placement) cleanups.push(() => placement.launcher.close());
     const runDir = dir;
     const eventsBuffer: EngineEvent[] = [];
     const onEvent = (e: EngineEvent) => {
@@ -233,6 +251,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         redis: { host: infra.redis.host, port: infra.redis.port },
         toxiproxy: { api: infra.toxiproxy.api, host: infra.toxiproxy.host },
       },
+      placement,
       parallelism: run.scenario.parallelism,
       options: run.engineOptions,
       onEvent,
@@ -243,7 +262,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       processes: () => deployment?.faultTargets().processes ?? {},
       links: () => deployment?.faultTargets().links ?? {},
       toxiproxyApi: infra.toxiproxy.api,
-      infraInstance: infra.instance,
+      controls: () => deployment?.faultTargets().controls ?? {},
+      services: serviceControl(infra),
     });
     const faults = [...run.scenario.faults, ...expandRandomFaults(run.scenario.random, run.seed)];
 
@@ -270,7 +290,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       runId: run.runId,
     };
     files.writeJson('scenario.json', scenarioJson);
-    const environment = describeEnvironment(infra, 'local');
+    const environment = {
+      ...describeEnvironment(infra, provider),
+      ...(opts.cpus === undefined ? {} : { engineCpus: opts.cpus }),
+    };
     files.writeJson('environment.json', environment);
 
     deployment = await timed(progress, `Deploying ${run.engine.name} (${run.guarantee})`, async () => {
@@ -461,6 +484,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     await timed(progress, 'Stopping the engine and removing topics and state', async () => {
       if (deployment) await deployment.stop().catch(() => {});
       for (const c of cleanups) await c().catch(() => {});
+      await ownInfra?.stop().catch(() => {});
       await files?.close();
     });
   }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.ts';
 import { BadInputError, HarnessError } from '../../core/errors.ts';
-import { spawnWorker, stopWorker } from '../runtime/worker-process.ts';
+import { placementOf } from '../runtime/placement.ts';
+import { stopWorker } from '../runtime/worker-process.ts';
 import type { Deployment, Engine, WorkerInfo } from '../types.ts';
 import type { PassthroughConfig } from './worker.ts';
 
@@ -31,13 +32,14 @@ export const passthrough: Engine = {
     const readyPromise = new Promise<void>((r) => {
       readyResolve = r;
     });
+    const placement = placementOf(plan);
     const config: PassthroughConfig = {
       runId: plan.runId,
       workload: plan.workload,
       topics: plan.topics,
-      services: plan.services,
+      services: { kafka: placement.kafka, redis: placement.redis },
     };
-    const worker = spawnWorker(
+    const worker = await placement.launcher.launch(
       { id, entry: WORKER_ENTRY, config, attempt: 0 },
       {
         logDir: join(plan.runDir, 'workers'),
@@ -62,6 +64,7 @@ export const passthrough: Engine = {
     const stop = async () => {
       stopping = true;
       await stopWorker(worker);
+      await placement.launcher.close();
     };
     return {
       workers: (): WorkerInfo[] => [
@@ -79,7 +82,11 @@ export const passthrough: Engine = {
             throw new HarnessError(`passthrough worker not ready after ${READY_TIMEOUT_MS} ms`);
           }),
         ]),
-      faultTargets: () => ({ processes: { [id]: worker.isAlive() ? worker.pid : null }, links: {} }),
+      faultTargets: () => ({
+        processes: { [id]: worker.isAlive() ? worker.pid : null },
+        controls: { [id]: worker.isAlive() ? worker : null },
+        links: {},
+      }),
       restartedWorkers: () => [],
       recordsReplayed: () => 0,
       stop,

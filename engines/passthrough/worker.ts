@@ -9,9 +9,12 @@ import type { InputRecord, OutputRecord } from '../../core/types.ts';
 import { createKafka, decodeJson } from '../runtime/kafka.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
 import { runWorker } from '../runtime/worker-process.ts';
-import type { DeployPlan, WorkloadKit } from '../types.ts';
+import type { DeployPlan, Placement, WorkloadKit } from '../types.ts';
 
-export type PassthroughConfig = Pick<DeployPlan, 'runId' | 'workload' | 'topics' | 'services'>;
+export type PassthroughConfig = Pick<DeployPlan, 'runId' | 'workload' | 'topics'> & {
+  /** Kafka and Redis as this worker reaches them. */
+  services: Pick<Placement, 'kafka' | 'redis'>;
+};
 
 await runWorker<PassthroughConfig>(async (ctx) => {
   const { runId, workload: w, topics, services } = ctx.config;

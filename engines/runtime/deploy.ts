@@ -5,9 +5,10 @@
  */
 import { systemClock } from '../../core/clock.ts';
 import type { EngineEvent } from '../../core/types.ts';
-import { freePorts, LOOPBACK } from '../../infra/local/ports.ts';
+import { freePorts } from '../../infra/local/ports.ts';
 import type { Deployment, DeployPlan } from '../types.ts';
 import type { WorkerBoot } from './boot.ts';
+import { placementOf } from './placement.ts';
 import { createProxies, type LinkAddress, type LinkSpec, linkName, type ProxySet } from './proxies.ts';
 import { COORDINATOR_ID, createSupervisor, type ProcessDef, type Supervisor } from './supervisor.ts';
 import { standardTopology, type Topology } from './topology.ts';
@@ -36,25 +37,27 @@ export async function deployProcesses<Options>(
   opts: ProcessDeployOptions<Options>,
 ): Promise<ProcessDeployment> {
   const { plan } = opts;
+  const placement = placementOf(plan);
   const topology = standardTopology(plan.parallelism);
   const ids = [COORDINATOR_ID, ...topology.instances.map((i) => i.id)];
   const ports = await freePorts(ids.length);
-  const listen = new Map(ids.map((id, i) => [id, { host: LOOPBACK, port: ports[i]! }]));
+  /** Where each process is reached (its bind address is `placement.listenHost` on the same port). */
+  const listen = new Map(ids.map((id, i) => [id, { host: placement.hostOf(id), port: ports[i]! }]));
 
   const pairs: [string, string][] = [...opts.peerLinks(topology)];
   for (const i of topology.instances) pairs.push([i.id, COORDINATOR_ID], [COORDINATOR_ID, i.id]);
-  const [kafkaHost, kafkaPort] = splitHostPort(plan.services.kafka.bootstrap);
+  const [kafkaHost, kafkaPort] = splitHostPort(placement.kafka.bootstrap);
   const specs: LinkSpec[] = pairs.map(([a, b]) => ({ name: linkName(a, b), upstream: listen.get(b)! }));
   for (const i of topology.instances) {
     specs.push({
       name: linkName(i.id, 'redis'),
-      upstream: { host: plan.services.redis.host, port: plan.services.redis.port },
+      upstream: placement.redis,
     });
     specs.push({ name: linkName(i.id, 'kafka'), upstream: { host: kafkaHost, port: kafkaPort } });
   }
   const proxied = opts.proxied ?? true;
   const proxies = proxied
-    ? await createProxies(plan.services.toxiproxy.api, plan.services.toxiproxy.host, plan.runId, specs)
+    ? await createProxies(plan.services.toxiproxy.api, placement.proxy, plan.runId, specs)
     : null;
   const address = (from: string, to: string, direct: LinkAddress): LinkAddress =>
     proxies?.has(linkName(from, to)) ? proxies.address(linkName(from, to)) : direct;
@@ -63,7 +66,7 @@ export async function deployProcesses<Options>(
     const instance = topology.instances.find((i) => i.id === id);
     const peers: Record<string, LinkAddress> = {};
     for (const [a, b] of pairs) if (a === id) peers[b] = address(a, b, listen.get(b)!);
-    const redisDirect = { host: plan.services.redis.host, port: plan.services.redis.port };
+    const redisDirect = { host: placement.redis.host, port: placement.redis.port };
     return {
       runId: plan.runId,
       id,
@@ -71,10 +74,10 @@ export async function deployProcesses<Options>(
       instance: instance?.instance ?? 0,
       guarantee: plan.guarantee,
       seed: plan.seed,
-      listen: listen.get(id)!,
+      listen: { host: placement.listenHost, port: listen.get(id)!.port },
       peers,
       kafka: {
-        bootstrap: plan.services.kafka.bootstrap,
+        bootstrap: placement.kafka.bootstrap,
         via: proxies?.has(linkName(id, 'kafka')) ? proxies.address(linkName(id, 'kafka')) : null,
       },
       redis: address(id, 'redis', redisDirect),
@@ -108,6 +111,7 @@ export async function deployProcesses<Options>(
     configFor: (id) => bootFor(id),
     autoRestart: opts.autoRestart,
     onEvent,
+    launcher: placement.launcher,
   });
   plan.onEvent({
     at: systemClock.nowUs(),
@@ -127,6 +131,7 @@ export async function deployProcesses<Options>(
     workers: () => supervisor.workers(),
     faultTargets: () => ({
       processes: supervisor.pids(),
+      controls: supervisor.controls(),
       links: Object.fromEntries((proxies?.links() ?? []).map((l) => [l, proxies!.proxyName(l)])),
     }),
     ready: () => supervisor.ready(),

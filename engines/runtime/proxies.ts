@@ -33,7 +33,8 @@ export function linkName(from: string, to: string): string {
 
 export async function createProxies(
   api: string,
-  host: string,
+  /** Where Toxiproxy binds the proxies, and the host its clients connect to (the same, unless in containers). */
+  at: { listenHost: string; clientHost: string },
   runId: string,
   specs: LinkSpec[],
 ): Promise<ProxySet> {
@@ -44,13 +45,13 @@ export async function createProxies(
   // Toxiproxy's /populate creates them all in one request.
   const body = specs.map((s, i) => ({
     name: `${runId}~${s.name}`,
-    listen: `${host}:${ports[i]}`,
+    listen: `${at.listenHost}:${ports[i]}`,
     upstream: `${s.upstream.host}:${s.upstream.port}`,
     enabled: true,
   }));
   await toxiproxy.populate(body);
   specs.forEach((s, i) => {
-    addresses.set(s.name, { host, port: ports[i]! });
+    addresses.set(s.name, { host: at.clientHost, port: ports[i]! });
     names.set(s.name, `${runId}~${s.name}`);
   });
   return {
@@ -66,6 +67,8 @@ export async function createProxies(
   };
 }
 
+const DELETE_WAIT_MS = 2000;
+
 /** Removes every proxy of a run (also those of a run that crashed). */
 export async function removeProxies(api: string, runId: string): Promise<void> {
   const res = await fetch(`${api}/proxies`);
@@ -74,6 +77,13 @@ export async function removeProxies(api: string, runId: string): Promise<void> {
   await Promise.all(
     Object.keys(all)
       .filter((name) => name.startsWith(`${runId}~`))
-      .map((name) => fetch(`${api}/proxies/${encodeURIComponent(name)}`, { method: 'DELETE' })),
+      // Toxiproxy can take many seconds to delete a proxy whose peer vanished with its container; the deletion
+      // goes on without us, so do not wait for it.
+      .map((name) =>
+        fetch(`${api}/proxies/${encodeURIComponent(name)}`, {
+          method: 'DELETE',
+          signal: AbortSignal.timeout(DELETE_WAIT_MS),
+        }).catch(() => {}),
+      ),
   );
 }

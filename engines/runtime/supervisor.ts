@@ -10,8 +10,14 @@ import { join } from 'node:path';
 import { systemClock } from '../../core/clock.ts';
 import { HarnessError } from '../../core/errors.ts';
 import type { EngineEvent } from '../../core/types.ts';
-import type { WorkerInfo } from '../types.ts';
-import { spawnWorker, stopWorker, type WorkerHandle, type WorkerMessage } from './worker-process.ts';
+import type { ProcessControl, WorkerInfo } from '../types.ts';
+import {
+  localLauncher,
+  stopWorker,
+  type WorkerHandle,
+  type WorkerLauncher,
+  type WorkerMessage,
+} from './worker-process.ts';
 
 export const COORDINATOR_ID = 'coordinator';
 
@@ -34,6 +40,8 @@ export interface SupervisorOptions {
   /** Delay before a requested restart (Flink's fixed-delay restart strategy is applied by the coordinator). */
   onEvent(e: EngineEvent): void;
   readyTimeoutMs?: number;
+  /** Local processes (default) or containers. */
+  launcher?: WorkerLauncher;
 }
 
 interface Slot {
@@ -52,6 +60,8 @@ export interface Supervisor {
   workers(): WorkerInfo[];
   /** Every process (workers and the coordinator) → its current pid, or null while it is not running. */
   pids(): Record<string, number | null>;
+  /** Every process → the control of its current incarnation, or null while it is not running. */
+  controls(): Record<string, ProcessControl | null>;
   /** Ids of workers (not the coordinator) started more than once. */
   restartedWorkers(): string[];
   restart(ids: string[], reason: string): Promise<void>;
@@ -73,11 +83,12 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     if (allReady()) for (const w of readyWaiters.splice(0)) w();
   };
 
-  const launch = (slot: Slot) => {
+  const launcher = opts.launcher ?? localLauncher;
+  const launch = async (slot: Slot) => {
     const { def, attempt } = slot;
     slot.ready = false;
     slot.cancelled = false;
-    const handle = spawnWorker(
+    const handle = await launcher.launch(
       { id: def.id, entry: def.entry, config: opts.configFor(def.id, attempt), attempt },
       { logDir, onMessage: (m) => onMessage(slot, m) },
     );
@@ -138,7 +149,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       }
       slot.attempt++;
       emit({ type: 'worker.restarting', worker: slot.def.id, attempt: slot.attempt, reason });
-      launch(slot);
+      await launch(slot);
     } finally {
       slot.restarting = false;
     }
@@ -146,8 +157,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
 
   const api: Supervisor = {
     async start() {
-      launch(coordinator());
-      for (const def of opts.workers) launch(slots.get(def.id)!);
+      await launch(coordinator());
+      await Promise.all(opts.workers.map((def) => launch(slots.get(def.id)!)));
     },
     ready() {
       if (allReady()) return Promise.resolve();
@@ -180,6 +191,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       Object.fromEntries(
         [...slots.values()].map((s) => [s.def.id, s.handle?.isAlive() ? s.handle.pid : null]),
       ),
+    controls: () =>
+      Object.fromEntries([...slots.values()].map((s) => [s.def.id, s.handle?.isAlive() ? s.handle : null])),
     restartedWorkers: () =>
       [...slots.values()]
         .filter((s) => s.def.id !== opts.coordinator.id && s.attempt > 0)
@@ -205,6 +218,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       );
       const c = coordinator().handle;
       if (c) await stopWorker(c);
+      await launcher.close();
     },
   };
   return api;

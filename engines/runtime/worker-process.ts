@@ -11,6 +11,8 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../core/clock.ts';
 import type { EngineEvent } from '../../core/types.ts';
+import type { ProcessControl } from '../types.ts';
+import { CONTROL_ENV, type ControlAddress, connectControl } from './control.ts';
 
 const CONFIG_ENV = 'FAULTLINE_WORKER_CONFIG';
 
@@ -29,7 +31,7 @@ export interface WorkerSpec<Config> {
   attempt: number;
 }
 
-export interface WorkerHandle {
+export interface WorkerHandle extends ProcessControl {
   id: string;
   pid: number;
   attempt: number;
@@ -39,6 +41,27 @@ export interface WorkerHandle {
   signal(sig: NodeJS.Signals): void;
   send(message: unknown): void;
 }
+
+/**
+ * Starts worker processes: as local OS processes (`localLauncher`) or as containers (infra/docker). The
+ * supervisor and the engines see only handles.
+ */
+export interface WorkerLauncher {
+  /** `local` or `docker`: recorded in the environment and in events. */
+  kind: string;
+  launch<Config>(
+    spec: WorkerSpec<Config>,
+    opts: { logDir: string; onMessage: (m: WorkerMessage) => void },
+  ): Promise<WorkerHandle>;
+  /** Frees what the launcher holds for the deployment (a control server, exited containers). */
+  close(): Promise<void>;
+}
+
+export const localLauncher: WorkerLauncher = {
+  kind: 'local',
+  launch: async (spec, opts) => spawnWorker(spec, opts),
+  close: async () => {},
+};
 
 export function spawnWorker<Config>(
   spec: WorkerSpec<Config>,
@@ -72,19 +95,23 @@ export function spawnWorker<Config>(
     });
   });
   if (child.pid === undefined) throw new Error(`could not start worker ${spec.id}`);
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
   return {
     id: spec.id,
     pid: child.pid,
     attempt: spec.attempt,
     exited,
     isAlive: () => alive,
-    signal: (sig) => {
-      try {
-        child.kill(sig);
-      } catch {
-        // already gone
-      }
-    },
+    signal,
+    kill: async () => signal('SIGKILL'),
+    pause: async () => signal('SIGSTOP'),
+    resume: async () => signal('SIGCONT'),
     send: (message) => {
       if (alive && child.connected) child.send(message as object);
     },
@@ -119,20 +146,14 @@ export interface WorkerContext<Config> {
 
 /** Worker-side entry: runs `body` with the config from the parent; exits 0 when it returns, 1 when it throws. */
 export async function runWorker<Config>(body: (ctx: WorkerContext<Config>) => Promise<void>): Promise<void> {
-  const raw = process.env[CONFIG_ENV];
-  if (!raw) {
-    console.error(`${CONFIG_ENV} is not set: workers are started by an engine, not by hand`);
-    process.exit(2);
-  }
-  const { id, attempt, config } = JSON.parse(raw) as { id: string; attempt: number; config: Config };
+  const channel = await parentChannel<Config>();
+  const { id, attempt, config } = channel;
   const abort = new AbortController();
   const stop = () => abort.abort(new Error('stopping'));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  process.on('disconnect', stop); // the parent died: do not linger as an orphan
-  const send = (m: WorkerMessage) => {
-    if (process.connected) process.send?.(m);
-  };
+  channel.onDisconnect(stop); // the parent died: do not linger as an orphan
+  const send = channel.send;
   const ctx: WorkerContext<Config> = {
     id,
     attempt,
@@ -144,7 +165,7 @@ export async function runWorker<Config>(body: (ctx: WorkerContext<Config>) => Pr
       }),
     ready: () => send({ type: 'ready' }),
     toParent: send,
-    onParentMessage: (handler) => process.on('message', handler),
+    onParentMessage: channel.onMessage,
     signal: abort.signal,
   };
   try {
@@ -154,4 +175,46 @@ export async function runWorker<Config>(body: (ctx: WorkerContext<Config>) => Pr
     console.error(`[${id}] failed:`, e);
     process.exit(1);
   }
+}
+
+interface ParentChannel<Config> {
+  id: string;
+  attempt: number;
+  config: Config;
+  send(m: WorkerMessage): void;
+  onMessage(handler: (m: unknown) => void): void;
+  onDisconnect(handler: () => void): void;
+}
+
+/** The way to the supervisor: IPC for a local child process, the control channel for a container. */
+async function parentChannel<Config>(): Promise<ParentChannel<Config>> {
+  const raw = process.env[CONFIG_ENV];
+  if (raw) {
+    const { id, attempt, config } = JSON.parse(raw) as { id: string; attempt: number; config: Config };
+    return {
+      id,
+      attempt,
+      config,
+      send: (m) => {
+        if (process.connected) process.send?.(m);
+      },
+      onMessage: (h) => process.on('message', h),
+      onDisconnect: (h) => process.on('disconnect', h),
+    };
+  }
+  const control = process.env[CONTROL_ENV];
+  if (!control) {
+    console.error(`${CONFIG_ENV} is not set: workers are started by an engine, not by hand`);
+    process.exit(2);
+  }
+  const address = JSON.parse(control) as ControlAddress & { id: string; attempt: number };
+  const channel = await connectControl(address, address.id, address.attempt);
+  return {
+    id: address.id,
+    attempt: address.attempt,
+    config: channel.config as Config,
+    send: channel.send,
+    onMessage: channel.onMessage,
+    onDisconnect: channel.onClose,
+  };
 }

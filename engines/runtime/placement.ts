@@ -1,0 +1,19 @@
+/** The default placement: every worker a local OS process on loopback, services where the runner sees them. */
+import { LOOPBACK } from '../../infra/local/ports.ts';
+import type { DeployPlan, Placement, ServiceEndpoints } from '../types.ts';
+import { localLauncher } from './worker-process.ts';
+
+export function localPlacement(services: ServiceEndpoints): Placement {
+  return {
+    launcher: localLauncher,
+    listenHost: LOOPBACK,
+    hostOf: () => LOOPBACK,
+    proxy: { listenHost: services.toxiproxy.host, clientHost: services.toxiproxy.host },
+    kafka: services.kafka,
+    redis: services.redis,
+  };
+}
+
+export function placementOf(plan: DeployPlan): Placement {
+  return plan.placement ?? localPlacement(plan.services);
+}

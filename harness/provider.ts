@@ -1,0 +1,73 @@
+/**
+ * Providers: where the services and the engine's workers run. `local` runs Kafka, Redis and Toxiproxy as
+ * processes on this host (infra/local) and workers as child processes; `docker` runs all of them as containers
+ * on a private network (infra/docker, with testcontainers). Runs, matrices and benches see only this module.
+ */
+import type { ServiceControl } from '../chaos/targets.ts';
+import { BadInputError } from '../core/errors.ts';
+import type { ProgressSink } from '../core/progress.ts';
+import type { Parallelism, Placement } from '../engines/types.ts';
+import { type DockerInfra, startDockerInfra } from '../infra/docker/services.ts';
+import { dockerPlacement } from '../infra/docker/workers.ts';
+import { attachInfra, controlService, type InfraEndpoints, startInfra } from '../infra/local/index.ts';
+
+export const PROVIDERS = ['local', 'docker'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Services of either provider, as runs use them (the runner's view). */
+export type RunInfra = InfraEndpoints | DockerInfra;
+
+export function providerOf(infra: RunInfra): Provider {
+  return 'provider' in infra && infra.provider === 'docker' ? 'docker' : 'local';
+}
+
+export function parseProvider(name: string | undefined): Provider {
+  const p = name ?? 'local';
+  if (!(PROVIDERS as readonly string[]).includes(p))
+    throw new BadInputError(`unknown provider "${p}"`, {
+      code: 'UNKNOWN_PROVIDER',
+      fix: `use one of: ${PROVIDERS.join(', ')}`,
+    });
+  return p as Provider;
+}
+
+/**
+ * Services for a run or a matrix: for `local`, the running `infra up` instance or a new one owned by this
+ * process; for `docker`, a new set of containers. `own` is set when the caller must stop them.
+ */
+export async function acquireInfra(
+  provider: Provider,
+  name: string,
+  progress: ProgressSink,
+): Promise<{ infra: RunInfra; own?: { stop(): Promise<void> } }> {
+  if (provider === 'docker') {
+    const infra = await startDockerInfra({ name, progress });
+    return { infra, own: infra };
+  }
+  const running = await attachInfra('default');
+  if (running) return { infra: running };
+  const own = await startInfra({ name, progress });
+  return { infra: own, own };
+}
+
+/** Stops, starts, pauses and resumes a service for infrastructure faults. */
+export function serviceControl(infra: RunInfra): ServiceControl {
+  if ('provider' in infra && infra.provider === 'docker') return infra.control;
+  return (service, action) => controlService(infra.instance, service, action);
+}
+
+/** Where a run's workers go: undefined (local processes) or containers on the docker network. */
+export async function placementFor(
+  infra: RunInfra,
+  runId: string,
+  parallelism: Parallelism,
+  cpus: number | undefined,
+): Promise<Placement | undefined> {
+  if (!('provider' in infra && infra.provider === 'docker')) {
+    if (cpus !== undefined)
+      throw new BadInputError('--cpus limits containers', { fix: 'use it with --provider docker' });
+    return undefined;
+  }
+  const containers = 1 + parallelism.source + parallelism.features + parallelism.score + parallelism.sink;
+  return dockerPlacement(infra, { runId, cpus, containers });
+}
