@@ -7,7 +7,12 @@ import type { ServiceControl } from '../chaos/targets.ts';
 import { BadInputError } from '../core/errors.ts';
 import type { ProgressSink } from '../core/progress.ts';
 import type { Parallelism, Placement } from '../engines/types.ts';
-import { type DockerInfra, startDockerInfra } from '../infra/docker/services.ts';
+import {
+  attachComposeServices,
+  type DockerInfra,
+  NETWORK_ENV,
+  startDockerInfra,
+} from '../infra/docker/services.ts';
 import { dockerPlacement } from '../infra/docker/workers.ts';
 import { attachInfra, controlService, type InfraEndpoints, startInfra } from '../infra/local/index.ts';
 
@@ -41,6 +46,8 @@ export async function acquireInfra(
   progress: ProgressSink,
 ): Promise<{ infra: RunInfra; own?: { stop(): Promise<void> } }> {
   if (provider === 'docker') {
+    const composeNetwork = process.env[NETWORK_ENV];
+    if (composeNetwork) return { infra: await attachComposeServices(composeNetwork, progress) };
     const infra = await startDockerInfra({ name, progress });
     return { infra, own: infra };
   }

@@ -121,8 +121,11 @@ export async function deployProcesses<Options>(
   });
   await supervisor.start();
   const stop = async () => {
-    await supervisor.stop();
-    await proxies?.removeAll().catch(() => {});
+    // Proxies go first, while every peer is alive: Toxiproxy tears a proxy down slowly (and blocks its API)
+    // when the far end of a connection vanished with its container.
+    await supervisor.stop(async () => {
+      await proxies?.removeAll();
+    });
   };
   return {
     topology,

@@ -65,7 +65,8 @@ export interface Supervisor {
   /** Ids of workers (not the coordinator) started more than once. */
   restartedWorkers(): string[];
   restart(ids: string[], reason: string): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops every process; `beforeWorkers` runs once restarts are off and the coordinator knows, before any exits. */
+  stop(beforeWorkers?: () => Promise<void>): Promise<void>;
 }
 
 export function createSupervisor(opts: SupervisorOptions): Supervisor {
@@ -205,10 +206,11 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
           .map((s) => restartSlot(s, reason)),
       );
     },
-    async stop() {
+    async stop(beforeWorkers) {
       stopping = true;
       // The coordinator must not take the shutdown for a failure.
       coordinator().handle?.send({ type: 'stopping' });
+      await beforeWorkers?.().catch(() => {});
       // Workers first (they may flush to the coordinator), then the coordinator.
       await Promise.all(
         opts.workers

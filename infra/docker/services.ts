@@ -33,6 +33,10 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 export const LABEL_INSTANCE = 'faultline.instance';
 export const LABEL_OWNER = 'faultline.owner';
 export const LABEL_RUN = 'faultline.run';
+/** On service containers: which service it is (`kafka`, `redis`, `toxiproxy`); docker-compose.yml sets it too. */
+export const LABEL_SERVICE = 'faultline.service';
+/** Set inside docker-compose: the stack's network, whose services the runner uses instead of starting its own. */
+export const NETWORK_ENV = 'FAULTLINE_DOCKER_NETWORK';
 
 /** Names inside the network. */
 export const INSIDE = {
@@ -110,7 +114,7 @@ export async function startDockerInfra(opts: StartDockerInfraOptions = {}): Prom
         .withName(`fl-${name}-${alias}`)
         .withNetworkMode(networkName)
         .withNetworkAliases(alias)
-        .withLabels(labels);
+        .withLabels({ ...labels, [LABEL_SERVICE]: alias });
     const startOne = async (what: string, c: GenericContainer) =>
       timed(progress, `Starting ${what} (container)`, async () => {
         const s = await c.start();
@@ -170,18 +174,7 @@ export async function startDockerInfra(opts: StartDockerInfraOptions = {}): Prom
     await timed(progress, 'Waiting for Kafka to serve', () => kafkaServes(endpoints.kafka.bootstrap));
     endpoints.redis.version = await redisServes(endpoints.redis.host, endpoints.redis.port);
 
-    const byAlias = (alias: string) => dockerode.getContainer(`fl-${name}-${alias}`);
-    const control: ServiceControl = async (service, action) => {
-      const c = byAlias(service);
-      if (action === 'pause') await c.pause();
-      else if (action === 'resume') await c.unpause();
-      else if (action === 'stop') await c.stop({ t: 10 });
-      else {
-        await c.start();
-        if (service === 'kafka') await kafkaServes(endpoints.kafka.bootstrap);
-        else await redisServes(endpoints.redis.host, endpoints.redis.port);
-      }
-    };
+    const control = serviceControl(client, labels, endpoints);
     const stop = async () => {
       await removeAll();
     };
@@ -201,6 +194,94 @@ export async function startDockerInfra(opts: StartDockerInfraOptions = {}): Prom
     await removeAll();
     throw e;
   }
+}
+
+/** Infrastructure faults on service containers: docker pause/unpause, stop/start (same ports, same data). */
+function serviceControl(
+  client: ContainerRuntimeClient,
+  labels: Record<string, string>,
+  endpoints: Pick<InfraEndpoints, 'kafka' | 'redis'>,
+): ServiceControl {
+  const dockerode = client.container.dockerode;
+  return async (service, action) => {
+    const [found] = await dockerode.listContainers({
+      all: true,
+      filters: {
+        label: [`${LABEL_INSTANCE}=${labels[LABEL_INSTANCE]}`, `${LABEL_SERVICE}=${service}`],
+      },
+    });
+    if (!found) throw new HarnessError(`no ${service} container in ${labels[LABEL_INSTANCE]}`);
+    const c = dockerode.getContainer(found.Id);
+    if (action === 'pause') await c.pause();
+    else if (action === 'resume') await c.unpause();
+    else if (action === 'stop') await c.stop({ t: 10 });
+    else {
+      await c.start();
+      if (service === 'kafka') await kafkaServes(endpoints.kafka.bootstrap);
+      else await redisServes(endpoints.redis.host, endpoints.redis.port);
+    }
+  };
+}
+
+/**
+ * Inside docker-compose: the services the stack started, reached by their names on its network (the runner
+ * is a container there too). Compose owns them: `stop()` leaves them running.
+ */
+export async function attachComposeServices(
+  network: string,
+  progress: ProgressSink = noProgress,
+): Promise<DockerInfra> {
+  const client = await dockerClient();
+  const missing = await missingImages();
+  if (missing.includes(IMAGES.engine))
+    throw new HarnessError(`image ${IMAGES.engine} is missing`, {
+      fix: 'npx faultline images build --offline',
+    });
+  const labels = { [LABEL_INSTANCE]: network };
+  const endpoints = {
+    instance: network,
+    kafka: {
+      bootstrap: `${INSIDE.kafka.host}:${INSIDE.kafka.port}`,
+      host: INSIDE.kafka.host,
+      port: INSIDE.kafka.port,
+      version: KAFKA_VERSION,
+    },
+    redis: {
+      host: INSIDE.redis.host,
+      port: INSIDE.redis.port,
+      url: `redis://${INSIDE.redis.host}:${INSIDE.redis.port}`,
+      version: 'unknown',
+    },
+    toxiproxy: {
+      api: `http://${INSIDE.toxiproxy.host}:${INSIDE.toxiproxy.port}`,
+      host: '0.0.0.0',
+      port: INSIDE.toxiproxy.port,
+      version: TOXIPROXY_VERSION,
+    },
+  };
+  await timed(progress, `Waiting for the stack's Kafka (${endpoints.kafka.bootstrap})`, () =>
+    kafkaServes(endpoints.kafka.bootstrap),
+  );
+  endpoints.redis.version = await redisServes(endpoints.redis.host, endpoints.redis.port);
+  await retryUntil(
+    `Toxiproxy at ${endpoints.toxiproxy.api}`,
+    async () =>
+      (await fetch(`${endpoints.toxiproxy.api}/version`).catch(() => null))?.ok ? true : undefined,
+    { timeoutMs: 30_000 },
+  );
+  const stop = async () => {};
+  return {
+    ...endpoints,
+    provider: 'docker',
+    name: network,
+    network,
+    gateway: '',
+    labels,
+    client,
+    control: serviceControl(client, labels, endpoints),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
 
 /** Images are built, not pulled; the engine image is rebuilt from the sources each time (a cached no-op). */

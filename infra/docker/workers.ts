@@ -35,9 +35,12 @@ export function containerAlias(runId: string, id: string): string {
   return `fl-${tag}-${id.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-+$/, '')}`;
 }
 
+/** Where files from outside the repository (a dataset given with --data) appear in a worker container. */
+export const HOST_MOUNT = '/mnt/host';
+
 /**
  * Rewrites host paths in a worker's config for the container: files of this repository live under /app in
- * the image; any other existing file (a dataset given with --data) is bind-mounted read-only at its own path.
+ * the image; the folder of any other existing file is bind-mounted read-only under /mnt/host.
  */
 export function containerPaths<T>(
   config: T,
@@ -50,7 +53,8 @@ export function containerPaths<T>(
         return `${IMAGE_ROOT}/${relative(repoRoot, v).split(sep).join('/')}`.replace(/\/$/, '');
       if (v.startsWith('/') && v.length > 1 && existsSync(v)) {
         const dir = statSync(v).isDirectory() ? v : dirname(v);
-        mounts.set(dir, { source: dir, target: dir, mode: 'ro' });
+        mounts.set(dir, { source: dir, target: `${HOST_MOUNT}${dir}`, mode: 'ro' });
+        return `${HOST_MOUNT}${v}`;
       }
       return v;
     }

@@ -1,0 +1,123 @@
+/**
+ * The docker provider end to end: Kafka, Redis and Toxiproxy as containers on a private network, every engine
+ * worker in its own container (testcontainers), faults as container faults. Each engine's kill-worker run must
+ * keep the guarantee it keeps under the local provider (exactly-once engines: nothing lost, nothing duplicated).
+ *
+ * Needs a Docker engine; without one the whole file is skipped and says why. Images are built offline on
+ * first use (cached afterwards), as `faultline images build --offline` does.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { terminalProgress } from '../cli/progress-reporter.ts';
+import { runScenario } from '../harness/runner.ts';
+import { buildImages, missingImages } from '../infra/docker/images.ts';
+import {
+  type DockerInfra,
+  dockerClient,
+  LABEL_INSTANCE,
+  startDockerInfra,
+} from '../infra/docker/services.ts';
+import { runEvents, testScenario } from './helpers.ts';
+
+const noDocker = await dockerClient().then(
+  () => undefined,
+  (e: Error) => e.message,
+);
+if (noDocker) console.warn(`docker tests skipped: ${noDocker}`);
+
+const out = mkdtempSync(join(tmpdir(), 'faultline-docker-'));
+let infra: DockerInfra;
+
+describe.skipIf(noDocker !== undefined)('docker provider', () => {
+  beforeAll(async () => {
+    const progress = terminalProgress();
+    if ((await missingImages()).length > 0) await buildImages({ offline: true, progress });
+    infra = await startDockerInfra({ name: `test-${process.pid}`, progress });
+  }, 600_000);
+  afterAll(async () => {
+    await infra?.stop();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  const kill = '\n  - { kind: kill, target: "features[1]", at: 5s }';
+  const run = (engine: string, guarantee: string, engineOptions: Record<string, unknown>, faults = kill) =>
+    runScenario({
+      engine,
+      guarantee: guarantee as 'exactly-once',
+      scenario: testScenario('kill-worker', faults, { duration: 20, seed: 5 }),
+      engineOptions,
+      outDir: out,
+      infra,
+    });
+
+  it('services and workers are containers on the instance network, labelled for the sweep', async () => {
+    const { summary, dir } = await run('passthrough', 'none', {}, '');
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.environment.provider).toBe('docker');
+    const started = runEvents(dir).find((e) => e.type === 'worker.started');
+    expect(started?.pid).toBeGreaterThan(0);
+    const dockerode = infra.client.container.dockerode;
+    const mine = await dockerode.listContainers({ filters: { label: [`${LABEL_INSTANCE}=${infra.name}`] } });
+    // Kafka, Redis, Toxiproxy: the run's worker containers are gone with the run.
+    expect(mine.map((c) => c.Names[0]).sort()).toEqual(
+      ['kafka', 'redis', 'toxiproxy'].map((s) => `/fl-${infra.name}-${s}`),
+    );
+  });
+
+  it('ack-tree, at-least-once: docker kill of features[1] → its container is restarted, nothing lost', async () => {
+    const { summary, dir } = await run('ack-tree', 'at-least-once', {
+      messageTimeoutS: 3,
+      commitIntervalMs: 1000,
+      supervisorCheckMs: 1000,
+      heartbeatTimeoutS: 30,
+    });
+    expect(summary.counts).toMatchObject({ lost: 0, unexpected: 0 });
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+    expect(summary.blastRadius.restartedWorkers).toEqual(['features[1]']);
+    const failed = runEvents(dir).find((e) => e.type === 'worker.failed');
+    expect(failed).toMatchObject({ worker: 'features[1]', exit: 'SIGKILL' });
+  });
+
+  it('barrier-snapshot, exactly-once: every container restarts from the checkpoint, nothing lost or duplicated', async () => {
+    const { summary } = await run('barrier-snapshot', 'exactly-once', {
+      checkpointIntervalMs: 1000,
+      heartbeatTimeoutS: 10,
+    });
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.blastRadius.workersRestarted).toBe(summary.blastRadius.workersTotal);
+  });
+
+  it('operator-checkpoint, exactly-once: only the downstream closure restarts, nothing lost or duplicated', async () => {
+    const { summary } = await run('operator-checkpoint', 'exactly-once', {
+      windowMs: 500,
+      checkpointWindowCount: 10,
+      heartbeatTimeoutS: 10,
+    });
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.blastRadius.restartedWorkers.sort()).toEqual([
+      'features[1]',
+      'score[0]',
+      'score[1]',
+      'sink[0]',
+    ]);
+  });
+
+  it('docker pause and network disconnect of a container: the engine notices, and recovers without loss', async () => {
+    const faults =
+      '\n  - { kind: pause, target: "score[0]", at: 4s, for: 3s }' +
+      '\n  - { kind: disconnect, target: "features[0]", at: 10s, for: 4s }';
+    const { summary, dir } = await run(
+      'operator-checkpoint',
+      'exactly-once',
+      { windowMs: 500, checkpointWindowCount: 10, heartbeatTimeoutS: 10 },
+      faults,
+    );
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    const kinds = runEvents(dir)
+      .filter((e) => e.type === 'fault.inject')
+      .map((e) => e.kind);
+    expect(kinds).toEqual(['pause', 'disconnect']);
+  });
+});
