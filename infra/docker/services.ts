@@ -105,7 +105,16 @@ export async function startDockerInfra(opts: StartDockerInfraOptions = {}): Prom
   const started: Dockerode.Container[] = [];
   const removeAll = async () => {
     await Promise.all(started.map((c) => c.remove({ force: true, v: true }).catch(() => {})));
-    await network.remove().catch(() => {});
+    // Any container still on the network (a run's worker being removed) keeps it busy for a moment.
+    await retryUntil(
+      `removing network ${networkName}`,
+      () =>
+        network.remove().then(
+          () => true,
+          (e: { statusCode?: number }) => (e.statusCode === 404 ? true : undefined),
+        ),
+      { timeoutMs: 10_000, intervalMs: 250 },
+    ).catch(() => {});
   };
   try {
     const [kafkaPort, redisPort, toxiproxyPort] = await freePorts(3);
@@ -232,8 +241,15 @@ export async function attachComposeServices(
   progress: ProgressSink = noProgress,
 ): Promise<DockerInfra> {
   const client = await dockerClient();
-  const missing = await missingImages();
-  if (missing.includes(IMAGES.engine))
+  // No docker CLI in here: ask the engine through the socket.
+  const present = await client.container.dockerode
+    .getImage(IMAGES.engine)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!present)
     throw new HarnessError(`image ${IMAGES.engine} is missing`, {
       fix: 'npx faultline images build --offline',
     });

@@ -77,6 +77,19 @@ export async function dockerPlacement(infra: DockerInfra, opts: DockerPlacementO
   const network = dockerode.getNetwork(infra.network);
   const labels = { ...infra.labels, [LABEL_RUN]: opts.runId };
   const cpuPerContainer = opts.cpus ? opts.cpus / Math.max(1, opts.containers) : undefined;
+  /** Removals under way, by container id: a second, concurrent removal can leave a stale network endpoint. */
+  const removals = new Map<string, Promise<void>>();
+  const removeOnce = (id: string) => {
+    if (!removals.has(id))
+      removals.set(
+        id,
+        dockerode
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => {}),
+      );
+    return removals.get(id)!;
+  };
 
   const launcher: WorkerLauncher = {
     kind: 'docker',
@@ -106,7 +119,7 @@ export async function dockerPlacement(infra: DockerInfra, opts: DockerPlacementO
         (r: { StatusCode: number }) => {
           alive = false;
           // Removed once gone (its output is in the log file already); a stopped run sweeps the rest.
-          void container.remove({ force: true }).catch(() => {});
+          void removeOnce(container.id);
           return r.StatusCode === 137 ? ('SIGKILL' as const) : r.StatusCode;
         },
         () => {
@@ -143,19 +156,13 @@ export async function dockerPlacement(infra: DockerInfra, opts: DockerPlacementO
     },
     async close() {
       await control.close();
+      await Promise.all(removals.values());
       // Whatever is left of this run's containers (a worker that would not stop).
       const left = await dockerode.listContainers({
         all: true,
         filters: { label: [`${LABEL_RUN}=${opts.runId}`] },
       });
-      await Promise.all(
-        left.map((l) =>
-          dockerode
-            .getContainer(l.Id)
-            .remove({ force: true })
-            .catch(() => {}),
-        ),
-      );
+      await Promise.all(left.map((l) => removeOnce(l.Id)));
     },
   };
 
