@@ -1,5 +1,6 @@
 /** `faultline infra up|down|status`: the services on this machine (local provider). */
 import { BadInputError } from '../core/errors.ts';
+import { attachDockerInfra, startDockerInfra, stopDockerInfra } from '../infra/docker/services.ts';
 import type { InfraStatus } from '../infra/local/index.ts';
 import { infraStatus, startInfra, stopInfra } from '../infra/local/index.ts';
 import { terminalProgress } from './progress-reporter.ts';
@@ -16,21 +17,52 @@ export interface InfraFlags {
 export const PROVIDERS = ['local', 'docker'] as const;
 
 export function checkProvider(provider: string): void {
-  if (provider === 'local') return;
-  if (provider === 'docker') {
-    throw new BadInputError('the docker provider is not available in this version', {
-      code: 'UNKNOWN_PROVIDER',
-      fix: 'use --provider local (the default)',
-    });
-  }
+  if (provider === 'local' || provider === 'docker') return;
   throw new BadInputError(`unknown provider "${provider}"`, {
     code: 'UNKNOWN_PROVIDER',
     fix: `use one of: ${PROVIDERS.join(', ')}`,
   });
 }
 
+/** The docker provider's long-lived instance: containers labelled `faultline.instance=<name>`, no owner. */
+async function dockerInfraCommand(command: 'up' | 'down' | 'status', flags: InfraFlags): Promise<number> {
+  if (command === 'down') {
+    const stopped = await stopDockerInfra(flags.name);
+    if (flags.json) console.log(JSON.stringify({ stopped }));
+    else
+      console.log(
+        stopped ? `docker infra "${flags.name}" removed` : `docker infra "${flags.name}" was not running`,
+      );
+    return 0;
+  }
+  let infra = await attachDockerInfra(flags.name);
+  const started = !infra && command === 'up';
+  if (started)
+    infra = await startDockerInfra({ name: flags.name, owner: null, progress: terminalProgress() });
+  if (!infra) {
+    if (flags.json) console.log(JSON.stringify({ name: flags.name, healthy: false, problem: 'not running' }));
+    else
+      console.log(
+        `docker infra "${flags.name}" is not running (start it: faultline infra up --provider docker)`,
+      );
+    return command === 'status' ? 1 : 0;
+  }
+  const out = { network: infra.network, kafka: infra.kafka, redis: infra.redis, toxiproxy: infra.toxiproxy };
+  if (flags.json) console.log(JSON.stringify(out, null, 2));
+  else {
+    console.log(
+      `docker infra "${flags.name}" ${started ? 'started' : 'running'} on network ${infra.network}:`,
+    );
+    console.log(`  kafka      ${infra.kafka.bootstrap}  (inside: kafka:9092)`);
+    console.log(`  redis      ${infra.redis.url}  (Redis ${infra.redis.version}; inside: redis:6379)`);
+    console.log(`  toxiproxy  ${infra.toxiproxy.api}  (inside: toxiproxy:8474)`);
+  }
+  return 0;
+}
+
 export async function infraUp(flags: InfraFlags): Promise<number> {
   checkProvider(flags.provider);
+  if (flags.provider === 'docker') return dockerInfraCommand('up', flags);
   const infra = await startInfra({
     name: flags.name,
     owner: null,
@@ -51,6 +83,7 @@ export async function infraUp(flags: InfraFlags): Promise<number> {
 
 export async function infraDown(flags: InfraFlags): Promise<number> {
   checkProvider(flags.provider);
+  if (flags.provider === 'docker') return dockerInfraCommand('down', flags);
   const stopped = await stopInfra(flags.name);
   if (flags.json) console.log(JSON.stringify({ stopped }));
   else console.log(stopped ? `infra "${flags.name}" stopped` : `infra "${flags.name}" was not running`);
@@ -59,6 +92,7 @@ export async function infraDown(flags: InfraFlags): Promise<number> {
 
 export async function infraStatusCommand(flags: InfraFlags): Promise<number> {
   checkProvider(flags.provider);
+  if (flags.provider === 'docker') return dockerInfraCommand('status', flags);
   const status = await infraStatus(flags.name);
   if (flags.json) {
     console.log(

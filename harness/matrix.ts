@@ -25,6 +25,8 @@ export interface MatrixSpec {
   scenarios: string[];
   /** Where each cell runs; several providers compare the same cells local vs docker. Default [local]. */
   providers: Provider[];
+  /** Docker cells: CPUs for each engine's containers together, the same for every engine (fair comparisons). */
+  cpus?: number;
   repeat: number;
   workload?: string;
   rate?: number;
@@ -79,6 +81,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     'guarantees',
     'scenarios',
     'providers',
+    'cpus',
     'repeat',
     'workload',
     'rate',
@@ -118,6 +121,12 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     guarantees,
     scenarios,
     providers,
+    cpus:
+      raw.cpus === undefined
+        ? undefined
+        : typeof raw.cpus === 'number' && raw.cpus > 0
+          ? raw.cpus
+          : fail('cpus', 'must be a positive number of CPUs'),
     repeat: typeof raw.repeat === 'number' ? raw.repeat : 1,
     workload: raw.workload as string | undefined,
     rate: raw.rate as number | undefined,
@@ -249,6 +258,7 @@ async function runCells(
         outDir: join(dir, 'runs'),
         runId: cell.id,
         infra: await infraFor(cell.provider ?? 'local'),
+        cpus: cell.provider === 'docker' ? spec.cpus : undefined,
         progress: opts.progress ?? noProgress,
       });
       cell.status = 'done';

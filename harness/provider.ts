@@ -9,7 +9,9 @@ import type { ProgressSink } from '../core/progress.ts';
 import type { Parallelism, Placement } from '../engines/types.ts';
 import {
   attachComposeServices,
+  attachDockerInfra,
   type DockerInfra,
+  ensureImages,
   NETWORK_ENV,
   startDockerInfra,
 } from '../infra/docker/services.ts';
@@ -48,6 +50,11 @@ export async function acquireInfra(
   if (provider === 'docker') {
     const composeNetwork = process.env[NETWORK_ENV];
     if (composeNetwork) return { infra: await attachComposeServices(composeNetwork, progress) };
+    const running = await attachDockerInfra('default');
+    if (running) {
+      await ensureImages(progress);
+      return { infra: running };
+    }
     const infra = await startDockerInfra({ name, progress });
     return { infra, own: infra };
   }

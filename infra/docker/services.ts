@@ -158,28 +158,11 @@ export async function startDockerInfra(opts: StartDockerInfraOptions = {}): Prom
         .withWaitStrategy(Wait.forListeningPorts())
         .withStartupTimeout(120_000),
     );
-    const endpoints = {
-      instance: name,
-      kafka: {
-        bootstrap: `${LOOPBACK}:${kafkaPort}`,
-        host: LOOPBACK,
-        port: kafkaPort!,
-        version: KAFKA_VERSION,
-      },
-      redis: {
-        host: LOOPBACK,
-        port: redisPort!,
-        url: `redis://${LOOPBACK}:${redisPort}`,
-        version: 'unknown',
-      },
-      toxiproxy: {
-        api: `http://${LOOPBACK}:${toxiproxyPort}`,
-        // Proxies bind inside the Toxiproxy container; workers reach them as `toxiproxy:<port>`.
-        host: '0.0.0.0',
-        port: toxiproxyPort!,
-        version: TOXIPROXY_VERSION,
-      },
-    };
+    const endpoints = hostEndpoints(name, {
+      kafka: kafkaPort!,
+      redis: redisPort!,
+      toxiproxy: toxiproxyPort!,
+    });
     await timed(progress, 'Waiting for Kafka to serve', () => kafkaServes(endpoints.kafka.bootstrap));
     endpoints.redis.version = await redisServes(endpoints.redis.host, endpoints.redis.port);
 
@@ -203,6 +186,93 @@ export async function startDockerInfra(opts: StartDockerInfraOptions = {}): Prom
     await removeAll();
     throw e;
   }
+}
+
+/** The services as the runner on the host reaches them: through ports published 1:1 on loopback. */
+function hostEndpoints(
+  name: string,
+  ports: { kafka: number; redis: number; toxiproxy: number },
+): Omit<InfraEndpoints, 'redis'> & { redis: InfraEndpoints['redis'] } {
+  return {
+    instance: name,
+    kafka: {
+      bootstrap: `${LOOPBACK}:${ports.kafka}`,
+      host: LOOPBACK,
+      port: ports.kafka,
+      version: KAFKA_VERSION,
+    },
+    redis: {
+      host: LOOPBACK,
+      port: ports.redis,
+      url: `redis://${LOOPBACK}:${ports.redis}`,
+      version: 'unknown',
+    },
+    toxiproxy: {
+      api: `http://${LOOPBACK}:${ports.toxiproxy}`,
+      // Proxies bind inside the Toxiproxy container; workers reach them as `toxiproxy:<port>`.
+      host: '0.0.0.0',
+      port: ports.toxiproxy,
+      version: TOXIPROXY_VERSION,
+    },
+  };
+}
+
+/**
+ * A long-lived instance (`faultline infra up --provider docker`), found by its labels: runs and matrices use
+ * it instead of starting their own. Undefined when it is not running.
+ */
+export async function attachDockerInfra(name = 'default'): Promise<DockerInfra | undefined> {
+  const client = await dockerClient();
+  const dockerode = client.container.dockerode;
+  const found = await dockerode.listContainers({ filters: { label: [`${LABEL_INSTANCE}=${name}`] } });
+  const hostPort = (service: string, containerPort: number) => {
+    const c = found.find((x) => x.Labels[LABEL_SERVICE] === service);
+    return c?.Ports.find((p) => p.PrivatePort === containerPort)?.PublicPort;
+  };
+  const kafka = found.find((x) => x.Labels[LABEL_SERVICE] === 'kafka')?.Ports[0]?.PublicPort;
+  const redis = hostPort('redis', INSIDE.redis.port);
+  const toxiproxy = hostPort('toxiproxy', INSIDE.toxiproxy.port);
+  if (!kafka || !redis || !toxiproxy) return undefined;
+  const networkName = `fl-${name}`;
+  const info = await dockerode.getNetwork(networkName).inspect();
+  const labels = { [LABEL_INSTANCE]: name };
+  const endpoints = hostEndpoints(name, { kafka, redis, toxiproxy });
+  endpoints.redis.version = await redisServes(endpoints.redis.host, endpoints.redis.port);
+  const stop = () => stopDockerInfra(name).then(() => {});
+  return {
+    ...endpoints,
+    provider: 'docker',
+    name,
+    network: networkName,
+    gateway: info.IPAM?.Config?.[0]?.Gateway ?? '',
+    labels,
+    client,
+    control: serviceControl(client, labels, endpoints),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** Removes an instance's containers and network; false when there was none. */
+export async function stopDockerInfra(name = 'default'): Promise<boolean> {
+  const dockerode = (await dockerClient()).container.dockerode;
+  const filters = { label: [`${LABEL_INSTANCE}=${name}`] };
+  const containers = await dockerode.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map((c) =>
+      dockerode
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
+  const networks = await dockerode.listNetworks({ filters });
+  for (const n of networks)
+    await dockerode
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => {});
+  return containers.length + networks.length > 0;
 }
 
 /** Infrastructure faults on service containers: docker pause/unpause, stop/start (same ports, same data). */
@@ -301,7 +371,7 @@ export async function attachComposeServices(
 }
 
 /** Images are built, not pulled; the engine image is rebuilt from the sources each time (a cached no-op). */
-async function ensureImages(progress: ProgressSink): Promise<void> {
+export async function ensureImages(progress: ProgressSink): Promise<void> {
   const missing = await missingImages();
   const services = missing.filter((m) => m !== IMAGES.engine);
   if (services.length > 0)

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../core/errors.ts';
+import { loadMatrixSpec, matrixCells } from './matrix.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'faultline-matrix-spec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const specFile = (body: string) => {
+  const path = join(dir, `m-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, body);
+  return path;
+};
+
+describe('matrix providers', () => {
+  it('the providers matrix crosses every engine with local and docker; docker cells are named so', () => {
+    const spec = loadMatrixSpec('providers');
+    expect(spec.providers).toEqual(['local', 'docker']);
+    const cells = matrixCells(spec);
+    expect(cells).toHaveLength(6);
+    expect(cells.map((c) => c.id)).toContain('kill-worker--operator-checkpoint--exactly-once--docker--r0');
+    expect(cells.map((c) => c.id)).toContain('kill-worker--operator-checkpoint--exactly-once--r0');
+    expect(new Set(cells.map((c) => c.provider))).toEqual(new Set(['local', 'docker']));
+  });
+
+  it('defaults to local only, and refuses an unknown provider or a bad CPU budget', () => {
+    const base = 'name: t\nengines: [passthrough]\nscenarios: [steady]\n';
+    expect(loadMatrixSpec(specFile(base)).providers).toEqual(['local']);
+    expect(loadMatrixSpec(specFile(`${base}providers: [docker]\ncpus: 1.5\n`)).cpus).toBe(1.5);
+    expect(() => loadMatrixSpec(specFile(`${base}providers: [kubernetes]\n`))).toThrow(
+      /unknown provider "kubernetes"/,
+    );
+    expect(() => loadMatrixSpec(specFile(`${base}cpus: 0\n`))).toThrow(BadInputError);
+  });
+});
