@@ -25,12 +25,12 @@ const noDocker = await dockerClient().then(
   () => undefined,
   (e: Error) => e.message,
 );
-if (noDocker) console.warn(`docker tests skipped: ${noDocker}`);
 
 const out = mkdtempSync(join(tmpdir(), 'faultline-docker-'));
 let infra: DockerInfra;
 
-describe.skipIf(noDocker !== undefined)('docker provider', () => {
+const title = noDocker ? `docker provider — no Docker engine: ${noDocker}` : 'docker provider';
+describe.skipIf(noDocker !== undefined)(title, () => {
   beforeAll(async () => {
     const progress = terminalProgress();
     if ((await missingImages()).length > 0) await buildImages({ offline: true, progress });

@@ -1,17 +1,27 @@
 /**
  * Prints one plain closing line, "N passed, N failed" (", N skipped" when any), that any CI reader can parse,
- * after vitest's own summary.
+ * after vitest's own summary, with the names of suites skipped as a whole (their names say why).
  */
 import type { Reporter } from 'vitest/reporters';
 
-type Task = { type: string; mode?: string; result?: { state?: string }; tasks?: Task[] };
+type Task = {
+  type: string;
+  name?: string;
+  filepath?: string;
+  mode?: string;
+  result?: { state?: string };
+  tasks?: Task[];
+};
 
 export default class PlainSummaryReporter implements Reporter {
   onFinished(files: Task[] = [], errors: unknown[] = []): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    const skippedSuites: string[] = [];
     const visit = (t: Task) => {
+      // A whole suite skipped on purpose says why in its name (e.g. no Docker engine here).
+      if (t.type === 'suite' && !t.filepath && t.mode === 'skip' && t.name) skippedSuites.push(t.name);
       if (t.type === 'test') {
         const state = t.result?.state;
         if (state === 'pass') passed++;
@@ -26,6 +36,7 @@ export default class PlainSummaryReporter implements Reporter {
       if (f.result?.state === 'fail' && !(f.tasks ?? []).length) failed++;
     }
     failed += errors.length;
+    for (const name of skippedSuites) process.stdout.write(`\nskipped: ${name}`);
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }
 }

@@ -229,7 +229,10 @@ export async function attachDockerInfra(name = 'default'): Promise<DockerInfra |
     const c = found.find((x) => x.Labels[LABEL_SERVICE] === service);
     return c?.Ports.find((p) => p.PrivatePort === containerPort)?.PublicPort;
   };
-  const kafka = found.find((x) => x.Labels[LABEL_SERVICE] === 'kafka')?.Ports[0]?.PublicPort;
+  // Kafka's EXTERNAL listener is published on the same port number inside and out.
+  const kafka = found
+    .find((x) => x.Labels[LABEL_SERVICE] === 'kafka')
+    ?.Ports.find((p) => p.PublicPort && p.PublicPort === p.PrivatePort)?.PublicPort;
   const redis = hostPort('redis', INSIDE.redis.port);
   const toxiproxy = hostPort('toxiproxy', INSIDE.toxiproxy.port);
   if (!kafka || !redis || !toxiproxy) return undefined;
