@@ -111,7 +111,7 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
   'redis-outage': serviceFault(
     'redis',
     'pause',
-    'Redis stops answering (SIGSTOP) for `for` seconds, state intact',
+    'Redis stops answering (SIGSTOP, or docker pause) for `for` seconds, state intact',
   ),
   'redis-restart': serviceFault(
     'redis',

@@ -3,7 +3,7 @@
  * (0 ok, 1 a check failed, 2 bad input, 3 the harness failed) and a message that says what to do.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { faultKindNames } from '../chaos/nemesis.ts';
+import { FAULT_KINDS, faultKindNames } from '../chaos/nemesis.ts';
 import { describeError, EXIT, isFaultlineError } from '../core/errors.ts';
 import { GUARANTEES } from '../core/types.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
@@ -169,7 +169,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     for (const name of catalogNames()) console.log(`${name.padEnd(20)} ${loadScenario(name).description}`);
   });
   list.command('workloads').action(() => console.log(workloadNames().join('\n')));
-  list.command('faults').action(() => console.log(faultKindNames().join('\n')));
+  list.command('faults').action(() => {
+    const width = Math.max(...faultKindNames().map((n) => n.length));
+    for (const name of faultKindNames()) {
+      const k = FAULT_KINDS[name]!;
+      console.log(`${name.padEnd(width)}  ${k.targets.padEnd(7)}  ${k.description}`);
+    }
+  });
   return program;
 }
 
