@@ -6,7 +6,8 @@
  * Needs a Docker engine; without one the whole file is skipped and says why. Images are built offline on
  * first use (cached afterwards), as `faultline images build --offline` does.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ import {
   LABEL_INSTANCE,
   startDockerInfra,
 } from '../infra/docker/services.ts';
-import { runEvents, testScenario } from './helpers.ts';
+import { repoRoot, runEvents, testScenario } from './helpers.ts';
 
 const noDocker = await dockerClient().then(
   () => undefined,
@@ -120,4 +121,40 @@ describe.skipIf(noDocker !== undefined)(title, () => {
       .map((e) => e.kind);
     expect(kinds).toEqual(['pause', 'disconnect']);
   });
+});
+
+const compose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
+const composeTitle = compose
+  ? 'docker-compose.yml'
+  : 'docker-compose.yml — docker-compose is not installed (apt-get install docker-compose)';
+describe.skipIf(noDocker !== undefined || !compose)(composeTitle, () => {
+  it('`docker-compose up` runs a scenario on the stack: the runner, its services and one container per worker role', async () => {
+    // The engine image is the one the provider tests above keep current (it is rebuilt from the sources).
+    const project = `fl-compose-${process.pid}`;
+    const results = mkdtempSync(join(tmpdir(), 'faultline-compose-'));
+    const env = {
+      ...process.env,
+      FAULTLINE_NETWORK: project,
+      FAULTLINE_RESULTS: results,
+      ENGINE: 'operator-checkpoint',
+      GUARANTEE: 'exactly-once',
+      SCENARIO: 'kill-worker',
+      FAULTLINE_RUN_ARGS: '--rate 300 --duration 15 --warmup 3 --drain 30',
+    };
+    const run = (args: string[]) =>
+      spawnSync('docker-compose', ['-p', project, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
+    try {
+      const up = run(['up', '--abort-on-container-exit', '--exit-code-from', 'faultline']);
+      expect(up.status, up.stdout.slice(-3000)).toBe(0);
+      const [runDir] = readdirSync(results);
+      const summary = JSON.parse(readFileSync(join(results, runDir!, 'summary.json'), 'utf8'));
+      expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+      expect(summary.blastRadius.restartedWorkers.length).toBeGreaterThan(0);
+      expect(summary.environment.provider).toBe('docker');
+    } finally {
+      run(['down', '--remove-orphans']);
+      // Results were written by root inside the runner container; remove them here.
+      rmSync(results, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

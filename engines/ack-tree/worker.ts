@@ -16,11 +16,11 @@
 import type { Producer } from 'kafkajs';
 import { systemClock } from '../../core/clock.ts';
 import { createRng } from '../../core/rng.ts';
-import type { InputRecord, OutputRecord } from '../../core/types.ts';
+import type { InputRecord } from '../../core/types.ts';
 import { score } from '../../core/workload.ts';
 import { type BatchingWriter, createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
-import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
+import { decodeJson, outputMessages, ownedConsumer, ownedPartitions } from '../runtime/kafka.ts';
 import { createOutbox, unbatch } from '../runtime/outbox.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
@@ -231,21 +231,7 @@ await runWorker<Boot>(async (ctx) => {
     await producer.connect();
     const p = producer;
     const writer = createBatchingWriter<TupleValues>(async (values) => {
-      const w = systemClock.nowUs();
-      await p.send({
-        topic: boot.topics.output,
-        messages: values.map((v) => ({
-          key: v.key,
-          value: JSON.stringify({
-            id: v.id,
-            key: v.key,
-            t: v.t,
-            score: v.score!,
-            r: v.r,
-            w,
-          } satisfies OutputRecord),
-        })),
-      });
+      await p.send({ topic: boot.topics.output, messages: outputMessages(values) });
     });
     operator = bolt(async (values) => values, null, writer);
   } else {
@@ -265,14 +251,7 @@ await runWorker<Boot>(async (ctx) => {
     const pending = new SpoutPending<{ partition: number; offset: number }>();
     const offsets = new Map<number, OffsetManager>();
     const features = downstream('features');
-    const c = host.kafka().consumer({
-      groupId: `fl-${boot.runId}-spout-${boot.instance}`,
-      partitionAssigners: [fixedPartitions(() => partitions)],
-      maxWaitTimeInMs: 50,
-      readUncommitted: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-    });
+    const c = ownedConsumer(host.kafka(), { groupId: `fl-${boot.runId}-spout-${boot.instance}`, partitions });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));

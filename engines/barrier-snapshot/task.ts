@@ -19,7 +19,7 @@ import { score } from '../../core/workload.ts';
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { FrameKind } from '../runtime/frames.ts';
-import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
+import { decodeJson, ownedConsumer, ownedPartitions } from '../runtime/kafka.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
 import { downstreamOf, type OperatorName, standardTopology, upstreamOf } from '../runtime/topology.ts';
@@ -207,14 +207,7 @@ await runWorker<Boot>(async (ctx) => {
     // A fresh group per attempt, sought to the checkpoint's offsets once it runs (Flink keeps offsets in its own
     // state, not in the group). Records before them that arrive before the seek takes effect are skipped.
     const groupId = `fl-${boot.runId}-fsrc-${boot.instance}-a${ctx.attempt}`;
-    const consumer = kafka.consumer({
-      groupId,
-      partitionAssigners: [fixedPartitions(() => partitions)],
-      maxWaitTimeInMs: 20,
-      readUncommitted: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-    });
+    const consumer = ownedConsumer(kafka, { groupId, partitions, maxWaitTimeInMs: 20 });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));

@@ -9,7 +9,7 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { systemClock } from '../../core/clock.ts';
 import type { InputRecord } from '../../core/types.ts';
-import { decodeJson, fixedPartitions, ownedPartitions } from '../runtime/kafka.ts';
+import { decodeJson, ownedConsumer, ownedPartitions } from '../runtime/kafka.ts';
 import { redisKeys, type Tuple } from './messages.ts';
 import { logLine, type OperatorEnv } from './operator-env.ts';
 import { formatWindowId, isCheckpointWindow, WindowGenerator } from './window.ts';
@@ -182,13 +182,9 @@ export async function startInputOperator(env: OperatorEnv): Promise<() => Promis
    * `fetched` on every (re)join: a rejoin after a broker restart would otherwise start from the beginning.
    */
   const startConsumer = async (): Promise<Consumer> => {
-    const c = kafka.consumer({
+    const c = ownedConsumer(kafka, {
       groupId: `fl-${boot.runId}-oc-source-${boot.instance}-a${ctx.attempt}-g${generation++}`,
-      partitionAssigners: [fixedPartitions(() => partitions)],
-      maxWaitTimeInMs: 50,
-      readUncommitted: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+      partitions,
     });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: !fromLatest });

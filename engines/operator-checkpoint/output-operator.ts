@@ -4,31 +4,14 @@
  * Kafka transaction together with the window id, and windows up to the stored id are skipped on replay.
  */
 import type { Producer } from 'kafkajs';
-import { systemClock } from '../../core/clock.ts';
-import type { OutputRecord } from '../../core/types.ts';
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
-import { createKafka, viaProxy } from '../runtime/kafka.ts';
+import { createKafka, outputMessages, viaProxy } from '../runtime/kafka.ts';
 import type { Tuple } from './messages.ts';
 import type { OperatorEnv, OperatorLogic } from './operator-env.ts';
 import { formatWindowId } from './window.ts';
 
 /** Records per produce request of the transactional output (≈ 150 B each: far below message.max.bytes). */
 const TX_CHUNK_RECORDS = 2000;
-
-function outputMessages(records: readonly Tuple[]) {
-  const w = systemClock.nowUs();
-  return records.map((v) => ({
-    key: v.key,
-    value: JSON.stringify({
-      id: v.id,
-      key: v.key,
-      t: v.t,
-      score: v.score!,
-      r: v.r,
-      w,
-    } satisfies OutputRecord),
-  }));
-}
 
 /** AT_LEAST_ONCE / AT_MOST_ONCE output: records go to Kafka as they come; a window ends when they are acked. */
 export async function plainOutput(env: OperatorEnv): Promise<OperatorLogic> {

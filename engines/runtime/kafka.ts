@@ -1,13 +1,17 @@
 /** kafkajs clients as faultline's processes use them: quiet unless something goes wrong, logs to stderr. */
+
 import { connect } from 'node:net';
 import {
   AssignerProtocol,
+  type Consumer,
   type ISocketFactory,
   Kafka,
   type KafkaConfig,
   logLevel,
   type PartitionAssigner,
 } from 'kafkajs';
+import { systemClock } from '../../core/clock.ts';
+import type { OutputRecord } from '../../core/types.ts';
 
 /**
  * A socket factory that sends every connection for the broker at `broker` ("host:port") to `via` instead: the
@@ -39,6 +43,46 @@ export function createKafka(bootstrap: string, clientId: string, extra: Partial<
       },
     retry: { initialRetryTime: 100, retries: 8 },
     ...extra,
+  });
+}
+
+/** An output record without its write time: what a sink has in hand before it writes. */
+export type ScoredRecord = Omit<OutputRecord, 'w' | 'score'> & { score?: number };
+
+/**
+ * Kafka messages for scored records, keyed like the input, every one stamped with the same write time `w`
+ * (now): the output format the collector reads, whatever engine wrote it.
+ */
+export function outputMessages(records: readonly ScoredRecord[]): { key: string; value: string }[] {
+  const w = systemClock.nowUs();
+  return records.map((v) => ({
+    key: v.key,
+    value: JSON.stringify({
+      id: v.id,
+      key: v.key,
+      t: v.t,
+      score: v.score!,
+      r: v.r,
+      w,
+    } satisfies OutputRecord),
+  }));
+}
+
+/**
+ * A source instance's consumer: its own group, the fixed partitions it owns (never rebalanced onto another
+ * instance), committed reads only, and a short fetch wait so records flow as they come.
+ */
+export function ownedConsumer(
+  kafka: Kafka,
+  opts: { groupId: string; partitions: number[]; maxWaitTimeInMs?: number },
+): Consumer {
+  return kafka.consumer({
+    groupId: opts.groupId,
+    partitionAssigners: [fixedPartitions(() => opts.partitions)],
+    maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 50,
+    readUncommitted: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
   });
 }
 
