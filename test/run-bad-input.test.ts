@@ -43,7 +43,7 @@ describe('faultline run with bad input', () => {
     writeFileSync(model, '{ not json');
     try {
       const r = await runCli(['run', '--engine', 'passthrough', '--model', model, '--out', out]);
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(model);
       expect(readdirSync(out)).toEqual([]);
     } finally {
@@ -56,7 +56,7 @@ describe('faultline run with bad input', () => {
     writeFileSync(file, 'name: mine\nfaults:\n  - { kind: meteor, target: "features[1]", at: 5s }\n');
     try {
       const r = await runCli(['run', '--engine', 'ack-tree', '--scenario', file, '--out', out]);
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('faults[0] (meteor features[1]): unknown fault kind "meteor"');
       expect(readdirSync(out)).toEqual([]);
     } finally {
@@ -69,7 +69,7 @@ describe('faultline run with bad input', () => {
     writeFileSync(file, 'name: mine\nfaults:\n  - { kind: kill, target: "features[9]", at: 5s }\n');
     try {
       const r = await runCli(['run', '--engine', 'passthrough', '--scenario', file, '--out', out]);
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('unknown target "features[9]" (known: passthrough[0])');
       expect(readdirSync(out)).toEqual([]);
     } finally {
@@ -82,7 +82,7 @@ describe('faultline run with bad input', () => {
     writeFileSync(file, 'name: mine\nrate: fast\n');
     try {
       const r = await runCli(['run', '--engine', 'passthrough', '--scenario', file, '--out', out]);
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(`${file}:2:7: rate must be a number`);
       expect(readdirSync(out)).toEqual([]);
     } finally {
