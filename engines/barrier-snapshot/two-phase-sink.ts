@@ -133,6 +133,8 @@ function marker(sink: string, id: number) {
   return { key: sink, value: JSON.stringify({ sink, id }) };
 }
 
+const MARKERS_READ_MS = 30_000;
+
 /** Transaction ids this sink committed, from the control topic (read_committed, up to its end). */
 async function committedMarkers(kafka: Kafka, topic: string, sink: string): Promise<Set<number>> {
   const admin = kafka.admin();
@@ -149,22 +151,30 @@ async function committedMarkers(kafka: Kafka, topic: string, sink: string): Prom
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    const reached = new Map<number, number>();
-    const done = () => [...targets].every(([p, high]) => high === 0 || (reached.get(p) ?? 0) >= high);
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const v = JSON.parse(m.value?.toString() ?? '{}') as { sink?: string; id?: number };
-          if (v.sink === sink && typeof v.id === 'number') committed.add(v.id);
-        }
-        // With read_committed, the batch ends at the last stable offset; aborted data and markers are skipped.
-        reached.set(batch.partition, Math.max(Number(batch.lastOffset()) + 1, Number(batch.highWatermark)));
-        if (done()) resolve();
-      },
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const reached = new Map<number, number>();
+      const done = () => [...targets].every(([p, high]) => high === 0 || (reached.get(p) ?? 0) >= high);
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            const v = JSON.parse(m.value?.toString() ?? '{}') as { sink?: string; id?: number };
+            if (v.sink === sink && typeof v.id === 'number') committed.add(v.id);
+          }
+          // With read_committed, the batch ends at the last stable offset; aborted data and markers are skipped.
+          reached.set(batch.partition, Math.max(Number(batch.lastOffset()) + 1, Number(batch.highWatermark)));
+          if (done()) resolve();
+        },
+      });
+      // Without the whole topic we cannot tell which pending transactions committed: guessing would rewrite a
+      // committed one (duplicates). Fail instead; the job restarts and the restore is tried again.
+      setTimeout(
+        () => reject(new Error(`restore: could not read ${topic} to its end in ${MARKERS_READ_MS} ms`)),
+        MARKERS_READ_MS,
+      ).unref();
     });
-    setTimeout(resolve, 15_000).unref();
-  });
-  await consumer.disconnect();
+  } finally {
+    await consumer.disconnect().catch(() => {});
+  }
   return committed;
 }
