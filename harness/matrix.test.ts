@@ -7,8 +7,9 @@ import { loadMatrixSpec, matrixCells } from './matrix.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-matrix-spec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
 const specFile = (body: string) => {
-  const path = join(dir, `m-${Math.random().toString(36).slice(2)}.yaml`);
+  const path = join(dir, `m-${++files}.yaml`);
   writeFileSync(path, body);
   return path;
 };

@@ -24,6 +24,7 @@ import { decodeJson, outputMessages, ownedConsumer, ownedPartitions } from '../r
 import { createOutbox, unbatch } from '../runtime/outbox.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
+import type { StageRecord } from '../runtime/stage-record.ts';
 import { type Instance, standardTopology, workerId } from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost, type WorkerHost } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-process.ts';
@@ -52,17 +53,8 @@ interface WireTuple {
   m: WireMessageId;
 }
 
-/** What flows between operators: the input's identity and timing, plus the stage's payload. */
-interface TupleValues {
-  id: number;
-  key: string;
-  t: number;
-  /** Source read time, µs. */
-  r: number;
-  body?: unknown;
-  features?: number[];
-  score?: number;
-}
+/** What flows between operators (the runtime's stage record). */
+type TupleValues = StageRecord;
 
 interface AckerMessage extends ControlMessage {
   type: 'ack_init' | 'ack' | 'fail';

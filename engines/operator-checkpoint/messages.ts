@@ -2,6 +2,7 @@
  * What the master and the workers say to each other, what flows between operators, and where state lives in
  * Redis (every key under the run id, so the runner's sweep removes it).
  */
+import type { StageRecord } from '../runtime/stage-record.ts';
 import type { ControlMessage } from '../runtime/worker-host.ts';
 import type { Segment } from './buffer-server.ts';
 
@@ -49,18 +50,8 @@ export interface DataFrame<R> {
   g: Segment<R>[];
 }
 
-/** What flows between operators: the input's identity and timing, plus the stage's payload. */
-export interface Tuple {
-  id: number;
-  key: string;
-  /** Intended send time, µs. */
-  t: number;
-  /** Source read time, µs. */
-  r: number;
-  body?: unknown;
-  features?: number[];
-  score?: number;
-}
+/** What flows between operators (the runtime's stage record). */
+export type Tuple = StageRecord;
 
 export function redisKeys(runId: string) {
   const base = `fl:${runId}:oc`;
