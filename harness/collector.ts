@@ -4,9 +4,10 @@
  * time (µs) into HdrHistograms: `total` after warm-up for the summary, one interval histogram per second for
  * `latency.hlog` and `timeseries.csv`. Processing latency (sink write − source read) goes to its own histogram.
  */
-import type { Consumer, Kafka } from 'kafkajs';
+
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
+import type { Consumer, Kafka } from '../engines/runtime/kafka.ts';
 import { createLatencyHistogram, type Histogram, recordUs } from './latency.ts';
 
 export interface SecondRow {

@@ -1,8 +1,8 @@
 /** The real services answer through the real clients: kafkajs, ioredis, toxiproxy-node-client. */
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Kafka, logLevel } from '../engines/runtime/kafka.ts';
 import { freePort } from '../infra/local/ports.ts';
 import { randomName } from './helpers.ts';
 

@@ -6,9 +6,10 @@
  * catches up to the live window. In AT_MOST_ONCE a redeployed source starts at the next live window and the
  * newest offsets instead.
  */
-import type { Consumer, KafkaMessage } from 'kafkajs';
+
 import { systemClock } from '../../core/clock.ts';
 import type { InputRecord } from '../../core/types.ts';
+import type { Consumer, KafkaMessage } from '../runtime/kafka.ts';
 import { decodeJson, ownedConsumer, ownedPartitions } from '../runtime/kafka.ts';
 import { redisKeys, type Tuple } from './messages.ts';
 import { logLine, type OperatorEnv } from './operator-env.ts';

@@ -3,8 +3,9 @@
  * window ends once they are acknowledged. EXACTLY_ONCE (protocol step 7): each window's batch is written in one
  * Kafka transaction together with the window id, and windows up to the stored id are skipped on replay.
  */
-import type { Producer } from 'kafkajs';
+
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
+import type { Producer } from '../runtime/kafka.ts';
 import { createKafka, outputMessages, viaProxy } from '../runtime/kafka.ts';
 import type { Tuple } from './messages.ts';
 import type { OperatorEnv, OperatorLogic } from './operator-env.ts';

@@ -1,5 +1,8 @@
-/** kafkajs clients as faultline's processes use them: quiet unless something goes wrong, logs to stderr. */
-
+/**
+ * kafkajs clients as faultline's processes use them: quiet unless something goes wrong, logs to stderr. The only
+ * door to kafkajs: its read_committed fix must be in place before kafkajs loads (see kafkajs-read-committed.ts).
+ */
+import './kafkajs-read-committed.ts';
 import { connect } from 'node:net';
 import {
   AssignerProtocol,
@@ -7,11 +10,15 @@ import {
   type ISocketFactory,
   Kafka,
   type KafkaConfig,
+  type KafkaMessage,
   logLevel,
   type PartitionAssigner,
 } from 'kafkajs';
 import { systemClock } from '../../core/clock.ts';
 import type { OutputRecord } from '../../core/types.ts';
+
+export type { Consumer, KafkaMessage, Producer, Transaction } from 'kafkajs';
+export { Kafka, logLevel } from 'kafkajs';
 
 /**
  * A socket factory that sends every connection for the broker at `broker` ("host:port") to `via` instead: the
@@ -84,6 +91,59 @@ export function ownedConsumer(
     sessionTimeout: 10_000,
     heartbeatInterval: 1000,
   });
+}
+
+/**
+ * Reads `partitions` of `topic` read_committed from the beginning up to their last stable offsets as of the call,
+ * handing each message to `onMessage`, and resolves once every one is reached; rejects after `timeoutMs`.
+ * Commit and abort markers and aborted data take offsets but are never handed to `eachBatch`, so progress is
+ * taken from kafkajs' end-of-batch events, which cover those batches too.
+ */
+export async function readCommittedToEnd(
+  kafka: Kafka,
+  opts: {
+    topic: string;
+    partitions: number[];
+    groupId: string;
+    timeoutMs: number;
+    onMessage: (message: KafkaMessage, partition: number) => void;
+  },
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  // ListOffsets is read_committed by default in kafkajs: `high` is the last stable offset.
+  const offsets = await admin.fetchTopicOffsets(opts.topic).finally(() => admin.disconnect());
+  const ends = new Map(
+    offsets
+      .filter((o) => opts.partitions.includes(o.partition) && Number(o.high) > 0)
+      .map((o) => [o.partition, Number(o.high)]),
+  );
+  if (ends.size === 0) return;
+  const consumer = ownedConsumer(kafka, { groupId: opts.groupId, partitions: [...ends.keys()] });
+  const reached = new Map<number, number>();
+  const done = new Promise<void>((resolve, reject) => {
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      reached.set(payload.partition, Number(payload.lastOffset) + 1);
+      if ([...ends].every(([p, end]) => (reached.get(p) ?? 0) >= end)) resolve();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+    setTimeout(() => {
+      const at = [...ends].map(([p, end]) => `partition ${p} at ${reached.get(p) ?? 0} of ${end}`);
+      reject(new Error(`could not read ${opts.topic} to its end in ${opts.timeoutMs} ms (${at.join(', ')})`));
+    }, opts.timeoutMs).unref();
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) opts.onMessage(m, batch.partition);
+      },
+    });
+    await done;
+  } finally {
+    await consumer.disconnect().catch(() => {});
+  }
 }
 
 /** Kafka message value of an input record, as the load generator writes it. */
