@@ -12,13 +12,13 @@
  *  6. output is batched per channel and flushed when full or every buffer timeout.
  */
 import type { Redis } from 'ioredis';
-import type { Producer } from 'kafkajs';
 import { systemClock } from '../../core/clock.ts';
 import type { InputRecord, OutputRecord } from '../../core/types.ts';
 import { score } from '../../core/workload.ts';
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { FrameKind } from '../runtime/frames.ts';
+import type { Producer } from '../runtime/kafka.ts';
 import { decodeJson, ownedConsumer, ownedPartitions } from '../runtime/kafka.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
@@ -286,13 +286,15 @@ await runWorker<Boot>(async (ctx) => {
     const admin = kafka.admin();
     await admin.connect();
     await admin
-      .createTopics({ topics: [{ topic: controlTopic(boot.runId), numPartitions: 1 }] })
+      // One partition per sink instance: each reads back only its own markers at restore.
+      .createTopics({ topics: [{ topic: controlTopic(boot.runId), numPartitions: boot.parallelism.sink }] })
       .catch(() => false);
     await admin.disconnect();
     const sink: TwoPhaseSink = await createTwoPhaseSink({
       kafka,
       topic: boot.topics.output,
       controlTopic: controlTopic(boot.runId),
+      controlPartition: boot.instance,
       transactionalIdPrefix: `fl-${boot.runId}-${boot.id}`,
       poolSize: o.producerPoolSize,
       restore: state,

@@ -4,17 +4,23 @@
  * - on barrier n: flush (pre-commit), keep the transaction as pending under n, begin a new one on the next
  *   producer of the pool (a kafkajs producer holds one transaction at a time, as Flink's pool does);
  * - on notifyCheckpointComplete(n): commit every pending transaction ≤ n;
- * - on restore: producers re-register their transactional ids, which fences the previous incarnation and aborts
- *   its open transactions; pending transactions of the restored checkpoint that never committed are written
- *   again and committed. Kafka offers no way to resume another process's transaction (Flink reaches into the
- *   producer's internals for that); re-writing the same records in a new transaction has the same effect.
+ * - on (re)start: every producer of the pool registers its transactional id before anything else, which fences
+ *   the previous incarnation and aborts its open transactions, pre-committed or not (kafkajs registers the id
+ *   only at a producer's first `transaction()`, not at `connect()`, so the sink does it explicitly);
+ * - on restore: pending transactions of the restored checkpoint that never committed are written again and
+ *   committed. Kafka offers no way to resume another process's transaction (Flink reaches into the producer's
+ *   internals for that); re-writing the same records in a new transaction has the same effect.
  *
- * Each transaction also writes a marker (sink, transaction id) to a control topic; markers are read
- * read_committed at restore, so "was transaction n committed?" is answered atomically with its data.
+ * Each transaction also writes a marker (sink, transaction id) to this sink's own partition of a control topic;
+ * markers are read read_committed at restore, so "was transaction n committed?" is answered atomically with
+ * its data. The partition is the sink's own so that no other sink's open transaction holds back its last
+ * stable offset (a read_committed reader stops there and would miss later committed markers).
  */
-import type { Kafka, Producer, Transaction } from 'kafkajs';
+
 import { systemClock } from '../../core/clock.ts';
 import type { OutputRecord } from '../../core/types.ts';
+import type { Kafka, Producer, Transaction } from '../runtime/kafka.ts';
+import { readCommittedToEnd } from '../runtime/kafka.ts';
 
 export interface PendingTransaction {
   /** The checkpoint whose barrier pre-committed it. */
@@ -46,6 +52,8 @@ export async function createTwoPhaseSink(opts: {
   kafka: Kafka;
   topic: string;
   controlTopic: string;
+  /** This sink's partition of the control topic (its instance index): nobody else writes there. */
+  controlPartition: number;
   /** Stable per sink instance across restarts, e.g. `fl-<runId>-sink[0]`. */
   transactionalIdPrefix: string;
   poolSize: number;
@@ -60,20 +68,28 @@ export async function createTwoPhaseSink(opts: {
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
     });
-    // Registering the transactional id fences the previous incarnation and aborts its open transaction.
     await p.connect();
+    // Registering the transactional id (InitProducerId) fences the previous incarnation's producer and aborts its
+    // open transaction. An unfenced one would hold back the control partition's last stable offset, so a later
+    // restore would not see markers committed after it and would write committed transactions again.
+    const registration = await p.transaction();
+    await registration.abort();
     producers.push(p);
   }
+  const control = { topic: opts.controlTopic, partition: opts.controlPartition };
   const busy = new Set<number>();
   const pending: (PendingTransaction & { open: OpenTransaction })[] = [];
 
   if (opts.restore && opts.restore.pending.length > 0) {
-    const committed = await committedMarkers(opts.kafka, opts.controlTopic, opts.transactionalIdPrefix);
+    const committed = await committedMarkers(opts.kafka, control, opts.transactionalIdPrefix);
     for (const p of opts.restore.pending) {
       if (committed.has(p.id)) continue;
       const tx = await producers[0]!.transaction();
       await tx.send({ topic: opts.topic, messages: p.records.map(toMessage) });
-      await tx.send({ topic: opts.controlTopic, messages: [marker(opts.transactionalIdPrefix, p.id)] });
+      await tx.send({
+        topic: control.topic,
+        messages: [marker(control.partition, opts.transactionalIdPrefix, p.id)],
+      });
       await tx.commit();
       opts.onCommitted(p.id, p.records.length);
     }
@@ -99,12 +115,18 @@ export async function createTwoPhaseSink(opts: {
       current.writes = current.writes.then(() =>
         current.tx.send({ topic: opts.topic, messages: records.map(toMessage) }).then(() => undefined),
       );
+      // A failed write (e.g. this incarnation was fenced) surfaces at the pre-commit, which then fails the
+      // checkpoint; until then it is not an unhandled rejection.
+      current.writes.catch(() => {});
     },
     async preCommit(n) {
       const current = open;
       open = await begin();
       await current.writes;
-      await current.tx.send({ topic: opts.controlTopic, messages: [marker(opts.transactionalIdPrefix, n)] });
+      await current.tx.send({
+        topic: control.topic,
+        messages: [marker(control.partition, opts.transactionalIdPrefix, n)],
+      });
       pending.push({ id: n, records: current.records, open: current });
       return { pending: pending.map(({ id, records }) => ({ id, records })) };
     },
@@ -129,52 +151,33 @@ function toMessage(r: OutputRecord) {
   return { key: r.key, value: JSON.stringify(r) };
 }
 
-function marker(sink: string, id: number) {
-  return { key: sink, value: JSON.stringify({ sink, id }) };
+function marker(partition: number, sink: string, id: number) {
+  return { partition, key: sink, value: JSON.stringify({ sink, id }) };
 }
 
 const MARKERS_READ_MS = 30_000;
 
-/** Transaction ids this sink committed, from the control topic (read_committed, up to its end). */
-async function committedMarkers(kafka: Kafka, topic: string, sink: string): Promise<Set<number>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).catch(() => []);
-  await admin.disconnect();
-  const targets = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+/**
+ * Transaction ids this sink committed: its control partition read read_committed to the last stable offset.
+ * Called after the pool registered its transactional ids, so no transaction of this sink is open there. Without
+ * the whole partition we cannot tell which pending transactions committed, and guessing would rewrite a committed
+ * one (duplicates): a read that does not finish fails the task, the job restarts and restores again.
+ */
+async function committedMarkers(
+  kafka: Kafka,
+  control: { topic: string; partition: number },
+  sink: string,
+): Promise<Set<number>> {
   const committed = new Set<number>();
-  if ([...targets.values()].every((h) => h === 0)) return committed;
-  const consumer = kafka.consumer({
+  await readCommittedToEnd(kafka, {
+    topic: control.topic,
+    partitions: [control.partition],
     groupId: `${sink}-restore-${Date.now()}`,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
+    timeoutMs: MARKERS_READ_MS,
+    onMessage: (m) => {
+      const v = JSON.parse(m.value?.toString() ?? '{}') as { sink?: string; id?: number };
+      if (v.sink === sink && typeof v.id === 'number') committed.add(v.id);
+    },
   });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const reached = new Map<number, number>();
-      const done = () => [...targets].every(([p, high]) => high === 0 || (reached.get(p) ?? 0) >= high);
-      void consumer.run({
-        eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) {
-            const v = JSON.parse(m.value?.toString() ?? '{}') as { sink?: string; id?: number };
-            if (v.sink === sink && typeof v.id === 'number') committed.add(v.id);
-          }
-          // With read_committed, the batch ends at the last stable offset; aborted data and markers are skipped.
-          reached.set(batch.partition, Math.max(Number(batch.lastOffset()) + 1, Number(batch.highWatermark)));
-          if (done()) resolve();
-        },
-      });
-      // Without the whole topic we cannot tell which pending transactions committed: guessing would rewrite a
-      // committed one (duplicates). Fail instead; the job restarts and the restore is tried again.
-      setTimeout(
-        () => reject(new Error(`restore: could not read ${topic} to its end in ${MARKERS_READ_MS} ms`)),
-        MARKERS_READ_MS,
-      ).unref();
-    });
-  } finally {
-    await consumer.disconnect().catch(() => {});
-  }
   return committed;
 }
