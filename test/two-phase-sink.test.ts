@@ -12,7 +12,13 @@ import {
   type SinkSnapshot,
   type TwoPhaseSink,
 } from '../engines/barrier-snapshot/two-phase-sink.ts';
-import { Kafka, logLevel, readCommittedToEnd } from '../engines/runtime/kafka.ts';
+import {
+  connectTransactional,
+  Kafka,
+  logLevel,
+  outputMessages,
+  readCommittedToEnd,
+} from '../engines/runtime/kafka.ts';
 import { randomName } from './helpers.ts';
 
 const infra = inject('infra');
@@ -150,5 +156,29 @@ describe('two-phase-commit sink', () => {
     await other.commitUpTo(1);
 
     expect(await committedIds(topic)).toEqual([...records(0, 150), ...records(1000, 1010)].map((r) => r.id));
+  });
+
+  it('connectTransactional fences the predecessor at once: its open transaction ends, and its commit fails', async () => {
+    const { topic } = await fixture({ controlPartitions: 1, controlPartition: 0, poolSize: 1 });
+    const transactionalId = randomName('fl-2pc-fence');
+    const producer = () => kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+    const zombie = producer();
+    await zombie.connect();
+    const open = await zombie.transaction();
+    await open.send({ topic, messages: outputMessages(records(0, 10)) });
+    const lastStable = async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      return ends.reduce((n, e) => n + Number(e.high), 0);
+    };
+    expect(await lastStable()).toBe(0); // the open transaction holds the last stable offset back
+
+    const successor = producer();
+    await connectTransactional(successor);
+    expect(await lastStable()).toBeGreaterThan(10); // ended (aborted): its records and abort markers are stable
+    await expect(open.commit()).rejects.toThrow();
+    expect(await committedIds(topic)).toEqual([]);
+    await Promise.all([zombie.disconnect(), successor.disconnect()]);
   });
 });

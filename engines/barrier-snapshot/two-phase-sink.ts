@@ -20,7 +20,7 @@
 import { systemClock } from '../../core/clock.ts';
 import type { OutputRecord } from '../../core/types.ts';
 import type { Kafka, Producer, Transaction } from '../runtime/kafka.ts';
-import { readCommittedToEnd } from '../runtime/kafka.ts';
+import { connectTransactional, readCommittedToEnd } from '../runtime/kafka.ts';
 
 export interface PendingTransaction {
   /** The checkpoint whose barrier pre-committed it. */
@@ -68,12 +68,10 @@ export async function createTwoPhaseSink(opts: {
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
     });
-    await p.connect();
-    // Registering the transactional id (InitProducerId) fences the previous incarnation's producer and aborts its
-    // open transaction. An unfenced one would hold back the control partition's last stable offset, so a later
-    // restore would not see markers committed after it and would write committed transactions again.
-    const registration = await p.transaction();
-    await registration.abort();
+    // Fences the previous incarnation's producer with this id and ends its open transaction. Left open, it would
+    // hold back the control partition's last stable offset, so a later restore would not see markers committed
+    // after it and would write committed transactions again.
+    await connectTransactional(p);
     producers.push(p);
   }
   const control = { topic: opts.controlTopic, partition: opts.controlPartition };

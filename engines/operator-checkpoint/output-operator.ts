@@ -6,7 +6,7 @@
 
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { Producer } from '../runtime/kafka.ts';
-import { createKafka, outputMessages, viaProxy } from '../runtime/kafka.ts';
+import { connectTransactional, createKafka, outputMessages, viaProxy } from '../runtime/kafka.ts';
 import type { Tuple } from './messages.ts';
 import type { OperatorEnv, OperatorLogic } from './operator-env.ts';
 import { formatWindowId } from './window.ts';
@@ -62,8 +62,9 @@ export async function exactlyOnceOutput(env: OperatorEnv): Promise<OperatorLogic
     idempotent: true,
     maxInFlightRequests: 1,
   });
-  // Connecting runs InitProducerId: the predecessor's open transaction is aborted before we read the id.
-  await producer.connect();
+  // The predecessor (a zombie, if it was declared dead while paused or cut off) is fenced and its open
+  // transaction ended before we read the id: it can no longer commit a window after we decide what to skip.
+  await connectTransactional(producer);
   const groupId = `fl-${boot.runId}-sink-${boot.instance}-window`;
   const admin = kafka.admin();
   await admin.connect();

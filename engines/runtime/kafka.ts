@@ -13,6 +13,7 @@ import {
   type KafkaMessage,
   logLevel,
   type PartitionAssigner,
+  type Producer,
 } from 'kafkajs';
 import { systemClock } from '../../core/clock.ts';
 import type { OutputRecord } from '../../core/types.ts';
@@ -91,6 +92,19 @@ export function ownedConsumer(
     sessionTimeout: 10_000,
     heartbeatInterval: 1000,
   });
+}
+
+/**
+ * Connects a transactional producer and registers its transactional id (InitProducerId), which fences every
+ * earlier producer with that id and ends its open transaction (aborted, or committed if its commit had begun).
+ * kafkajs registers the id only at a producer's first `transaction()`, not at `connect()`: without this, a
+ * predecessor's transaction would stay open until the new producer first wrote, holding back the last stable
+ * offset and still able to commit.
+ */
+export async function connectTransactional(producer: Producer): Promise<void> {
+  await producer.connect();
+  const registration = await producer.transaction();
+  await registration.abort();
 }
 
 /**

@@ -125,11 +125,13 @@ function offlineContextDir(component: ImageName, contextsDir: string, nodeVersio
   return join(contextsDir, `${OFFLINE_BASE[component]}-${version[component]}`);
 }
 
+/** The label on a built image: which component it is, and whether it is an offline base. */
+const labelOf = (build: ImageBuild) =>
+  build.stage === 'image' ? `faultline.image=${build.component}` : `faultline.base=${build.component}`;
+
 /** Arguments of `docker` for one build. */
 export function dockerBuildArgs(build: ImageBuild): string[] {
   const buildArgs = Object.entries(build.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-  const label =
-    build.stage === 'image' ? `faultline.image=${build.component}` : `faultline.base=${build.component}`;
   // --force-rm: the legacy builder otherwise keeps the container of a failed RUN.
   return [
     'build',
@@ -140,7 +142,7 @@ export function dockerBuildArgs(build: ImageBuild): string[] {
     build.dockerfile,
     ...buildArgs,
     '--label',
-    label,
+    labelOf(build),
     build.context,
   ];
 }
@@ -218,7 +220,12 @@ async function dockerBuild(build: ImageBuild, offline: boolean, progress: Progre
         if (step) detail(step);
       },
     });
-    if (r.code === 0) return;
+    if (r.code === 0) {
+      // A rebuilt tag leaves its previous image dangling (the engine's is ~430 MB and changes with the sources):
+      // remove this component's dangling images. Images a container still uses are kept.
+      await exec('docker', ['image', 'prune', '--force', '--filter', `label=${labelOf(build)}`]);
+      return;
+    }
     const noRegistry = !offline && looksLikePullFailure(r.output);
     throw new ServiceFailedError(
       'docker build',
