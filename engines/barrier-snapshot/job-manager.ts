@@ -18,7 +18,11 @@ import type { BarrierSnapshotOptions } from './options.ts';
 await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
   const boot = ctx.config;
   const o = boot.options;
-  let failingOver = false;
+  /**
+   * running: every task runs; cancelling: a failover killed every task and waits the restart delay (failures of
+   * the cancelled attempt are expected and ignored); restarting: the new attempts are deploying until all run.
+   */
+  let phase: 'running' | 'cancelling' | 'restarting' = 'running';
   const running = new Set<string>();
 
   // State first, then the endpoint: a task may register the moment the job manager listens.
@@ -49,8 +53,8 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
       if (m.type === 'register') void deploy(from);
       else if (m.type === 'running') {
         running.add(from);
-        if (running.size === tasks.length && failingOver) {
-          failingOver = false;
+        if (running.size === tasks.length && phase === 'restarting') {
+          phase = 'running';
           ctx.emit({ type: 'job.running', restoredFrom: checkpoints.latestCompleted() });
         }
       } else if (m.type === 'ack') void onAck(from, m.id as number);
@@ -61,8 +65,9 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
         if (aborted) afterAbort(aborted, 'declined');
       }
     },
+    // The supervisor reports only exits of a task's current incarnation that it did not kill.
     onWorkerExited: (worker) => failover(`${worker} exited`),
-    onWorkerDisconnected: (worker) => failover(`lost connection to ${worker}`),
+    onWorkerDisconnected: (worker) => failover(`lost connection to ${worker}`, 'suspected'),
   });
 
   async function deploy(task: string) {
@@ -92,9 +97,15 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
       );
   }
 
-  function failover(cause: string) {
-    if (failingOver) return;
-    failingOver = true;
+  /**
+   * A task failed: cancel all, restart all after the delay. While the new attempt deploys, a failure it reports
+   * (or its exit, which the supervisor reports only for the current incarnation) starts another failover, as in
+   * Flink. Suspicions wait until the job runs again: the cancelled attempt's links may still be closing, and
+   * heartbeat silence is still measured from the cancelled attempt's last beat until a new task is ready.
+   */
+  function failover(cause: string, evidence: 'reported' | 'suspected' = 'reported') {
+    if (phase === 'cancelling' || (phase === 'restarting' && evidence === 'suspected')) return;
+    phase = 'cancelling';
     running.clear();
     ctx.emit({ type: 'failure.detected', cause, restoreFrom: checkpoints.latestCompleted() });
     const aborted = checkpoints.abort('task failure', false);
@@ -102,6 +113,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
     host.kill(tasks, `failover: ${cause}`);
     ctx.emit({ type: 'job.cancelled', tasks: tasks.length });
     setTimeout(() => {
+      phase = 'restarting';
       ctx.emit({ type: 'job.restarting', restoreFrom: checkpoints.latestCompleted() });
       host.restart(tasks, `failover: ${cause}`);
     }, o.restartDelayMs);
@@ -112,7 +124,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
       const now = systemClock.nowMs();
       const expired = checkpoints.checkTimeout(now);
       if (expired) afterAbort(expired, 'expired');
-      const id = checkpoints.maybeTrigger(now, !failingOver && running.size === tasks.length);
+      const id = checkpoints.maybeTrigger(now, phase === 'running' && running.size === tasks.length);
       if (id === undefined) return;
       void redis.set(nextCheckpointIdKey(boot.runId), String(id + 1));
       ctx.emit({ type: 'checkpoint.triggered', checkpoint: id });
@@ -121,7 +133,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
     Math.max(10, Math.min(100, o.checkpointIntervalMs / 4 || 100)),
   );
   host.watchHeartbeats(o.heartbeatTimeoutS * 1000, (worker, silentMs) =>
-    failover(`no heartbeat from ${worker} for ${Math.round(silentMs)} ms`),
+    failover(`no heartbeat from ${worker} for ${Math.round(silentMs)} ms`, 'suspected'),
   );
 
   // A restarted job manager (the HA case) recovers the job: every task restarts from the latest checkpoint.

@@ -33,6 +33,9 @@ import { createTwoPhaseSink, type SinkSnapshot, type TwoPhaseSink } from './two-
 
 type Boot = WorkerBoot<BarrierSnapshotOptions>;
 
+/** How long a deployed task waits for its consumers' links before it fails (Flink's back-off max is 10 s). */
+const OUTPUT_LINK_WAIT_MS = 20_000;
+
 /** A record between operators. */
 interface Row {
   id: number;
@@ -144,6 +147,7 @@ await runWorker<Boot>(async (ctx) => {
       const from = m.restoreFrom as number | null;
       const state = from === null ? null : await redis.get(checkpointKey(boot.runId, from, boot.id));
       if (from !== null && state === null) throw new Error(`checkpoint ${from} has no state for ${boot.id}`);
+      if (!(await outputLinksUp())) return;
       operator = await createOperator(state === null ? null : JSON.parse(state));
       ctx.emit({ type: from === null ? 'task.started' : 'task.restored', checkpoint: from });
       markRestored();
@@ -156,6 +160,22 @@ await runWorker<Boot>(async (ctx) => {
       await restored;
       await operator.notify?.(m.id as number);
     }
+  }
+
+  /**
+   * Waits for the links to every output channel before the task emits anything. In Flink a task may start before
+   * its consumers: its output waits in its result partition while they request it, retrying with back-off
+   * (taskmanager.network.request-backoff.*). Output here is pushed, and a frame to a peer that is not up is
+   * dropped, which fails the task; so a task whose consumers are still starting (tasks of a restarted job come
+   * up seconds apart in containers) waits for them instead of failing the job again. A consumer that is not up
+   * after OUTPUT_LINK_WAIT_MS fails the task.
+   */
+  async function outputLinksUp(): Promise<boolean> {
+    const up = await Promise.all(outputs.map((o) => host.mesh.whenConnected(o, OUTPUT_LINK_WAIT_MS)));
+    const missing = outputs.filter((_, i) => !up[i]);
+    if (missing.length > 0)
+      failTask(`output channel to ${missing.join(', ')} not up after ${OUTPUT_LINK_WAIT_MS} ms`);
+    return missing.length === 0;
   }
 
   async function createOperator(state: unknown) {

@@ -60,20 +60,18 @@ export async function createTwoPhaseSink(opts: {
   restore: SinkSnapshot | null;
   onCommitted: (id: number, records: number) => void;
 }): Promise<TwoPhaseSink> {
-  const producers: Producer[] = [];
-  for (let i = 0; i < opts.poolSize; i++) {
-    const p = opts.kafka.producer({
+  const producers: Producer[] = Array.from({ length: opts.poolSize }, (_, i) =>
+    opts.kafka.producer({
       transactionalId: `${opts.transactionalIdPrefix}-${i}`,
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
-    });
-    // Fences the previous incarnation's producer with this id and ends its open transaction. Left open, it would
-    // hold back the control partition's last stable offset, so a later restore would not see markers committed
-    // after it and would write committed transactions again.
-    await connectTransactional(p);
-    producers.push(p);
-  }
+    }),
+  );
+  // Fences the previous incarnation's producers (all of them, at once) and ends their open transactions. Left
+  // open, one would hold back the control partition's last stable offset, so a later restore would not see
+  // markers committed after it and would write committed transactions again.
+  await Promise.all(producers.map(connectTransactional));
   const control = { topic: opts.controlTopic, partition: opts.controlPartition };
   const busy = new Set<number>();
   const pending: (PendingTransaction & { open: OpenTransaction })[] = [];
