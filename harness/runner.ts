@@ -215,6 +215,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       const mine = (await admin.listTopics()).filter((t) => t.startsWith(`fl.${run.runId}.`));
       if (!opts.keepTopics && mine.length)
         await admin.deleteTopics({ topics: mine, timeout: 10_000 }).catch(() => {});
+      // And every consumer group of the run (the collector's, sources' per attempt, 2PC restore readers): by
+      // now their members have left. A shared Kafka would otherwise keep them until offsets retention.
+      const groups = (await admin.listGroups()).groups
+        .map((g) => g.groupId)
+        .filter((g) => g.startsWith(`fl-${run.runId}-`));
+      if (groups.length) await admin.deleteGroups(groups).catch(() => {});
       await admin.disconnect();
     });
     cleanups.push(() => deleteRedisKeys(infra, `fl:${run.runId}:*`));

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createKafka } from '../engines/runtime/kafka.ts';
 import { readHlog } from '../harness/latency.ts';
 import { runScenario } from '../harness/runner.ts';
 import type { RunSummary } from '../harness/summary.ts';
@@ -74,6 +75,16 @@ describe('passthrough run', () => {
         .split('\n')
         .map((l) => JSON.parse(l));
       expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['worker.started', 'worker.serving']));
+
+      // The run leaves nothing in Kafka: its topics and consumer groups are gone.
+      const admin = createKafka(infra.kafka.bootstrap, 'passthrough-run-test').admin();
+      await admin.connect();
+      const runId = summary.runId;
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`fl.${runId}.`));
+      const groups = (await admin.listGroups()).groups.filter((g) => g.groupId.startsWith(`fl-${runId}-`));
+      await admin.disconnect();
+      expect(topics).toEqual([]);
+      expect(groups).toEqual([]);
     });
   }
 });
