@@ -110,6 +110,18 @@ describe('recoveryTimes', () => {
     });
   });
 
+  it('output that ends with the load is no gap: a fault whose output never stopped has firstOutputMs 0', () => {
+    // Never recovered (p99 stays high to the end of the load at 40 s), then the drain runs dry.
+    const busy = series(48, { ...span(30, 40, TARGET, 900_000), ...span(40, 48, 0, null) });
+    expect(run({ series: busy, faults: [kill(30)], loadEndS: 40 })[0]).toMatchObject({
+      firstOutputMs: 0,
+      recoveredMs: null,
+    });
+    // A gap that began during the load still counts, even when output resumes only in the drain.
+    const down = series(48, { ...span(35, 42, 0, null), ...span(42, 48, 300, 900_000) });
+    expect(run({ series: down, faults: [kill(35)], loadEndS: 40 })[0]).toMatchObject({ firstOutputMs: 7000 });
+  });
+
   it('treats seconds missing from the series as seconds without output', () => {
     const gappy = series(60).filter((b) => b.second < 30 || b.second >= 34);
     expect(run({ series: gappy, faults: [kill(30)] })[0]).toMatchObject({

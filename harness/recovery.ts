@@ -17,8 +17,8 @@
  *   good if it never recovered); if none remain, the previous fault's baseline; if there is none either,
  *   recovery cannot be judged and recoveredMs is null. `baselineP99Us` overrides all of this.
  * - firstOutputMs: if output stopped (a second with no output) between the injection's second and the
- *   recovery window (or the next fault's injection, if earlier), the time to the first output after that
- *   gap; otherwise the time to the first output at
+ *   recovery window (or the next fault's injection, or the end of the load, if earlier), the time to the first
+ *   output after that gap; otherwise the time to the first output at
  *   or after the injection (0 when output never stopped). Bucket resolution (a bucket counts from its start,
  *   never before the injection), refined by `outputTimesUs` when it holds read times inside that bucket;
  *   null when output never comes back.
@@ -78,6 +78,11 @@ export interface RecoveryInput {
   /** Use this baseline p99 (µs) for every fault instead of measuring it. */
   baselineP99Us?: number;
   detectionEventTypes?: readonly string[];
+  /**
+   * Seconds from run start when the load generator stopped. Output stopping after it is the input running out,
+   * not a gap a fault caused. Without it, any second without output counts.
+   */
+  loadEndS?: number;
   /** Read times (µs since the epoch) of outputs, e.g. the first few after each fault, for finer firstOutputMs. */
   outputTimesUs?: readonly number[];
   windowS?: number;
@@ -138,7 +143,11 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
       (next, f) => (f.at > fault.at && f.at < next ? f.at : next),
       Number.POSITIVE_INFINITY,
     );
-    const gapSearchEnd = Math.min(recoveredAt ?? series.last + 1, Math.floor(nextAt));
+    const gapSearchEnd = Math.min(
+      recoveredAt ?? series.last + 1,
+      Math.floor(nextAt),
+      Math.ceil(input.loadEndS ?? Number.POSITIVE_INFINITY),
+    );
     entries[i] = {
       fault: `${fault.kind} ${fault.target}`,
       detectedMs: detectedMs(input.events ?? [], detection, injectedUs),

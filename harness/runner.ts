@@ -435,6 +435,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       faults: faultRecords,
       events: eventsBuffer,
       runStartUs,
+      loadEndS: run.warmupS + run.durationS,
     });
     const workers = deployment.workers();
     const summary: RunSummary = {

@@ -88,6 +88,8 @@ export async function startCoordinatorHost<Options>(
       timers.push(
         setInterval(
           () => {
+            // Shutting down: the links (and so the heartbeats) go first, which is no failure.
+            if (stopping) return;
             const now = systemClock.nowUs();
             for (const w of workers) {
               const silentMs = (now - (lastBeat.get(w) ?? now)) / 1000;
