@@ -29,9 +29,13 @@ export interface CoordinatorHost<Options> {
   topology: Topology;
   workers: string[];
   sendControl(worker: string, msg: ControlMessage, timeoutMs?: number): Promise<boolean>;
-  /** µs since the epoch of the worker's last heartbeat (or of its start, before the first). */
+  /** µs since the epoch of the worker's last heartbeat (or of its ready, before the first); 0 before either. */
   lastHeartbeatUs(worker: string): number;
-  /** Calls `onTimeout` once per silence for every worker whose heartbeat is older than `timeoutMs`. */
+  /**
+   * Calls `onTimeout` once per silence for every worker whose heartbeat is older than `timeoutMs`. A worker is
+   * watched from its first ready or heartbeat on (as Apex's STRAM counts from registration): one still booting
+   * (containers of a deployment are created one after another) is the supervisor's to wait for, not a failure.
+   */
   watchHeartbeats(timeoutMs: number, onTimeout: (worker: string, silentMs: number) => void): void;
   restart(workers: string[], reason: string): void;
   kill(workers: string[], reason: string): void;
@@ -45,7 +49,9 @@ export async function startCoordinatorHost<Options>(
   const boot = ctx.config;
   const topology = standardTopology(boot.parallelism);
   const workers = topology.instances.map((i) => i.id);
-  const lastBeat = new Map(workers.map((w) => [w, systemClock.nowUs()]));
+  const lastBeat = new Map<string, number>();
+  // A restarted coordinator finds the workers running: silence counts from its own start.
+  if (ctx.attempt > 0) for (const w of workers) lastBeat.set(w, systemClock.nowUs());
   const timers: NodeJS.Timeout[] = [];
 
   const mesh = meshOf(ctx, {
@@ -92,7 +98,9 @@ export async function startCoordinatorHost<Options>(
             if (stopping) return;
             const now = systemClock.nowUs();
             for (const w of workers) {
-              const silentMs = (now - (lastBeat.get(w) ?? now)) / 1000;
+              const last = lastBeat.get(w);
+              if (last === undefined) continue;
+              const silentMs = (now - last) / 1000;
               if (silentMs > timeoutMs && !reported.has(w)) {
                 reported.add(w);
                 onTimeout(w, silentMs);
