@@ -354,15 +354,21 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         onEvent({ at: systemClock.nowUs(), type: 'generator.send-failed', from, to, error: e.message }),
     });
     const nemesis = createNemesis(faults, resolver(), {
-      onFault: (r, phase) =>
+      onFault: (r, phase) => {
+        const now = systemClock.nowUs();
+        // An injection is placed when it began: a `docker kill` or a Toxiproxy call takes a while to return,
+        // and the engine may notice the fault before that. `tookMs` keeps how long the action took.
+        const at = phase === 'inject' ? runStartUs + Math.round(r.at * 1e6) : now;
         onEvent({
-          at: systemClock.nowUs(),
+          at,
           type: `fault.${phase}`,
           kind: r.kind,
           target: r.target,
           fromS: r.at,
           untilS: r.until,
-        }),
+          ...(phase === 'inject' ? { tookMs: Math.round((now - at) / 1000) } : {}),
+        });
+      },
       onError: (e) => onEvent({ at: systemClock.nowUs(), type: 'fault.error', error: e.message }),
     });
     cleanups.unshift(() => nemesis.healAll());
