@@ -72,6 +72,11 @@ export function formatSummary(s: RunSummary, dir: string): string {
     `  lost       ${pad(c.lost)}   duplicated ${pad(c.duplicated)}  unexpected ${pad(c.unexpected)}  incorrect ${pad(c.incorrect)}`,
     '',
     `  latency ms p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  mean ${l.mean}`,
+    ...(s.inputLatencyMs && s.deliveryLatencyMs
+      ? [
+          `    split p50/p99 ms: input ${s.inputLatencyMs.p50}/${s.inputLatencyMs.p99}  processing ${s.processingLatencyMs.p50}/${s.processingLatencyMs.p99}  delivery ${s.deliveryLatencyMs.p50}/${s.deliveryLatencyMs.p99}`,
+        ]
+      : []),
     `  throughput ${s.throughput.meanPerS}/s of ${s.throughput.targetPerS}/s target`,
     `  blast radius ${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal} workers restarted, ${s.blastRadius.recordsReplayed} records replayed`,
   ];

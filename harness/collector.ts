@@ -2,7 +2,9 @@
  * The collector: reads the output topic with read_committed (so uncommitted transactional output is never
  * counted), hands every delivery to the checker, and records end-to-end latency = read time − intended send
  * time (µs) into HdrHistograms: `total` after warm-up for the summary, one interval histogram per second for
- * `latency.hlog` and `timeseries.csv`. Processing latency (sink write − source read) goes to its own histogram.
+ * `latency.hlog` and `timeseries.csv`. Its three parts go to histograms of their own, to show where latency
+ * goes: input (source read − intended send: generator, Kafka, the source's fetch), processing (sink write −
+ * source read) and delivery (read − sink write: the produce, a transaction's commit, the collector's fetch).
  */
 
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -39,7 +41,9 @@ export interface Collector {
   /** Stops consuming and closes the current second. */
   stop(): Promise<void>;
   total: Histogram;
+  input: Histogram;
   processing: Histogram;
+  delivery: Histogram;
   delivered(): number;
   /** Rows closed so far. */
   rows(): readonly SecondRow[];
@@ -49,7 +53,9 @@ export interface Collector {
 export function createCollector(opts: CollectorOptions): Collector {
   const clock = opts.clock ?? systemClock;
   const total = createLatencyHistogram();
+  const input = createLatencyHistogram();
   const processing = createLatencyHistogram();
+  const delivery = createLatencyHistogram();
   const rows: SecondRow[] = [];
   let interval = createLatencyHistogram();
   let currentSecond = 0;
@@ -79,7 +85,9 @@ export function createCollector(opts: CollectorOptions): Collector {
 
   return {
     total,
+    input,
     processing,
+    delivery,
     delivered: () => delivered,
     rows: () => rows,
     malformed: () => malformed,
@@ -108,7 +116,9 @@ export function createCollector(opts: CollectorOptions): Collector {
             recordUs(interval, e2e);
             if (out.t >= opts.warmupEndUs) {
               recordUs(total, e2e);
+              if (out.r >= out.t) recordUs(input, out.r - out.t);
               if (out.w >= out.r) recordUs(processing, out.w - out.r);
+              if (readUs >= out.w) recordUs(delivery, readUs - out.w);
             }
           }
           resolveOffset(batch.messages.at(-1)?.offset ?? batch.highWatermark);

@@ -434,6 +434,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const meanPerS = measured.length ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length : 0;
     const latency = summarizeMs(collector.total);
     const processing = summarizeMs(collector.processing);
+    const input = summarizeMs(collector.input);
+    const delivery = summarizeMs(collector.delivery);
     const faultRecords = nemesis.records();
     const recovery = recoveryTimes({
       series: rows.map((r) => ({ second: r.second, outputs: r.outputs, p99Us: r.p99Us })),
@@ -460,6 +462,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       counts,
       latencyMs: withoutCount(latency),
       processingLatencyMs: { p50: processing.p50, p99: processing.p99, max: processing.max },
+      inputLatencyMs: { p50: input.p50, p99: input.p99, max: input.max },
+      deliveryLatencyMs: { p50: delivery.p50, p99: delivery.p99, max: delivery.max },
       throughput: { targetPerS: run.rate, meanPerS: Math.round(meanPerS * 10) / 10 },
       generator: {
         attempted: genStats.attempted,

@@ -36,6 +36,10 @@ export interface RunSummary {
   /** End-to-end, from the intended send time, after warm-up. */
   latencyMs: Omit<LatencySummary, 'count'>;
   processingLatencyMs: { p50: number; p99: number; max: number };
+  /** Source read − intended send (generator, Kafka, the source's fetch). Absent in runs before it was added. */
+  inputLatencyMs?: { p50: number; p99: number; max: number };
+  /** Collector read − sink write (produce, transaction commit, the collector's fetch). Absent in older runs. */
+  deliveryLatencyMs?: { p50: number; p99: number; max: number };
   throughput: { targetPerS: number; meanPerS: number };
   generator: { attempted: number; acked: number; failed: number; lagP99Ms: number; lagMaxMs: number };
   faults: FaultRecord[];

@@ -42,6 +42,13 @@ describe('passthrough run', () => {
       expect(summary.latencyMs.p50).toBeGreaterThan(0);
       expect(summary.latencyMs.p99).toBeGreaterThanOrEqual(summary.latencyMs.p50);
       expect(summary.latencyMs.max).toBeGreaterThanOrEqual(summary.latencyMs.p99);
+      // Input, processing and delivery add up to each record's end-to-end latency: no part's median exceeds it.
+      for (const part of [summary.inputLatencyMs!, summary.processingLatencyMs, summary.deliveryLatencyMs!]) {
+        expect(part.p50).toBeGreaterThanOrEqual(0);
+        expect(part.p50).toBeLessThanOrEqual(summary.latencyMs.p50 + 0.1);
+      }
+      expect(summary.inputLatencyMs!.p50).toBeGreaterThan(0);
+      expect(summary.deliveryLatencyMs!.p50).toBeGreaterThan(0);
       expect(summary.blastRadius).toEqual({
         workersTotal: 1,
         workersRestarted: 0,
