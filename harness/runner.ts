@@ -37,7 +37,7 @@ import { createChecker, deliveryCounts, verdictFor } from './checker.ts';
 import { createCollector, type SecondRow } from './collector.ts';
 import { describeEnvironment } from './environment.ts';
 import { IdSet } from './id-set.ts';
-import { summarizeMs } from './latency.ts';
+import { type Histogram, summarizeMs } from './latency.ts';
 import { createLoadGenerator } from './load-generator.ts';
 import {
   acquireInfra,
@@ -433,9 +433,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const measured = rows.filter((r) => r.second >= run.warmupS && r.second < run.warmupS + run.durationS);
     const meanPerS = measured.length ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length : 0;
     const latency = summarizeMs(collector.total);
-    const processing = summarizeMs(collector.processing);
-    const input = summarizeMs(collector.input);
-    const delivery = summarizeMs(collector.delivery);
+    /** p50, p99 and max of one part of the latency (ms). */
+    const part = (h: Histogram) => {
+      const { p50, p99, max } = summarizeMs(h);
+      return { p50, p99, max };
+    };
     const faultRecords = nemesis.records();
     const recovery = recoveryTimes({
       series: rows.map((r) => ({ second: r.second, outputs: r.outputs, p99Us: r.p99Us })),
@@ -461,9 +463,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       warmupS: run.warmupS,
       counts,
       latencyMs: withoutCount(latency),
-      processingLatencyMs: { p50: processing.p50, p99: processing.p99, max: processing.max },
-      inputLatencyMs: { p50: input.p50, p99: input.p99, max: input.max },
-      deliveryLatencyMs: { p50: delivery.p50, p99: delivery.p99, max: delivery.max },
+      processingLatencyMs: part(collector.processing),
+      inputLatencyMs: part(collector.input),
+      deliveryLatencyMs: part(collector.delivery),
       throughput: { targetPerS: run.rate, meanPerS: Math.round(meanPerS * 10) / 10 },
       generator: {
         attempted: genStats.attempted,

@@ -5,8 +5,13 @@
  */
 
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
-import type { Producer } from '../runtime/kafka.ts';
-import { connectTransactional, createKafka, outputMessages, viaProxy } from '../runtime/kafka.ts';
+import {
+  connectTransactional,
+  createKafka,
+  outputMessages,
+  type Producer,
+  viaProxy,
+} from '../runtime/kafka.ts';
 import type { Tuple } from './messages.ts';
 import type { OperatorEnv, OperatorLogic } from './operator-env.ts';
 import { formatWindowId } from './window.ts';
