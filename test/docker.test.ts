@@ -130,9 +130,7 @@ describe.skipIf(noDocker !== undefined)(title, () => {
 });
 
 const compose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
-const composeTitle = compose
-  ? 'docker-compose.yml'
-  : 'docker-compose.yml — docker-compose is not installed (apt-get install docker-compose)';
+const composeTitle = compose ? 'docker-compose.yml' : 'docker-compose.yml — docker-compose is not installed';
 describe.skipIf(noDocker !== undefined || !compose)(composeTitle, () => {
   it('`docker-compose up` runs a scenario on the stack: the runner, its services and one container per worker role', async () => {
     // The engine image is the one the provider tests above keep current (it is rebuilt from the sources).

@@ -4,6 +4,9 @@
  */
 import type { Reporter } from 'vitest/reporters';
 
+/** The one command that installs what skipped suites need (Docker, docker-compose, Chromium, ...). */
+const INSTALL_HINT = 'to run them: sudo bash scripts/install-system-deps.sh, then npm test again';
+
 type Task = {
   type: string;
   name?: string;
@@ -37,6 +40,7 @@ export default class PlainSummaryReporter implements Reporter {
     }
     failed += errors.length;
     for (const name of skippedSuites) process.stdout.write(`\nskipped: ${name}`);
+    if (skippedSuites.length > 0) process.stdout.write(`\n${INSTALL_HINT}`);
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }
 }

@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BadInputError } from '../../core/errors.ts';
 import {
@@ -8,6 +10,7 @@ import {
   loadPassengers,
   type PassengerBody,
   resolveTitanicCsv,
+  SHIPPED_TITANIC_CSV,
   TICKET_PASSENGERS_CAP,
   TITANIC_CSV_ENV,
   TITANIC_FEATURES,
@@ -32,11 +35,19 @@ afterEach(() => {
 });
 
 describe('titanic data file', () => {
-  it('finds the shared copy by default and reads all 1309 passengers with quoted names', () => {
+  it('reads the copy shipped with the project by default and reads all 1309 passengers with quoted names', () => {
     const records = loadPassengers();
     expect(records).toHaveLength(1309);
     expect(records[0]!.body.name).toBe('Allen, Miss. Elisabeth Walton');
     expect(records.filter((r) => r.body.age === null).length).toBeGreaterThan(200);
+  });
+
+  it('reads nothing outside the repository: the default is the shipped copy, unchanged (md5 in data/README.md)', () => {
+    expect(resolveTitanicCsv()).toBe(SHIPPED_TITANIC_CSV);
+    const repo = fileURLToPath(new URL('../../', import.meta.url));
+    expect(SHIPPED_TITANIC_CSV.startsWith(repo)).toBe(true);
+    const md5 = createHash('md5').update(readFileSync(SHIPPED_TITANIC_CSV)).digest('hex');
+    expect(md5).toBe('8e71e413c743c971d53f4d1aa1e89067');
   });
 
   it('takes the path from the environment when none is given', () => {

@@ -11,7 +11,7 @@
  * 11). It gives `ticketCompanionsSeen` and the group size the fare is divided by (fares are per ticket).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
@@ -126,17 +126,10 @@ const DATA_FIX =
   `as CSV with columns ${TITANIC_COLUMNS.join(',')} (Age and Fare may be empty), then pass its path ` +
   `(--data FILE) or set ${TITANIC_CSV_ENV}=/path/to/titanic.csv`;
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-    dir = parent;
-  }
-  return dir;
-}
+/** The copy shipped with the project (origin and columns: data/README.md beside it). */
+export const SHIPPED_TITANIC_CSV = fileURLToPath(new URL('./data/titanic.csv', import.meta.url));
 
-/** The data file to read: the explicit path, else $FAULTLINE_TITANIC_CSV, else <repo>/../shared/data/titanic.csv. */
+/** The data file to read: the explicit path, else $FAULTLINE_TITANIC_CSV, else the copy shipped in data/. */
 export function resolveTitanicCsv(dataPath?: string): string {
   const explicit = dataPath ?? process.env[TITANIC_CSV_ENV];
   if (explicit !== undefined && explicit !== '') {
@@ -147,16 +140,13 @@ export function resolveTitanicCsv(dataPath?: string): string {
     }
     return file;
   }
-  const fallback = resolve(repoRoot(), '..', 'shared', 'data', 'titanic.csv');
-  if (!existsSync(fallback)) {
+  if (!existsSync(SHIPPED_TITANIC_CSV)) {
     throw new BadInputError(
-      `the titanic workload needs its data file and none was found (looked in ${fallback})`,
-      {
-        fix: DATA_FIX,
-      },
+      `the titanic workload's shipped data file ${SHIPPED_TITANIC_CSV} is missing (an incomplete install?)`,
+      { fix: DATA_FIX },
     );
   }
-  return fallback;
+  return SHIPPED_TITANIC_CSV;
 }
 
 const loadedFiles = new Map<string, PassengerRecord[]>();
