@@ -4,6 +4,7 @@
  */
 import { BadInputError } from '../core/errors.ts';
 import type { FaultSpec } from '../core/types.ts';
+import type { ProcessControl } from '../engines/types.ts';
 import { matchLinks, SERVICES, type TargetResolver } from './targets.ts';
 import { addToxics, partition, type Stream, type ToxicSpec } from './toxics.ts';
 
@@ -32,7 +33,7 @@ function toxicKind(
     params: { ...STREAM_PARAMS, ...attributes },
     async inject(f, r) {
       const p = withDefaults(this.params, f.params);
-      const links = matchLinks(f.target, Object.keys(r.links()));
+      const links = matchedLinks(f, r);
       const attrs = Object.fromEntries(Object.keys(attributes).map((k) => [k, Number(p[k])]));
       return addToxics(
         r.toxiproxyApi,
@@ -52,7 +53,7 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
     needsDuration: false,
     params: {},
     async inject(f, r) {
-      await r.controls()[f.target]?.kill();
+      await runningControl(f, r).kill();
       return undefined;
     },
   },
@@ -63,9 +64,9 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
     needsDuration: true,
     params: {},
     async inject(f, r) {
-      const target = r.controls()[f.target];
-      await target?.pause();
-      return async () => target?.resume();
+      const target = runningControl(f, r);
+      await target.pause();
+      return async () => target.resume();
     },
   },
   disconnect: {
@@ -75,8 +76,8 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
     needsDuration: true,
     params: {},
     async inject(f, r) {
-      const target = r.controls()[f.target];
-      if (!target?.disconnect) return undefined;
+      const target = runningControl(f, r);
+      if (!target.disconnect) throw new Error(`${f.target} cannot be disconnected (not a container)`);
       return target.disconnect();
     },
   },
@@ -101,7 +102,7 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
     needsDuration: true,
     params: {},
     async inject(f, r) {
-      const links = matchLinks(f.target, Object.keys(r.links()));
+      const links = matchedLinks(f, r);
       return partition(
         r.toxiproxyApi,
         links.map((l) => r.links()[l]!),
@@ -125,6 +126,23 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
   ),
 };
 
+/**
+ * The target's current incarnation; throws when none runs (e.g. it is being restarted): a fault that could not
+ * be injected must fail, not be recorded as if it happened.
+ */
+function runningControl(f: FaultSpec, r: TargetResolver): ProcessControl {
+  const control = r.controls()[f.target];
+  if (!control) throw new Error(`${f.kind} ${f.target}: the target is not running at injection time`);
+  return control;
+}
+
+/** The links the target names now; throws when there are none (nothing would be injected). */
+function matchedLinks(f: FaultSpec, r: TargetResolver): string[] {
+  const links = matchLinks(f.target, Object.keys(r.links()));
+  if (links.length === 0) throw new Error(`${f.kind} ${f.target}: no link matches at injection time`);
+  return links;
+}
+
 function serviceFault(
   service: (typeof SERVICES)[number],
   how: 'pause' | 'stop',
@@ -137,7 +155,8 @@ function serviceFault(
     params: {},
     async inject(f, r) {
       if (f.target !== service) throw new BadInputError(`${f.kind} targets ${service}, not ${f.target}`);
-      const control = r.services!;
+      const control = r.services;
+      if (!control) throw new Error(`${f.kind}: services were not started by faultline`);
       await control(service, how);
       return () => control(service, how === 'pause' ? 'resume' : 'start');
     },

@@ -1,7 +1,11 @@
 /**
  * The nemesis (Jepsen's name): injects a run's faults on schedule, heals each after its duration, records
  * every fault on the run's timeline with exact times, and heals whatever is still injected in a final
- * `healAll`, which the runner calls also when the run fails.
+ * `healAll`, which the runner calls when the load ends and also when the run fails.
+ *
+ * A fault enters `records()` only once its injection succeeded, with `at` = when the injection began (the
+ * engine may notice a fault before the call that made it returns). An injection that failed is no fault: it
+ * goes to `onError` with phase 'inject' and to `errors()`, and the run reports it as its own error.
  */
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { FaultRecord, FaultSpec } from '../core/types.ts';
@@ -16,11 +20,28 @@ export interface Nemesis {
   start(originUs: number, runStartUs: number): void;
   /** Heals everything still injected and cancels what has not happened yet. Safe to call twice. */
   healAll(): Promise<void>;
+  /** Faults whose injection succeeded, in order of injection. */
   records(): FaultRecord[];
+  /** Injections and heals that failed. */
+  errors(): NemesisError[];
+}
+
+export interface NemesisError {
+  phase: 'inject' | 'heal';
+  kind: string;
+  target: string;
+  /** Seconds from run start when the action began. */
+  at: number;
+  error: string;
 }
 
 /** The do-nothing nemesis (for runs without faults, and tests). */
-export const noopNemesis: Nemesis = { start() {}, healAll: async () => {}, records: () => [] };
+export const noopNemesis: Nemesis = {
+  start() {},
+  healAll: async () => {},
+  records: () => [],
+  errors: () => [],
+};
 
 export function createNemesis(
   faults: readonly FaultSpec[],
@@ -28,7 +49,7 @@ export function createNemesis(
   opts: {
     clock?: Clock;
     onFault?: (record: FaultRecord, phase: 'inject' | 'heal') => void;
-    onError?: (e: Error) => void;
+    onError?: (e: Error, error: NemesisError) => void;
   } = {},
 ): Nemesis {
   if (faults.length === 0) return noopNemesis;
@@ -36,7 +57,14 @@ export function createNemesis(
   const timers: NodeJS.Timeout[] = [];
   const active = new Map<number, { heal: Heal; record: FaultRecord }>();
   const records: FaultRecord[] = [];
+  const errors: NemesisError[] = [];
   let runStart = 0;
+  const fail = (phase: NemesisError['phase'], record: FaultRecord, at: number, e: unknown) => {
+    const error = e instanceof Error ? e : new Error(String(e));
+    const entry: NemesisError = { phase, kind: record.kind, target: record.target, at, error: error.message };
+    errors.push(entry);
+    opts.onError?.(error, entry);
+  };
   let stopped = false;
   const sinceStart = () => Math.round((clock.nowUs() - runStart) / 1000) / 1000;
 
@@ -44,8 +72,11 @@ export function createNemesis(
     const entry = active.get(index);
     if (!entry) return;
     active.delete(index);
+    const began = sinceStart();
     try {
       await entry.heal();
+    } catch (e) {
+      fail('heal', entry.record, began, e);
     } finally {
       entry.record.until = sinceStart();
       opts.onFault?.(entry.record, 'heal');
@@ -61,20 +92,19 @@ export function createNemesis(
           setTimeout(async () => {
             if (stopped) return;
             const record: FaultRecord = { kind: f.kind, target: f.target, at: sinceStart(), until: null };
-            records.push(record);
+            let h: Heal | undefined;
             try {
-              const h = await FAULT_KINDS[f.kind]!.inject(f, resolver);
-              opts.onFault?.(record, 'inject');
-              if (h) {
-                active.set(index, { heal: h, record });
-                if (stopped) await heal(index);
-                else
-                  timers.push(
-                    setTimeout(() => void heal(index).catch((e) => opts.onError?.(e)), (f.for ?? 0) * 1000),
-                  );
-              }
+              h = (await FAULT_KINDS[f.kind]!.inject(f, resolver)) ?? undefined;
             } catch (e) {
-              opts.onError?.(e as Error);
+              fail('inject', record, record.at, e);
+              return;
+            }
+            records.push(record);
+            opts.onFault?.(record, 'inject');
+            if (h) {
+              active.set(index, { heal: h, record });
+              if (stopped) await heal(index);
+              else timers.push(setTimeout(() => void heal(index), (f.for ?? 0) * 1000));
             }
           }, delayMs),
         );
@@ -83,8 +113,9 @@ export function createNemesis(
     async healAll() {
       stopped = true;
       for (const t of timers) clearTimeout(t);
-      for (const index of [...active.keys()]) await heal(index).catch((e) => opts.onError?.(e));
+      for (const index of [...active.keys()]) await heal(index);
     },
     records: () => records,
+    errors: () => errors,
   };
 }

@@ -2,6 +2,7 @@
 import { EXIT } from '../core/errors.ts';
 import type { Guarantee } from '../core/types.ts';
 import type { Provider } from '../harness/provider.ts';
+import { formatRecovery } from '../harness/recovery.ts';
 import { type RunTick, runScenario } from '../harness/runner.ts';
 import type { RunSummary } from '../harness/summary.ts';
 import { terminalProgress } from './progress-reporter.ts';
@@ -48,7 +49,15 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary, dir));
   process.stderr.write(`results in ${dir}\n`);
-  return summary.verdict.guaranteeHeld === false ? EXIT.checkFailed : EXIT.ok;
+  return exitCodeOf(summary);
+}
+
+/** 1 when the guarantee was violated; 3 when the run itself had errors (a fault not injected, an analysis
+ *  that failed: the verdict is then "unknown"); 0 otherwise. */
+export function exitCodeOf(summary: RunSummary): number {
+  if (summary.verdict.guaranteeHeld === false) return EXIT.checkFailed;
+  if ((summary.errors ?? []).length > 0) return EXIT.harnessFailed;
+  return EXIT.ok;
 }
 
 function printTick(t: RunTick): void {
@@ -84,9 +93,14 @@ export function formatSummary(s: RunSummary, dir: string): string {
     lines.push(`  fault ${f.kind} ${f.target} at ${f.at} s${f.until === null ? '' : ` until ${f.until} s`}`);
   for (const r of s.recovery) {
     lines.push(
-      `  recovery of ${r.fault}: detected ${ms(r.detectedMs)}, first output ${ms(r.firstOutputMs)}, recovered ${ms(r.recoveredMs)}`,
+      `  recovery of ${r.fault}: detected ${ms(r.detectedMs)}, first output ${ms(r.firstOutputMs)}, recovered ${formatRecovery(r)}`,
     );
   }
+  if (s.drain)
+    lines.push(
+      `  drain ${(s.drain.durationMs / 1000).toFixed(1)} s (ended by ${s.drain.endedBy === 'quiet' ? `${s.drain.quietMs / 1000} s without new output` : 'its cap'}), ${s.drain.outputs} outputs read in it`,
+    );
+  for (const e of s.errors ?? []) lines.push(`  ERROR (${e.phase}): ${e.error}`);
   lines.push('', `  guarantee ${s.guarantee}: ${verdict}`);
   for (const n of s.verdict.notes) lines.push(`    - ${n}`);
   lines.push(`  results: ${dir}`, '');
@@ -94,4 +108,4 @@ export function formatSummary(s: RunSummary, dir: string): string {
 }
 
 const pad = (n: number) => String(n).padStart(8);
-const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
+const ms = (v: number | null) => (v === null ? 'none' : `${v} ms`);

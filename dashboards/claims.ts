@@ -13,6 +13,7 @@
 import type { EngineEvent, FaultRecord } from '../core/types.ts';
 import { STORM_DEFAULTS } from '../engines/ack-tree/options.ts';
 import { FLINK_DEFAULTS } from '../engines/barrier-snapshot/options.ts';
+import { formatRecovery } from '../harness/recovery.ts';
 import { median } from './aggregate.ts';
 import type { LoadedRun } from './load.ts';
 import { formatMs } from './tradeoff-table.ts';
@@ -492,13 +493,11 @@ const apexLocalRecovery: ClaimDefinition = {
         problems.push(`${r.summary.runId}: upstream ${sourcesRestarted.join(', ')} restarted`);
     }
     const recovery = (rs: LoadedRun[]) =>
-      rs.map((r) => r.summary.recovery[0]?.recoveredMs ?? Number.POSITIVE_INFINITY);
+      rs.map((r) => (r.summary.recovery[0] ? formatRecovery(r.summary.recovery[0]) : 'no fault')).join(', ');
     const flink = runsOf(runs, 'barrier-snapshot').filter(isKillRun);
-    const secondsOrNever = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never');
     const evidence = [`restarted/total per run: ${[...new Set(sets)].join('; ')}`];
     evidence.push(
-      `recovery ${list(recovery(kills), secondsOrNever)}` +
-        (flink.length ? ` vs. barrier-snapshot ${list(recovery(flink), secondsOrNever)}` : ''),
+      `recovery ${recovery(kills)}` + (flink.length ? ` vs. barrier-snapshot ${recovery(flink)}` : ''),
     );
     if (problems.length) evidence.push(...problems);
     return {

@@ -93,9 +93,33 @@ describe('the tradeoff table', () => {
 
   it('ranks "never recovered" below any recovery time', () => {
     const [ackTree, flink, apex] = table(runs());
-    expect(ackTree![COLUMN.recovery]).toBe('never');
+    expect(ackTree![COLUMN.recovery]).toBe('never (no healthy window)');
     expect(flink![COLUMN.recovery]).toBe('6.0 s');
     expect(apex![COLUMN.recovery]).toBe('**4.0 s**');
+  });
+
+  it('prints a censored recovery as a lower bound, "> N s (load ended)", never as "never"', () => {
+    const censored = {
+      fault: 'kill features[1]',
+      detectedMs: 20,
+      firstOutputMs: 5000,
+      recoveredMs: null,
+      censored: 'load ended 9.8 s after the fault',
+      censoredMs: 9800,
+    };
+    const rows = table([
+      handMadeRun({ engine: 'ack-tree', guarantee: 'at-least-once', faults: kill, recovery: [censored] }),
+      ...[4000, 5000].map((recoveredMs) =>
+        handMadeRun({
+          engine: 'operator-checkpoint',
+          faults: kill,
+          recovery: [{ fault: 'kill features[1]', detectedMs: 30, firstOutputMs: 1000, recoveredMs }],
+        }),
+      ),
+      handMadeRun({ engine: 'operator-checkpoint', faults: kill, recovery: [censored] }),
+    ]);
+    expect(rows[0]![COLUMN.recovery]).toBe('> 9.8 s (load ended)');
+    expect(rows[1]![COLUMN.recovery]).toBe('**4.5 s [4.0 s–5.0 s], 1× > 9.8 s (load ended)**');
   });
 
   it('marks nothing in a column where every row ties', () => {

@@ -61,8 +61,10 @@ export function renderMarkdown(model: ReportModel): string {
       'With repeats a cell reads `median [lo–hi]`, the 95 % percentile-bootstrap interval of the median (fixed seed; ' +
       'with few repeats it is about [min–max]). **Bold** marks the best value of a column: lowest, except outputs/s ' +
       '(highest share of the target rate) and restarted (workers restarted/total: lowest share). Latency is end-to-end from the intended ' +
-      'send time, after the warm-up. Recovery is the first fault\'s recovery time ("never" if it did not recover, ' +
-      '"—" without faults); replayed counts records replayed after a failure.',
+      "send time, after the warm-up. Recovery is the first fault's recovery time: " +
+      'from the injection to the first healthy 5 s window after every record intended before it was delivered; ' +
+      '"> N s (load ended)" when the load ended before such a window (a lower bound), "never (why)" when it ' +
+      'could not recover (records intended before the fault never arrived), "—" without faults; replayed counts records replayed after a failure.',
     '',
   );
   for (const s of model.scenarios) lines.push(...scenarioSection(s));

@@ -7,7 +7,8 @@
  * value, has no mark. "never recovered" is worse than any time. With repeats a cell reads `median [lo–hi]`
  * (95 % bootstrap interval of the median, see aggregate.ts) when the repeats differ.
  */
-import type { Estimate, RunGroup } from './aggregate.ts';
+import { formatRecovery } from '../harness/recovery.ts';
+import { type Estimate, estimate, type RunGroup } from './aggregate.ts';
 
 export interface TableColumn {
   id: string;
@@ -66,6 +67,37 @@ function verdictText(g: RunGroup): string {
   return `held${of(held)}`;
 }
 
+/**
+ * The first fault's recovery over the repeats. A censored observation (the load ended first) is a lower bound,
+ * printed "> 9.8 s (load ended)", never "never"; "never (reason)" only when recovery could not happen (the
+ * backlog never arrived). With repeats: the estimate of the measured ones, and how many were censored.
+ */
+function recoveryText(g: RunGroup): string {
+  const entries = g.runs.map((r) => r.summary.recovery[0]).filter((e) => e !== undefined);
+  if (entries.length === 0) return '—';
+  if (entries.length === 1) return formatRecovery(entries[0]!);
+  const censored = entries.filter((e) => e.recoveredMs === null && e.censoredMs !== undefined);
+  const never = entries.filter((e) => e.recoveredMs === null && e.censoredMs === undefined);
+  const measured = entries.filter((e) => e.recoveredMs !== null);
+  const parts: string[] = [];
+  if (measured.length)
+    parts.push(
+      formatEstimate(
+        estimate(
+          measured.map((e) => e.recoveredMs),
+          `${g.key}/recoveryMs/measured`,
+        ),
+        formatSeconds,
+      ),
+    );
+  if (censored.length) {
+    const bound = Math.min(...censored.map((e) => e.censoredMs!));
+    parts.push(`${censored.length}× > ${formatSeconds(bound)} (load ended)`);
+  }
+  if (never.length) parts.push(`${never.length}× never`);
+  return parts.join(', ');
+}
+
 const countColumn = (id: 'lost' | 'duplicated' | 'incorrect', header: string): TableColumn => ({
   id,
   header,
@@ -104,7 +136,7 @@ export const TRADEOFF_COLUMNS: readonly TableColumn[] = [
     header: 'recovery',
     better: 'lower',
     score: (g) => med(g, 'recoveryMs'),
-    text: (g) => formatEstimate(g.figures.recoveryMs, formatSeconds),
+    text: recoveryText,
   },
   {
     id: 'blastRadius',

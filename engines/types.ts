@@ -114,6 +114,12 @@ export interface Engine {
   defaultGuarantee: Guarantee;
   /** Validates engine options (unknown keys, bad values) before a run starts; throws BadInputError. */
   parseOptions?(raw: Record<string, unknown>): unknown;
+  /**
+   * The replay horizon (ms) with these options: how long after the last input the engine may still deliver
+   * records again on its own (timeout replays, a restore from a checkpoint after a late failure detection).
+   * The drain waits this long without new output before it counts; without it, 1 s.
+   */
+  replayHorizonMs?(options: Record<string, unknown>): number;
   deploy(plan: DeployPlan): Promise<Deployment>;
 }
 

@@ -389,3 +389,44 @@ describe('verdictFor', () => {
     ).toBe(false);
   });
 });
+
+describe('checker: completeness over time', () => {
+  const acked = (n: number, except: number[] = []) => {
+    const s = new IdSet(n);
+    for (let id = 0; id < n; id++) if (!except.includes(id)) s.add(id);
+    return s;
+  };
+
+  it('tells when every acked id before a cut-off had first been read; later repeats do not move it', () => {
+    const c = createChecker({ expectedIds: 6 });
+    c.observe(0, 0.1, 100);
+    c.observe(2, 0.1, 900); // replayed late
+    c.observe(1, 0.1, 200);
+    c.observe(2, 0.1, 5000); // a duplicate: not a first read
+    c.observe(3, 0.1, 300);
+    expect(c.backlogDeliveredAt(3, acked(6), false)).toBe(900);
+    expect(c.backlogDeliveredAt(4, acked(6), false)).toBe(900);
+    expect(c.backlogDeliveredAt(1, acked(6), false)).toBe(100);
+    expect(c.backlogDeliveredAt(0, acked(6), false)).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('is null while an acked id before the cut-off was never read, unless the guarantee allows loss', () => {
+    const c = createChecker({ expectedIds: 4 });
+    c.observe(0, 0.1, 100);
+    c.observe(2, 0.1, 300);
+    expect(c.backlogDeliveredAt(3, acked(4), false)).toBe(null);
+    expect(c.backlogDeliveredAt(3, acked(4), true)).toBe(300);
+    // An id Kafka never acknowledged cannot be owed.
+    expect(c.backlogDeliveredAt(3, acked(4, [1]), false)).toBe(300);
+  });
+
+  it('a delivery that is not trusted counts as delivered and unexpected, never as its id', () => {
+    const c = createChecker({ expectedIds: 3 });
+    c.observe(0, 0.5, 1);
+    c.observeUnexpected(1);
+    c.observe(2, 0.5, 1);
+    const r = c.finish({ attempted: 3, acked: acked(3), expected: () => 0.5 });
+    expect(r).toMatchObject({ delivered: 3, unique: 2, lost: 1, unexpected: 1, duplicated: 0 });
+    expect(r.samples.unexpected).toEqual([1]);
+  });
+});

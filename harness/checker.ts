@@ -20,7 +20,11 @@
  *   with equality when no id was delivered more than twice.
  * - lost ≤ produced, duplicated ≤ unique, incorrect ≤ delivered − unexpected.
  *
- * Memory per expected id: 1 byte saturating delivery counter, 8 bytes first score, 1 bit seen; 2nd+
+ * Completeness over time (recovery, version 2): the checker keeps when each id was first read, so
+ * `backlogDeliveredAt` can tell when every record intended before a fault had been delivered at least once.
+ *
+ * Memory per expected id: 1 byte saturating delivery counter, 8 bytes first score, 8 bytes first read time,
+ * 1 bit seen; 2nd+
  * deliveries (rare) go to a flat growable Float64Array of (id, score) pairs, so exact counts survive the
  * counter saturating at 255.
  */
@@ -69,8 +73,19 @@ export interface FinishInput {
 }
 
 export interface Checker {
-  /** One output read from the output topic. */
-  observe(id: number, score: number): void;
+  /** One output read from the output topic; `readMs` = when it was read (ms on any fixed clock), if known. */
+  observe(id: number, score: number, readMs?: number): void;
+  /**
+   * A delivery that cannot be trusted as a delivery of its id (e.g. its echoed intended send time disagrees
+   * with the schedule): counted as delivered and unexpected, with a sample, never as a delivery of `id`.
+   */
+  observeUnexpected(id: number): void;
+  /**
+   * When every acked id below `beforeId` had been read at least once: the latest first-read time among them
+   * (the `readMs` clock), −∞ when there are none. Ids never read make it null, unless
+   * `allowLoss` (the guarantee allows losing them), in which case they are left out.
+   */
+  backlogDeliveredAt(beforeId: number, acked: IdSet, allowLoss: boolean): number | null;
   /**
    * Room for ids 0..expectedIds-1, when the generator attempts more than announced. Deliveries of ids beyond
    * the current room are held aside until a grow (or `finish`) brings them in range; beyond that they are
@@ -94,6 +109,7 @@ export function createChecker(opts: { expectedIds: number }): Checker {
   let capacity = opts.expectedIds;
   let deliveries = new Uint8Array(capacity); // saturating at 255
   let firstScore = new Float64Array(capacity);
+  let firstReadMs = new Float64Array(capacity).fill(Number.NaN);
   const seen = new IdSet(capacity);
   const repeats = new PairBuffer(); // 2nd+ deliveries of in-range ids
   let beyond = new PairBuffer(); // deliveries of ids ≥ capacity, waiting for a grow
@@ -101,11 +117,12 @@ export function createChecker(opts: { expectedIds: number }): Checker {
   let invalid = 0; // negative, fractional, NaN, infinite ids
   const invalidSample: number[] = [];
 
-  const record = (id: number, score: number): void => {
+  const record = (id: number, score: number, readMs: number): void => {
     const n = deliveries[id]!;
     if (n === 0) {
       deliveries[id] = 1;
       firstScore[id] = score;
+      firstReadMs[id] = readMs;
       seen.add(id);
     } else {
       if (n < 255) deliveries[id] = n + 1;
@@ -121,28 +138,52 @@ export function createChecker(opts: { expectedIds: number }): Checker {
     const f = new Float64Array(expectedIds);
     f.set(firstScore);
     firstScore = f;
+    const r = new Float64Array(expectedIds).fill(Number.NaN);
+    r.set(firstReadMs);
+    firstReadMs = r;
     seen.grow(expectedIds);
     capacity = expectedIds;
     const waiting = beyond;
     beyond = new PairBuffer();
     for (let i = 0; i < waiting.length; i++) {
       const id = waiting.idAt(i);
-      if (id < capacity) record(id, waiting.scoreAt(i));
-      else beyond.push(id, waiting.scoreAt(i));
+      if (id < capacity) record(id, waiting.scoreAt(i), waiting.readAt(i));
+      else beyond.push(id, waiting.scoreAt(i), waiting.readAt(i));
     }
   };
 
   return {
-    observe(id, score) {
+    observe(id, score, readMs = Number.NaN) {
       delivered++;
       if (!Number.isInteger(id) || id < 0) {
         invalid++;
         if (invalidSample.length < SAMPLE_LIMIT) invalidSample.push(id);
       } else if (id >= capacity) {
-        beyond.push(id, score);
+        beyond.push(id, score, readMs);
       } else {
-        record(id, score);
+        record(id, score, readMs);
       }
+    },
+
+    observeUnexpected(id) {
+      delivered++;
+      invalid++;
+      if (invalidSample.length < SAMPLE_LIMIT && !invalidSample.includes(id)) invalidSample.push(id);
+    },
+
+    backlogDeliveredAt(beforeId, acked, allowLoss) {
+      let latest = Number.NEGATIVE_INFINITY;
+      const end = Math.min(beforeId, capacity);
+      for (let id = 0; id < end; id++) {
+        if (!acked.has(id)) continue;
+        if (deliveries[id] === 0) {
+          if (allowLoss) continue;
+          return null;
+        }
+        const at = firstReadMs[id]!;
+        if (at > latest) latest = at;
+      }
+      return latest;
     },
 
     grow,
@@ -298,7 +339,7 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** A flat growable list of (id, score) pairs in one Float64Array: 16 bytes a pair, no objects. */
+/** A flat growable list of (id, score, read time) triples in one Float64Array: 24 bytes each, no objects. */
 class PairBuffer {
   #data = new Float64Array(0);
   #length = 0;
@@ -307,22 +348,27 @@ class PairBuffer {
     return this.#length;
   }
 
-  push(id: number, score: number): void {
-    if (2 * this.#length + 2 > this.#data.length) {
-      const data = new Float64Array(Math.max(64, this.#data.length * 2));
+  push(id: number, score: number, readMs = Number.NaN): void {
+    if (3 * this.#length + 3 > this.#data.length) {
+      const data = new Float64Array(Math.max(96, this.#data.length * 2));
       data.set(this.#data);
       this.#data = data;
     }
-    this.#data[2 * this.#length] = id;
-    this.#data[2 * this.#length + 1] = score;
+    this.#data[3 * this.#length] = id;
+    this.#data[3 * this.#length + 1] = score;
+    this.#data[3 * this.#length + 2] = readMs;
     this.#length++;
   }
 
   idAt(i: number): number {
-    return this.#data[2 * i]!;
+    return this.#data[3 * i]!;
   }
 
   scoreAt(i: number): number {
-    return this.#data[2 * i + 1]!;
+    return this.#data[3 * i + 1]!;
+  }
+
+  readAt(i: number): number {
+    return this.#data[3 * i + 2]!;
   }
 }

@@ -5,6 +5,11 @@
  * `latency.hlog` and `timeseries.csv`. Its three parts go to histograms of their own, to show where latency
  * goes: input (source read − intended send: generator, Kafka, the source's fetch), processing (sink write −
  * source read) and delivery (read − sink write: the produce, a transaction's commit, the collector's fetch).
+ *
+ * The intended send time comes from the generator's own schedule (`intendedUs`), never from the engine: an
+ * engine that re-stamps `t` on replay would otherwise hide its latency. An output whose echoed `t` disagrees
+ * with the schedule, or whose id the schedule never had, goes to `onUntrusted` (the checker counts it as
+ * unexpected) and not into latency.
  */
 
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -29,7 +34,12 @@ export interface CollectorOptions {
   runStartUs: number;
   /** Outputs of events intended before this (µs) are warm-up: checked, but not in `total`. */
   warmupEndUs: number;
-  observe: (id: number, score: number) => void;
+  /** A trusted output: its id, score and read time (µs since the epoch). */
+  observe: (id: number, score: number, readUs: number) => void;
+  /** Intended send time (µs since the epoch) of an id of the schedule; null for an id it never had. */
+  intendedUs: (id: number) => number | null;
+  /** An output that is no trusted delivery of its id; `why` says what was wrong. */
+  onUntrusted: (id: number, why: string) => void;
   /** Each closed second: its row and its interval histogram (for the hlog). */
   onSecond: (row: SecondRow, interval: Histogram) => void;
   clock?: Clock;
@@ -47,6 +57,8 @@ export interface Collector {
   delivered(): number;
   /** Rows closed so far. */
   rows(): readonly SecondRow[];
+  /** Read time (µs since the epoch) of the first output of each second that had one: sub-second recovery. */
+  firstReadsUs(): readonly number[];
   malformed(): number;
 }
 
@@ -59,6 +71,8 @@ export function createCollector(opts: CollectorOptions): Collector {
   const rows: SecondRow[] = [];
   let interval = createLatencyHistogram();
   let currentSecond = 0;
+  const firstReads: number[] = [];
+  let firstReadSecond = -1;
   let delivered = 0;
   let malformed = 0;
   let consumer: Consumer | undefined;
@@ -90,6 +104,7 @@ export function createCollector(opts: CollectorOptions): Collector {
     delivery,
     delivered: () => delivered,
     rows: () => rows,
+    firstReadsUs: () => firstReads,
     malformed: () => malformed,
     async start() {
       consumer = opts.kafka.consumer({ groupId: opts.groupId, readUncommitted: false, maxWaitTimeInMs: 50 });
@@ -101,7 +116,12 @@ export function createCollector(opts: CollectorOptions): Collector {
       await consumer.run({
         eachBatch: async ({ batch, resolveOffset }) => {
           const readUs = clock.nowUs();
-          closeUpTo(secondOf(readUs));
+          const second = secondOf(readUs);
+          closeUpTo(second);
+          if (second > firstReadSecond && batch.messages.length > 0) {
+            firstReads.push(readUs);
+            firstReadSecond = second;
+          }
           for (const m of batch.messages) {
             let out: OutputRecord;
             try {
@@ -111,12 +131,21 @@ export function createCollector(opts: CollectorOptions): Collector {
               continue;
             }
             delivered++;
-            opts.observe(out.id, out.score);
-            const e2e = readUs - out.t;
+            const t = Number.isInteger(out.id) ? opts.intendedUs(out.id) : null;
+            if (t === null) {
+              opts.onUntrusted(out.id, 'never produced');
+              continue;
+            }
+            if (out.t !== t) {
+              opts.onUntrusted(out.id, `echoed intended send time ${out.t} µs, the schedule's is ${t} µs`);
+              continue;
+            }
+            opts.observe(out.id, out.score, readUs);
+            const e2e = readUs - t;
             recordUs(interval, e2e);
-            if (out.t >= opts.warmupEndUs) {
+            if (t >= opts.warmupEndUs) {
               recordUs(total, e2e);
-              if (out.r >= out.t) recordUs(input, out.r - out.t);
+              if (out.r >= t) recordUs(input, out.r - t);
               if (out.w >= out.r) recordUs(processing, out.w - out.r);
               if (readUs >= out.w) recordUs(delivery, readUs - out.w);
             }

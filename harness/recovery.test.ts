@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, FaultRecord } from '../core/types.ts';
-import { preFaultBaselineUs, type RecoveryInput, recoveryTimes, type SecondBucket } from './recovery.ts';
+import {
+  formatRecovery,
+  preFaultBaselineUs,
+  type RecoveryInput,
+  recoveryTimes,
+  type SecondBucket,
+} from './recovery.ts';
 
 const RUN_START_US = 1_700_000_000_000_000;
 const TARGET = 1000;
@@ -81,19 +87,22 @@ describe('recoveryTimes', () => {
     ]);
   });
 
-  it('never recovers when the rate stays low, or when the series ends before a whole window', () => {
+  it('a rate that stays low, or a series that ends before a whole window, is censored at the load end', () => {
     const halfRate = series(60, { ...span(30, 32, 0, null), ...span(32, 60, 500, 10_000) });
     expect(run({ series: halfRate, faults: [kill(30)] })[0]).toEqual({
       fault: 'kill features[1]',
       detectedMs: null,
       firstOutputMs: 2000,
       recoveredMs: null,
+      censored: 'load ended 30.0 s after the fault',
+      censoredMs: 30_000,
     });
     // Healthy again from 56, but 56..59 is only four seconds.
     const late = series(60, { ...span(30, 56, 0, null) });
     expect(run({ series: late, faults: [kill(30)] })[0]).toMatchObject({
       firstOutputMs: 26_000,
       recoveredMs: null,
+      censoredMs: 30_000,
     });
     expect(
       run({ series: late.concat({ second: 60, outputs: 1000, p99Us: 10_000 }), faults: [kill(30)] })[0],
@@ -107,7 +116,39 @@ describe('recoveryTimes', () => {
       detectedMs: null,
       firstOutputMs: null,
       recoveredMs: null,
+      censored: 'load ended 20.0 s after the fault',
+      censoredMs: 20_000,
     });
+  });
+
+  it('a load that ends 2 s after a kill is censored, "> 2.0 s (load ended)", never "never"', () => {
+    // Output back at once, but the load (and so the series of the load) ends before a 5 s window fits.
+    const short = series(40);
+    const [entry] = run({ series: short, faults: [kill(30)], loadEndS: 32 });
+    expect(entry).toMatchObject({ recoveredMs: null, censored: 'load ended 2.0 s after the fault' });
+    expect(formatRecovery(entry!)).toBe('> 2.0 s (load ended)');
+    // Seconds after the load (the drain) never make a window.
+    expect(run({ series: series(60), faults: [kill(30)], loadEndS: 34 })[0]?.censoredMs).toBe(4000);
+    expect(run({ series: series(60), faults: [kill(30)], loadEndS: 35 })[0]?.recoveredMs).toBe(0);
+  });
+
+  it('is not recovered before every record intended before the fault arrived (Storm: replays at T..2T)', () => {
+    // Dip at 30, a healthy stretch from 32, then the replays of timed-out tuples arrive until 41.3.
+    const storm = series(70, span(30, 32, 0, null));
+    const backlog = (atS: number) => (atS === 30 ? 41.3 : atS);
+    const [entry] = run({ series: storm, faults: [kill(30)], backlogDeliveredAtS: backlog });
+    expect(entry?.recoveredMs).toBe(12_000); // window from ceil(41.3) = 42
+    expect(run({ series: storm, faults: [kill(30)] })[0]?.recoveredMs).toBe(2000); // without the rule
+  });
+
+  it('a backlog that never arrived is a reason, not a censored observation', () => {
+    const [entry] = run({ series: series(60), faults: [kill(30)], backlogDeliveredAtS: () => null });
+    expect(entry).toMatchObject({
+      recoveredMs: null,
+      reason: 'backlog never delivered: records intended before the fault never arrived',
+    });
+    expect(entry?.censored).toBeUndefined();
+    expect(formatRecovery(entry!)).toMatch(/^never \(backlog never delivered/);
   });
 
   it('output that ends with the load is no gap: a fault whose output never stopped has firstOutputMs 0', () => {
@@ -199,7 +240,10 @@ describe('recoveryTimes', () => {
 
   it('without any pre-fault output, recovery cannot be judged unless a baseline is given', () => {
     const buckets = series(30, { 0: [0, null], 1: [0, null] });
-    expect(run({ series: buckets, faults: [kill(1)] })[0]?.recoveredMs).toBe(null);
+    expect(run({ series: buckets, faults: [kill(1)] })[0]).toMatchObject({
+      recoveredMs: null,
+      reason: 'no pre-fault baseline: no output in the 10 s before the fault',
+    });
     expect(run({ series: buckets, faults: [kill(1)], baselineP99Us: 10_000 })[0]?.recoveredMs).toBe(1000);
   });
 

@@ -1,17 +1,28 @@
 /**
  * Recovery time of each fault from the per-second time series (summary.json `recovery` entries), after the
- * ARCHITECTURE.md definition: from injection to the start of the first 5 s window in which the output rate
- * is back within 10 % of the target and p99 latency is within 2× the pre-fault baseline (backlog drained);
- * plus time to first output after the fault and detection time from engine events.
+ * ARCHITECTURE.md definition (version 2): from injection to the start of the first healthy window — 5 s
+ * (settable) in which the output rate is back within 10 % of the target and p99 latency is within 2× the
+ * pre-fault baseline — that begins after every record intended before the injection has been delivered at
+ * least once (records the guarantee allows to lose excepted); plus time to first output after the fault and
+ * detection time from engine events.
+ *
+ * A recovery that could not be observed says why instead of giving a figure:
+ * - `censored: "load ended N s after the fault"` (with `censoredMs`): no healthy window fits between the fault
+ *   and the end of the load; the engine may well have recovered later. Reports print "> N s (load ended)".
+ * - `reason`: recovery cannot happen or cannot be judged: records intended before the fault were never
+ *   delivered (lost where the guarantee forbids it), or there is no pre-fault baseline.
  *
  * Choices the definition leaves open, made here:
  * - Bucket `second: s` covers [s, s+1) seconds from run start; a second missing from the series had no output.
  * - Windows start on whole seconds at or after the fault is over: ceil(at) for an instantaneous fault
  *   (`until` null, e.g. a kill), ceil(until) for a fault with a duration (a fault still active has not been
  *   recovered from). Every time is measured from `at` all the same.
+ * - Completeness: with `backlogDeliveredAtS`, a window starts no earlier than ceil(the time every record
+ *   intended before the injection had been delivered at least once). A Storm-shaped series (dip, a healthy
+ *   stretch, then the replays of timed-out tuples) is therefore recovered only after the replays arrived.
  * - A window qualifies when |mean outputs per second − target| ≤ 10 % of the target (a backlog drain above
  *   the target does not qualify either) and every one of its seconds has a p99 ≤ 2× the baseline (a second
- *   without a p99 does not). The window must lie inside the series; none → recoveredMs null.
+ *   without a p99 does not). The window must lie inside the load (ending by `loadEndS`) and the series.
  * - Baseline = median of the per-second p99s of the non-empty seconds wholly inside the 10 s before the
  *   injection, leaving out seconds disturbed by an earlier fault (from its injection to its recovery, or for
  *   good if it never recovered); if none remain, the previous fault's baseline; if there is none either,
@@ -45,6 +56,19 @@ export interface RecoveryEntry {
   detectedMs: number | null;
   firstOutputMs: number | null;
   recoveredMs: number | null;
+  /** Set when recoveredMs is null because the load ended first: "load ended N s after the fault". */
+  censored?: string;
+  /** With `censored`: how long after the injection the load ended (recovery, if any, took longer), ms. */
+  censoredMs?: number;
+  /** Set when recoveredMs is null for another reason (the backlog was never delivered, no baseline). */
+  reason?: string;
+}
+
+/** "> 9.8 s (load ended)", "never (backlog never delivered)" or "4.0 s": how reports print a recovery. */
+export function formatRecovery(entry: Pick<RecoveryEntry, 'recoveredMs' | 'censoredMs' | 'reason'>): string {
+  if (entry.recoveredMs !== null) return `${(entry.recoveredMs / 1000).toFixed(1)} s`;
+  if (entry.censoredMs !== undefined) return `> ${(entry.censoredMs / 1000).toFixed(1)} s (load ended)`;
+  return `never (${entry.reason ?? 'no healthy window'})`;
 }
 
 export const DETECTION_EVENT_TYPES: readonly string[] = [
@@ -83,8 +107,14 @@ export interface RecoveryInput {
    * not a gap a fault caused. Without it, any second without output counts.
    */
   loadEndS?: number;
-  /** Read times (µs since the epoch) of outputs, e.g. the first few after each fault, for finer firstOutputMs. */
+  /** Read times (µs since the epoch) of outputs, e.g. the first of each second, for sub-second firstOutputMs. */
   outputTimesUs?: readonly number[];
+  /**
+   * Completeness: seconds from run start by which every record intended before `atS` (seconds from run start)
+   * had been delivered at least once, records the guarantee allows to lose excepted; null when some never
+   * were. Without it, completeness is not required.
+   */
+  backlogDeliveredAtS?: (atS: number) => number | null;
   windowS?: number;
   rateTolerance?: number;
   p99Factor?: number;
@@ -126,10 +156,13 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
     if (baseline === null) baseline = previousBaseline;
     else previousBaseline = baseline;
 
+    const backlogAt = input.backlogDeliveredAtS ? input.backlogDeliveredAtS(fault.at) : fault.at;
+    const loadEnd = input.loadEndS ?? series.last + 1;
     let recoveredAt: number | null = null;
-    if (baseline !== null) {
-      const lastStart = series.last - windowS + 1;
-      for (let s = Math.ceil(Math.max(fault.at, fault.until ?? fault.at)); s <= lastStart; s++) {
+    if (baseline !== null && backlogAt !== null) {
+      const lastStart = Math.min(series.last + 1, Math.floor(loadEnd)) - windowS;
+      const firstStart = Math.ceil(Math.max(fault.at, fault.until ?? fault.at, backlogAt));
+      for (let s = firstStart; s <= lastStart; s++) {
         if (windowHealthy(s, baseline)) {
           recoveredAt = s;
           break;
@@ -148,12 +181,24 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
       Math.floor(nextAt),
       Math.ceil(input.loadEndS ?? Number.POSITIVE_INFINITY),
     );
-    entries[i] = {
+    const entry: RecoveryEntry = {
       fault: `${fault.kind} ${fault.target}`,
       detectedMs: detectedMs(input.events ?? [], detection, injectedUs),
       firstOutputMs: firstOutputMs(series, fault.at, gapSearchEnd, injectedUs, runStartUs, outputTimes),
       recoveredMs: recoveredAt === null ? null : roundMs((recoveredAt - fault.at) * 1000),
     };
+    if (recoveredAt === null) {
+      if (baseline === null)
+        entry.reason = `no pre-fault baseline: no output in the ${baselineS} s before the fault`;
+      else if (backlogAt === null)
+        entry.reason = 'backlog never delivered: records intended before the fault never arrived';
+      else {
+        const afterS = Math.max(0, loadEnd - fault.at);
+        entry.censored = `load ended ${afterS.toFixed(1)} s after the fault`;
+        entry.censoredMs = roundMs(afterS * 1000);
+      }
+    }
+    entries[i] = entry;
   }
   return entries;
 }

@@ -1,12 +1,18 @@
 /**
  * One run: the scenario as plain data in, the same data plus measured results out (Jepsen's shape).
  *
- *   validate everything (no directory is created for bad input)
- *   → infra (the running `infra up` instance, or an ephemeral one owned by this process)
- *   → topics → engine.deploy → collector → nemesis + open-loop load → drain → checker + recovery → summary.json
+ *   resolve: validate everything (no directory is created for bad input)
+ *   → provision: infra (the running `infra up` instance, or an ephemeral one owned by this process), topics
+ *   → execute: engine.deploy → collector → nemesis + open-loop load → heal every fault → drain
+ *   → analyse: checker + reference scorer + recovery (a failure here gives the verdict "unknown", not a lost run)
+ *   → summarise: summary.json, always, once the load ran
+ *
+ * The drain: when the load ends every fault is healed, then the collector keeps reading until nothing new has
+ * arrived for the engine's replay horizon (its own timeout replays or restore replays could still come), up
+ * to a cap; what arrives then counts (late duplicates, late first deliveries).
  *
  * Every resource the run creates (topics, Redis keys, workers, an ephemeral infra) carries the run id and is
- * removed in a `finally`; faults are always healed.
+ * removed by one cleanup stack in a `finally`; faults are always healed.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
@@ -18,7 +24,7 @@ import { expandRandomFaults } from '../chaos/schedule.ts';
 import { systemClock } from '../core/clock.ts';
 import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../core/progress.ts';
-import type { EngineEvent, Guarantee } from '../core/types.ts';
+import { type EngineEvent, type Guarantee, mergeVerdicts } from '../core/types.ts';
 import type { ModelArtefact } from '../core/workload.ts';
 import { getEngine } from '../engines/index.ts';
 import { createKafka } from '../engines/runtime/kafka.ts';
@@ -33,8 +39,9 @@ import {
   getWorkload,
   loadModel,
 } from '../scenarios/workloads/index.ts';
-import { createChecker, deliveryCounts, verdictFor } from './checker.ts';
+import { createChecker, deliveryCounts, SAMPLE_LIMIT, verdictFor } from './checker.ts';
 import { createCollector, type SecondRow } from './collector.ts';
+import { drainOutput, MIN_QUIET_MS } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
 import { IdSet } from './id-set.ts';
 import { type Histogram, summarizeMs } from './latency.ts';
@@ -47,10 +54,10 @@ import {
   type RunInfra,
   serviceControl,
 } from './provider.ts';
-import { recoveryTimes } from './recovery.ts';
+import { type RecoveryEntry, type RecoveryInput, recoveryTimes } from './recovery.ts';
 import { openRunFiles } from './run-files.ts';
-import { createSchedule } from './schedule.ts';
-import { type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
+import { createSchedule, firstIdAtOrAfter } from './schedule.ts';
+import { type RunError, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
 
 const WORKLOAD_MODULE = fileURLToPath(new URL('../scenarios/workloads/index.ts', import.meta.url));
 export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
@@ -83,6 +90,8 @@ export interface RunOptions {
   progress?: ProgressSink;
   /** Called about once a second while the load runs. */
   onTick?: (tick: RunTick) => void;
+  /** For tests of the analysis: replaces the workload's reference scorer (e.g. one that fails). */
+  referenceScores?: (acked: IdSet, size: number) => Float64Array;
 }
 
 export interface RunTick {
@@ -272,6 +281,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       services: serviceControl(infra),
     });
     const faults = [...run.scenario.faults, ...expandRandomFaults(run.scenario.random, run.seed)];
+    const runErrors: RunError[] = [];
 
     const startMs = Date.now();
     files = openRunFiles(dir);
@@ -327,13 +337,21 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const runStartUs = systemClock.nowUs() + 3_000_000; // room for the collector to join
     const warmupEndUs = runStartUs + run.warmupS * 1e6;
     files.setOrigin(runStartUs / 1000);
+    const untrusted: { id: number; why: string }[] = [];
     const collector = createCollector({
       kafka,
       topic: topics.output,
       groupId: `fl-${run.runId}-collector`,
       runStartUs,
       warmupEndUs,
-      observe: (id, score) => checker.observe(id, score),
+      // The generator's own schedule, the same expression it stamps events with.
+      intendedUs: (id) =>
+        id >= 0 && id < schedule.count ? Math.round(runStartUs + schedule.offsetUs(id)) : null,
+      observe: (id, score, readUs) => checker.observe(id, score, (readUs - runStartUs) / 1000),
+      onUntrusted: (id, why) => {
+        checker.observeUnexpected(id);
+        if (untrusted.length < SAMPLE_LIMIT) untrusted.push({ id, why });
+      },
       onSecond: (row, interval) => files?.second(row, interval),
     });
     await timed(progress, 'Starting the collector', () => collector.start());
@@ -369,7 +387,17 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
           ...(phase === 'inject' ? { tookMs: Math.round((now - at) / 1000) } : {}),
         });
       },
-      onError: (e) => onEvent({ at: systemClock.nowUs(), type: 'fault.error', error: e.message }),
+      onError: (e, info) => {
+        onEvent({
+          at: runStartUs + Math.round(info.at * 1e6),
+          type: 'fault.error',
+          phase: info.phase,
+          kind: info.kind,
+          target: info.target,
+          error: e.message,
+        });
+        runErrors.push({ phase: `fault ${info.phase}`, error: `${info.kind} ${info.target}: ${e.message}` });
+      },
     });
     cleanups.unshift(() => nemesis.healAll());
     nemesis.start(warmupEndUs, runStartUs);
@@ -398,26 +426,49 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     cleanups.unshift(async () => clearInterval(ticker));
 
     const genStats = await generator.run();
+    const loadEndS = run.warmupS + run.durationS;
+    // Heal first: a fault still active when the load ends would otherwise show up as loss.
     phase = 'drain';
-    const drainDeadline = Date.now() + run.drainS * 1000;
-    while (Date.now() < drainDeadline && !checker.isComplete(acked)) await systemClock.sleep(200);
-    // A moment more for late duplicates (a replay in flight when the last id arrived).
-    await systemClock.sleep(1000);
     await nemesis.healAll();
+    const drain = await drainOutput({
+      delivered: () => checker.deliveredCount(),
+      quietMs: Math.max(MIN_QUIET_MS, run.engine.replayHorizonMs?.(run.engineOptions) ?? MIN_QUIET_MS),
+      capS: run.drainS,
+      progress,
+    });
     clearInterval(ticker);
     await timed(progress, 'Stopping the collector', () => collector.stop());
 
-    const expected = await timed(progress, 'Checking outputs against the reference scorer', async () =>
-      createReferenceScorer(workload, source, run.model).expectedScores(acked, schedule.count),
-    );
+    // ---- analyse: whatever fails here, the run's files and a summary with the verdict "unknown" remain.
+    const analysisErrors: RunError[] = [];
+    const notes: string[] = [];
+    let expectedScores: Float64Array | null = null;
+    try {
+      expectedScores = await timed(progress, 'Checking outputs against the reference scorer', async () =>
+        opts.referenceScores
+          ? opts.referenceScores(acked, schedule.count)
+          : createReferenceScorer(workload, source, run.model).expectedScores(acked, schedule.count),
+      );
+    } catch (e) {
+      analysisErrors.push({ phase: 'reference scorer', error: (e as Error).message });
+      notes.push('incorrect: unknown, the reference scorer failed');
+    }
     const result = checker.finish({
       attempted: genStats.attempted,
       acked,
-      expected: (id) => expected[id] ?? Number.NaN,
+      expected: (id) => expectedScores?.[id] ?? Number.NaN,
     });
     const counts = deliveryCounts(result);
     const verdict = verdictFor(run.guarantee, counts);
-    const notes = [...verdict.notes];
+    notes.unshift(...verdict.notes);
+    if (drain.endedBy === 'cap')
+      notes.push(
+        `the drain reached its cap (${drain.durationMs} ms) while output was still arriving: late outputs may be missing`,
+      );
+    if (untrusted.length > 0)
+      notes.push(
+        `outputs that are no trusted delivery of their id count as unexpected (e.g. id ${untrusted[0]!.id}: ${untrusted[0]!.why})`,
+      );
     if (result.deliveredUnacked > 0)
       notes.push(
         `${result.deliveredUnacked} ids were delivered although Kafka never acknowledged them to the generator`,
@@ -439,14 +490,28 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       return { p50, p99, max };
     };
     const faultRecords = nemesis.records();
-    const recovery = recoveryTimes({
-      series: rows.map((r) => ({ second: r.second, outputs: r.outputs, p99Us: r.p99Us })),
-      targetRate: run.rate,
-      faults: faultRecords,
-      events: eventsBuffer,
-      runStartUs,
-      loadEndS: run.warmupS + run.durationS,
-    });
+    const allowLoss = run.guarantee === 'at-most-once' || run.guarantee === 'none';
+    let recovery: RecoveryEntry[] = [];
+    try {
+      recovery = recoveryTimes({
+        series: rows.map((r) => ({ second: r.second, outputs: r.outputs, p99Us: r.p99Us })),
+        targetRate: run.rate,
+        faults: faultRecords,
+        events: eventsBuffer,
+        runStartUs,
+        loadEndS,
+        outputTimesUs: collector.firstReadsUs(),
+        backlogDeliveredAtS: (atS) => {
+          // Ids intended before the injection: offsetUs is increasing, so a binary search finds the first after.
+          const cut = firstIdAtOrAfter(schedule, atS * 1e6);
+          const ms = checker.backlogDeliveredAt(cut, acked, allowLoss);
+          return ms === null ? null : Math.max(atS, ms / 1000);
+        },
+        ...recoverySettings(run.scenario),
+      });
+    } catch (e) {
+      analysisErrors.push({ phase: 'recovery', error: (e as Error).message });
+    }
     const workers = deployment.workers();
     const summary: RunSummary = {
       schema: SUMMARY_SCHEMA,
@@ -482,7 +547,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         recordsReplayed: deployment.recordsReplayed(),
         restartedWorkers: deployment.restartedWorkers(),
       },
-      verdict: { guaranteeHeld: verdict.guaranteeHeld, notes },
+      drain,
+      errors: [...runErrors, ...analysisErrors],
+      verdict: {
+        // A fault that could not be injected, or an analysis that failed: the evidence is incomplete.
+        guaranteeHeld:
+          runErrors.length + analysisErrors.length > 0
+            ? mergeVerdicts(verdict.guaranteeHeld, 'unknown')
+            : verdict.guaranteeHeld,
+        notes: [...notes, ...[...runErrors, ...analysisErrors].map((e) => `error (${e.phase}): ${e.error}`)],
+      },
       environment: {
         gitSha: environment.gitSha,
         node: environment.node,
@@ -493,7 +567,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         provider: environment.provider,
       },
     };
-    files.writeJson('samples.json', result.samples);
+    files.writeJson('samples.json', { ...result.samples, untrusted });
     files.writeJson('summary.json', summary);
     return { dir, summary, series: rows };
   } catch (e) {
@@ -521,6 +595,13 @@ async function deleteRedisKeys(infra: InfraEndpoints, pattern: string): Promise<
   } finally {
     redis.disconnect();
   }
+}
+
+/** The scenario's recovery settings, in recoveryTimes' terms (absent ones keep the defaults). */
+function recoverySettings(
+  scenario: Scenario,
+): Pick<RecoveryInput, 'windowS' | 'rateTolerance' | 'p99Factor'> {
+  return { ...scenario.recovery };
 }
 
 function withoutCount<T extends { count: number }>({ count: _count, ...rest }: T): Omit<T, 'count'> {

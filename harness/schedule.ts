@@ -49,3 +49,15 @@ export function createSchedule(spec: ScheduleSpec): Schedule {
     rateAt: (s) => (s < T ? r0 + slope * s : rate),
   };
 }
+
+/** The first id whose intended offset is at or after `offsetUs` (count when none): ids before it were due earlier. */
+export function firstIdAtOrAfter(schedule: Schedule, offsetUs: number): number {
+  let lo = 0;
+  let hi = schedule.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (schedule.offsetUs(mid) < offsetUs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

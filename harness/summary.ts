@@ -1,6 +1,7 @@
 /** The run summary (`summary.json`, schema faultline/run-summary@1): the contract users and scripts rely on. */
 import type { FaultRecord, Guarantee, Verdict } from '../core/types.ts';
 import type { DeliveryCounts } from './checker.ts';
+import type { DrainResult } from './drain.ts';
 import type { LatencySummary } from './latency.ts';
 import type { RecoveryEntry } from './recovery.ts';
 
@@ -16,6 +17,13 @@ export interface Environment {
   toxiproxy: string;
   cpus: number;
   provider: string;
+}
+
+/** Something that went wrong in the run itself (not in the engine): the verdict is then at best "unknown". */
+export interface RunError {
+  /** Where: "fault inject", "fault heal", "reference scorer", "recovery", ... */
+  phase: string;
+  error: string;
 }
 
 export interface RunSummary {
@@ -50,6 +58,10 @@ export interface RunSummary {
     recordsReplayed: number;
     restartedWorkers: string[];
   };
+  /** How the drain ended (absent in runs before it was measured). */
+  drain?: DrainResult;
+  /** Errors of the run itself: a fault that could not be injected, an analysis that failed. Exit code 3. */
+  errors?: RunError[];
   verdict: { guaranteeHeld: Verdict; notes: string[] };
   environment: Environment;
 }

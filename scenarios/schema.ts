@@ -33,6 +33,17 @@ export interface Scenario {
   faults: FaultSpec[];
   /** A randomized schedule expanded from the run seed (in addition to `faults`). */
   random?: RandomFaultSpec;
+  /** How recovery is judged (defaults: a 5 s window, rate within 10 % of the target, p99 ≤ 2× the baseline). */
+  recovery?: RecoverySpec;
+}
+
+export interface RecoverySpec {
+  /** Length of the healthy window, seconds. */
+  windowS?: number;
+  /** Allowed deviation of the window's output rate from the target, as a fraction (0.1 = 10 %). */
+  rateTolerance?: number;
+  /** Allowed p99 as a multiple of the pre-fault baseline. */
+  p99Factor?: number;
 }
 
 export const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));
@@ -61,6 +72,7 @@ const TOP_KEYS = [
   'engineOptions',
   'faults',
   'random',
+  'recovery',
 ];
 
 export function catalogNames(): string[] {
@@ -238,6 +250,28 @@ export function parseScenario(text: string, source: string): Scenario {
     };
   }
 
+  let recovery: RecoverySpec | undefined;
+  if (data.recovery !== undefined) {
+    const r = data.recovery as Record<string, unknown>;
+    const p = ['recovery'];
+    const fields = ['window', 'rateTolerance', 'p99Factor'];
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      fail(p, `must be a mapping: ${fields.join(', ')}`, node(p));
+    for (const key of Object.keys(r)) {
+      if (!fields.includes(key))
+        fail([...p, key], `is not a field of recovery (${fields.join(', ')})`, node([...p, key]));
+    }
+    recovery = {
+      ...(r.window === undefined
+        ? {}
+        : { windowS: num([...p, 'window'], r.window, { min: 1, seconds: true }) }),
+      ...(r.rateTolerance === undefined
+        ? {}
+        : { rateTolerance: num([...p, 'rateTolerance'], r.rateTolerance, { min: 0 }) }),
+      ...(r.p99Factor === undefined ? {} : { p99Factor: num([...p, 'p99Factor'], r.p99Factor, { min: 1 }) }),
+    };
+  }
+
   return {
     name,
     description: str('description', false) ?? '',
@@ -263,6 +297,7 @@ export function parseScenario(text: string, source: string): Scenario {
     engineOptions,
     faults,
     random,
+    ...(recovery ? { recovery } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { exitCodeOf } from '../cli/run-command.ts';
 import { createKafka } from '../engines/runtime/kafka.ts';
 import { readHlog } from '../harness/latency.ts';
 import { runScenario } from '../harness/runner.ts';
@@ -94,4 +95,27 @@ describe('passthrough run', () => {
       expect(groups).toEqual([]);
     });
   }
+
+  it('an analysis that fails still writes summary.json: verdict "unknown", the error named, exit code 3', async () => {
+    const { dir, summary } = await runScenario({
+      engine: 'passthrough',
+      scenario: 'steady',
+      rate: 200,
+      durationS: 3,
+      warmupS: 1,
+      outDir: out,
+      infra,
+      referenceScores: () => {
+        throw new Error('reference model file vanished');
+      },
+    });
+    expect(summary.verdict.guaranteeHeld).toBe('unknown');
+    expect(summary.errors).toEqual([{ phase: 'reference scorer', error: 'reference model file vanished' }]);
+    // The delivery counts that did not need the scorer are still measured.
+    expect(summary.counts).toMatchObject({ produced: 800, lost: 0, duplicated: 0, incorrect: 0 });
+    expect(summary.drain?.endedBy).toBe('quiet');
+    const saved = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(saved.verdict.guaranteeHeld).toBe('unknown');
+    expect(exitCodeOf(saved)).toBe(3);
+  });
 });

@@ -18,6 +18,12 @@ export const ackTree: Engine = {
   guarantees: ['at-least-once', 'at-most-once'],
   defaultGuarantee: 'at-least-once',
   parseOptions: parseAckTreeOptions,
+  // A tuple tree that fails is replayed when its timeout fires, T..2T after it was emitted (rotating map of
+  // two buckets); a dead worker is noticed within the supervisor's check period.
+  replayHorizonMs(raw) {
+    const o = parseAckTreeOptions(raw);
+    return 2 * o.messageTimeoutS * 1000 + o.supervisorCheckMs;
+  },
   async deploy(plan) {
     const options = parseAckTreeOptions(plan.options);
     if (plan.guarantee === 'at-most-once') options.ackers = 0;

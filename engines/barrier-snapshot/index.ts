@@ -13,6 +13,8 @@ import type { Engine } from '../types.ts';
 import { parseBarrierSnapshotOptions } from './options.ts';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** How long starting the new attempt's worker processes may take on a loaded 2-core machine. */
+const REDEPLOY_ALLOWANCE_MS = 3000;
 
 export const barrierSnapshot: Engine = {
   name: 'barrier-snapshot',
@@ -20,6 +22,12 @@ export const barrierSnapshot: Engine = {
   guarantees: ['exactly-once', 'at-least-once'],
   defaultGuarantee: 'exactly-once',
   parseOptions: parseBarrierSnapshotOptions,
+  // After a failure the job restarts after the restart delay, redeploys every task (seconds on 2 cores) and
+  // replays from the last checkpoint; a transactional sink makes that output visible at the next checkpoint.
+  replayHorizonMs(raw) {
+    const o = parseBarrierSnapshotOptions(raw);
+    return o.restartDelayMs + o.checkpointIntervalMs + REDEPLOY_ALLOWANCE_MS;
+  },
   async deploy(plan) {
     const options = parseBarrierSnapshotOptions(plan.options);
     const transactional =

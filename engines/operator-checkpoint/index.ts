@@ -14,6 +14,8 @@ import type { Engine } from '../types.ts';
 import { parseOperatorCheckpointOptions } from './options.ts';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** How long starting a redeployed worker process may take on a loaded 2-core machine. */
+const REDEPLOY_ALLOWANCE_MS = 3000;
 
 export const operatorCheckpoint: Engine = {
   name: 'operator-checkpoint',
@@ -22,6 +24,12 @@ export const operatorCheckpoint: Engine = {
   guarantees: ['at-least-once', 'at-most-once', 'exactly-once'],
   defaultGuarantee: 'at-least-once',
   parseOptions: parseOperatorCheckpointOptions,
+  // A redeployed operator starts again from its recovery checkpoint (up to a checkpoint period back) once its
+  // worker process is up; upstream buffer servers replay the windows after it.
+  replayHorizonMs(raw) {
+    const o = parseOperatorCheckpointOptions(raw);
+    return o.checkpointWindowCount * o.windowMs + REDEPLOY_ALLOWANCE_MS;
+  },
   async deploy(plan) {
     const options = parseOperatorCheckpointOptions(plan.options);
     return deployProcesses({
