@@ -1,6 +1,7 @@
 /** `faultline matrix`: run a benchmark matrix (resumable), then write its report. */
 import { loadMatrixSpec, type MatrixCell, runMatrix } from '../harness/matrix.ts';
 import { parseProvider } from '../harness/provider.ts';
+import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 import { reportCommand } from './report-command.ts';
 
@@ -17,8 +18,10 @@ export async function matrixCommand(name: string, flags: MatrixFlags): Promise<n
   if (flags.repeat !== undefined) spec.repeat = flags.repeat;
   if (flags.providers) spec.providers = flags.providers.split(',').map((p) => parseProvider(p.trim()));
   const started = Date.now();
+  using interrupt = onInterrupt();
   const { dir, file } = await runMatrix({
     spec,
+    signal: interrupt.signal,
     dir: flags.out,
     progress: flags.verbose ? terminalProgress() : undefined,
     onCell: (cell, i, total, phase) => process.stderr.write(cellLine(cell, i, total, phase, started)),
@@ -28,6 +31,10 @@ export async function matrixCommand(name: string, flags: MatrixFlags): Promise<n
   process.stdout.write(
     `\nmatrix ${spec.name}: ${counts.done} done, ${counts.failed} failed, ${counts.skipped} skipped in ${((Date.now() - started) / 60000).toFixed(1)} min\n${dir}\n`,
   );
+  if (interrupt.signal.aborted) {
+    process.stdout.write(`interrupted: resume with faultline matrix ${name} --out ${dir}\n`);
+    return 3;
+  }
   if (flags.report) await reportCommand([dir], {});
   return counts.failed > 0 ? 3 : 0;
 }

@@ -5,6 +5,7 @@ import type { Provider } from '../harness/provider.ts';
 import { formatRecovery } from '../harness/recovery.ts';
 import { type RunTick, runScenario } from '../harness/runner.ts';
 import type { RunSummary } from '../harness/summary.ts';
+import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
 export interface RunFlags {
@@ -27,6 +28,7 @@ export interface RunFlags {
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {
+  using interrupt = onInterrupt();
   const { dir, summary } = await runScenario({
     engine: flags.engine,
     scenario: flags.scenario,
@@ -45,6 +47,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     cpus: flags.cpus,
     progress: terminalProgress(),
     onTick: printTick,
+    signal: interrupt.signal,
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary, dir));

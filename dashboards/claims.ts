@@ -497,7 +497,7 @@ const apexLocalRecovery: ClaimDefinition = {
     const flink = runsOf(runs, 'barrier-snapshot').filter(isKillRun);
     const evidence = [`restarted/total per run: ${[...new Set(sets)].join('; ')}`];
     evidence.push(
-      `recovery ${recovery(kills)}` + (flink.length ? ` vs. barrier-snapshot ${recovery(flink)}` : ''),
+      `recovery ${recovery(kills)}${flink.length ? ` vs. barrier-snapshot ${recovery(flink)}` : ''}`,
     );
     if (problems.length) evidence.push(...problems);
     return {

@@ -22,6 +22,8 @@ export interface DrainOptions {
   capS: number;
   clock?: Clock;
   progress?: ProgressSink;
+  /** Aborted: the drain ends at once ('interrupted'). */
+  signal?: AbortSignal;
 }
 
 /** summary.json `drain`. */
@@ -29,8 +31,9 @@ export interface DrainResult {
   quietMs: number;
   capMs: number;
   durationMs: number;
-  /** 'quiet': nothing new for quietMs; 'cap': output was still arriving when the cap was reached. */
-  endedBy: 'quiet' | 'cap';
+  /** 'quiet': nothing new for quietMs; 'cap': output was still arriving when the cap was reached;
+   *  'interrupted': the run was interrupted (Ctrl-C). */
+  endedBy: 'quiet' | 'cap' | 'interrupted';
   /** Outputs read during the drain (late first deliveries and late duplicates among them). */
   outputs: number;
 }
@@ -41,7 +44,7 @@ export async function drainOutput(opts: DrainOptions): Promise<DrainResult> {
   const quietMs = Math.max(MIN_QUIET_MS, opts.quietMs);
   const capMs = Math.max(opts.capS * 1000, quietMs + CAP_MARGIN_MS);
   const what = `Draining: until no new output for ${(quietMs / 1000).toFixed(1)} s (cap ${capMs / 1000} s)`;
-  return timed(progress, what, () => waitQuiet(opts.delivered, quietMs, capMs, clock));
+  return timed(progress, what, () => waitQuiet(opts.delivered, quietMs, capMs, clock, opts.signal));
 }
 
 async function waitQuiet(
@@ -49,6 +52,7 @@ async function waitQuiet(
   quietMs: number,
   capMs: number,
   clock: Clock,
+  signal: AbortSignal | undefined,
 ): Promise<DrainResult> {
   const startUs = clock.nowUs();
   const startCount = delivered();
@@ -64,12 +68,12 @@ async function waitQuiet(
     }
     const elapsedMs = (nowUs - startUs) / 1000;
     const quiet = (nowUs - lastChangeUs) / 1000 >= quietMs;
-    if (quiet || elapsedMs >= capMs) {
+    if (quiet || elapsedMs >= capMs || signal?.aborted) {
       return {
         quietMs,
         capMs,
         durationMs: Math.round(elapsedMs),
-        endedBy: quiet ? 'quiet' : 'cap',
+        endedBy: signal?.aborted ? 'interrupted' : quiet ? 'quiet' : 'cap',
         outputs: count - startCount,
       };
     }

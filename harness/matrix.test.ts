@@ -35,3 +35,18 @@ describe('matrix providers', () => {
     expect(() => loadMatrixSpec(specFile(`${base}cpus: 0\n`))).toThrow(BadInputError);
   });
 });
+
+describe('matrix durations', () => {
+  it('a duration per scenario overrides the matrix duration; the quick matrix keeps steady short', () => {
+    const quick = loadMatrixSpec('quick');
+    expect(quick.durationsS?.steady).toBeLessThan(quick.durationS!);
+    const base = 'name: t\nengines: [passthrough]\nscenarios: [steady, kill-worker]\nduration: 20s\n';
+    expect(loadMatrixSpec(specFile(`${base}durations: { steady: 5s }\n`)).durationsS).toEqual({ steady: 5 });
+    expect(() => loadMatrixSpec(specFile(`${base}durations: { pause-worker: 5s }\n`))).toThrow(
+      /durations.pause-worker names a scenario that is not in scenarios/,
+    );
+    expect(() => loadMatrixSpec(specFile(`${base}durations: { steady: soon }\n`))).toThrow(
+      /must be a positive duration/,
+    );
+  });
+});

@@ -31,6 +31,8 @@ export interface MatrixSpec {
   workload?: string;
   rate?: number;
   durationS?: number;
+  /** Measured duration per scenario, overriding `durationS` (e.g. a short steady run beside long fault runs). */
+  durationsS?: Record<string, number>;
   warmupS?: number;
   drainS?: number;
   seed: number;
@@ -86,6 +88,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     'workload',
     'rate',
     'duration',
+    'durations',
     'warmup',
     'drain',
     'seed',
@@ -115,6 +118,20 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     guarantees[engine] = list as Guarantee[];
   }
   const seconds = (field: string) => (raw[field] === undefined ? undefined : parseSeconds(raw[field]));
+  let durationsS: Record<string, number> | undefined;
+  if (raw.durations !== undefined) {
+    const d = raw.durations as Record<string, unknown>;
+    if (typeof d !== 'object' || d === null || Array.isArray(d))
+      fail('durations', 'must map scenario names to durations (e.g. steady: 10s)');
+    durationsS = {};
+    for (const [scenario, v] of Object.entries(d)) {
+      if (!scenarios.includes(scenario))
+        fail(`durations.${scenario}`, 'names a scenario that is not in scenarios');
+      const n = parseSeconds(v);
+      if (!(n > 0)) fail(`durations.${scenario}`, `must be a positive duration, got ${JSON.stringify(v)}`);
+      durationsS[scenario] = n;
+    }
+  }
   return {
     name: typeof raw.name === 'string' ? raw.name : fail('name', 'is required'),
     engines,
@@ -131,6 +148,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     workload: raw.workload as string | undefined,
     rate: raw.rate as number | undefined,
     durationS: seconds('duration'),
+    ...(durationsS ? { durationsS } : {}),
     warmupS: seconds('warmup'),
     drainS: seconds('drain'),
     seed: typeof raw.seed === 'number' ? raw.seed : 1,
@@ -172,6 +190,8 @@ export interface MatrixOptions {
   infra?: RunInfra;
   progress?: ProgressSink;
   onCell?: (cell: MatrixCell, index: number, total: number, phase: 'start' | 'end' | 'skip') => void;
+  /** Aborted (Ctrl-C): the running cell is cut short and kept; later cells stay pending (resume with --out). */
+  signal?: AbortSignal;
 }
 
 export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; file: MatrixFile }> {
@@ -238,6 +258,7 @@ async function runCells(
   opts: MatrixOptions,
 ): Promise<void> {
   for (const [i, cell] of file.cells.entries()) {
+    if (opts.signal?.aborted) break;
     if (cell.status === 'done' || cell.status === 'skipped') {
       opts.onCell?.(cell, i, file.cells.length, 'skip');
       continue;
@@ -251,7 +272,7 @@ async function runCells(
         guarantee: cell.guarantee,
         workload: spec.workload,
         rate: spec.rate,
-        durationS: spec.durationS,
+        durationS: spec.durationsS?.[cell.scenario] ?? spec.durationS,
         warmupS: spec.warmupS,
         drainS: spec.drainS,
         seed: spec.seed + cell.repeat,
@@ -260,6 +281,7 @@ async function runCells(
         infra: await infraFor(cell.provider ?? 'local'),
         cpus: cell.provider === 'docker' ? spec.cpus : undefined,
         progress: opts.progress ?? noProgress,
+        signal: opts.signal,
       });
       cell.status = 'done';
       cell.verdict = summary.verdict.guaranteeHeld;

@@ -63,7 +63,8 @@ const WORKLOAD_MODULE = fileURLToPath(new URL('../scenarios/workloads/index.ts',
 export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 export interface RunOptions {
-  engine: string;
+  /** A registered engine's name, or (tests) an engine object that is not in the registry. */
+  engine: string | Engine;
   /** Catalogue name, file path, or an already loaded scenario. */
   scenario: string | Scenario;
   guarantee?: Guarantee;
@@ -90,6 +91,11 @@ export interface RunOptions {
   progress?: ProgressSink;
   /** Called about once a second while the load runs. */
   onTick?: (tick: RunTick) => void;
+  /**
+   * Aborted (Ctrl-C): the load stops where it is, faults are healed, the drain is cut short, and the run is
+   * analysed and summarised as far as it got (an error "interrupted", exit 3), then cleaned up.
+   */
+  signal?: AbortSignal;
   /** For tests of the analysis: replaces the workload's reference scorer (e.g. one that fails). */
   referenceScores?: (acked: IdSet, size: number) => Float64Array;
 }
@@ -131,7 +137,7 @@ interface ResolvedRun {
 
 /** Validates the request; everything that can be wrong with the input fails here, before any side effect. */
 export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
-  const engine = getEngine(opts.engine);
+  const engine = typeof opts.engine === 'string' ? getEngine(opts.engine) : opts.engine;
   const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : opts.scenario;
   const guarantee = opts.guarantee ?? scenario.guarantee ?? engine.defaultGuarantee;
   if (!engine.guarantees.includes(guarantee)) {
@@ -425,8 +431,19 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }, 1000);
     cleanups.unshift(async () => clearInterval(ticker));
 
+    const interrupt = () => generator.stop();
+    opts.signal?.addEventListener('abort', interrupt, { once: true });
+    if (opts.signal?.aborted) interrupt();
     const genStats = await generator.run();
+    opts.signal?.removeEventListener('abort', interrupt);
     const loadEndS = run.warmupS + run.durationS;
+    if (opts.signal?.aborted) {
+      const atS = Math.max(0, (systemClock.nowUs() - runStartUs) / 1e6);
+      runErrors.push({
+        phase: 'interrupted',
+        error: `interrupted at ${atS.toFixed(1)} s of ${loadEndS} s: ${genStats.attempted} of ${schedule.count} events were sent`,
+      });
+    }
     // Heal first: a fault still active when the load ends would otherwise show up as loss.
     phase = 'drain';
     await nemesis.healAll();
@@ -435,6 +452,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       quietMs: Math.max(MIN_QUIET_MS, run.engine.replayHorizonMs?.(run.engineOptions) ?? MIN_QUIET_MS),
       capS: run.drainS,
       progress,
+      signal: opts.signal,
     });
     clearInterval(ticker);
     await timed(progress, 'Stopping the collector', () => collector.stop());

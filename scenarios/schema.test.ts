@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
 import { catalogNames, loadScenario, parseScenario, parseSeconds } from './schema.ts';
@@ -19,6 +22,20 @@ describe('scenario files', () => {
     expect(s.faults).toEqual([{ kind: 'kill', target: 'features[1]', at: 10, for: undefined, params: {} }]);
     expect(s.parallelism).toEqual({ source: 2, features: 2, score: 2, sink: 1 });
     expect(loadScenario('steady').faults).toEqual([]);
+  });
+
+  it('recovery settings are optional, validated, and named on error', () => {
+    const base = 'name: r\nfaults: []\n';
+    expect(parseScenario(base, 'r.yaml').recovery).toBeUndefined();
+    expect(
+      parseScenario(`${base}recovery: { window: 3s, rateTolerance: 0.2, p99Factor: 3 }\n`, 'r.yaml').recovery,
+    ).toEqual({ windowS: 3, rateTolerance: 0.2, p99Factor: 3 });
+    expect(badInput(() => parseScenario(`${base}recovery: { windows: 3s }\n`, 'r.yaml')).message).toMatch(
+      /recovery.windows is not a field of recovery/,
+    );
+    expect(badInput(() => parseScenario(`${base}recovery: { p99Factor: 0.5 }\n`, 'r.yaml')).message).toMatch(
+      /recovery.p99Factor/,
+    );
   });
 
   it('durations accept seconds, ms, minutes', () => {
@@ -50,5 +67,50 @@ describe('scenario files', () => {
     const unknown = badInput(() => loadScenario('no-such-scenario'));
     expect(unknown.message).toBe('unknown scenario "no-such-scenario"');
     expect(unknown.fix).toContain('steady');
+  });
+});
+
+describe("a run's saved scenario.json", () => {
+  it('loads as the scenario it was, engine options nested again under the engine', () => {
+    const saved = {
+      name: 'kill-worker',
+      description: 'd',
+      source: 'kill-worker',
+      workload: 'transactions',
+      rate: 700,
+      durationS: 12,
+      warmupS: 2,
+      drainS: 9,
+      seed: 5,
+      parallelism: { source: 2, features: 2, score: 2, sink: 1 },
+      engineOptions: { messageTimeoutS: 4 },
+      resolvedEngineOptions: { messageTimeoutS: 4, ackers: null },
+      faults: [{ kind: 'latency', target: 'link:*->redis', at: 3, for: 2, params: { latency: 50 } }],
+      recovery: { windowS: 3 },
+      engine: 'ack-tree',
+      guarantee: 'at-least-once',
+      modelPath: '/x/model.json',
+      topology: { parallelism: {}, edges: [] },
+      runId: 'r1',
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-saved-'));
+    const path = join(dir, 'scenario.json');
+    writeFileSync(path, JSON.stringify(saved));
+    const s = loadScenario(path);
+    expect(s).toMatchObject({
+      name: 'kill-worker',
+      rate: 700,
+      durationS: 12,
+      warmupS: 2,
+      drainS: 9,
+      seed: 5,
+      guarantee: 'at-least-once',
+      engineOptions: { 'ack-tree': { messageTimeoutS: 4 } },
+      faults: [{ kind: 'latency', target: 'link:*->redis', at: 3, for: 2, params: { latency: 50 } }],
+      recovery: { windowS: 3 },
+    });
+    writeFileSync(path, '{"name": "x"}');
+    expect(badInput(() => loadScenario(path)).message).toMatch(/not a run's scenario.json/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

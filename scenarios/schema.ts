@@ -83,9 +83,9 @@ export function catalogNames(): string[] {
     .sort();
 }
 
-/** A catalogue name (`kill-worker`) or a path to a YAML file. */
+/** A catalogue name (`kill-worker`), a path to a YAML file, or a run's saved scenario.json. */
 export function loadScenario(nameOrPath: string): Scenario {
-  const isPath = nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') || nameOrPath.includes('/');
+  const isPath = /\.(ya?ml|json)$/.test(nameOrPath) || nameOrPath.includes('/');
   const path = isPath ? nameOrPath : join(CATALOG_DIR, `${nameOrPath}.yaml`);
   if (!existsSync(path)) {
     if (isPath)
@@ -104,7 +104,60 @@ export function loadScenario(nameOrPath: string): Scenario {
       cause: e,
     });
   }
+  if (path.endsWith('.json')) return parseSavedScenario(text, path);
   return parseScenario(text, isPath ? path : nameOrPath);
+}
+
+/**
+ * A run's saved `scenario.json` (what the runner resolved, with the engine's options flattened) as a scenario
+ * again, so `faultline run --engine E --scenario results/<run>/scenario.json` re-runs it: the same load, seed,
+ * faults, engine options and recovery settings. It goes through the same validation as a YAML file.
+ */
+export function parseSavedScenario(text: string, path: string): Scenario {
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new BadInputError(`${path} is not valid JSON: ${(e as Error).message}`, { code: 'BAD_SCENARIO' });
+  }
+  if (typeof saved !== 'object' || saved === null || typeof saved.engine !== 'string' || !('runId' in saved))
+    throw new BadInputError(`${path} is not a run's scenario.json (it has no engine and runId)`, {
+      code: 'BAD_SCENARIO',
+      fix: 'pass a scenario .yaml file, or the scenario.json a run wrote in its results folder',
+    });
+  const recovery = saved.recovery as RecoverySpec | undefined;
+  const file: Record<string, unknown> = {
+    name: saved.name,
+    description: saved.description,
+    workload: saved.workload,
+    rate: saved.rate,
+    duration: saved.durationS,
+    warmup: saved.warmupS,
+    drain: saved.drainS,
+    seed: saved.seed,
+    guarantee: saved.guarantee,
+    parallelism: saved.parallelism,
+    engineOptions: { [saved.engine]: saved.engineOptions ?? {} },
+    faults: ((saved.faults as FaultSpec[] | undefined) ?? []).map((f) => ({
+      kind: f.kind,
+      target: f.target,
+      at: f.at,
+      ...(f.for === undefined ? {} : { for: f.for }),
+      ...f.params,
+    })),
+    ...(saved.random ? { random: saved.random } : {}),
+    ...(recovery
+      ? {
+          recovery: {
+            ...(recovery.windowS === undefined ? {} : { window: recovery.windowS }),
+            ...(recovery.rateTolerance === undefined ? {} : { rateTolerance: recovery.rateTolerance }),
+            ...(recovery.p99Factor === undefined ? {} : { p99Factor: recovery.p99Factor }),
+          },
+        }
+      : {}),
+  };
+  for (const k of Object.keys(file)) if (file[k] === undefined) delete file[k];
+  return { ...parseScenario(JSON.stringify(file), path), source: path };
 }
 
 /** Parses and validates scenario YAML; errors name the file, line and field. */

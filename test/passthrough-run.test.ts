@@ -118,4 +118,33 @@ describe('passthrough run', () => {
     expect(saved.verdict.guaranteeHeld).toBe('unknown');
     expect(exitCodeOf(saved)).toBe(3);
   });
+
+  it("a run's saved scenario.json runs again as is: the same load, seed and counts", async () => {
+    const first = await runScenario({
+      engine: 'passthrough',
+      scenario: 'steady',
+      rate: 300,
+      durationS: 3,
+      warmupS: 1,
+      seed: 42,
+      outDir: out,
+      infra,
+    });
+    const again = await runScenario({
+      engine: 'passthrough',
+      scenario: join(first.dir, 'scenario.json'),
+      outDir: out,
+      infra,
+    });
+    expect(again.summary).toMatchObject({
+      rate: 300,
+      durationS: 3,
+      warmupS: 1,
+      seed: 42,
+      scenario: 'steady',
+      workload: first.summary.workload,
+    });
+    expect(again.summary.counts).toEqual(first.summary.counts);
+    expect(again.summary.counts.produced).toBe(1200);
+  });
 });

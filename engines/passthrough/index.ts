@@ -10,8 +10,8 @@ import { systemClock } from '../../core/clock.ts';
 import { BadInputError, HarnessError } from '../../core/errors.ts';
 import { placementOf } from '../runtime/placement.ts';
 import { stopWorker } from '../runtime/worker-process.ts';
-import type { Deployment, Engine, WorkerInfo } from '../types.ts';
-import type { PassthroughConfig } from './worker.ts';
+import type { Deployment, DeployPlan, Engine, WorkerInfo } from '../types.ts';
+import type { PassthroughConfig } from './serve.ts';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
@@ -26,71 +26,82 @@ export const passthrough: Engine = {
     if (keys.length > 0) throw new BadInputError(`passthrough has no options (got ${keys.join(', ')})`);
     return {};
   },
-  async deploy(plan): Promise<Deployment> {
-    const id = 'passthrough[0]';
-    let readyResolve!: () => void;
-    const readyPromise = new Promise<void>((r) => {
-      readyResolve = r;
-    });
-    const placement = placementOf(plan);
-    const config: PassthroughConfig = {
-      runId: plan.runId,
-      workload: plan.workload,
-      topics: plan.topics,
-      services: { kafka: placement.kafka, redis: placement.redis },
-    };
-    const worker = await placement.launcher.launch(
-      { id, entry: WORKER_ENTRY, config, attempt: 0 },
-      {
-        logDir: join(plan.runDir, 'workers'),
-        onMessage: (m) => {
-          if (m.type === 'ready') readyResolve();
-          else if (m.type === 'event') plan.onEvent(m.event);
-        },
-      },
-    );
-    plan.onEvent({
-      at: systemClock.nowUs(),
-      type: 'worker.started',
-      worker: id,
-      attempt: 0,
-      pid: worker.pid,
-    });
-    let stopping = false;
-    void worker.exited.then((how) => {
-      if (!stopping)
-        plan.onEvent({ at: systemClock.nowUs(), type: 'worker.failed', worker: id, attempt: 0, exit: how });
-    });
-    const stop = async () => {
-      stopping = true;
-      await stopWorker(worker);
-      await placement.launcher.close();
-    };
-    return {
-      workers: (): WorkerInfo[] => [
-        { id, operator: 'passthrough', instance: 0, pid: worker.pid, attempt: 0, alive: worker.isAlive() },
-      ],
-      ready: () =>
-        Promise.race([
-          readyPromise,
-          worker.exited.then((how) => {
-            throw new HarnessError(
-              `passthrough worker exited (${how}) before it was ready; see ${join(plan.runDir, 'workers', `${id}.log`)}`,
-            );
-          }),
-          systemClock.sleep(READY_TIMEOUT_MS).then(() => {
-            throw new HarnessError(`passthrough worker not ready after ${READY_TIMEOUT_MS} ms`);
-          }),
-        ]),
-      faultTargets: () => ({
-        processes: { [id]: worker.isAlive() ? worker.pid : null },
-        controls: { [id]: worker.isAlive() ? worker : null },
-        links: {},
-      }),
-      restartedWorkers: () => [],
-      recordsReplayed: () => 0,
-      stop,
-      [Symbol.asyncDispose]: stop,
-    };
-  },
+  deploy: (plan) => deployPassthrough(plan, WORKER_ENTRY),
 };
+
+/**
+ * One unsupervised worker process running `entry` with the passthrough config (plus `extra`): the baseline,
+ * and the harness's self-test engine, which is the baseline with deliberate defects.
+ */
+export async function deployPassthrough(
+  plan: DeployPlan,
+  entry: string,
+  extra: Record<string, unknown> = {},
+): Promise<Deployment> {
+  const id = 'passthrough[0]';
+  let readyResolve!: () => void;
+  const readyPromise = new Promise<void>((r) => {
+    readyResolve = r;
+  });
+  const placement = placementOf(plan);
+  const config: PassthroughConfig = {
+    runId: plan.runId,
+    workload: plan.workload,
+    topics: plan.topics,
+    services: { kafka: placement.kafka, redis: placement.redis },
+    ...extra,
+  };
+  const worker = await placement.launcher.launch(
+    { id, entry, config, attempt: 0 },
+    {
+      logDir: join(plan.runDir, 'workers'),
+      onMessage: (m) => {
+        if (m.type === 'ready') readyResolve();
+        else if (m.type === 'event') plan.onEvent(m.event);
+      },
+    },
+  );
+  plan.onEvent({
+    at: systemClock.nowUs(),
+    type: 'worker.started',
+    worker: id,
+    attempt: 0,
+    pid: worker.pid,
+  });
+  let stopping = false;
+  void worker.exited.then((how) => {
+    if (!stopping)
+      plan.onEvent({ at: systemClock.nowUs(), type: 'worker.failed', worker: id, attempt: 0, exit: how });
+  });
+  const stop = async () => {
+    stopping = true;
+    await stopWorker(worker);
+    await placement.launcher.close();
+  };
+  return {
+    workers: (): WorkerInfo[] => [
+      { id, operator: 'passthrough', instance: 0, pid: worker.pid, attempt: 0, alive: worker.isAlive() },
+    ],
+    ready: () =>
+      Promise.race([
+        readyPromise,
+        worker.exited.then((how) => {
+          throw new HarnessError(
+            `passthrough worker exited (${how}) before it was ready; see ${join(plan.runDir, 'workers', `${id}.log`)}`,
+          );
+        }),
+        systemClock.sleep(READY_TIMEOUT_MS).then(() => {
+          throw new HarnessError(`passthrough worker not ready after ${READY_TIMEOUT_MS} ms`);
+        }),
+      ]),
+    faultTargets: () => ({
+      processes: { [id]: worker.isAlive() ? worker.pid : null },
+      controls: { [id]: worker.isAlive() ? worker : null },
+      links: {},
+    }),
+    restartedWorkers: () => [],
+    recordsReplayed: () => 0,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
