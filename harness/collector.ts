@@ -7,9 +7,9 @@
  * source read) and delivery (read − sink write: the produce, a transaction's commit, the collector's fetch).
  */
 
+import type { Consumer, Kafka } from '../clients/kafka.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
-import type { Consumer, Kafka } from '../engines/runtime/kafka.ts';
 import { createLatencyHistogram, type Histogram, recordUs } from './latency.ts';
 
 export interface SecondRow {

@@ -4,9 +4,9 @@
  * the performance limit the engines are compared to.
  */
 import { Redis } from 'ioredis';
+import { createKafka, decodeJson } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { InputRecord, OutputRecord } from '../../core/types.ts';
-import { createKafka, decodeJson } from '../runtime/kafka.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
 import { runWorker } from '../runtime/worker-process.ts';
 import type { DeployPlan, Placement, WorkloadKit } from '../types.ts';

@@ -1,5 +1,5 @@
 /** The default placement: every worker a local OS process on loopback, services where the runner sees them. */
-import { LOOPBACK } from '../../infra/local/ports.ts';
+import { LOOPBACK } from '../../clients/ports.ts';
 import type { DeployPlan, Placement, ServiceEndpoints } from '../types.ts';
 import { localLauncher } from './worker-process.ts';
 

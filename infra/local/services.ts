@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from '../../clients/kafka.ts';
+import { LOOPBACK } from '../../clients/ports.ts';
 import { retryUntil } from '../../core/clock.ts';
 import { ServiceFailedError } from '../../core/errors.ts';
-import { Kafka, logLevel } from '../../engines/runtime/kafka.ts';
-import { LOOPBACK } from './ports.ts';
 import { isOurProcess, type SpawnedService, spawnDetached, tailFile } from './processes.ts';
 import type { Binaries } from './provision.ts';
 
