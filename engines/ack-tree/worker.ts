@@ -33,7 +33,7 @@ import { createRedisStateStore } from '../runtime/redis-state.ts';
 import type { StageRecord } from '../runtime/stage-record.ts';
 import { type Instance, standardTopology, workerId } from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost, type WorkerHost } from '../runtime/worker-host.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
 import { type AckerOutcome, AckLedger } from './acker.ts';
 import {

@@ -23,7 +23,7 @@ import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
 import { downstreamOf, type OperatorName, standardTopology, upstreamOf } from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost } from '../runtime/worker-host.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
 import { BarrierAligner } from './barrier-aligner.ts';
 import { checkpointKey, controlTopic } from './checkpoint-storage.ts';

@@ -8,7 +8,7 @@ import { createKafka, decodeJson } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { InputRecord, OutputRecord } from '../../core/types.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import type { DeployPlan, Placement, WorkloadKit } from '../types.ts';
 
 export type PassthroughConfig = Pick<DeployPlan, 'runId' | 'workload' | 'topics'> & {
