@@ -4,7 +4,8 @@
  *   core ← clients ← scenarios, engines ← chaos ← infra ← harness ← dashboards ← cli
  *
  * `npm run lint` runs it: `depcruise --config .dependency-cruiser.cjs <folders>`. Tests (`*.test.ts`, test/)
- * may reach across layers to set things up, but not into a circle. Type-only imports count: a circle through
+ * may reach across layers to set things up, but not into a circle. cli/ and dashboards/ go through the faces
+ * (index.ts) of the folders below them. Type-only imports count: a circle through
  * types is still a circle for a reader.
  */
 const TEST = '(^test/|[.]test[.]ts$|[.]test-helpers[.]ts$)';
@@ -67,6 +68,16 @@ module.exports = {
       'harness/ sits below dashboards/.',
     ),
     layer('dashboards-below-cli', '^dashboards/', '^(cli|bin)/', 'dashboards/ sits below cli/.'),
+    {
+      name: 'top-layers-through-faces',
+      comment: 'cli/ and dashboards/ use harness/, scenarios/, chaos/ and infra/ through their index.ts.',
+      severity: 'error',
+      from: { path: '^(cli|dashboards)/', pathNot: TEST },
+      to: {
+        path: '^(harness|scenarios|chaos|infra)/',
+        pathNot: '^(harness|scenarios|chaos|infra)/index[.]ts$',
+      },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -15,7 +15,7 @@
  */
 import { createRng, type Rng } from '../core/rng.ts';
 import { mergeVerdicts, type Verdict } from '../core/types.ts';
-import { createLatencyHistogram, type Histogram } from '../harness/latency.ts';
+import { createLatencyHistogram, type Histogram } from '../harness/index.ts';
 import type { LoadedRun } from './load.ts';
 
 export const BOOTSTRAP_SEED = 'faultline-report-bootstrap';

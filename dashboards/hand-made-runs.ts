@@ -3,8 +3,7 @@
  * parts a test is about, and engine events placed in seconds from the run start.
  */
 import type { EngineEvent, FaultRecord, Guarantee } from '../core/types.ts';
-import { createLatencyHistogram } from '../harness/latency.ts';
-import { type RunSummary, SUMMARY_SCHEMA } from '../harness/summary.ts';
+import { createLatencyHistogram, type RunSummary, SUMMARY_SCHEMA } from '../harness/index.ts';
 import type { LoadedRun } from './load.ts';
 
 export const RUN_START_US = 1_800_000_000_000_000;

@@ -14,9 +14,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { BadInputError } from '../core/errors.ts';
 import type { EngineEvent } from '../core/types.ts';
-import { createLatencyHistogram, type Histogram } from '../harness/latency.ts';
-import { TIMESERIES_HEADER } from '../harness/run-files.ts';
-import { type Environment, type RunSummary, SUMMARY_SCHEMA } from '../harness/summary.ts';
+import {
+  createLatencyHistogram,
+  type Environment,
+  type Histogram,
+  type RunSummary,
+  SUMMARY_SCHEMA,
+  TIMESERIES_HEADER,
+} from '../harness/index.ts';
 
 export const MATRIX_SCHEMA = 'faultline/matrix@1';
 

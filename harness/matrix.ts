@@ -10,7 +10,7 @@ import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import { GUARANTEES, type Guarantee } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
-import { CATALOG_DIR, loadScenario, parseSeconds } from '../scenarios/schema.ts';
+import { CATALOG_DIR, loadScenario, parseSeconds } from '../scenarios/index.ts';
 import { acquireInfra, type Provider, parseProvider, providerOf, type RunInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
