@@ -3,12 +3,12 @@
  *
  *   core ← clients ← scenarios, engines ← chaos ← infra ← harness ← dashboards ← cli
  *
- * `npm run lint` runs it: `depcruise --config .dependency-cruiser.cjs <folders>`. Tests (`*.test.ts`, test/)
- * may reach across layers to set things up, but not into a circle. cli/ and dashboards/ go through the faces
- * (index.ts) of the folders below them. Type-only imports count: a circle through
- * types is still a circle for a reader.
+ * `npm run lint` runs it: `depcruise --config .dependency-cruiser.cjs <folders>`. Tests (`*.test.ts`, test/,
+ * fixtures/) may reach across layers to set things up, but not into a circle. cli/ and dashboards/ go through
+ * the faces (index.ts) of the folders below them. Type-only imports count: a circle through types is still a
+ * circle for a reader.
  */
-const TEST = '(^test/|[.]test[.]ts$|[.]test-helpers[.]ts$)';
+const TEST = '(^test/|[.]test[.]ts$|/fixtures/)';
 
 /** A rule: files in `from` import nothing under `to` (test files excepted). */
 function layer(name, from, to, comment) {
@@ -68,6 +68,13 @@ module.exports = {
       'harness/ sits below dashboards/.',
     ),
     layer('dashboards-below-cli', '^dashboards/', '^(cli|bin)/', 'dashboards/ sits below cli/.'),
+    {
+      name: 'no-fixtures-in-product',
+      comment: 'Fixtures (folders named fixtures/) serve tests; product code never imports them.',
+      severity: 'error',
+      from: { pathNot: TEST },
+      to: { path: '/fixtures/' },
+    },
     {
       name: 'top-layers-through-faces',
       comment: 'cli/ and dashboards/ use harness/, scenarios/, chaos/ and infra/ through their index.ts.',

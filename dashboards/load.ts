@@ -18,12 +18,11 @@ import {
   createLatencyHistogram,
   type Environment,
   type Histogram,
+  MATRIX_SCHEMA,
   type RunSummary,
   SUMMARY_SCHEMA,
   TIMESERIES_HEADER,
 } from '../harness/index.ts';
-
-export const MATRIX_SCHEMA = 'faultline/matrix@1';
 
 /** One row of timeseries.csv: the bucket [second, second + 1) from run start; null where it had no output. */
 export interface SeriesRow {

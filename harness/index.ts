@@ -4,7 +4,7 @@
  */
 export { formatBench, runBench } from './bench.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
-export { loadMatrixSpec, type MatrixCell, runMatrix } from './matrix.ts';
+export { loadMatrixSpec, MATRIX_SCHEMA, type MatrixCell, runMatrix } from './matrix.ts';
 export { PROVIDERS, type Provider, parseProvider } from './provider.ts';
 export { TIMESERIES_HEADER } from './run-files.ts';
 export { type RunTick, runScenario } from './runner.ts';
