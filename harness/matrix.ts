@@ -10,7 +10,7 @@ import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import { GUARANTEES, type Guarantee } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
-import { CATALOG_DIR, loadScenario, parseSeconds } from '../scenarios/index.ts';
+import { CATALOG_DIR, loadScenario, parseSeconds, RUN_SHAPE_KEYS } from '../scenarios/index.ts';
 import { acquireInfra, type Provider, parseProvider, providerOf, type RunInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
@@ -74,7 +74,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
   const fail = (field: string, msg: string): never => {
     throw new BadInputError(`bad matrix ${path}: ${field} ${msg}`);
   };
-  const known = [
+  const known: readonly string[] = [
     'name',
     'description',
     'engines',
@@ -83,12 +83,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     'providers',
     'cpus',
     'repeat',
-    'workload',
-    'rate',
-    'duration',
-    'warmup',
-    'drain',
-    'seed',
+    ...RUN_SHAPE_KEYS,
   ];
   for (const k of Object.keys(raw ?? {}))
     if (!known.includes(k)) fail(k, `is not a matrix field (known: ${known.join(', ')})`);
