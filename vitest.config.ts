@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,infra,engines,scenarios,chaos,harness,dashboards,cli}/**/*.test.ts'],
+          include: ['{core,clients,infra,engines,scenarios,chaos,harness,dashboards,cli}/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

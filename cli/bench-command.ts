@@ -1,6 +1,6 @@
 /** `faultline bench`: sustainable throughput per engine and workload, as ratios to passthrough. */
-import type { Guarantee } from '../core/types.ts';
-import { formatBench, runBench } from '../harness/bench.ts';
+import type { Guarantee } from '../core/index.ts';
+import { formatBench, runBench } from '../harness/index.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
 export interface BenchFlags {

@@ -1,5 +1,5 @@
 /** `faultline images build [--offline]`: the container images that run faultline under Docker. */
-import { buildImages, IMAGES, missingImages, selectImages } from '../infra/docker/images.ts';
+import { buildImages, IMAGES, missingImages, selectImages } from '../infra/index.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
 export interface ImagesBuildFlags {

@@ -1,8 +1,14 @@
 /** `faultline infra up|down|status`: the services on this machine (local provider). */
-import { BadInputError } from '../core/errors.ts';
-import { attachDockerInfra, startDockerInfra, stopDockerInfra } from '../infra/docker/services.ts';
-import type { InfraStatus } from '../infra/local/index.ts';
-import { infraStatus, startInfra, stopInfra } from '../infra/local/index.ts';
+import { BadInputError } from '../core/index.ts';
+import type { InfraStatus } from '../infra/index.ts';
+import {
+  attachDockerInfra,
+  infraStatus,
+  startDockerInfra,
+  startInfra,
+  stopDockerInfra,
+  stopInfra,
+} from '../infra/index.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
 export interface InfraFlags {

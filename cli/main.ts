@@ -3,14 +3,12 @@
  * (0 ok, 1 a check failed, 2 bad input, 3 the harness failed) and a message that says what to do.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { FAULT_KINDS, faultKindNames } from '../chaos/nemesis.ts';
-import { describeError, EXIT, isFaultlineError } from '../core/errors.ts';
-import { GUARANTEES } from '../core/types.ts';
+import { FAULT_KINDS, faultKindNames } from '../chaos/index.ts';
+import { describeError, EXIT, GUARANTEES, isFaultlineError } from '../core/index.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
-import { PROVIDERS } from '../harness/provider.ts';
-import { IMAGES } from '../infra/docker/images.ts';
-import { catalogNames, loadScenario } from '../scenarios/schema.ts';
-import { workloadNames } from '../scenarios/workloads/index.ts';
+import { PROVIDERS } from '../harness/index.ts';
+import { IMAGES } from '../infra/index.ts';
+import { catalogNames, loadScenario, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
 import { type ImagesBuildFlags, imagesBuildCommand } from './images-command.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';

@@ -1,6 +1,5 @@
 /** `faultline matrix`: run a benchmark matrix (resumable), then write its report. */
-import { loadMatrixSpec, type MatrixCell, runMatrix } from '../harness/matrix.ts';
-import { parseProvider } from '../harness/provider.ts';
+import { loadMatrixSpec, type MatrixCell, parseProvider, runMatrix } from '../harness/index.ts';
 import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 import { reportCommand } from './report-command.ts';

@@ -1,5 +1,5 @@
 /** `faultline model train`: trains the workload's logistic regression, exports it, prints validation metrics. */
-import { trainAndSave } from '../scenarios/workloads/index.ts';
+import { trainAndSave } from '../scenarios/index.ts';
 
 export interface ModelTrainFlags {
   workload: string;

@@ -2,7 +2,7 @@
  * Renders progress events on stderr: one line per step, with elapsed seconds, so stdout stays clean for
  * `--json` output. In a terminal a ticking step rewrites its own line; in CI every tick is a new line.
  */
-import type { ProgressEvent, ProgressSink } from '../core/progress.ts';
+import type { ProgressEvent, ProgressSink } from '../core/index.ts';
 
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressSink {
   const tty = stream.isTTY === true;

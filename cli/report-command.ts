@@ -3,7 +3,7 @@
  * directories, matrix directories and folders of runs; prints where they went and one screen of claims.
  */
 import type { Command } from 'commander';
-import { EXIT } from '../core/errors.ts';
+import { EXIT } from '../core/index.ts';
 import { writeReport } from '../dashboards/index.ts';
 import type { ReportModel } from '../dashboards/report-model.ts';
 

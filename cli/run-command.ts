@@ -1,10 +1,8 @@
 /** `faultline run`: one scenario against one engine; prints progress on stderr and the summary at the end. */
-import { EXIT } from '../core/errors.ts';
-import type { Guarantee } from '../core/types.ts';
-import type { Provider } from '../harness/provider.ts';
-import { formatRecovery } from '../harness/recovery.ts';
-import { type RunTick, runScenario } from '../harness/runner.ts';
-import type { RunSummary } from '../harness/summary.ts';
+import type { Guarantee } from '../core/index.ts';
+import { EXIT } from '../core/index.ts';
+import type { Provider, RunSummary } from '../harness/index.ts';
+import { formatRecovery, type RunTick, runScenario } from '../harness/index.ts';
 import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 

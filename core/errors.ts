@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PORT_IN_USE'
   | 'SERVICE_FAILED'
   | 'HARNESS_FAILED'
+  | 'INTERNAL'
   | 'CHECK_FAILED'
   | 'TIMEOUT';
 
@@ -80,6 +81,17 @@ export class ServiceFailedError extends FaultlineError {
 export class HarnessError extends FaultlineError {
   constructor(message: string, opts: FaultlineErrorOptions = {}) {
     super('HARNESS_FAILED', EXIT.harnessFailed, message, opts);
+  }
+}
+
+/**
+ * faultline's own code used one of its parts wrongly (a closed mesh, a peer without an address, options out of
+ * range): a bug to report, not the user's input (BadInputError, exit 2) nor a failed run or service
+ * (HarnessError). Exit 3 like every failure of the harness itself. Never retriable.
+ */
+export class InternalError extends FaultlineError {
+  constructor(message: string, opts: FaultlineErrorOptions = {}) {
+    super('INTERNAL', EXIT.harnessFailed, message, opts);
   }
 }
 

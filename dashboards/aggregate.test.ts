@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.ts';
+import { median } from '../core/stats.ts';
 import { createLatencyHistogram } from '../harness/latency.ts';
 import {
   BOOTSTRAP_SEED,
@@ -7,10 +8,9 @@ import {
   estimate,
   groupRuns,
   latencyCurve,
-  median,
   mergeHistograms,
 } from './aggregate.ts';
-import { handMadeRun, killAt } from './hand-made-runs.ts';
+import { handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
 
 const rng = () => createRng(BOOTSTRAP_SEED);
 

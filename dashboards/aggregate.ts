@@ -14,8 +14,9 @@
  * never their percentiles averaged, for the percentile curve.
  */
 import { createRng, type Rng } from '../core/rng.ts';
+import { median } from '../core/stats.ts';
 import { mergeVerdicts, type Verdict } from '../core/types.ts';
-import { createLatencyHistogram, type Histogram } from '../harness/latency.ts';
+import { createLatencyHistogram, type Histogram } from '../harness/index.ts';
 import type { LoadedRun } from './load.ts';
 
 export const BOOTSTRAP_SEED = 'faultline-report-bootstrap';
@@ -89,17 +90,6 @@ export function figureOf(run: LoadedRun, figure: FigureName): number | null {
     case 'recordsReplayed':
       return s.blastRadius.recordsReplayed;
   }
-}
-
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  if (sorted.length % 2 === 1) return sorted[mid]!;
-  const lo = sorted[mid - 1]!;
-  const hi = sorted[mid]!;
-  // (∞ + ∞) / 2 is ∞ as wanted; ∞ − ∞ cannot occur since values are never −∞.
-  return lo === hi ? lo : (lo + hi) / 2;
 }
 
 /** Percentile bootstrap interval of the median; null for fewer than two values. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ClaimResult, judgeClaims, verdictLabel } from './claims.ts';
-import { handMadeRun, killAt } from './hand-made-runs.ts';
+import { handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
 import type { LoadedRun } from './load.ts';
 
 const claim = (runs: LoadedRun[], id: string): ClaimResult => {

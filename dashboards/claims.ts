@@ -10,11 +10,11 @@
  * Runs used: a "worker kill" run has a fault of kind `kill` on a worker (`name[i]`, not the coordinator); a
  * "fault-free" run has no fault at all. Engine options missing from scenario.json take the engine's default.
  */
+import { median, parseWorkerId } from '../core/index.ts';
 import type { EngineEvent, FaultRecord } from '../core/types.ts';
 import { STORM_DEFAULTS } from '../engines/ack-tree/options.ts';
 import { FLINK_DEFAULTS } from '../engines/barrier-snapshot/options.ts';
-import { formatRecovery } from '../harness/recovery.ts';
-import { median } from './aggregate.ts';
+import { formatRecovery } from '../harness/index.ts';
 import type { LoadedRun } from './load.ts';
 import { formatMs } from './tradeoff-table.ts';
 
@@ -54,7 +54,7 @@ interface ClaimDefinition {
 // ---------------------------------------------------------------------------------------------------------
 // What the rules look at in a run
 
-export const isWorkerKill = (f: FaultRecord) => f.kind === 'kill' && /\[\d+\]$/.test(f.target);
+export const isWorkerKill = (f: FaultRecord) => f.kind === 'kill' && parseWorkerId(f.target) !== undefined;
 export const workerKills = (r: LoadedRun) => r.summary.faults.filter(isWorkerKill);
 export const isKillRun = (r: LoadedRun) => workerKills(r).length > 0;
 export const isFaultFree = (r: LoadedRun) => r.summary.faults.length === 0;
@@ -93,7 +93,7 @@ export function restartedWorkers(run: LoadedRun): Set<string> {
   return new Set(ids);
 }
 
-const operatorOf = (workerId: string) => workerId.replace(/\[\d+\]$/, '');
+const operatorOf = (workerId: string) => parseWorkerId(workerId)?.operator ?? workerId;
 
 const list = (values: readonly number[], format: (v: number) => string = String) =>
   values.length === 1

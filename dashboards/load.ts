@@ -14,11 +14,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { BadInputError } from '../core/errors.ts';
 import type { EngineEvent } from '../core/types.ts';
-import { createLatencyHistogram, type Histogram } from '../harness/latency.ts';
-import { TIMESERIES_HEADER } from '../harness/run-files.ts';
-import { type Environment, type RunSummary, SUMMARY_SCHEMA } from '../harness/summary.ts';
-
-export const MATRIX_SCHEMA = 'faultline/matrix@1';
+import {
+  createLatencyHistogram,
+  type Environment,
+  type Histogram,
+  MATRIX_SCHEMA,
+  type RunSummary,
+  SUMMARY_SCHEMA,
+  TIMESERIES_HEADER,
+} from '../harness/index.ts';
 
 /** One row of timeseries.csv: the bucket [second, second + 1) from run start; null where it had no output. */
 export interface SeriesRow {

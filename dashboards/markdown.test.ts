@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupRuns } from './aggregate.ts';
-import { handMadeRun, killAt } from './hand-made-runs.ts';
+import { handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
 import type { LoadedRun } from './load.ts';
 import { markdownTable, mdCell, renderMarkdown } from './markdown.ts';
 import { buildReportModel } from './report-model.ts';

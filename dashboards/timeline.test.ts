@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { handMadeRun, killAt } from './hand-made-runs.ts';
+import { handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
 import { loadReportInput } from './load.ts';
 import { laneOf, MAX_EVENTS_PER_LANE, runTimeline, type TimelinePoint, thinLane } from './timeline.ts';
 

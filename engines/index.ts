@@ -1,4 +1,7 @@
-/** The engine registry: every engine by name. */
+/**
+ * The engine registry (every engine by name) and the face of engines/ for the layers above: the plug-in types,
+ * and what another placement (infra/docker's containers) needs to launch workers.
+ */
 import { BadInputError } from '../core/errors.ts';
 import { ackTree } from './ack-tree/index.ts';
 import { barrierSnapshot } from './barrier-snapshot/index.ts';
@@ -6,7 +9,18 @@ import { operatorCheckpoint } from './operator-checkpoint/index.ts';
 import { passthrough } from './passthrough/index.ts';
 import type { Engine, EngineName } from './types.ts';
 
-export type { Deployment, DeployPlan, Engine, EngineName, Parallelism, WorkerInfo } from './types.ts';
+export { startControlServer } from './runtime/control.ts';
+export type {
+  Deployment,
+  DeployPlan,
+  Engine,
+  EngineName,
+  Parallelism,
+  Placement,
+  WorkerHandle,
+  WorkerInfo,
+  WorkerLauncher,
+} from './types.ts';
 
 export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   passthrough,

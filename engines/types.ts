@@ -4,7 +4,7 @@
  * Engines know nothing of scenarios: the plan names the workload module they load in their workers.
  */
 import type { EngineEvent, Guarantee } from '../core/types.ts';
-import type { WorkerLauncher } from './runtime/worker-process.ts';
+import type { WorkerMessage } from './runtime/control.ts';
 
 export type EngineName = 'passthrough' | 'ack-tree' | 'barrier-snapshot' | 'operator-checkpoint';
 
@@ -133,4 +133,55 @@ export interface WorkloadKit {
     state: S | undefined,
     body: unknown,
   ): { state: S; features: number[]; score: number };
+}
+
+export interface WorkerSpec<Config> {
+  /** e.g. `features[1]`; also the log file name. */
+  id: string;
+  /** Absolute path of the worker's TypeScript entry. */
+  entry: string;
+  config: Config;
+  attempt: number;
+}
+
+export interface WorkerHandle extends ProcessControl {
+  id: string;
+  pid: number;
+  attempt: number;
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  exited: Promise<number | NodeJS.Signals>;
+  isAlive(): boolean;
+  signal(sig: NodeJS.Signals): void;
+  send(message: unknown): void;
+}
+
+/**
+ * Starts worker processes: as local OS processes (`localLauncher`) or as containers (infra/docker). The
+ * supervisor and the engines see only handles.
+ */
+export interface WorkerLauncher {
+  /** `local` or `docker`: recorded in the environment and in events. */
+  kind: string;
+  launch<Config>(
+    spec: WorkerSpec<Config>,
+    opts: { logDir: string; onMessage: (m: WorkerMessage) => void },
+  ): Promise<WorkerHandle>;
+  /** Frees what the launcher holds for the deployment (a control server, exited containers). */
+  close(): Promise<void>;
+}
+
+export interface WorkerContext<Config> {
+  id: string;
+  attempt: number;
+  config: Config;
+  /** Sends an engine event to the parent (timestamped here if `at` is missing). */
+  emit(event: Omit<EngineEvent, 'at'> & { at?: number }): void;
+  /** Tells the parent this worker is serving. */
+  ready(): void;
+  /** Raw message to the parent (a coordinator asks its supervisor to restart workers this way). */
+  toParent(message: WorkerMessage): void;
+  /** Messages from the parent (the supervisor tells a coordinator about worker exits this way). */
+  onParentMessage(handler: (message: unknown) => void): void;
+  /** Aborted on SIGTERM/SIGINT: the worker should finish and return. */
+  signal: AbortSignal;
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import type { Guarantee } from '../core/types.ts';
-import type { InfraEndpoints } from '../infra/local/index.ts';
+import type { InfraEndpoints } from '../infra/index.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import { judgeStep, type StepJudgement } from './sustainable.ts';
 

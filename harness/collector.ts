@@ -12,9 +12,9 @@
  * unexpected) and not into latency.
  */
 
+import type { Consumer, Kafka } from '../clients/kafka.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
-import type { Consumer, Kafka } from '../engines/runtime/kafka.ts';
 import { createLatencyHistogram, type Histogram, recordUs } from './latency.ts';
 
 export interface SecondRow {

@@ -1,7 +1,7 @@
 /** environment.json: what a result was measured on, so runs can be compared honestly. */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import type { InfraEndpoints } from '../infra/local/index.ts';
+import type { InfraEndpoints } from '../infra/index.ts';
 import type { Environment } from './summary.ts';
 
 export function describeEnvironment(

@@ -8,10 +8,10 @@
  * and go in the next batch; the schedule never waits for the system under test.
  */
 
+import type { Kafka, Producer } from '../clients/kafka.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { InputRecord } from '../core/types.ts';
 import type { EventSource } from '../core/workload.ts';
-import type { Kafka, Producer } from '../engines/runtime/kafka.ts';
 import { createLatencyHistogram, type Histogram, recordUs } from './latency.ts';
 import type { Schedule } from './schedule.ts';
 

@@ -10,7 +10,7 @@ import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import { GUARANTEES, type Guarantee } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
-import { CATALOG_DIR, loadScenario, parseSeconds } from '../scenarios/schema.ts';
+import { CATALOG_DIR, loadScenario, parseSeconds, RUN_SHAPE_KEYS } from '../scenarios/index.ts';
 import { acquireInfra, type Provider, parseProvider, providerOf, type RunInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
@@ -76,7 +76,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
   const fail = (field: string, msg: string): never => {
     throw new BadInputError(`bad matrix ${path}: ${field} ${msg}`);
   };
-  const known = [
+  const known: readonly string[] = [
     'name',
     'description',
     'engines',
@@ -85,13 +85,8 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     'providers',
     'cpus',
     'repeat',
-    'workload',
-    'rate',
-    'duration',
+    ...RUN_SHAPE_KEYS,
     'durations',
-    'warmup',
-    'drain',
-    'seed',
   ];
   for (const k of Object.keys(raw ?? {}))
     if (!known.includes(k)) fail(k, `is not a matrix field (known: ${known.join(', ')})`);

@@ -3,20 +3,23 @@
  * processes on this host (infra/local) and workers as child processes; `docker` runs all of them as containers
  * on a private network (infra/docker, with testcontainers). Runs, matrices and benches see only this module.
  */
-import type { ServiceControl } from '../chaos/targets.ts';
+import type { ServiceControl } from '../chaos/index.ts';
 import { BadInputError } from '../core/errors.ts';
 import type { ProgressSink } from '../core/progress.ts';
 import type { Parallelism, Placement } from '../engines/types.ts';
 import {
   attachComposeServices,
   attachDockerInfra,
+  attachInfra,
+  controlService,
   type DockerInfra,
+  dockerPlacement,
   ensureImages,
+  type InfraEndpoints,
   NETWORK_ENV,
   startDockerInfra,
-} from '../infra/docker/services.ts';
-import { dockerPlacement } from '../infra/docker/workers.ts';
-import { attachInfra, controlService, type InfraEndpoints, startInfra } from '../infra/local/index.ts';
+  startInfra,
+} from '../infra/index.ts';
 
 export const PROVIDERS = ['local', 'docker'] as const;
 export type Provider = (typeof PROVIDERS)[number];

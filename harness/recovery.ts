@@ -37,6 +37,7 @@
  *   bounded by later faults: with overlapping faults one event may count for both.
  * All durations are milliseconds rounded to the microsecond.
  */
+import { median } from '../core/stats.ts';
 import type { EngineEvent, FaultRecord } from '../core/types.ts';
 
 /** One second of the run's time series. */
@@ -253,13 +254,6 @@ function measuredBaseline(
     if (p99 !== null) p99s.push(p99);
   }
   return median(p99s);
-}
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  xs.sort((a, b) => a - b);
-  const mid = xs.length >> 1;
-  return xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
 }
 
 function detectedMs(

@@ -32,6 +32,8 @@ export function judgeStep(
     );
   const meanPerS = measured.reduce((a, r) => a + r.outputs, 0) / Math.max(1, measured.length);
   const quarter = Math.max(1, Math.floor(measured.length / 4));
+  // The upper middle value (not core/stats.ts median, which averages the two middle ones): kept as it was so
+  // that bench verdicts do not move.
   const medianP50 = (part: typeof measured) => {
     const v = part
       .map((r) => r.p50Us)

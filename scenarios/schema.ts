@@ -58,15 +58,13 @@ export const SCENARIO_DEFAULTS = {
   parallelism: { source: 2, features: 2, score: 2, sink: 1 },
 } as const;
 
+/** The keys of a run's shape that a matrix file may also set for all its scenarios. */
+export const RUN_SHAPE_KEYS = ['workload', 'rate', 'duration', 'warmup', 'drain', 'seed'] as const;
+
 const TOP_KEYS = [
   'name',
   'description',
-  'workload',
-  'rate',
-  'duration',
-  'warmup',
-  'drain',
-  'seed',
+  ...RUN_SHAPE_KEYS,
   'guarantee',
   'parallelism',
   'engineOptions',

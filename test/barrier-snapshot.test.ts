@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Kafka, logLevel } from '../engines/runtime/kafka.ts';
+import { Kafka, logLevel } from '../clients/kafka.ts';
 import { runScenario } from '../harness/runner.ts';
 import { randomName, runEvents, testScenario } from './helpers.ts';
 

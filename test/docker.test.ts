@@ -79,10 +79,13 @@ describe.skipIf(noDocker !== undefined)(title, () => {
     expect(summary.blastRadius.restartedWorkers).toEqual(['features[1]']);
     const failed = runEvents(dir).find((e) => e.type === 'worker.failed');
     expect(failed).toMatchObject({ worker: 'features[1]', exit: 'SIGKILL' });
-    // The injection is placed when `docker kill` was issued, before the exit it caused; `tookMs` is the call.
+    // The injection is placed when `docker kill` was issued, before the exit it caused; `tookMs` is how long the
+    // call took, in whole milliseconds (not µs like `at`): a call that returned within the run.
     const inject = runEvents(dir).find((e) => e.type === 'fault.inject');
     expect(inject!.at).toBeLessThanOrEqual(failed!.at);
+    expect(Number.isInteger(inject!.tookMs)).toBe(true);
     expect(inject!.tookMs).toBeGreaterThanOrEqual(0);
+    expect(inject!.tookMs).toBeLessThan(summary.durationS * 1000);
   });
 
   // Under docker the restarted job is slow enough for a second failover to follow the first; this test once saw

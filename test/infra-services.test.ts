@@ -2,8 +2,8 @@
 import { Redis } from 'ioredis';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Kafka, logLevel } from '../engines/runtime/kafka.ts';
-import { freePort } from '../infra/local/ports.ts';
+import { Kafka, logLevel } from '../clients/kafka.ts';
+import { freePort } from '../clients/ports.ts';
 import { randomName } from './helpers.ts';
 
 const infra = inject('infra');

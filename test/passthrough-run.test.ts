@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { exitCodeOf } from '../cli/run-command.ts';
-import { createKafka } from '../engines/runtime/kafka.ts';
+import { createKafka } from '../clients/kafka.ts';
 import { readHlog } from '../harness/latency.ts';
 import { runScenario } from '../harness/runner.ts';
 import type { RunSummary } from '../harness/summary.ts';

@@ -6,19 +6,19 @@
  */
 
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { OutputRecord } from '../core/types.ts';
-import {
-  createTwoPhaseSink,
-  type SinkSnapshot,
-  type TwoPhaseSink,
-} from '../engines/barrier-snapshot/two-phase-sink.ts';
 import {
   connectTransactional,
   Kafka,
   logLevel,
   outputMessages,
   readCommittedToEnd,
-} from '../engines/runtime/kafka.ts';
+} from '../clients/kafka.ts';
+import type { OutputRecord } from '../core/types.ts';
+import {
+  createTwoPhaseSink,
+  type SinkSnapshot,
+  type TwoPhaseSink,
+} from '../engines/barrier-snapshot/two-phase-sink.ts';
 import { randomName } from './helpers.ts';
 
 const infra = inject('infra');

@@ -7,7 +7,7 @@
 
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import type { AckTreeOptions } from './options.ts';
 
 await runWorker<WorkerBoot<AckTreeOptions>>(async (ctx) => {

@@ -4,6 +4,7 @@
  * nimbus.task.timeout.secs = 30). Tests and catalogue scenarios scale them down explicitly.
  */
 import { BadInputError } from '../../core/errors.ts';
+import { parseEngineOptions } from '../runtime/options.ts';
 
 export interface AckTreeOptions {
   /** topology.message.timeout.secs: a tuple tree not completed within T..2T is failed and replayed. */
@@ -36,26 +37,13 @@ export const STORM_DEFAULTS: AckTreeOptions = {
 };
 
 export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOptions {
-  const out: AckTreeOptions = { ...STORM_DEFAULTS };
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(key in STORM_DEFAULTS)) {
-      throw new BadInputError(`ack-tree has no option "${key}"`, {
-        fix: `known options: ${Object.keys(STORM_DEFAULTS).join(', ')}`,
-      });
-    }
-    const k = key as keyof AckTreeOptions;
-    if (k === 'proxied') {
-      if (typeof value !== 'boolean')
-        throw new BadInputError('ack-tree option proxied must be true or false');
-      out.proxied = value;
-      continue;
-    }
+  return parseEngineOptions('ack-tree', STORM_DEFAULTS, raw, (k, value, out) => {
     if (
       (k === 'maxSpoutPending' || k === 'ackers') &&
       (value === null || value === 'null' || value === 'unbounded')
     ) {
       out[k] = null;
-      continue;
+      return;
     }
     const n = Number(value);
     const integer =
@@ -67,7 +55,7 @@ export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOption
       (k === 'messageTimeoutS' && n < 1)
     ) {
       throw new BadInputError(
-        `ack-tree option ${key} must be ${integer ? 'an integer' : 'a number'} ≥ ${k === 'messageTimeoutS' ? 1 : 0}, got ${JSON.stringify(value)}`,
+        `ack-tree option ${k} must be ${integer ? 'an integer' : 'a number'} ≥ ${k === 'messageTimeoutS' ? 1 : 0}, got ${JSON.stringify(value)}`,
         {
           fix:
             k === 'messageTimeoutS'
@@ -77,6 +65,5 @@ export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOption
       );
     }
     (out as unknown as Record<string, number>)[k] = n;
-  }
-  return out;
+  });
 }

@@ -13,26 +13,27 @@
  *  7. at-most-once (no ackers): nothing is anchored, offsets are committed as soon as records are emitted.
  * Feature state lives in Redis and is not rolled back on replay (the Storm way).
  */
-import { systemClock } from '../../core/clock.ts';
-import { createRng } from '../../core/rng.ts';
-import type { InputRecord } from '../../core/types.ts';
-import { score } from '../../core/workload.ts';
-import { type BatchingWriter, createBatchingWriter } from '../runtime/batching-writer.ts';
-import type { WorkerBoot } from '../runtime/boot.ts';
+
 import {
   decodeJson,
   outputMessages,
   ownedConsumer,
   ownedPartitions,
   type Producer,
-} from '../runtime/kafka.ts';
+} from '../../clients/kafka.ts';
+import { systemClock } from '../../core/clock.ts';
+import { createRng } from '../../core/rng.ts';
+import type { InputRecord } from '../../core/types.ts';
+import { score } from '../../core/workload.ts';
+import { type BatchingWriter, createBatchingWriter } from '../runtime/batching-writer.ts';
+import type { WorkerBoot } from '../runtime/boot.ts';
 import { createOutbox, unbatch } from '../runtime/outbox.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
 import type { StageRecord } from '../runtime/stage-record.ts';
 import { type Instance, standardTopology, workerId } from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost, type WorkerHost } from '../runtime/worker-host.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
 import { type AckerOutcome, AckLedger } from './acker.ts';
 import {

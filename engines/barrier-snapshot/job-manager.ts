@@ -10,7 +10,7 @@ import { systemClock } from '../../core/clock.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
 import { standardTopology } from '../runtime/topology.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import { CheckpointCoordinator } from './checkpoint-coordinator.ts';
 import { checkpointKey, latestCompletedKey, nextCheckpointIdKey } from './checkpoint-storage.ts';
 import type { BarrierSnapshotOptions } from './options.ts';

@@ -4,6 +4,7 @@
  * timeout 100 ms, heartbeat timeout 50 s. Flink has no default checkpoint interval; ours is explicit (1 s).
  */
 import { BadInputError } from '../../core/errors.ts';
+import { parseEngineOptions } from '../runtime/options.ts';
 
 export interface BarrierSnapshotOptions {
   /** execution.checkpointing.interval; 0 turns checkpointing off (to measure its cost). */
@@ -44,18 +45,8 @@ export const FLINK_DEFAULTS: BarrierSnapshotOptions = {
 };
 
 export function parseBarrierSnapshotOptions(raw: Record<string, unknown>): BarrierSnapshotOptions {
-  const out: BarrierSnapshotOptions = { ...FLINK_DEFAULTS };
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(key in FLINK_DEFAULTS)) {
-      throw new BadInputError(`barrier-snapshot has no option "${key}"`, {
-        fix: `known options: ${Object.keys(FLINK_DEFAULTS).join(', ')}`,
-      });
-    }
-    if (key === 'proxied') {
-      if (typeof value !== 'boolean')
-        throw new BadInputError('barrier-snapshot option proxied must be true or false');
-      out.proxied = value;
-    } else if (key === 'sink') {
+  return parseEngineOptions('barrier-snapshot', FLINK_DEFAULTS, raw, (key, value, out) => {
+    if (key === 'sink') {
       if (value !== 'transactional' && value !== 'plain' && value !== 'auto') {
         throw new BadInputError(
           `barrier-snapshot option sink must be transactional, plain or auto, got ${JSON.stringify(value)}`,
@@ -73,6 +64,5 @@ export function parseBarrierSnapshotOptions(raw: Record<string, unknown>): Barri
       }
       (out as unknown as Record<string, number>)[key] = n;
     }
-  }
-  return out;
+  });
 }

@@ -12,18 +12,18 @@
  *  6. output is batched per channel and flushed when full or every buffer timeout.
  */
 import type { Redis } from 'ioredis';
+import { decodeJson, ownedConsumer, ownedPartitions, type Producer } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { InputRecord, OutputRecord } from '../../core/types.ts';
 import { score } from '../../core/workload.ts';
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { FrameKind } from '../runtime/frames.ts';
-import { decodeJson, ownedConsumer, ownedPartitions, type Producer } from '../runtime/kafka.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
 import { downstreamOf, type OperatorName, standardTopology, upstreamOf } from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost } from '../runtime/worker-host.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
 import { BarrierAligner } from './barrier-aligner.ts';
 import { checkpointKey, controlTopic } from './checkpoint-storage.ts';

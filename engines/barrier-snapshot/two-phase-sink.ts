@@ -16,15 +16,16 @@
  * its data. The partition is the sink's own so that no other sink's open transaction holds back its last
  * stable offset (a read_committed reader stops there and would miss later committed markers).
  */
-import { systemClock } from '../../core/clock.ts';
-import type { OutputRecord } from '../../core/types.ts';
+
 import {
   connectTransactional,
   type Kafka,
   type Producer,
   readCommittedToEnd,
   type Transaction,
-} from '../runtime/kafka.ts';
+} from '../../clients/kafka.ts';
+import { systemClock } from '../../core/clock.ts';
+import type { OutputRecord } from '../../core/types.ts';
 
 export interface PendingTransaction {
   /** The checkpoint whose barrier pre-committed it. */

@@ -172,6 +172,7 @@ describe('InputPort', () => {
       new InputPort<string>(0),
       readAll(buffer, 0, { w: 0, i: 0, begun: false }, 10_000),
     );
+    let trialsThatResubscribed = 0;
     for (let trial = 0; trial < 50; trial++) {
       const port = new InputPort<string>(0);
       const got: PortEvent<string>[] = [];
@@ -202,7 +203,10 @@ describe('InputPort', () => {
         evs.flatMap((e) => (e.type === 'records' ? e.records : []));
       expect(records(got)).toEqual(records(expected));
       expect(got.filter((e) => e.type !== 'records')).toEqual(expected.filter((e) => e.type !== 'records'));
-      expect(resubscribes).toBeGreaterThanOrEqual(0);
+      if (resubscribes > 0) trialsThatResubscribed++;
     }
+    // The recovery above went through resubscribing, not luck: with 20 % loss (seeded), every trial lost a
+    // frame mid-stream, noticed the gap and resubscribed from resumePoint().
+    expect(trialsThatResubscribed).toBe(50);
   });
 });

@@ -6,15 +6,16 @@
  * catches up to the live window. In AT_MOST_ONCE a redeployed source starts at the next live window and the
  * newest offsets instead.
  */
-import { systemClock } from '../../core/clock.ts';
-import type { InputRecord } from '../../core/types.ts';
+
 import {
   type Consumer,
   decodeJson,
   type KafkaMessage,
   ownedConsumer,
   ownedPartitions,
-} from '../runtime/kafka.ts';
+} from '../../clients/kafka.ts';
+import { systemClock } from '../../core/clock.ts';
+import type { InputRecord } from '../../core/types.ts';
 import { redisKeys, type Tuple } from './messages.ts';
 import { logLine, type OperatorEnv } from './operator-env.ts';
 import { formatWindowId, isCheckpointWindow, WindowGenerator } from './window.ts';

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import type { WorkerHost } from '../runtime/worker-host.ts';
-import type { WorkerContext } from '../runtime/worker-process.ts';
+import type { WorkerContext } from '../types.ts';
 import type { BufferServer } from './buffer-server.ts';
 import type { DeployMessage, Tuple } from './messages.ts';
 import type { OperatorCheckpointOptions, ProcessingMode } from './options.ts';

@@ -7,6 +7,7 @@
  */
 import { BadInputError } from '../../core/errors.ts';
 import type { Guarantee } from '../../core/types.ts';
+import { parseEngineOptions } from '../runtime/options.ts';
 
 export interface OperatorCheckpointOptions {
   /** STREAMING_WINDOW_SIZE_MILLIS: width of one streaming window. */
@@ -67,29 +68,16 @@ const INTEGER_MIN: Record<Exclude<keyof OperatorCheckpointOptions, 'proxied'>, n
 };
 
 export function parseOperatorCheckpointOptions(raw: Record<string, unknown>): OperatorCheckpointOptions {
-  const out: OperatorCheckpointOptions = { ...APEX_DEFAULTS };
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(key in APEX_DEFAULTS)) {
-      throw new BadInputError(`operator-checkpoint has no option "${key}"`, {
-        fix: `known options: ${Object.keys(APEX_DEFAULTS).join(', ')}`,
-      });
-    }
-    if (key === 'proxied') {
-      if (typeof value !== 'boolean')
-        throw new BadInputError('operator-checkpoint option proxied must be true or false');
-      out.proxied = value;
-      continue;
-    }
-    const k = key as keyof typeof INTEGER_MIN;
+  const out = parseEngineOptions('operator-checkpoint', APEX_DEFAULTS, raw, (k, value, parsed) => {
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < INTEGER_MIN[k]) {
       throw new BadInputError(
-        `operator-checkpoint option ${key} must be an integer ≥ ${INTEGER_MIN[k]}, got ${JSON.stringify(value)}`,
+        `operator-checkpoint option ${k} must be an integer ≥ ${INTEGER_MIN[k]}, got ${JSON.stringify(value)}`,
         { fix: `Apex's default is ${APEX_DEFAULTS[k]}` },
       );
     }
-    out[k] = n;
-  }
+    parsed[k] = n;
+  });
   // Apex caps the window id's low 32 bits (WindowGenerator.MAX_WINDOW_WIDTH); a window wider than a minute
   // is a typo here, not a design.
   if (out.windowMs > 60_000)

@@ -4,14 +4,14 @@
  * Kafka transaction together with the window id, and windows up to the stored id are skipped on replay.
  */
 
-import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import {
   connectTransactional,
   createKafka,
   outputMessages,
   type Producer,
   viaProxy,
-} from '../runtime/kafka.ts';
+} from '../../clients/kafka.ts';
+import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { Tuple } from './messages.ts';
 import type { OperatorEnv, OperatorLogic } from './operator-env.ts';
 import { formatWindowId } from './window.ts';

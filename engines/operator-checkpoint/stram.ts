@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
 import type { ControlMessage } from '../runtime/worker-host.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import { type DeployMessage, type HeartbeatReport, redisKeys } from './messages.ts';
 import { type OperatorCheckpointOptions, processingModeFor } from './options.ts';
 import {

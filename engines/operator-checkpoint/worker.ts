@@ -17,7 +17,7 @@ import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
 import { standardTopology } from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost } from '../runtime/worker-host.ts';
-import { runWorker } from '../runtime/worker-process.ts';
+import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
 import { WindowAligner, type WindowedOperator } from './aligner.ts';
 import { BufferServer, type Cursor } from './buffer-server.ts';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.ts';
 import { BadInputError, HarnessError } from '../../core/errors.ts';
 import { placementOf } from '../runtime/placement.ts';
-import { stopWorker } from '../runtime/worker-process.ts';
+import { stopWorker } from '../runtime/worker-launcher.ts';
 import type { Deployment, DeployPlan, Engine, WorkerInfo } from '../types.ts';
 import type { PassthroughConfig } from './serve.ts';
 

@@ -7,12 +7,11 @@
  * batch of outputs before it is written, or hold some back and write them later.
  */
 import { Redis } from 'ioredis';
+import { createKafka, decodeJson } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { InputRecord, OutputRecord } from '../../core/types.ts';
-import { createKafka, decodeJson } from '../runtime/kafka.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
-import type { WorkerContext } from '../runtime/worker-process.ts';
-import type { DeployPlan, Placement, WorkloadKit } from '../types.ts';
+import type { DeployPlan, Placement, WorkerContext, WorkloadKit } from '../types.ts';
 
 export type PassthroughConfig = Pick<DeployPlan, 'runId' | 'workload' | 'topics'> & {
   /** Kafka and Redis as this worker reaches them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { WorkerMessage } from './control.ts';
 import { connectControl, lineReader, startControlServer } from './control.ts';
-import type { WorkerMessage } from './worker-process.ts';
 
 describe('lineReader', () => {
   it('splits JSON lines across chunk boundaries and skips blank lines', () => {

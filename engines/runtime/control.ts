@@ -13,8 +13,18 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { systemClock } from '../../core/clock.ts';
-import type { WorkerMessage } from './worker-process.ts';
+import type { EngineEvent } from '../../core/types.ts';
 
+/** Messages a worker sends its parent (the supervisor), over IPC or over this channel. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'event'; event: EngineEvent }
+  /** From a coordinator to the supervisor that started it: restart or kill workers. */
+  | { type: 'supervise'; command: 'restart' | 'kill'; workers: string[]; reason: string };
+
+/** A local worker's boot (`{ id, attempt, config }` as JSON): set by the launcher, read by the worker main. */
+export const WORKER_CONFIG_ENV = 'FAULTLINE_WORKER_CONFIG';
+/** A containerised worker's way back to its supervisor: a ControlAddress plus `id` and `attempt`, as JSON. */
 export const CONTROL_ENV = 'FAULTLINE_CONTROL';
 
 /** What a containerised worker finds in FAULTLINE_CONTROL (JSON). */

@@ -4,12 +4,12 @@
  * becomes ready, and asks the supervisor to restart or kill workers. Engines add their protocol on top.
  */
 import { systemClock } from '../../core/clock.ts';
+import type { WorkerContext } from '../types.ts';
 import type { WorkerBoot } from './boot.ts';
 import { FrameKind } from './frames.ts';
 import type { Mesh } from './mesh.ts';
 import { standardTopology, type Topology } from './topology.ts';
 import { type ControlMessage, meshOf } from './worker-host.ts';
-import type { WorkerContext } from './worker-process.ts';
 
 export interface CoordinatorHandlers {
   onControl?(from: string, msg: ControlMessage): Promise<void> | void;

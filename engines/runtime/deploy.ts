@@ -3,9 +3,10 @@
  * the supervisor that starts them. ack-tree, barrier-snapshot and operator-checkpoint differ only in their
  * entries, which links they need, their options and who decides restarts.
  */
+
+import { freePorts } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { EngineEvent } from '../../core/types.ts';
-import { freePorts } from '../../infra/local/ports.ts';
 import type { Deployment, DeployPlan } from '../types.ts';
 import type { WorkerBoot } from './boot.ts';
 import { placementOf } from './placement.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { retryUntil } from '../../core/clock.ts';
-import { PortInUseError } from '../../core/errors.ts';
+import { InternalError, PortInUseError } from '../../core/errors.ts';
 import { encodeFrame, FrameDecoder, FrameError, FrameKind } from './frames.ts';
 import { createMesh, type DropReason, type Mesh, type MeshOptions, type PeerAddress } from './mesh.ts';
 
@@ -374,6 +374,8 @@ describe('mesh', () => {
     const a = await startNode('A', 0, peers, { batch: { flushMs: 10_000 } });
     const b = await startNode('B', 0, peers);
     await expect(a.mesh.send('nobody', FrameKind.DATA, [])).rejects.toThrow(/no address for peer nobody/);
+    // A programming error, not the user's input: exit 3, not 2.
+    await expect(a.mesh.send('nobody', FrameKind.DATA, [])).rejects.toBeInstanceOf(InternalError);
     expect(await a.mesh.whenConnected('B', 5000)).toBe(true);
     expect(await a.mesh.sendBatched('B', { i: 1 })).toBe(true);
     await Promise.all([a.mesh.close(), a.mesh.close()]);
@@ -382,5 +384,6 @@ describe('mesh', () => {
     expect(await a.mesh.send('B', FrameKind.CONTROL, {})).toBe(false);
     expect(a.mesh.connected('B')).toBe(false);
     expect(b.received).toEqual([]);
+    await expect(a.mesh.listen()).rejects.toBeInstanceOf(InternalError);
   });
 });

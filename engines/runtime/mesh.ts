@@ -24,41 +24,28 @@
  * paused receiver fills TCP buffers and then slows its sender, rather than growing memory. A per-send
  * `timeoutMs` bounds the wait for a peer that is stopped (SIGSTOP), after which the frame is dropped.
  */
-import net, { type AddressInfo, type Server, type Socket } from 'node:net';
-import { BadInputError, PortInUseError } from '../../core/errors.ts';
-import {
-  DEFAULT_MAX_FRAME_BYTES,
-  encodeFrame,
-  type Frame,
-  FrameDecoder,
-  FrameError,
-  FrameKind,
-  type FrameKindValue,
-  type HelloBody,
-  isHelloBody,
-} from './frames.ts';
+import net, { type AddressInfo, type Server } from 'node:net';
+import { InternalError, PortInUseError } from '../../core/errors.ts';
+import { DEFAULT_MAX_FRAME_BYTES, type FrameKindValue } from './frames.ts';
+import { createInboundLanes } from './mesh-inbound-lanes.ts';
+import { createOutboundLink, type OutboundLink } from './mesh-outbound-link.ts';
+import type {
+  DropReason,
+  InboundLinkStats,
+  MeshErrorReporter,
+  MeshErrorSite,
+  OutboundLinkStats,
+  PeerAddress,
+} from './mesh-types.ts';
 
-export interface PeerAddress {
-  host: string;
-  port: number;
-}
-
-/** Why a frame (or a batch of records) did not reach the socket. */
-export type DropReason =
-  /** The peer is down or not up yet: refused, no HELLO answer, or between reconnect attempts. */
-  | 'unreachable'
-  /** It was queued behind a full socket buffer when the connection died. */
-  | 'connection-lost'
-  /** The send's `timeoutMs` passed while it waited for 'drain' or for the connection. */
-  | 'timeout'
-  /** `maxQueuedFrames` frames were already waiting: the sender is not awaiting its sends. */
-  | 'overflow'
-  /** A batch of records encoded to more than `maxFrameBytes`. */
-  | 'too-large'
-  /** The mesh was closed. */
-  | 'closed';
-
-export type MeshErrorSite = 'inbound' | 'outbound' | 'handler' | 'server';
+export type {
+  DropReason,
+  InboundLinkStats,
+  LinkState,
+  MeshErrorSite,
+  OutboundLinkStats,
+  PeerAddress,
+} from './mesh-types.ts';
 
 export interface MeshOptions {
   /** This worker, e.g. `features[1]`. */
@@ -127,41 +114,6 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-export type LinkState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
-
-/** Our link to one peer. */
-export interface OutboundLinkStats {
-  peerId: string;
-  state: LinkState;
-  /** The peer's attempt, from its HELLO answer. */
-  peerAttempt: number | undefined;
-  /** Socket buffer above its high-water mark: sends wait for 'drain'. */
-  blocked: boolean;
-  queuedFrames: number;
-  batchedRecords: number;
-  framesSent: number;
-  bytesSent: number;
-  framesDropped: number;
-  /** Connection attempts so far. */
-  connects: number;
-  lastError: string | undefined;
-}
-
-/** A peer's link to us. */
-export interface InboundLinkStats {
-  peerId: string;
-  attempt: number;
-  connected: boolean;
-  /** Reading from the socket is paused (back-pressure). */
-  paused: boolean;
-  /** Frames received and not yet handled. */
-  queuedFrames: number;
-  framesReceived: number;
-  bytesReceived: number;
-  /** Connections accepted from this peer so far. */
-  connections: number;
-}
-
 export interface MeshStats {
   selfId: string;
   attempt: number;
@@ -204,85 +156,6 @@ export interface Mesh extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-interface PendingFrame {
-  kind: FrameKindValue;
-  body: unknown;
-  frame: Buffer;
-  resolve: (ok: boolean) => void;
-  timer: NodeJS.Timeout | undefined;
-}
-
-interface OutboundLink {
-  peerId: string;
-  state: LinkState;
-  socket: Socket | undefined;
-  /** The socket corked for the current tick, so that one tick's frames leave in one write. */
-  corkedSocket: Socket | undefined;
-  blocked: boolean;
-  queue: PendingFrame[];
-  batch: unknown[];
-  batchTimer: NodeJS.Timeout | undefined;
-  retryTimer: NodeJS.Timeout | undefined;
-  openWaiters: Set<(open: boolean) => void>;
-  peerAttempt: number | undefined;
-  framesSent: number;
-  bytesSent: number;
-  framesDropped: number;
-  connects: number;
-  lastError: string | undefined;
-}
-
-interface InboundConnection {
-  socket: Socket;
-  decoder: FrameDecoder;
-  peerId: string | undefined;
-  paused: boolean;
-  handshakeTimer: NodeJS.Timeout | undefined;
-}
-
-/** Everything received from one peer, whatever connection it came on, handled strictly in order. */
-interface InboundLane {
-  peerId: string;
-  attempt: number;
-  feeder: InboundConnection | undefined;
-  queue: FrameQueue;
-  running: boolean;
-  framesReceived: number;
-  bytesReceived: number;
-  connections: number;
-}
-
-/**
- * A lane item with this kind (not a byte, so never a frame's) stands for "the peer connected with attempt
- * `body`": `onPeerUp` is called in turn with the frames, after everything the previous connection delivered.
- */
-const PEER_UP = -1;
-
-/** FIFO with O(1) shift: a chunk of small frames can put thousands in a lane at once. */
-class FrameQueue {
-  private items: Frame[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(f: Frame): void {
-    this.items.push(f);
-  }
-  shift(): Frame | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const f = this.items[this.head++];
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return f;
-  }
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-}
-
 export function createMesh(opts: MeshOptions): Mesh {
   const {
     selfId,
@@ -300,24 +173,21 @@ export function createMesh(opts: MeshOptions): Mesh {
   const batchMaxRecords = opts.batch?.maxRecords ?? 512;
   const batchFlushMs = opts.batch?.flushMs ?? 100;
   if (!(inboundLowWater < inboundHighWater) || inboundLowWater < 0) {
-    throw new BadInputError(
+    throw new InternalError(
       `mesh ${selfId}: inboundLowWater (${inboundLowWater}) must be ≥ 0 and below inboundHighWater (${inboundHighWater})`,
     );
   }
   if (batchMaxRecords < 1 || maxQueuedFrames < 0) {
-    throw new BadInputError(`mesh ${selfId}: batch.maxRecords must be ≥ 1 and maxQueuedFrames ≥ 0`);
+    throw new InternalError(`mesh ${selfId}: batch.maxRecords must be ≥ 1 and maxQueuedFrames ≥ 0`);
   }
 
   const links = new Map<string, OutboundLink>();
-  const lanes = new Map<string, InboundLane>();
-  const inboundConnections = new Set<InboundConnection>();
-  const server: Server = net.createServer((socket) => accept(socket));
   let listening = false;
   let closed = false;
   let closing: Promise<void> | undefined;
-  let rejectedConnections = 0;
+  const meshClosed = () => closed;
 
-  const report = (err: unknown, ctx: { where: MeshErrorSite; peerId?: string }) => {
+  const report: MeshErrorReporter = (err, ctx) => {
     const e = err instanceof Error ? err : new Error(String(err));
     if (opts.onError) {
       try {
@@ -330,401 +200,67 @@ export function createMesh(opts: MeshOptions): Mesh {
     }
   };
 
-  // ---- outbound -------------------------------------------------------------------------------------------
-
-  const linkFor = (peerId: string): OutboundLink => {
-    let link = links.get(peerId);
-    if (link) return link;
-    if (!peers.has(peerId)) throw new BadInputError(`mesh ${selfId}: no address for peer ${peerId}`);
-    link = {
-      peerId,
-      state: 'idle',
-      socket: undefined,
-      corkedSocket: undefined,
-      blocked: false,
-      queue: [],
-      batch: [],
-      batchTimer: undefined,
-      retryTimer: undefined,
-      openWaiters: new Set(),
-      peerAttempt: undefined,
-      framesSent: 0,
-      bytesSent: 0,
-      framesDropped: 0,
-      connects: 0,
-      lastError: undefined,
-    };
-    links.set(peerId, link);
-    return link;
-  };
-
-  const drop = (link: OutboundLink, kind: FrameKindValue, body: unknown, reason: DropReason) => {
-    link.framesDropped++;
-    opts.onDrop?.(link.peerId, kind, body, reason);
-  };
-
-  const dropQueued = (link: OutboundLink, reason: DropReason) => {
-    const queued = link.queue;
-    link.queue = [];
-    for (const p of queued) {
-      clearTimeout(p.timer);
-      drop(link, p.kind, p.body, reason);
-      p.resolve(false);
-    }
-    if (link.batch.length > 0) {
-      const records = link.batch;
-      link.batch = [];
-      drop(link, FrameKind.DATA, records, reason);
-    }
-    clearTimeout(link.batchTimer);
-    link.batchTimer = undefined;
-  };
-
-  const writable = (link: OutboundLink): link is OutboundLink & { socket: Socket } =>
-    link.state === 'open' && !link.blocked && link.socket?.writable === true;
-
-  const write = (link: OutboundLink & { socket: Socket }, frame: Buffer) => {
-    const socket = link.socket;
-    if (link.corkedSocket !== socket) {
-      link.corkedSocket = socket;
-      socket.cork();
-      process.nextTick(() => {
-        if (link.corkedSocket === socket) link.corkedSocket = undefined;
-        socket.uncork();
-      });
-    }
-    link.framesSent++;
-    link.bytesSent += frame.length;
-    // false = above the high-water mark: the frame is buffered all the same, later ones wait for 'drain'.
-    if (!socket.write(frame)) link.blocked = true;
-  };
-
-  const pump = (link: OutboundLink) => {
-    while (link.queue.length > 0 && writable(link)) {
-      const p = link.queue.shift()!;
-      clearTimeout(p.timer);
-      write(link, p.frame);
-      p.resolve(true);
-    }
-  };
-
-  const settleOpenWaiters = (link: OutboundLink, open: boolean) => {
-    for (const w of link.openWaiters) w(open);
-    link.openWaiters.clear();
-  };
-
-  const backOff = (link: OutboundLink, reason: DropReason) => {
-    link.state = 'backoff';
-    link.blocked = false;
-    dropQueued(link, reason);
-    link.retryTimer = setTimeout(() => {
-      link.retryTimer = undefined;
-      if (link.state === 'backoff') connect(link);
-    }, reconnectMs);
-    link.retryTimer.unref();
-  };
-
-  const connect = (link: OutboundLink) => {
-    if (closed) return;
-    const address = peers.get(link.peerId);
-    if (!address) {
-      link.lastError = 'no address';
-      backOff(link, 'unreachable');
-      return;
-    }
-    link.state = 'connecting';
-    link.connects++;
-    const socket = net.connect({ host: address.host, port: address.port });
-    link.socket = socket;
-    socket.setNoDelay(true);
-    const decoder = new FrameDecoder({ maxFrameBytes });
-    let open = false;
-    const handshakeTimer = setTimeout(() => {
-      link.lastError = `no HELLO answer within ${handshakeTimeoutMs} ms`;
-      socket.destroy();
-    }, handshakeTimeoutMs);
-    handshakeTimer.unref();
-
-    socket.on('connect', () => {
-      const hello: HelloBody = { from: selfId, attempt, to: link.peerId };
-      socket.write(encodeFrame(FrameKind.HELLO, hello, maxFrameBytes));
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (open) return; // the accepting side writes nothing after its HELLO
-      try {
-        const answer = decoder.push(chunk).next();
-        if (answer.done) return;
-        const hello = answer.value.body;
-        if (
-          answer.value.kind !== FrameKind.HELLO ||
-          !isHelloBody(hello) ||
-          hello.from !== link.peerId ||
-          hello.to !== selfId
-        ) {
-          throw new FrameError(
-            'BAD_FRAME',
-            `expected HELLO from ${link.peerId} to ${selfId}, got kind ${answer.value.kind}: ${JSON.stringify(hello)}`,
-          );
-        }
-        open = true;
-        clearTimeout(handshakeTimer);
-        link.state = 'open';
-        link.peerAttempt = Math.max(link.peerAttempt ?? hello.attempt, hello.attempt);
-        link.lastError = undefined;
-        opts.onLinkUp?.(link.peerId, hello.attempt);
-        settleOpenWaiters(link, true);
-        pump(link);
-      } catch (e) {
-        link.lastError = e instanceof Error ? e.message : String(e);
-        report(e, { where: 'outbound', peerId: link.peerId });
-        socket.destroy();
-      }
-    });
-    socket.on('drain', () => {
-      if (link.socket !== socket) return;
-      link.blocked = false;
-      pump(link);
-    });
-    socket.on('error', (e) => {
-      link.lastError = e.message;
-    });
-    socket.on('close', () => {
-      clearTimeout(handshakeTimer);
-      if (link.socket !== socket) return;
-      link.socket = undefined;
-      if (closed) return;
-      backOff(link, open ? 'connection-lost' : 'unreachable');
-      if (open) opts.onLinkDown?.(link.peerId);
-    });
-  };
-
-  /** Encodes and sends, or queues, or drops. Assumes any pending batch has been dealt with. */
-  const sendFrame = (
-    link: OutboundLink,
-    kind: FrameKindValue,
-    body: unknown,
-    timeoutMs: number | undefined,
-  ): Promise<boolean> => {
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(kind, body, maxFrameBytes);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (link.state === 'idle') connect(link);
-    if (link.state === 'closed' || link.state === 'backoff') {
-      drop(link, kind, body, link.state === 'closed' ? 'closed' : 'unreachable');
-      return Promise.resolve(false);
-    }
-    if (link.queue.length === 0 && writable(link)) {
-      write(link, frame);
-      return Promise.resolve(true);
-    }
-    if (link.queue.length >= maxQueuedFrames) {
-      drop(link, kind, body, 'overflow');
-      return Promise.resolve(false);
-    }
-    return new Promise<boolean>((resolve) => {
-      const pending: PendingFrame = { kind, body, frame, resolve, timer: undefined };
-      if (timeoutMs !== undefined) {
-        pending.timer = setTimeout(() => {
-          const i = link.queue.indexOf(pending);
-          if (i < 0) return;
-          link.queue.splice(i, 1);
-          drop(link, kind, body, 'timeout');
-          resolve(false);
-        }, timeoutMs);
-      }
-      link.queue.push(pending);
-    });
-  };
-
-  const flushBatch = (link: OutboundLink, timeoutMs: number | undefined): Promise<boolean> => {
-    clearTimeout(link.batchTimer);
-    link.batchTimer = undefined;
-    if (link.batch.length === 0) return Promise.resolve(true);
-    const records = link.batch;
-    link.batch = [];
-    return sendFrame(link, FrameKind.DATA, records, timeoutMs).catch((e: unknown) => {
-      drop(link, FrameKind.DATA, records, 'too-large');
-      throw e;
-    });
-  };
-
-  const flushInBackground = (link: OutboundLink) => {
-    flushBatch(link, opts.sendTimeoutMs).catch((e: unknown) =>
-      report(e, { where: 'outbound', peerId: link.peerId }),
-    );
-  };
-
-  // ---- inbound --------------------------------------------------------------------------------------------
-
-  const runLane = async (lane: InboundLane): Promise<void> => {
-    if (lane.running) return;
-    lane.running = true;
-    try {
-      for (let f = lane.queue.shift(); f !== undefined && !closed; f = lane.queue.shift()) {
-        try {
-          if (f.kind === PEER_UP) opts.onPeerUp?.(lane.peerId, f.body as number);
-          else {
-            const result = opts.onMessage(lane.peerId, f.kind, f.body);
-            if (result !== undefined && typeof (result as Promise<void>).then === 'function') await result;
-          }
-        } catch (e) {
-          report(e, { where: 'handler', peerId: lane.peerId });
-        }
-        const feeder = lane.feeder;
-        if (feeder?.paused && lane.queue.length <= inboundLowWater) {
-          feeder.paused = false;
-          feeder.socket.resume();
-        }
-      }
-    } finally {
-      lane.running = false;
-    }
-  };
-
-  /** Reasons already reported: a fenced zombie redials every `reconnectMs`, one line is enough. */
-  const reportedRejections = new Set<string>();
-  const reject = (conn: InboundConnection, why: string) => {
-    rejectedConnections++;
-    if (!reportedRejections.has(why)) {
-      reportedRejections.add(why);
-      report(new Error(`refused connection: ${why}`), { where: 'inbound' });
-    }
-    conn.socket.destroy();
-  };
-
-  /** Handles the first frame of an inbound connection; false if the connection was refused. */
-  const handshake = (conn: InboundConnection, frame: Frame): boolean => {
-    const hello = frame.body;
-    if (frame.kind !== FrameKind.HELLO || !isHelloBody(hello)) {
-      reject(conn, `first frame is kind ${frame.kind}, not a HELLO`);
-      return false;
-    }
-    if (hello.to !== selfId) {
-      reject(conn, `HELLO from ${hello.from} is meant for ${hello.to}, this is ${selfId}`);
-      return false;
-    }
-    let lane = lanes.get(hello.from);
-    if (lane && hello.attempt < lane.attempt) {
-      // A zombie (paused, then resumed after its replacement started): fence it off.
-      reject(
-        conn,
-        `${hello.from} attempt ${hello.attempt} is older than attempt ${lane.attempt} already seen`,
-      );
-      return false;
-    }
-    if (!lane) {
-      lane = {
-        peerId: hello.from,
-        attempt: hello.attempt,
-        feeder: undefined,
-        queue: new FrameQueue(),
-        running: false,
-        framesReceived: 0,
-        bytesReceived: 0,
-        connections: 0,
-      };
-      lanes.set(hello.from, lane);
-    }
-    clearTimeout(conn.handshakeTimer);
-    conn.peerId = hello.from;
-    const replaced = lane.feeder;
-    lane.feeder = conn;
-    lane.attempt = hello.attempt;
-    lane.connections++;
-    // Frames the old connection delivered stay queued ahead of the new ones (they were sent earlier), and
-    // onPeerUp comes between the two.
-    replaced?.socket.destroy();
-    lane.queue.push({ kind: PEER_UP, body: hello.attempt });
-    const answer: HelloBody = { from: selfId, attempt, to: hello.from };
-    conn.socket.write(encodeFrame(FrameKind.HELLO, answer, maxFrameBytes));
-    return true;
-  };
-
-  const onInboundData = (conn: InboundConnection, chunk: Buffer) => {
-    try {
-      for (const frame of conn.decoder.push(chunk)) {
-        if (conn.peerId === undefined) {
-          if (!handshake(conn, frame)) return;
-          continue;
-        }
-        const lane = lanes.get(conn.peerId)!;
-        if (lane.feeder !== conn) return; // replaced while this chunk was being read
-        if (frame.kind === FrameKind.HELLO)
-          throw new FrameError('BAD_FRAME', 'a second HELLO on one connection');
-        lane.queue.push(frame);
-        lane.framesReceived++;
-      }
-    } catch (e) {
-      // A bad frame: this connection is out of sync for good.
-      report(e, { where: 'inbound', peerId: conn.peerId });
-      conn.socket.destroy();
-    } finally {
-      const lane = conn.peerId === undefined ? undefined : lanes.get(conn.peerId);
-      if (lane && lane.feeder === conn) {
-        lane.bytesReceived += chunk.length;
-        if (!conn.paused && lane.queue.length >= inboundHighWater && !conn.socket.destroyed) {
-          conn.paused = true;
-          conn.socket.pause();
-        }
-        void runLane(lane);
-      }
-    }
-  };
-
-  const accept = (socket: Socket) => {
-    if (closed) {
-      socket.destroy();
-      return;
-    }
-    socket.setNoDelay(true);
-    const conn: InboundConnection = {
-      socket,
-      decoder: new FrameDecoder({ maxFrameBytes }),
-      peerId: undefined,
-      paused: false,
-      handshakeTimer: undefined,
-    };
-    conn.handshakeTimer = setTimeout(() => {
-      if (conn.peerId === undefined) reject(conn, `no HELLO within ${handshakeTimeoutMs} ms`);
-    }, handshakeTimeoutMs);
-    conn.handshakeTimer.unref();
-    inboundConnections.add(conn);
-    socket.on('data', (chunk: Buffer) => onInboundData(conn, chunk));
-    socket.on('error', () => {
-      // a reset from a killed peer: 'close' follows and does the bookkeeping
-    });
-    socket.on('close', () => {
-      clearTimeout(conn.handshakeTimer);
-      inboundConnections.delete(conn);
-      const lane = conn.peerId === undefined ? undefined : lanes.get(conn.peerId);
-      if (!lane || lane.feeder !== conn) return;
-      lane.feeder = undefined;
-      if (!closed) opts.onPeerDown?.(lane.peerId);
-    });
-  };
-
+  const inbound = createInboundLanes({
+    selfId,
+    attempt,
+    meshClosed,
+    maxFrameBytes,
+    handshakeTimeoutMs,
+    inboundHighWater,
+    inboundLowWater,
+    onMessage: opts.onMessage,
+    onPeerUp: opts.onPeerUp,
+    onPeerDown: opts.onPeerDown,
+    report,
+  });
+  const server: Server = net.createServer((socket) => inbound.accept(socket));
   server.on('error', (e) => {
     if (listening) report(e, { where: 'server' });
   });
 
-  // ---- the object -----------------------------------------------------------------------------------------
+  const linkFor = (peerId: string): OutboundLink => {
+    let link = links.get(peerId);
+    if (link) return link;
+    if (!peers.has(peerId)) throw new InternalError(`mesh ${selfId}: no address for peer ${peerId}`);
+    link = createOutboundLink(peerId, {
+      selfId,
+      attempt,
+      address: () => peers.get(peerId),
+      meshClosed,
+      maxFrameBytes,
+      maxQueuedFrames,
+      reconnectMs,
+      handshakeTimeoutMs,
+      batchMaxRecords,
+      batchFlushMs,
+      sendTimeoutMs: opts.sendTimeoutMs,
+      onLinkUp: opts.onLinkUp,
+      onLinkDown: opts.onLinkDown,
+      onDrop: opts.onDrop,
+      report,
+    });
+    links.set(peerId, link);
+    return link;
+  };
+
+  /** The peer's link, or a rejected promise for a peer without an address. */
+  const withLink = <T>(peerId: string, body: (link: OutboundLink) => Promise<T>): Promise<T> => {
+    let link: OutboundLink;
+    try {
+      link = linkFor(peerId);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return body(link);
+  };
+
+  const timeoutOf = (sendOpts: SendOptions | undefined) => sendOpts?.timeoutMs ?? opts.sendTimeoutMs;
 
   const close = (): Promise<void> => {
     if (closing) return closing;
     closed = true;
-    for (const link of links.values()) {
-      clearTimeout(link.retryTimer);
-      link.state = 'closed';
-      dropQueued(link, 'closed');
-      settleOpenWaiters(link, false);
-      link.socket?.destroy();
-      link.socket = undefined;
-    }
-    for (const conn of inboundConnections) conn.socket.destroy();
-    for (const lane of lanes.values()) lane.queue.clear();
+    for (const link of links.values()) link.close();
+    inbound.close();
     closing = new Promise<void>((resolve) => {
       if (!listening) return resolve();
       server.close(() => resolve());
@@ -735,8 +271,8 @@ export function createMesh(opts: MeshOptions): Mesh {
   const mesh: Mesh = {
     listen: () =>
       new Promise<void>((resolve, rejectListen) => {
-        if (closed) return rejectListen(new BadInputError(`mesh ${selfId} is closed`));
-        if (listening) return rejectListen(new BadInputError(`mesh ${selfId} is already listening`));
+        if (closed) return rejectListen(new InternalError(`mesh ${selfId} is closed`));
+        if (listening) return rejectListen(new InternalError(`mesh ${selfId} is already listening`));
         const onError = (e: NodeJS.ErrnoException) => {
           rejectListen(e.code === 'EADDRINUSE' ? new PortInUseError(`mesh ${selfId}`, listenPort) : e);
         };
@@ -750,87 +286,31 @@ export function createMesh(opts: MeshOptions): Mesh {
 
     address: () => {
       const a = server.address() as AddressInfo | null;
-      if (!a) throw new BadInputError(`mesh ${selfId} is not listening`);
+      if (!a) throw new InternalError(`mesh ${selfId} is not listening`);
       return { host: a.address, port: a.port };
     },
 
-    send: (peerId, kind, body, sendOpts) => {
-      let link: OutboundLink;
-      try {
-        link = linkFor(peerId);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (closed) {
-        drop(link, kind, body, 'closed');
-        return Promise.resolve(false);
-      }
-      if (link.batch.length > 0) flushInBackground(link);
-      return sendFrame(link, kind, body, sendOpts?.timeoutMs ?? opts.sendTimeoutMs);
-    },
+    send: (peerId, kind, body, sendOpts) =>
+      withLink(peerId, (link) => link.send(kind, body, timeoutOf(sendOpts))),
 
-    sendBatched: (peerId, record, sendOpts) => {
-      let link: OutboundLink;
-      try {
-        link = linkFor(peerId);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (link.state === 'idle') connect(link);
-      if (closed || link.state === 'backoff' || link.state === 'closed') {
-        drop(link, FrameKind.DATA, [record], closed ? 'closed' : 'unreachable');
-        return Promise.resolve(false);
-      }
-      link.batch.push(record);
-      if (link.batch.length >= batchMaxRecords || batchFlushMs <= 0) {
-        return flushBatch(link, sendOpts?.timeoutMs ?? opts.sendTimeoutMs);
-      }
-      if (link.batchTimer === undefined)
-        link.batchTimer = setTimeout(() => flushInBackground(link), batchFlushMs);
-      return Promise.resolve(true);
-    },
+    sendBatched: (peerId, record, sendOpts) =>
+      withLink(peerId, (link) => link.sendBatched(record, timeoutOf(sendOpts))),
 
     flush: async (peerId, sendOpts) => {
       const targets = peerId === undefined ? [...links.values()] : [linkFor(peerId)];
-      const results = await Promise.all(
-        targets.map((link) => flushBatch(link, sendOpts?.timeoutMs ?? opts.sendTimeoutMs)),
-      );
+      const results = await Promise.all(targets.map((link) => link.flush(timeoutOf(sendOpts))));
       return results.every(Boolean);
     },
 
-    dial: (peerId) => {
-      const link = linkFor(peerId);
-      if (link.state === 'idle') connect(link);
-    },
+    dial: (peerId) => linkFor(peerId).dial(),
 
-    whenConnected: (peerId, timeoutMs) => {
-      let link: OutboundLink;
-      try {
-        link = linkFor(peerId);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (link.state === 'open') return Promise.resolve(true);
-      if (closed) return Promise.resolve(false);
-      if (link.state === 'idle') connect(link);
-      return new Promise<boolean>((resolve) => {
-        const waiter = (open: boolean) => {
-          clearTimeout(timer);
-          resolve(open);
-        };
-        const timer = setTimeout(() => {
-          link.openWaiters.delete(waiter);
-          resolve(false);
-        }, timeoutMs);
-        link.openWaiters.add(waiter);
-      });
-    },
+    whenConnected: (peerId, timeoutMs) => withLink(peerId, (link) => link.whenConnected(timeoutMs)),
 
     connected: (peerId) => links.get(peerId)?.state === 'open',
 
     peerAttempt: (peerId) => {
       const a = links.get(peerId)?.peerAttempt;
-      const b = lanes.get(peerId)?.attempt;
+      const b = inbound.attemptOf(peerId);
       if (a === undefined) return b;
       if (b === undefined) return a;
       return Math.max(a, b);
@@ -839,30 +319,9 @@ export function createMesh(opts: MeshOptions): Mesh {
     stats: () => ({
       selfId,
       attempt,
-      outbound: [...links.values()].map((l) => ({
-        peerId: l.peerId,
-        state: l.state,
-        peerAttempt: l.peerAttempt,
-        blocked: l.blocked,
-        queuedFrames: l.queue.length,
-        batchedRecords: l.batch.length,
-        framesSent: l.framesSent,
-        bytesSent: l.bytesSent,
-        framesDropped: l.framesDropped,
-        connects: l.connects,
-        lastError: l.lastError,
-      })),
-      inbound: [...lanes.values()].map((l) => ({
-        peerId: l.peerId,
-        attempt: l.attempt,
-        connected: l.feeder !== undefined,
-        paused: l.feeder?.paused ?? false,
-        queuedFrames: l.queue.length,
-        framesReceived: l.framesReceived,
-        bytesReceived: l.bytesReceived,
-        connections: l.connections,
-      })),
-      rejectedConnections,
+      outbound: [...links.values()].map((l) => l.stats()),
+      inbound: inbound.stats(),
+      rejectedConnections: inbound.rejectedConnections(),
     }),
 
     close,

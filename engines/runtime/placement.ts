@@ -1,7 +1,7 @@
 /** The default placement: every worker a local OS process on loopback, services where the runner sees them. */
-import { LOOPBACK } from '../../infra/local/ports.ts';
+import { LOOPBACK } from '../../clients/ports.ts';
 import type { DeployPlan, Placement, ServiceEndpoints } from '../types.ts';
-import { localLauncher } from './worker-process.ts';
+import { localLauncher } from './worker-launcher.ts';
 
 export function localPlacement(services: ServiceEndpoints): Placement {
   return {

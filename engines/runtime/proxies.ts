@@ -4,7 +4,7 @@
  * e.g. `link:source[0]->features[1]`), created at deploy, removed at stop, and swept by run id.
  */
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { freePorts } from '../../infra/local/ports.ts';
+import { freePorts } from '../../clients/ports.ts';
 
 export interface LinkAddress {
   host: string;

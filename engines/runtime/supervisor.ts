@@ -10,14 +10,9 @@ import { join } from 'node:path';
 import { systemClock } from '../../core/clock.ts';
 import { HarnessError } from '../../core/errors.ts';
 import type { EngineEvent } from '../../core/types.ts';
-import type { ProcessControl, WorkerInfo } from '../types.ts';
-import {
-  localLauncher,
-  stopWorker,
-  type WorkerHandle,
-  type WorkerLauncher,
-  type WorkerMessage,
-} from './worker-process.ts';
+import type { ProcessControl, WorkerHandle, WorkerInfo, WorkerLauncher } from '../types.ts';
+import type { WorkerMessage } from './control.ts';
+import { localLauncher, stopWorker } from './worker-launcher.ts';
 
 export const COORDINATOR_ID = 'coordinator';
 

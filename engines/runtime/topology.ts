@@ -3,7 +3,10 @@
  * their partitioning. source → features is keyed (per-key state lives in one features instance), features →
  * score keyed as well (deterministic routing, so a replay takes the same path), score → sink to the sink.
  */
+import { workerId } from '../../core/worker-id.ts';
 import type { Parallelism } from '../types.ts';
+
+export { workerId };
 
 export type OperatorName = 'source' | 'features' | 'score' | 'sink';
 export const OPERATORS: readonly OperatorName[] = ['source', 'features', 'score', 'sink'];
@@ -41,15 +44,6 @@ export function standardTopology(parallelism: Parallelism): Topology {
     })),
   );
   return { parallelism, edges, instances };
-}
-
-export function workerId(operator: string, instance: number): string {
-  return `${operator}[${instance}]`;
-}
-
-export function parseWorkerId(id: string): { operator: string; instance: number } | undefined {
-  const m = /^([a-z-]+)\[(\d+)\]$/.exec(id);
-  return m ? { operator: m[1]!, instance: Number(m[2]) } : undefined;
 }
 
 /** Instances of the operator downstream of `operator`, or [] for the sink. */

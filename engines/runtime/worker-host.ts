@@ -4,13 +4,13 @@
  * through this worker's own proxies. Engines add their operator logic on top.
  */
 import { Redis } from 'ioredis';
+import { createKafka, type Kafka, viaProxy } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
+import type { WorkerContext } from '../types.ts';
 import type { WorkerBoot } from './boot.ts';
 import { FrameKind } from './frames.ts';
-import { createKafka, type Kafka, viaProxy } from './kafka.ts';
 import { createMesh, type Mesh, type MeshOptions } from './mesh.ts';
 import { COORDINATOR_ID } from './supervisor.ts';
-import type { WorkerContext } from './worker-process.ts';
 
 export interface WorkerHostHandlers {
   /** Records from an upstream peer (a DATA frame's body). Awaited: frames of one link are handled in order. */

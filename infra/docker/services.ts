@@ -17,12 +17,12 @@ import {
   Wait,
 } from 'testcontainers';
 import type { ServiceControl } from '../../chaos/targets.ts';
+import { createKafka } from '../../clients/kafka.ts';
+import { freePorts, LOOPBACK } from '../../clients/ports.ts';
 import { retryUntil } from '../../core/clock.ts';
 import { HarnessError, MissingToolError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
-import { createKafka } from '../../engines/runtime/kafka.ts';
 import type { InfraEndpoints } from '../local/instance.ts';
-import { freePorts, LOOPBACK } from '../local/ports.ts';
 import { isAlive } from '../local/processes.ts';
 import { KAFKA_VERSION, TOXIPROXY_VERSION } from '../local/provision.ts';
 import { buildImages, IMAGES, missingImages } from './images.ts';

@@ -11,9 +11,12 @@ import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GenericContainer } from 'testcontainers';
-import { startControlServer } from '../../engines/runtime/control.ts';
-import type { WorkerHandle, WorkerLauncher } from '../../engines/runtime/worker-process.ts';
-import type { Placement } from '../../engines/types.ts';
+import {
+  type Placement,
+  startControlServer,
+  type WorkerHandle,
+  type WorkerLauncher,
+} from '../../engines/index.ts';
 import { IMAGES } from './images.ts';
 import { type DockerInfra, INSIDE, LABEL_RUN } from './services.ts';
 

@@ -8,10 +8,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePorts, isPortFree } from '../../clients/ports.ts';
 import { BadInputError, PortInUseError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 import { instancesDir } from './paths.ts';
-import { freePorts, isPortFree } from './ports.ts';
 import { isAlive, isOurProcess, stopProcess, tailFile } from './processes.ts';
 import { provision } from './provision.ts';
 import {

@@ -3,13 +3,13 @@
  * Kafka answers a metadata request, Redis answers PING, Toxiproxy answers GET /version.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from '../../clients/kafka.ts';
+import { LOOPBACK } from '../../clients/ports.ts';
 import { retryUntil } from '../../core/clock.ts';
 import { ServiceFailedError } from '../../core/errors.ts';
-import { Kafka, logLevel } from '../../engines/runtime/kafka.ts';
-import { LOOPBACK } from './ports.ts';
 import { isOurProcess, type SpawnedService, spawnDetached, tailFile } from './processes.ts';
 import type { Binaries } from './provision.ts';
 
@@ -89,7 +89,7 @@ export async function startKafka(
   const config = join(dir, 'kafka.properties');
   writeFileSync(config, kafkaProperties(port, controllerPort, dataDir, opts.partitions ?? 2));
   const log4j = join(dir, 'kafka-log4j.properties');
-  writeFileSync(log4j, KAFKA_LOG4J);
+  writeFileSync(log4j, readFileSync(new URL('kafka-log4j.properties', KAFKA_TEMPLATES), 'utf8'));
   const classpath = `${bin.kafkaLibs}/*`;
   // Format once per data dir; a restart (kafka-restart fault) must keep the cluster id and the data.
   const format = existsSync(join(dataDir, 'meta.properties'))
@@ -221,37 +221,26 @@ function clusterId(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
 }
 
-function kafkaProperties(port: number, controllerPort: number, dataDir: string, partitions: number): string {
-  return `# written by faultline: single KRaft broker+controller on loopback
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@${LOOPBACK}:${controllerPort}
-listeners=PLAINTEXT://${LOOPBACK}:${port},CONTROLLER://${LOOPBACK}:${controllerPort}
-advertised.listeners=PLAINTEXT://${LOOPBACK}:${port}
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=${dataDir}
-num.partitions=${partitions}
-auto.create.topics.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=4
-group.initial.rebalance.delay.ms=0
-transaction.abort.timed.out.transaction.cleanup.interval.ms=5000
-transaction.remove.expired.transaction.cleanup.interval.ms=60000
-log.retention.hours=24
-num.network.threads=2
-num.io.threads=4
-`;
-}
+/** The one source of the broker's settings, shared with the kafka image's kafka-entry.sh. */
+const KAFKA_TEMPLATES = new URL('../docker/images/', import.meta.url);
 
-const KAFKA_LOG4J = `log4j.rootLogger=WARN, stdout
-log4j.appender.stdout=org.apache.log4j.ConsoleAppender
-log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
-log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.server.KafkaRaftServer=INFO
-log4j.logger.kafka.server.BrokerServer=INFO
-`;
+export function kafkaProperties(
+  port: number,
+  controllerPort: number,
+  dataDir: string,
+  partitions: number,
+): string {
+  const values: Record<string, string> = {
+    CONTROLLER_PORT: String(controllerPort),
+    LISTENERS: `PLAINTEXT://${LOOPBACK}:${port},CONTROLLER://${LOOPBACK}:${controllerPort}`,
+    ADVERTISED_LISTENERS: `PLAINTEXT://${LOOPBACK}:${port}`,
+    PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    INTER_BROKER_LISTENER: 'PLAINTEXT',
+    LOG_DIRS: dataDir,
+    PARTITIONS: String(partitions),
+  };
+  return readFileSync(new URL('kafka-server.properties', KAFKA_TEMPLATES), 'utf8').replace(
+    /@([A-Z_]+)@/g,
+    (_, name: string) => values[name] ?? `@${name}@`,
+  );
+}

@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
+import { median } from '../../core/stats.ts';
 import type { EventSource, LabelledRow, Workload, WorkloadOptions } from '../../core/workload.ts';
 import { parseCsvObjects } from './csv.ts';
 
@@ -372,13 +373,6 @@ function stepTicket(
 }
 
 // ---- training data ---------------------------------------------------------------------------------------
-
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Median age per title and median fare per class over the training passengers only. */
 export function learnTitanicParams(training: PassengerRecord['body'][]): TitanicParams {

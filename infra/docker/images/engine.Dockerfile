@@ -11,6 +11,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./
 COPY bin ./bin
 COPY core ./core
+COPY clients ./clients
 COPY infra ./infra
 COPY scenarios ./scenarios
 COPY dashboards ./dashboards

@@ -4,7 +4,7 @@
 ARG BASE=apache/kafka:3.9.1
 FROM ${BASE}
 USER root
-COPY kafka-entry.sh /opt/faultline/kafka-entry.sh
+COPY kafka-entry.sh kafka-server.properties kafka-log4j.properties /opt/faultline/
 # chmod here rather than COPY --chmod, which the legacy builder rejects. The data dir is not a VOLUME: it lives
 # in the container's layer, so `docker restart` keeps it and `docker rm` leaves no anonymous volume behind.
 RUN chmod 755 /opt/faultline/kafka-entry.sh \

@@ -12,7 +12,7 @@
  *
  * faultline's 2PC sink and its output collector read through kafkajs, so this is not cosmetic: the collector
  * counted those aborted records as duplicates. Every kafkajs import in faultline goes through
- * `engines/runtime/kafka.ts`, whose first import is this module.
+ * `clients/kafka.ts`, whose first import is this module.
  */
 import Module, { createRequire } from 'node:module';
 
@@ -68,7 +68,7 @@ const installed =
 if (!installed) {
   if (require.cache[batchPath] !== undefined)
     throw new Error(
-      'kafkajs was loaded before its read_committed fix: import kafkajs only through engines/runtime/kafka.ts',
+      'kafkajs was loaded before its read_committed fix: import kafkajs only through clients/kafka.ts',
     );
   const fixed = new Module(filterPath);
   fixed.filename = filterPath;

@@ -15,8 +15,8 @@ import {
   type PartitionAssigner,
   type Producer,
 } from 'kafkajs';
-import { systemClock } from '../../core/clock.ts';
-import type { OutputRecord } from '../../core/types.ts';
+import { systemClock } from '../core/clock.ts';
+import type { OutputRecord } from '../core/types.ts';
 
 export type { Consumer, KafkaMessage, Producer, Transaction } from 'kafkajs';
 export { Kafka, logLevel } from 'kafkajs';

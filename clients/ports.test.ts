@@ -1,0 +1,25 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { freePort, freePorts, isPortFree, LOOPBACK } from './ports.ts';
+
+describe('loopback ports', () => {
+  it('hands out distinct free ports, never the same one twice', async () => {
+    const ports = await freePorts(5);
+    expect(new Set(ports).size).toBe(5);
+    const next = await freePort();
+    expect(ports).not.toContain(next);
+    expect(await isPortFree(next)).toBe(true);
+  });
+
+  it('sees a port as taken while something listens on it', async () => {
+    const port = await freePort();
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(port, LOOPBACK, r));
+    try {
+      expect(await isPortFree(port)).toBe(false);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    expect(await isPortFree(port)).toBe(true);
+  });
+});

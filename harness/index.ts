@@ -1,0 +1,12 @@
+/**
+ * The face of harness/ for the layers above (dashboards, cli): one run, a matrix, the throughput bench, the
+ * providers, and the shapes of what a run leaves behind (summary, latency histograms, time series).
+ */
+export { formatBench, runBench } from './bench.ts';
+export { createLatencyHistogram, type Histogram } from './latency.ts';
+export { loadMatrixSpec, MATRIX_SCHEMA, type MatrixCell, runMatrix } from './matrix.ts';
+export { PROVIDERS, type Provider, parseProvider } from './provider.ts';
+export { formatRecovery, type RecoveryEntry } from './recovery.ts';
+export { TIMESERIES_HEADER } from './run-files.ts';
+export { type RunTick, runScenario } from './runner.ts';
+export { type Environment, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
