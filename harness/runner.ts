@@ -60,6 +60,8 @@ import { createSchedule, firstIdAtOrAfter } from './schedule.ts';
 import { type RunError, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
 
 const WORKLOAD_MODULE = fileURLToPath(new URL('../scenarios/workloads/index.ts', import.meta.url));
+/** How long teardown waits for a consumer group whose member did not leave (its session timeout and more). */
+const GROUP_SESSION_WAIT_MS = 15_000;
 export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 export interface RunOptions {
@@ -232,10 +234,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         await admin.deleteTopics({ topics: mine, timeout: 10_000 }).catch(() => {});
       // And every consumer group of the run (the collector's, sources' per attempt, 2PC restore readers): by
       // now their members have left. A shared Kafka would otherwise keep them until offsets retention.
-      const groups = (await admin.listGroups()).groups
-        .map((g) => g.groupId)
-        .filter((g) => g.startsWith(`fl-${run.runId}-`));
-      if (groups.length) await admin.deleteGroups(groups).catch(() => {});
+      // A member that did not leave (a worker killed at the end of its grace) keeps its group non-empty until its
+      // session times out (10 s for the engines' consumers): retry until then.
+      const runGroups = async () =>
+        (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`fl-${run.runId}-`));
+      const deadline = Date.now() + GROUP_SESSION_WAIT_MS;
+      for (let groups = await runGroups(); groups.length > 0; groups = await runGroups()) {
+        await admin.deleteGroups(groups).catch(() => {});
+        if (Date.now() > deadline) break;
+        if ((await runGroups()).length > 0) await systemClock.sleep(1000);
+      }
       await admin.disconnect();
     });
     cleanups.push(() => deleteRedisKeys(infra, `fl:${run.runId}:*`));

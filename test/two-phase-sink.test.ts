@@ -96,6 +96,28 @@ async function fixture(o: { controlPartitions: number; controlPartition: number;
 }
 
 describe('two-phase-commit sink', () => {
+  it('a record written during a pre-commit belongs to the next transaction, even with the pool exhausted', async () => {
+    // Pool of 2: after pre-commit 1 the next transaction needs the producer of 1 back, so it cannot start
+    // before checkpoint 1 commits (the pre-commit's begin() waits). A record written meanwhile — after barrier
+    // 2 reached the sink — must not land in transaction 2, which checkpoint 2 records.
+    const { topic, open } = await fixture({ controlPartitions: 1, controlPartition: 0, poolSize: 2 });
+    const { sink } = await open(null);
+    sink.write(records(0, 10));
+    await sink.preCommit(1);
+    sink.write(records(10, 20));
+    const precommit2 = sink.preCommit(2); // not awaited: the barrier's snapshot is still running
+    sink.write(records(20, 30)); // a record after barrier 2
+    await sink.commitUpTo(1); // frees a producer, so the next transaction can start
+    const checkpoint2 = await precommit2;
+    expect(checkpoint2.pending.map((p) => [p.id, p.records.map((r) => r.id)])).toEqual([
+      [2, records(10, 20).map((r) => r.id)],
+    ]);
+    const checkpoint3 = await sink.preCommit(3);
+    expect(checkpoint3.pending.at(-1)!.records.map((r) => r.id)).toEqual(records(20, 30).map((r) => r.id));
+    await sink.commitUpTo(3);
+    expect(await committedIds(topic)).toEqual(records(0, 30).map((r) => r.id));
+  });
+
   it('a second failover soon after a restore rewrites nothing that committed: each record is read once', async () => {
     const { topic, open } = await fixture({ controlPartitions: 1, controlPartition: 0, poolSize: 5 });
 

@@ -1,7 +1,9 @@
 /**
  * Barrier handling for a task with several input channels (protocol step 2; Flink's
  * CheckpointBarrierHandler). In aligned mode (exactly-once) a channel that delivered barrier n is blocked
- * until barrier n has arrived on every channel; then the task snapshots, forwards barrier n and unblocks. In
+ * until barrier n has arrived on every channel; then the task snapshots, forwards barrier n and only then
+ * calls `release()` to unblock: no record that came after barrier n on any channel can reach the snapshot of n
+ * (the channels stay blocked while an asynchronous snapshot, such as the sink's pre-commit, runs). In
  * at-least-once mode nothing blocks: the snapshot happens when the last barrier n arrives and may include
  * records that came after the barrier on faster channels. A barrier for a newer checkpoint while an older one
  * is still aligning aborts the older one (Flink cancels the alignment and starts the new one).
@@ -9,7 +11,7 @@
 export type BarrierOutcome =
   /** Keep going: more barriers of `id` are expected. `block` says whether this channel must stop reading. */
   | { kind: 'waiting'; id: number; block: boolean }
-  /** Barrier `id` has arrived on every channel: snapshot, forward it, unblock everything. */
+  /** Barrier `id` has arrived on every channel: snapshot, forward it, then `release()` to unblock everything. */
   | { kind: 'aligned'; id: number; abortedOlder: number | null }
   /** A barrier older than the current alignment, or for an id already completed: nothing to do. */
   | { kind: 'ignored' };
@@ -43,7 +45,7 @@ export class BarrierAligner {
     if (this.#current.seen.size === this.#channels.length) {
       this.#current = undefined;
       this.#lastAligned = id;
-      this.#unblockAll();
+      // The channels that delivered the barrier stay blocked until the caller has snapshotted: release().
       return { kind: 'aligned', id, abortedOlder };
     }
     if (this.#aligned) this.#blocked.add(channel);
@@ -62,6 +64,11 @@ export class BarrierAligner {
       list.push(resolve);
       this.#waiters.set(channel, list);
     });
+  }
+
+  /** After the snapshot of an aligned barrier: every channel reads again. */
+  release(): void {
+    this.#unblockAll();
   }
 
   /** Drops the alignment in progress (the task is being cancelled or restored). */

@@ -91,8 +91,14 @@ await runWorker<Boot>(async (ctx) => {
         if (m.type !== 'barrier') return;
         await restored;
         const outcome = aligner!.onBarrier(from, m.id as number);
-        if (outcome.kind === 'aligned') await onAligned(outcome.id);
-        else if (outcome.kind === 'waiting' && outcome.block) await aligner!.whenUnblocked(from);
+        if (outcome.kind === 'aligned') {
+          // Snapshot and forward first; the inputs stay blocked until then (Flink's order).
+          try {
+            await onAligned(outcome.id);
+          } finally {
+            aligner!.release();
+          }
+        } else if (outcome.kind === 'waiting' && outcome.block) await aligner!.whenUnblocked(from);
       },
     },
     {

@@ -2,7 +2,9 @@
  * The two-phase-commit Kafka sink (protocol step 4; Flink's TwoPhaseCommitSinkFunction / FlinkKafkaProducer):
  * - records go into the current Kafka transaction, written in batches as they arrive;
  * - on barrier n: flush (pre-commit), keep the transaction as pending under n, begin a new one on the next
- *   producer of the pool (a kafkajs producer holds one transaction at a time, as Flink's pool does);
+ *   producer of the pool (a kafkajs producer holds one transaction at a time, as Flink's pool does). The swap
+ *   to the new transaction is synchronous: a record written after barrier n, even while the new transaction
+ *   is still being started (the pool may be exhausted), goes into transaction n+1, never into n;
  * - on notifyCheckpointComplete(n): commit every pending transaction ≤ n;
  * - on (re)start: every producer of the pool registers its transactional id before anything else, which fences
  *   the previous incarnation and aborts its open transactions, pre-committed or not (kafkajs registers the id
@@ -38,8 +40,8 @@ export interface SinkSnapshot {
 }
 
 interface OpenTransaction {
-  producerIndex: number;
-  tx: Transaction;
+  /** Settles once a producer of the pool is free and its transaction has begun. */
+  started: Promise<{ producerIndex: number; tx: Transaction }>;
   records: OutputRecord[];
   writes: Promise<void>;
 }
@@ -96,35 +98,45 @@ export async function createTwoPhaseSink(opts: {
     }
   }
 
-  const begin = async (): Promise<OpenTransaction> => {
-    let index = -1;
-    while (index < 0) {
-      index = producers.findIndex((_, i) => !busy.has(i));
-      // All producers hold pending transactions: wait for a checkpoint to complete (back-pressure).
-      if (index < 0) await systemClock.sleep(5);
-    }
-    busy.add(index);
-    const tx = await producers[index]!.transaction();
-    return { producerIndex: index, tx, records: [], writes: Promise.resolve() };
+  /** The next transaction, at once; it starts when a producer is free (writes queue behind its start). */
+  const begin = (after: Promise<unknown>): OpenTransaction => {
+    const started = after.then(async () => {
+      let index = -1;
+      while (index < 0) {
+        index = producers.findIndex((_, i) => !busy.has(i));
+        // All producers hold pending transactions: wait for a checkpoint to complete (back-pressure).
+        if (index < 0) await systemClock.sleep(5);
+      }
+      busy.add(index);
+      return { producerIndex: index, tx: await producers[index]!.transaction() };
+    });
+    // A failure to start surfaces at the pre-commit (through `writes`), which fails the checkpoint.
+    started.catch(() => {});
+    return { started, records: [], writes: started.then(() => undefined) };
   };
-  let open = await begin();
+  // Transactions start one after another, in barrier order (each waits for its predecessor's start).
+  let open = begin(Promise.resolve());
+  await open.started;
 
   return {
     write(records) {
       const current = open;
       current.records.push(...records);
-      current.writes = current.writes.then(() =>
-        current.tx.send({ topic: opts.topic, messages: records.map(toMessage) }).then(() => undefined),
-      );
+      current.writes = current.writes.then(async () => {
+        const { tx } = await current.started;
+        await tx.send({ topic: opts.topic, messages: records.map(toMessage) });
+      });
       // A failed write (e.g. this incarnation was fenced) surfaces at the pre-commit, which then fails the
       // checkpoint; until then it is not an unhandled rejection.
       current.writes.catch(() => {});
     },
     async preCommit(n) {
+      // Swapped before anything is awaited: from here on, writes go to the next transaction.
       const current = open;
-      open = await begin();
+      open = begin(current.started);
       await current.writes;
-      await current.tx.send({
+      const { tx } = await current.started;
+      await tx.send({
         topic: control.topic,
         messages: [marker(control.partition, opts.transactionalIdPrefix, n)],
       });
@@ -135,8 +147,9 @@ export async function createTwoPhaseSink(opts: {
       const ids: number[] = [];
       while (pending.length > 0 && pending[0]!.id <= n) {
         const p = pending.shift()!;
-        await p.open.tx.commit();
-        busy.delete(p.open.producerIndex);
+        const { tx, producerIndex } = await p.open.started;
+        await tx.commit();
+        busy.delete(producerIndex);
         ids.push(p.id);
         opts.onCommitted(p.id, p.records.length);
       }
