@@ -23,6 +23,8 @@ export async function matrixCommand(name: string, flags: MatrixFlags): Promise<n
     signal: interrupt.signal,
     dir: flags.out,
     progress: flags.verbose ? terminalProgress() : undefined,
+    // Provisioning (first run: Kafka jars, the Toxiproxy build) always shows its progress.
+    infraProgress: terminalProgress(),
     onCell: (cell, i, total, phase) => process.stderr.write(cellLine(cell, i, total, phase, started)),
   });
   const counts = { done: 0, failed: 0, skipped: 0 };

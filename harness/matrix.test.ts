@@ -33,6 +33,7 @@ describe('matrix providers', () => {
       /unknown provider "kubernetes"/,
     );
     expect(() => loadMatrixSpec(specFile(`${base}cpus: 0\n`))).toThrow(BadInputError);
+    expect(() => loadMatrixSpec(specFile(''))).toThrow(/expected a mapping with name, engines and scenarios/);
   });
 });
 

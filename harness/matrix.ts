@@ -72,7 +72,11 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
   const doc = parseDocument(readFileSync(path, 'utf8'));
   if (doc.errors.length)
     throw new BadInputError(`bad matrix ${path}: ${doc.errors[0]!.message.split('\n')[0]}`);
-  const raw = doc.toJS() as Record<string, unknown>;
+  const raw = doc.toJS() as Record<string, unknown> | null;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new BadInputError(`bad matrix ${path}: expected a mapping with name, engines and scenarios`, {
+      fix: 'see scenarios/catalog/matrix-quick.yaml for an example',
+    });
   const fail = (field: string, msg: string): never => {
     throw new BadInputError(`bad matrix ${path}: ${field} ${msg}`);
   };
@@ -183,7 +187,10 @@ export interface MatrixOptions {
   dir?: string;
   /** Services for the cells of their provider; others are started for the matrix. */
   infra?: RunInfra;
+  /** Each run's steps. */
   progress?: ProgressSink;
+  /** Provisioning and starting the services (default: `progress`). */
+  infraProgress?: ProgressSink;
   onCell?: (cell: MatrixCell, index: number, total: number, phase: 'start' | 'end' | 'skip') => void;
   /** Aborted (Ctrl-C): the running cell is cut short and kept; later cells stay pending (resume with --out). */
   signal?: AbortSignal;
@@ -228,7 +235,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; fil
       const acquired = await acquireInfra(
         provider,
         `matrix-${spec.name}-${provider}-${process.pid}`,
-        opts.progress ?? noProgress,
+        opts.infraProgress ?? opts.progress ?? noProgress,
       );
       infra = acquired.infra;
       if (acquired.own) own.push(acquired.own);

@@ -237,7 +237,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       // A member that did not leave (a worker killed at the end of its grace) keeps its group non-empty until its
       // session times out (10 s for the engines' consumers): retry until then.
       const runGroups = async () =>
-        (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`fl-${run.runId}-`));
+        (await admin.listGroups()).groups
+          .map((g) => g.groupId)
+          .filter((g) => g.startsWith(`fl-${run.runId}-`));
       const deadline = Date.now() + GROUP_SESSION_WAIT_MS;
       for (let groups = await runGroups(); groups.length > 0; groups = await runGroups()) {
         await admin.deleteGroups(groups).catch(() => {});
