@@ -103,9 +103,29 @@ export function ownedConsumer(
  */
 export async function connectTransactional(producer: Producer): Promise<void> {
   await producer.connect();
-  const registration = await producer.transaction();
-  await registration.abort();
+  // A broker that just started (or restarted) answers "the coordinator is loading" until its transaction
+  // state is loaded; kafkajs gives up on that at once here, so wait for it, within a bound.
+  const deadline = Date.now() + COORDINATOR_WAIT_MS;
+  for (let delay = 100; ; delay = Math.min(2 * delay, 2000)) {
+    try {
+      const registration = await producer.transaction();
+      await registration.abort();
+      return;
+    } catch (e) {
+      const type = (e as { type?: string }).type ?? '';
+      if (!COORDINATOR_NOT_READY.has(type) || Date.now() + delay > deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
+
+const COORDINATOR_WAIT_MS = 30_000;
+const COORDINATOR_NOT_READY = new Set([
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'CONCURRENT_TRANSACTIONS',
+]);
 
 /**
  * Reads `partitions` of `topic` read_committed from the beginning up to their last stable offsets as of the call,
@@ -140,7 +160,11 @@ export async function readCommittedToEnd(
       reached.set(payload.partition, Number(payload.lastOffset) + 1);
       if ([...ends].every(([p, end]) => (reached.get(p) ?? 0) >= end)) resolve();
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+    // kafkajs restarts the consumer after a retriable crash (e.g. "the coordinator is loading" on a broker that
+    // just started): only a crash it will not recover from ends the read.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!(payload as { restart?: boolean }).restart) reject(payload.error);
+    });
     setTimeout(() => {
       const at = [...ends].map(([p, end]) => `partition ${p} at ${reached.get(p) ?? 0} of ${end}`);
       reject(new Error(`could not read ${opts.topic} to its end in ${opts.timeoutMs} ms (${at.join(', ')})`));
