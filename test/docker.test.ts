@@ -6,7 +6,7 @@
  * Needs a Docker engine; without one the whole file is skipped and says why. Images are built offline on
  * first use (cached afterwards), as `faultline images build --offline` does.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,10 +148,23 @@ describe.skipIf(noDocker !== undefined || !compose)(composeTitle, () => {
       SCENARIO: 'kill-worker',
       FAULTLINE_RUN_ARGS: '--rate 300 --duration 15 --warmup 3 --drain 30',
     };
+    // Asynchronous: a synchronous spawn would block this worker for the whole compose run, and vitest's RPC to
+    // the main process then times out ("Timeout calling onTaskUpdate"), an unhandled error that fails the suite.
     const run = (args: string[]) =>
-      spawnSync('docker-compose', ['-p', project, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
+      new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+        const child = spawn('docker-compose', ['-p', project, ...args], { cwd: repoRoot, env });
+        let stdout = '';
+        child.stdout.on('data', (d) => {
+          stdout = (stdout + d).slice(-20_000);
+        });
+        child.stderr.on('data', (d) => {
+          stdout = (stdout + d).slice(-20_000);
+        });
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout }));
+      });
     try {
-      const up = run(['up', '--abort-on-container-exit', '--exit-code-from', 'faultline']);
+      const up = await run(['up', '--abort-on-container-exit', '--exit-code-from', 'faultline']);
       expect(up.status, up.stdout.slice(-3000)).toBe(0);
       const [runDir] = readdirSync(results);
       const summary = JSON.parse(readFileSync(join(results, runDir!, 'summary.json'), 'utf8'));
@@ -159,7 +172,7 @@ describe.skipIf(noDocker !== undefined || !compose)(composeTitle, () => {
       expect(summary.blastRadius.restartedWorkers.length).toBeGreaterThan(0);
       expect(summary.environment.provider).toBe('docker');
     } finally {
-      run(['down', '--remove-orphans']);
+      await run(['down', '--remove-orphans']);
       // Results were written by root inside the runner container; remove them here.
       rmSync(results, { recursive: true, force: true });
     }
