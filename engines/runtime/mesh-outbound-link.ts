@@ -36,8 +36,9 @@ export interface OutboundLinkOptions {
   reconnectMs: number;
   handshakeTimeoutMs: number;
   batchMaxRecords: number;
+  /** 0: every record is sent at once (Flink's flushAlways); otherwise the mesh's flusher calls `flushPending`. */
   batchFlushMs: number;
-  /** The timeout of sends the link makes on its own (a batch's flush timer). */
+  /** The timeout of sends the link makes on its own (a flush by the mesh's flusher). */
   sendTimeoutMs: number | undefined;
   onLinkUp?(peerId: string, attempt: number): void;
   onLinkDown?(peerId: string): void;
@@ -56,6 +57,8 @@ export interface OutboundLink {
   sendBatched(record: unknown, timeoutMs: number | undefined): Promise<boolean>;
   /** Sends the pending batch; false if it was dropped. */
   flush(timeoutMs: number | undefined): Promise<boolean>;
+  /** Sends the pending batch, if any, in the background (the periodic flusher's call). */
+  flushPending(): void;
   /** Opens the link now if it is idle. */
   dial(): void;
   /** True when the link is open, false after `timeoutMs` or when the mesh closes. */
@@ -83,7 +86,6 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
   let blocked = false;
   let queue: PendingFrame[] = [];
   let batch: unknown[] = [];
-  let batchTimer: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   const openWaiters = new Set<(open: boolean) => void>();
   let peerAttempt: number | undefined;
@@ -111,8 +113,6 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
       batch = [];
       drop(FrameKind.DATA, records, reason);
     }
-    clearTimeout(batchTimer);
-    batchTimer = undefined;
   };
 
   const writable = (): boolean => state === 'open' && !blocked && socket?.writable === true;
@@ -273,8 +273,6 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
   };
 
   const flushBatch = (timeoutMs: number | undefined): Promise<boolean> => {
-    clearTimeout(batchTimer);
-    batchTimer = undefined;
     if (batch.length === 0) return Promise.resolve(true);
     const records = batch;
     batch = [];
@@ -315,11 +313,14 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
       }
       batch.push(record);
       if (batch.length >= batchMaxRecords || batchFlushMs <= 0) return flushBatch(timeoutMs);
-      if (batchTimer === undefined) batchTimer = setTimeout(flushInBackground, batchFlushMs);
       return Promise.resolve(true);
     },
 
     flush: flushBatch,
+
+    flushPending: () => {
+      if (batch.length > 0) flushInBackground();
+    },
 
     dial: () => {
       if (state === 'idle') connect();

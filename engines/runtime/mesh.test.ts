@@ -160,6 +160,22 @@ describe('mesh', () => {
     expect(b.received.length).toBeLessThanOrEqual(5000 / 100 + 4);
   });
 
+  it('flushes batches on the flusher period, not a timeout started by the first record of each batch', async () => {
+    const peers = new Map<string, PeerAddress>();
+    const a = await startNode('A', 0, peers, { batch: { flushMs: 300 } });
+    const b = await startNode('B', 0, peers);
+    expect(await a.mesh.whenConnected('B', 5000)).toBe(true);
+    await a.mesh.sendBatched('B', { i: 1 });
+    await until('record 1 arrived (on a flusher tick)', () => b.received.length === 1);
+    // Half a period after a tick, the next tick is ~150 ms away; a timer started by this record would hold
+    // it the whole 300 ms.
+    await new Promise((r) => setTimeout(r, 150));
+    const sentAt = performance.now();
+    await a.mesh.sendBatched('B', { i: 2 });
+    await until('record 2 arrived', () => b.received.length === 2);
+    expect(performance.now() - sentAt).toBeLessThan(260);
+  });
+
   it('drops while the peer is down, then reconnects to its new attempt', async () => {
     const peers = new Map<string, PeerAddress>();
     const a = await startNode('A', 0, peers);

@@ -37,6 +37,7 @@ import type {
   OutboundLinkStats,
   PeerAddress,
 } from './mesh-types.ts';
+import { startOutputFlusher } from './output-flusher.ts';
 
 export type {
   DropReason,
@@ -102,8 +103,8 @@ export interface MeshOptions {
     /** Records per DATA frame at most; a full batch is sent at once. Default 512. */
     maxRecords?: number;
     /**
-     * Longest a record waits in a batch (Flink's buffer timeout, default 100 ms there and here); 0 sends every
-     * record in its own frame at once.
+     * Flink's buffer timeout (default 100 ms there and here): every this often one flusher sends every peer's
+     * pending batch, whatever its age (see output-flusher.ts); 0 sends every record in its own frame at once.
      */
     flushMs?: number;
   };
@@ -136,7 +137,7 @@ export interface Mesh extends AsyncDisposable {
   send(peerId: string, kind: FrameKindValue, body: unknown, opts?: SendOptions): Promise<boolean>;
   /**
    * Adds a record to the peer's current batch, sent as one DATA frame whose body is the array of records when
-   * it is full or `batch.flushMs` after its first record. Resolves true at once while the batch has room; the
+   * it is full or at the flusher's next tick (every `batch.flushMs`). Resolves true at once while the batch has room; the
    * record that fills it waits for that batch's send, which is where back-pressure applies. Resolves false
    * (and reports the drop) if the peer is unreachable now; a later drop of the batch goes to `onDrop`.
    */
@@ -182,6 +183,9 @@ export function createMesh(opts: MeshOptions): Mesh {
   }
 
   const links = new Map<string, OutboundLink>();
+  const flusher = startOutputFlusher(batchFlushMs, () => {
+    for (const link of links.values()) link.flushPending();
+  });
   let listening = false;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -259,6 +263,7 @@ export function createMesh(opts: MeshOptions): Mesh {
   const close = (): Promise<void> => {
     if (closing) return closing;
     closed = true;
+    flusher.stop();
     for (const link of links.values()) link.close();
     inbound.close();
     closing = new Promise<void>((resolve) => {
