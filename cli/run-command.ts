@@ -89,6 +89,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
       : []),
     `  throughput ${s.throughput.meanPerS}/s of ${s.throughput.targetPerS}/s target`,
     `  blast radius ${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal} workers restarted, ${s.blastRadius.recordsReplayed} records replayed`,
+    ...(s.horizon ? [`  replay horizon: ${s.horizon.text}`] : []),
   ];
   for (const f of s.faults)
     lines.push(`  fault ${f.kind} ${f.target} at ${f.at} s${f.until === null ? '' : ` until ${f.until} s`}`);

@@ -33,6 +33,7 @@ const COLUMN = {
   blastRadius: 11,
   replayed: 12,
   verdict: 13,
+  horizon: 14,
 };
 
 function table(runs: LoadedRun[]): string[][] {
@@ -70,6 +71,19 @@ describe('the tradeoff table', () => {
       blastRadius: { workersRestarted: 4 },
     }),
   ];
+
+  it("prints each row's replay horizon, so a ranking is read against the settings behind it", () => {
+    const horizon = (text: string) => ({ restorePointMs: 2000, detectionMs: 5000, text });
+    const [ackTree, flink, apex] = table([
+      { ...runs()[0]!, summary: { ...runs()[0]!.summary, horizon: horizon('offset commit 2 s') } },
+      handMadeRun({ engine: 'barrier-snapshot', faults: kill, horizon: horizon('checkpoint 2 s') }),
+      handMadeRun({ engine: 'barrier-snapshot', faults: kill, horizon: horizon('checkpoint 1 s') }),
+      handMadeRun({ engine: 'operator-checkpoint', faults: kill }),
+    ]);
+    expect(ackTree![COLUMN.horizon]).toBe('offset commit 2 s');
+    expect(flink![COLUMN.horizon]).toBe('varies: checkpoint 2 s; checkpoint 1 s');
+    expect(apex![COLUMN.horizon]).toBe('—');
+  });
 
   it('marks the lowest value of a column in bold, all of them on a tie', () => {
     const [ackTree, flink, apex] = table(runs());

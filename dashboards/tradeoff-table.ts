@@ -98,6 +98,15 @@ function recoveryText(g: RunGroup): string {
   return parts.join(', ');
 }
 
+/**
+ * The settings that bound each row's duplicates and recovery (restore point, detection timeouts), so that a
+ * ranking across engines is read against them. '—' for runs that have none (passthrough, older summaries).
+ */
+function horizonText(g: RunGroup): string {
+  const texts = [...new Set(g.runs.map((r) => r.summary.horizon?.text ?? '—'))];
+  return texts.length === 1 ? texts[0]! : `varies: ${texts.join('; ')}`;
+}
+
 const countColumn = (id: 'lost' | 'duplicated' | 'incorrect', header: string): TableColumn => ({
   id,
   header,
@@ -154,6 +163,7 @@ export const TRADEOFF_COLUMNS: readonly TableColumn[] = [
     text: (g) => formatEstimate(g.figures.recordsReplayed, formatCount),
   },
   { id: 'verdict', header: 'guarantee', better: null, score: () => null, text: verdictText },
+  { id: 'horizon', header: 'replay horizon', better: null, score: () => null, text: horizonText },
 ];
 
 /** Which groups hold the best value of a column (empty when the column is not compared or all tie). */

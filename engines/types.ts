@@ -107,6 +107,26 @@ export interface Deployment extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/**
+ * What decides how much an engine replays and how soon it reacts, so that cross-engine figures are read against
+ * the settings that made them: duplicates and recovery time mostly follow these two numbers.
+ */
+export interface ReplayHorizon {
+  /**
+   * How far back a restore or replay starts at most: the checkpoint interval (barrier-snapshot), the checkpoint
+   * period in windows (operator-checkpoint), the spout's offset-commit period (ack-tree); null: from the
+   * beginning (no checkpoints).
+   */
+  restorePointMs: number | null;
+  /**
+   * How long a silent failure goes unanswered: the heartbeat timeout (a hung worker), and for ack-tree also the
+   * message timeout (a lost tuple is replayed T..2T after it was emitted); the larger of an engine's timeouts.
+   */
+  detectionMs: number;
+  /** The settings behind both, for a table cell: "checkpoint 2 s · heartbeat timeout 5 s". */
+  text: string;
+}
+
 export interface Engine {
   name: EngineName;
   description: string;
@@ -120,6 +140,8 @@ export interface Engine {
    * The drain waits this long without new output before it counts; without it, 1 s.
    */
   replayHorizonMs?(options: Record<string, unknown>): number;
+  /** The settings that bound replay and failure detection with these options, compared across engines. */
+  horizon?(options: Record<string, unknown>): ReplayHorizon;
   deploy(plan: DeployPlan): Promise<Deployment>;
 }
 

@@ -575,6 +575,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         recordsReplayed: deployment.recordsReplayed(),
         restartedWorkers: deployment.restartedWorkers(),
       },
+      ...(run.engine.horizon ? { horizon: run.engine.horizon(run.engineOptions) } : {}),
       drain,
       errors: [...runErrors, ...analysisErrors],
       verdict: {

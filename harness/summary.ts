@@ -1,5 +1,6 @@
 /** The run summary (`summary.json`, schema faultline/run-summary@1): the contract users and scripts rely on. */
 import type { FaultRecord, Guarantee, Verdict } from '../core/types.ts';
+import type { ReplayHorizon } from '../engines/types.ts';
 import type { DeliveryCounts } from './checker.ts';
 import type { DrainResult } from './drain.ts';
 import type { LatencySummary } from './latency.ts';
@@ -58,6 +59,8 @@ export interface RunSummary {
     recordsReplayed: number;
     restartedWorkers: string[];
   };
+  /** The engine's restore point and detection timeouts with the run's options (absent: passthrough, older runs). */
+  horizon?: ReplayHorizon;
   /** How the drain ended (absent in runs before it was measured). */
   drain?: DrainResult;
   /** Errors of the run itself: a fault that could not be injected, an analysis that failed. Exit code 3. */

@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { deployProcesses } from '../runtime/deploy.ts';
+import { secondsText } from '../runtime/options.ts';
 import type { Engine } from '../types.ts';
 import { parseAckTreeOptions } from './options.ts';
 
@@ -23,6 +24,16 @@ export const ackTree: Engine = {
   replayHorizonMs(raw) {
     const o = parseAckTreeOptions(raw);
     return 2 * o.messageTimeoutS * 1000 + o.supervisorCheckMs;
+  },
+  // A restarted spout resumes from its last committed offsets; a lost tuple is replayed T..2T after it was
+  // emitted; a hung worker is reassigned after the nimbus timeout.
+  horizon(raw) {
+    const o = parseAckTreeOptions(raw);
+    return {
+      restorePointMs: o.commitIntervalMs,
+      detectionMs: Math.max(o.messageTimeoutS, o.heartbeatTimeoutS) * 1000,
+      text: `offset commit ${secondsText(o.commitIntervalMs)} · message timeout ${o.messageTimeoutS} s · heartbeat timeout ${o.heartbeatTimeoutS} s`,
+    };
   },
   async deploy(plan) {
     const options = parseAckTreeOptions(plan.options);

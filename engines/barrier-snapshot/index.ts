@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../../core/errors.ts';
 import type { EngineEvent } from '../../core/types.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
+import { secondsText } from '../runtime/options.ts';
 import { dataLinks } from '../runtime/topology.ts';
 import type { Engine } from '../types.ts';
 import { parseBarrierSnapshotOptions } from './options.ts';
@@ -27,6 +28,17 @@ export const barrierSnapshot: Engine = {
   replayHorizonMs(raw) {
     const o = parseBarrierSnapshotOptions(raw);
     return o.restartDelayMs + o.checkpointIntervalMs + REDEPLOY_ALLOWANCE_MS;
+  },
+  // A restore starts from the latest completed checkpoint (with none, from the beginning); a hung task fails
+  // the job after the heartbeat timeout.
+  horizon(raw) {
+    const o = parseBarrierSnapshotOptions(raw);
+    const every = o.checkpointIntervalMs;
+    return {
+      restorePointMs: every > 0 ? every : null,
+      detectionMs: o.heartbeatTimeoutS * 1000,
+      text: `${every > 0 ? `checkpoint ${secondsText(every)}` : 'no checkpoints'} · heartbeat timeout ${o.heartbeatTimeoutS} s`,
+    };
   },
   async deploy(plan) {
     const options = parseBarrierSnapshotOptions(plan.options);

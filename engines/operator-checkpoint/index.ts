@@ -9,6 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { deployProcesses } from '../runtime/deploy.ts';
+import { secondsText } from '../runtime/options.ts';
 import { dataLinks } from '../runtime/topology.ts';
 import type { Engine } from '../types.ts';
 import { parseOperatorCheckpointOptions } from './options.ts';
@@ -29,6 +30,17 @@ export const operatorCheckpoint: Engine = {
   replayHorizonMs(raw) {
     const o = parseOperatorCheckpointOptions(raw);
     return o.checkpointWindowCount * o.windowMs + REDEPLOY_ALLOWANCE_MS;
+  },
+  // A redeployed operator restarts from its recovery checkpoint, at most a checkpoint period back; a hung
+  // worker is declared lost after the heartbeat timeout.
+  horizon(raw) {
+    const o = parseOperatorCheckpointOptions(raw);
+    const period = o.checkpointWindowCount * o.windowMs;
+    return {
+      restorePointMs: period,
+      detectionMs: o.heartbeatTimeoutS * 1000,
+      text: `checkpoint ${o.checkpointWindowCount} × ${o.windowMs} ms windows = ${secondsText(period)} · heartbeat timeout ${o.heartbeatTimeoutS} s`,
+    };
   },
   async deploy(plan) {
     const options = parseOperatorCheckpointOptions(plan.options);

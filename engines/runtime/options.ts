@@ -28,3 +28,6 @@ export function parseEngineOptions<O extends { proxied: boolean }>(
   }
   return out;
 }
+
+/** A duration for a horizon's text: "2 s", "0.5 s". */
+export const secondsText = (ms: number): string => `${Number((ms / 1000).toFixed(2))} s`;

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { engines } from '../engines/index.ts';
+import { catalogNames, loadScenario } from '../scenarios/index.ts';
+
+const faultTolerant = Object.values(engines).filter((e) => e?.horizon !== undefined);
+
+describe('the catalogue gives every engine the same replay horizon', () => {
+  it('covers the three fault-tolerant engines', () => {
+    expect(faultTolerant.map((e) => e!.name).sort()).toEqual([
+      'ack-tree',
+      'barrier-snapshot',
+      'operator-checkpoint',
+    ]);
+  });
+
+  it.each(catalogNames())('%s: equal restore point and detection across engines', (name) => {
+    const scenario = loadScenario(name);
+    const horizons = faultTolerant.map((e) => ({
+      engine: e!.name,
+      ...e!.horizon!(scenario.engineOptions[e!.name] ?? {}),
+    }));
+    const restore = new Set(horizons.map((h) => h.restorePointMs));
+    const detection = new Set(horizons.map((h) => h.detectionMs));
+    expect([...restore], JSON.stringify(horizons)).toHaveLength(1);
+    expect([...detection], JSON.stringify(horizons)).toHaveLength(1);
+  });
+
+  it("at the real systems' defaults they differ, which is why the catalogue scales them", () => {
+    const defaults = faultTolerant.map((e) => e!.horizon!({}));
+    expect(new Set(defaults.map((h) => h.detectionMs)).size).toBeGreaterThan(1);
+    expect(defaults.map((h) => h.text)).toEqual([
+      'offset commit 30 s · message timeout 30 s · heartbeat timeout 30 s',
+      'checkpoint 1 s · heartbeat timeout 50 s',
+      'checkpoint 60 × 500 ms windows = 30 s · heartbeat timeout 30 s',
+    ]);
+  });
+});
