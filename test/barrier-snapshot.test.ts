@@ -22,6 +22,22 @@ const scenario = (name: string, faults: string, duration = 16) =>
 const killFeatures = '\n  - { kind: kill, target: "features[1]", at: 4s }';
 const events = runEvents;
 
+/** Every `transaction.committed` of checkpoint n follows a `checkpoint.completed` of some m ≥ n. */
+function commitsFollowCompletion(dir: string): number {
+  const ev = events(dir);
+  const commits = ev.filter((e) => e.type === 'transaction.committed');
+  for (const c of commits) {
+    const completedBefore = ev.filter(
+      (e) =>
+        e.type === 'checkpoint.completed' &&
+        e.at <= c.at &&
+        (e.checkpoint as number) >= (c.checkpoint as number),
+    );
+    expect(completedBefore, `transaction ${c.checkpoint} committed at ${c.at} s`).not.toHaveLength(0);
+  }
+  return commits.length;
+}
+
 describe('barrier-snapshot', () => {
   it('no faults: exact, and checkpoints complete with increasing ids', async () => {
     const { summary, dir } = await runScenario({
@@ -45,6 +61,7 @@ describe('barrier-snapshot', () => {
       .map((e) => e.checkpoint as number);
     expect(completed.length).toBeGreaterThan(5);
     expect(completed).toEqual([...completed].sort((a, b) => a - b));
+    expect(commitsFollowCompletion(dir)).toBeGreaterThan(5);
     // Transactional output is visible only at checkpoint completion: latency is at least a fraction of the interval.
     expect(summary.latencyMs.p50).toBeGreaterThan(100);
   });
@@ -90,6 +107,7 @@ describe('barrier-snapshot', () => {
       .filter((e) => e.type === 'checkpoint.completed' && e.at < detected!.at)
       .map((e) => e.checkpoint as number);
     expect(restoredFrom).toBe(Math.max(...completedBefore));
+    expect(commitsFollowCompletion(dir)).toBeGreaterThan(0);
 
     // A read_committed consumer that is not the collector sees every id exactly once (kafkajs with faultline's
     // read_committed fix: stock kafkajs 2.2.4 can let aborted records through; see kafkajs-read-committed.ts).
@@ -134,6 +152,27 @@ describe('barrier-snapshot', () => {
     });
     expect(summary.counts.lost).toBe(0);
     expect(summary.counts.duplicated).toBeGreaterThan(0);
+    expect(summary.blastRadius.workersRestarted).toBe(summary.blastRadius.workersTotal);
+  });
+
+  it('a hung task (SIGSTOP past the heartbeat timeout) fails the job over; exactly-once holds', async () => {
+    const pause = '\n  - { kind: pause, target: "features[1]", at: 4s, for: 7s }';
+    const { summary, dir } = await runScenario({
+      engine: 'barrier-snapshot',
+      guarantee: 'exactly-once',
+      scenario: scenario('hung', pause, 18),
+      engineOptions: { ...options, heartbeatTimeoutS: 3 },
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    const ev = events(dir);
+    const paused = ev.find((e) => e.type === 'fault.inject')!;
+    const detected = ev.find((e) => e.type === 'failure.detected')!;
+    // Detected by the heartbeat timeout while the task was still stopped, not by its exit or resumption.
+    expect(detected.cause).toMatch(/no heartbeat from features\[1\]/);
+    expect(detected.at - paused.at).toBeGreaterThanOrEqual(3e6 * 0.9);
+    expect(detected.at - paused.at).toBeLessThan(7e6);
     expect(summary.blastRadius.workersRestarted).toBe(summary.blastRadius.workersTotal);
   });
 });

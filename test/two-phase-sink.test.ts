@@ -118,6 +118,21 @@ describe('two-phase-commit sink', () => {
     expect(await committedIds(topic)).toEqual(records(0, 30).map((r) => r.id));
   });
 
+  it('transaction n becomes visible when checkpoint n completes (commitUpTo), not at its pre-commit', async () => {
+    const { topic, open } = await fixture({ controlPartitions: 1, controlPartition: 0, poolSize: 3 });
+    const { sink } = await open(null);
+    sink.write(records(0, 10));
+    await sink.preCommit(1);
+    sink.write(records(10, 20));
+    await sink.preCommit(2);
+    expect(await committedIds(topic)).toEqual([]);
+    // notifyCheckpointComplete(1) commits 1 and leaves 2 pending.
+    expect(await sink.commitUpTo(1)).toEqual([1]);
+    expect(await committedIds(topic)).toEqual(records(0, 10).map((r) => r.id));
+    expect(await sink.commitUpTo(2)).toEqual([2]);
+    expect(await committedIds(topic)).toEqual(records(0, 20).map((r) => r.id));
+  });
+
   it('a second failover soon after a restore rewrites nothing that committed: each record is read once', async () => {
     const { topic, open } = await fixture({ controlPartitions: 1, controlPartition: 0, poolSize: 5 });
 

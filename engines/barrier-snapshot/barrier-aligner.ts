@@ -83,3 +83,43 @@ export class BarrierAligner {
     this.#waiters.clear();
   }
 }
+
+/** What a task does with its input: process records, and snapshot (copy state, forward the barrier, store). */
+export interface GatedTask<R> {
+  process(from: string, records: R): unknown;
+  /** Snapshot n; resolves when no record after barrier n can reach snapshot n any more (copy taken). */
+  snapshot(n: number): Promise<void>;
+}
+
+/**
+ * A task's input side (Flink's CheckpointedInputGate over its barrier handler). Each channel's frames arrive in
+ * order and the caller awaits each call before handing over the next frame of that channel, so a pending call
+ * holds the channel (and TCP pushes back). Records of a blocked channel wait; the barrier that completes the
+ * alignment runs the snapshot, and only then do the channels read again — Flink's order: snapshot, forward
+ * the barrier, unblock. At-least-once never blocks.
+ */
+export class InputGate<R> {
+  readonly #aligner: BarrierAligner;
+  readonly #task: GatedTask<R>;
+
+  constructor(channels: readonly string[], aligned: boolean, task: GatedTask<R>) {
+    this.#aligner = new BarrierAligner(channels, aligned);
+    this.#task = task;
+  }
+
+  async onRecords(from: string, records: R): Promise<void> {
+    if (this.#aligner.isBlocked(from)) await this.#aligner.whenUnblocked(from);
+    await this.#task.process(from, records);
+  }
+
+  async onBarrier(from: string, n: number): Promise<void> {
+    const outcome = this.#aligner.onBarrier(from, n);
+    if (outcome.kind === 'aligned') {
+      try {
+        await this.#task.snapshot(outcome.id);
+      } finally {
+        this.#aligner.release();
+      }
+    } else if (outcome.kind === 'waiting' && outcome.block) await this.#aligner.whenUnblocked(from);
+  }
+}

@@ -25,7 +25,7 @@ import { downstreamOf, type OperatorName, standardTopology, upstreamOf } from '.
 import { type ControlMessage, startWorkerHost } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
-import { BarrierAligner } from './barrier-aligner.ts';
+import { InputGate } from './barrier-aligner.ts';
 import { checkpointKey, controlTopic } from './checkpoint-storage.ts';
 import type { BarrierSnapshotOptions } from './options.ts';
 import { createTwoPhaseSink, type SinkSnapshot, type TwoPhaseSink } from './two-phase-sink.ts';
@@ -59,7 +59,14 @@ await runWorker<Boot>(async (ctx) => {
   const model = kit.loadModel(boot.workload.modelPath, boot.workload.name);
   const inputs = upstreamOf(topology, op).map((i) => i.id);
   const outputs = downstreamOf(topology, op).map((i) => i.id);
-  const aligner = inputs.length > 0 ? new BarrierAligner(inputs, aligned) : undefined;
+  // Records and barriers from upstream pass the input gate: alignment, then snapshot before unblocking.
+  const gate =
+    inputs.length > 0
+      ? new InputGate<Row[]>(inputs, aligned, {
+          process: (from, rows) => operator.process(from, rows),
+          snapshot: (n) => onAligned(n),
+        })
+      : undefined;
 
   // Restored before any record is processed: data that arrives earlier waits on this promise (its link blocks).
   let markRestored!: () => void;
@@ -80,25 +87,16 @@ await runWorker<Boot>(async (ctx) => {
   const host = await startWorkerHost(
     ctx,
     {
+      // The host hands over a link's next frame only when the handler of its previous one has settled.
       onData: async (from, body) => {
         await restored;
-        // Aligned mode: a channel that delivered the barrier is blocked (its frames wait here, and TCP pushes back).
-        if (aligner?.isBlocked(from)) await aligner.whenUnblocked(from);
-        await operator.process(from, body as Row[]);
+        await gate!.onRecords(from, body as Row[]);
       },
       onControl: async (from, m) => {
         if (from === COORDINATOR_ID) return onCoordinator(m);
         if (m.type !== 'barrier') return;
         await restored;
-        const outcome = aligner!.onBarrier(from, m.id as number);
-        if (outcome.kind === 'aligned') {
-          // Snapshot and forward first; the inputs stay blocked until then (Flink's order).
-          try {
-            await onAligned(outcome.id);
-          } finally {
-            aligner!.release();
-          }
-        } else if (outcome.kind === 'waiting' && outcome.block) await aligner!.whenUnblocked(from);
+        await gate!.onBarrier(from, m.id as number);
       },
     },
     {
