@@ -2,6 +2,7 @@
  * Shared vocabulary: guarantees, engine events, verdicts, and the records that travel through Kafka.
  * Everything here is plain data so it can be written to results files and read back by `report`.
  */
+import type { EventType } from './events.ts';
 
 export type Guarantee = 'exactly-once' | 'at-least-once' | 'at-most-once' | 'none';
 export const GUARANTEES: readonly Guarantee[] = ['exactly-once', 'at-least-once', 'at-most-once', 'none'];
@@ -42,9 +43,18 @@ export interface OutputRecord {
 export interface EngineEvent {
   /** µs since the epoch. */
   at: number;
-  /** e.g. worker.started, worker.failed, worker.restarted, checkpoint.completed, tuple.replayed */
-  type: string;
+  /** One of the vocabulary in core/events.ts (worker.started, checkpoint.completed, tuple.replayed, ...). */
+  type: EventType;
   /** Worker id such as `features[1]`, when the event belongs to one. */
+  worker?: string;
+  attempt?: number;
+  [detail: string]: unknown;
+}
+
+/** An event as an emitter hands it over: the time is stamped for it unless given. */
+export interface NewEngineEvent {
+  at?: number;
+  type: EventType;
   worker?: string;
   attempt?: number;
   [detail: string]: unknown;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EventType } from '../core/events.ts';
 import { type ClaimResult, judgeClaims, verdictLabel } from './claims.ts';
 import { handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
 import type { LoadedRun } from './load.ts';
@@ -54,7 +55,7 @@ describe('Apex: only affected operators recover', () => {
       engine: 'operator-checkpoint',
       faults: [killAt(13)],
       blastRadius: { workersRestarted: restarted.length },
-      events: restarted.map((w): [number, string, string] => [14, 'worker.restarted', w]),
+      events: restarted.map((w): [number, EventType, string] => [14, 'worker.restarted', w]),
     });
   const downstream = ['features[1]', 'score[0]', 'score[1]', 'sink[0]'];
 

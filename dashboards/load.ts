@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { basename, dirname, join, resolve } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { BadInputError } from '../core/errors.ts';
+import { EV } from '../core/events.ts';
 import type { EngineEvent } from '../core/types.ts';
 import {
   createLatencyHistogram,
@@ -285,7 +286,7 @@ export function loadRun(dirPath: string): LoadedRun {
   // summary.json records it since it was asked for; older runs: the hlog's StartTime, else a fault event.
   let runStartUs = (summary as { runStartUs?: number }).runStartUs ?? hlog.startUs;
   if (runStartUs === null) {
-    const inject = events.find((e) => e.type === 'fault.inject' && typeof e.fromS === 'number');
+    const inject = events.find((e) => e.type === EV.faultInject && typeof e.fromS === 'number');
     if (inject) runStartUs = inject.at - (inject.fromS as number) * 1e6;
     else if (events.length)
       warnings.push('the run start is unknown (no hlog StartTime): events are not placed');

@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { EventType } from '../core/events.ts';
 import { handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
 import { loadReportInput } from './load.ts';
 import { laneOf, MAX_EVENTS_PER_LANE, runTimeline, type TimelinePoint, thinLane } from './timeline.ts';
 
-const event = (type: string, extra: Record<string, unknown> = {}) => ({ at: 0, type, ...extra });
+const event = (type: EventType, extra: Record<string, unknown> = {}) => ({ at: 0, type, ...extra });
 
 describe('laneOf', () => {
   it('sorts the engines’ protocol events into lanes by what they name', () => {
@@ -33,7 +34,7 @@ describe('laneOf', () => {
       'task.started',
       'checkpoint.triggered',
       'window.begin',
-    ])
+    ] as const)
       expect(laneOf(event(t))).toBeNull();
     expect(laneOf(event('operator.deployed', { attempt: 0 }))).toBeNull();
     expect(laneOf(event('operator.deployed', { attempt: 1 }))).toBe('failover');

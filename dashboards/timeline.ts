@@ -5,6 +5,7 @@
  * lanes. Dense lanes are thinned to at most MAX_EVENTS_PER_LANE points, each point saying how many events it
  * stands for, so a long run's page stays light.
  */
+import { EV, type EventType } from '../core/events.ts';
 import type { EngineEvent } from '../core/types.ts';
 import type { LoadedRun } from './load.ts';
 
@@ -21,21 +22,67 @@ export const LANE_TITLES: Record<Lane, string> = {
 };
 
 /**
- * The lane of an event type, by what it names rather than a list per engine, so a new engine's events land
- * somewhere sensible. Fault events are left out (the fault windows show them); so are routine events
- * (worker.started, task.started, window.begin, checkpoint.triggered …), which would drown the rest.
+ * The lane of every event type. A Record over the whole vocabulary: a new event type does not compile until
+ * it has a lane here. Fault events are left out (the fault windows show them), except a fault that could not
+ * be injected; so are routine events (worker.started, task.started, window.begin, checkpoint.triggered …),
+ * which would drown the rest.
  */
+const LANE_OF: Record<EventType, Lane | null> = {
+  'deploy.links': null,
+  'worker.started': null,
+  'worker.failed': 'failure',
+  'worker.restarting': 'failover',
+  'worker.restarted': 'failover',
+  'worker.cancelled': 'failover',
+  'worker.stopped': null,
+  'worker.exited': 'failure',
+  'worker.heartbeat-timeout': 'failure',
+  'worker.serving': null,
+  'fault.inject': null,
+  'fault.heal': null,
+  'fault.error': 'failure',
+  'generator.send-failed': 'failure',
+  'tuple.failed': 'replay',
+  'tuple.timeout': 'replay',
+  'tuple.replayed': 'replay',
+  'offsets.committed': 'commit',
+  'checkpoint.triggered': null,
+  'checkpoint.completed': 'checkpoint',
+  'checkpoint.declined': 'failure',
+  'checkpoint.aborted': 'failure',
+  'failure.detected': 'failure',
+  'job.cancelled': 'failover',
+  'job.restarting': 'failover',
+  'job.running': 'failover',
+  'task.started': null,
+  'task.restored': 'failover',
+  'task.failed': 'failure',
+  'source.positioned': null,
+  'source.progress': null,
+  'transaction.committed': 'commit',
+  'sink.write-failed': 'failure',
+  'stram.started': null,
+  'operator.started': null,
+  'operator.deployed': 'failover',
+  'operator.adopted': 'failover',
+  'operator.failed': 'failure',
+  redeploy: 'failover',
+  'window.begin': null,
+  'window.end': null,
+  'checkpoint.saved': 'checkpoint',
+  'committed.window': 'commit',
+  'buffer.purged': 'commit',
+  'replay.from': 'replay',
+  'replay.done': 'replay',
+  'source.consumer-replaced': 'failover',
+  'sink.written-window': 'commit',
+  'sink.skipped': 'replay',
+};
+
 export function laneOf(e: EngineEvent): Lane | null {
-  const t = e.type;
-  if (t === 'fault.error') return 'failure';
-  if (t.startsWith('fault.')) return null;
-  if (t.startsWith('tuple.') || t.includes('replay')) return 'replay';
-  if (/fail|abort|declin|exited|heartbeat-timeout|error/.test(t)) return 'failure';
-  if (t === 'operator.deployed' && !(typeof e.attempt === 'number' && e.attempt > 0)) return null;
-  if (/cancel|restart|restor|redeploy|deployed|job\.running/.test(t)) return 'failover';
-  if (t === 'checkpoint.completed' || t === 'checkpoint.saved') return 'checkpoint';
-  if (/commit|written-window|purged/.test(t)) return 'commit';
-  return null;
+  // A first deployment is routine; a redeployment (attempt > 0) is part of a failover.
+  if (e.type === EV.operatorDeployed && !(typeof e.attempt === 'number' && e.attempt > 0)) return null;
+  return LANE_OF[e.type] ?? null;
 }
 
 export interface TimelinePoint {

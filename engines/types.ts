@@ -3,7 +3,7 @@
  * (topology, topics, services, workload) as worker processes and reports what it does as EngineEvents.
  * Engines know nothing of scenarios: the plan names the workload module they load in their workers.
  */
-import type { EngineEvent, Guarantee } from '../core/types.ts';
+import type { EngineEvent, Guarantee, NewEngineEvent } from '../core/types.ts';
 import type { WorkerMessage } from './runtime/control.ts';
 
 export type EngineName = 'passthrough' | 'ack-tree' | 'barrier-snapshot' | 'operator-checkpoint';
@@ -197,7 +197,7 @@ export interface WorkerContext<Config> {
   attempt: number;
   config: Config;
   /** Sends an engine event to the parent (timestamped here if `at` is missing). */
-  emit(event: Omit<EngineEvent, 'at'> & { at?: number }): void;
+  emit(event: NewEngineEvent): void;
   /** Tells the parent this worker is serving. */
   ready(): void;
   /** Raw message to the parent (a coordinator asks its supervisor to restart workers this way). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EventType } from '../core/events.ts';
 import type { EngineEvent, FaultRecord } from '../core/types.ts';
 import {
   formatRecovery,
@@ -29,7 +30,7 @@ function span(from: number, to: number, outputs: number, p99Us: number | null) {
 }
 
 const kill = (at: number, target = 'features[1]'): FaultRecord => ({ kind: 'kill', target, at, until: null });
-const event = (atS: number, type: string, worker = 'features[1]'): EngineEvent => ({
+const event = (atS: number, type: EventType, worker = 'features[1]'): EngineEvent => ({
   at: RUN_START_US + atS * 1e6,
   type,
   worker,
@@ -49,7 +50,7 @@ describe('recoveryTimes', () => {
     });
     const events = [
       event(29, 'worker.failed', 'score[0]'), // before the injection: not this fault's detection
-      event(30.5, 'worker.heartbeat.missed'),
+      event(30.5, 'worker.restarting'),
       event(31.2345, 'worker.failed'),
       event(32, 'worker.restarted'),
     ];
@@ -197,12 +198,12 @@ describe('recoveryTimes', () => {
     const events = [
       event(34, 'checkpoint.aborted'),
       event(33.5, 'tuple.timeout'),
-      event(31, 'custom.suspected'),
+      event(31, 'job.restarting'),
       event(32, 'worker.failed'),
     ];
     expect(run({ series: series(60), faults: [kill(30)], events })[0]?.detectedMs).toBe(2000);
     expect(
-      run({ series: series(60), faults: [kill(30)], events, detectionEventTypes: ['custom.suspected'] })[0]
+      run({ series: series(60), faults: [kill(30)], events, detectionEventTypes: ['job.restarting'] })[0]
         ?.detectedMs,
     ).toBe(1000);
     expect(

@@ -37,6 +37,7 @@
  *   bounded by later faults: with overlapping faults one event may count for both.
  * All durations are milliseconds rounded to the microsecond.
  */
+import { EV, type EventType } from '../core/events.ts';
 import { median } from '../core/stats.ts';
 import type { EngineEvent, FaultRecord } from '../core/types.ts';
 
@@ -72,12 +73,14 @@ export function formatRecovery(entry: Pick<RecoveryEntry, 'recoveredMs' | 'censo
   return `never (${entry.reason ?? 'no healthy window'})`;
 }
 
-export const DETECTION_EVENT_TYPES: readonly string[] = [
-  'worker.failed',
-  'failure.detected',
-  'tuple.timeout',
-  'checkpoint.aborted',
-  'operator.failed',
+/** Events that say an engine noticed a failure (the first after an injection is its detection time). */
+export const DETECTION_EVENT_TYPES: readonly EventType[] = [
+  EV.workerFailed,
+  EV.workerHeartbeatTimeout,
+  EV.failureDetected,
+  EV.tupleTimeout,
+  EV.checkpointAborted,
+  EV.operatorFailed,
 ];
 
 export const RECOVERY_DEFAULTS = {
@@ -102,7 +105,7 @@ export interface RecoveryInput {
   runStartUs: number;
   /** Use this baseline p99 (µs) for every fault instead of measuring it. */
   baselineP99Us?: number;
-  detectionEventTypes?: readonly string[];
+  detectionEventTypes?: readonly EventType[];
   /**
    * Seconds from run start when the load generator stopped. Output stopping after it is the input running out,
    * not a gap a fault caused. Without it, any second without output counts.

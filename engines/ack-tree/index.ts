@@ -6,6 +6,7 @@
  * after faults. With no ackers it is at-most-once. See PROTOCOLS.md, "ack-tree".
  */
 import { fileURLToPath } from 'node:url';
+import { EV } from '../../core/events.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { secondsText } from '../runtime/options.ts';
 import type { Engine } from '../types.ts';
@@ -49,7 +50,7 @@ export const ackTree: Engine = {
         ),
       proxied: options.proxied,
       autoRestart: { checkMs: options.supervisorCheckMs },
-      replayedBy: (e) => (e.type === 'tuple.replayed' ? Number(e.count ?? 0) : 0),
+      replayedBy: (e) => (e.type === EV.tupleReplayed ? Number(e.count ?? 0) : 0),
     });
   },
 };

@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../../core/errors.ts';
+import { EV } from '../../core/events.ts';
 import type { EngineEvent } from '../../core/types.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { secondsText } from '../runtime/options.ts';
@@ -77,7 +78,7 @@ function replayCounter(): (e: EngineEvent) => number {
     let replayed = 0;
     for (const [partition, offset] of Object.entries(offsets)) {
       const key = `${e.worker}/${partition}`;
-      if (e.type === 'source.positioned' && (e.attempt ?? 0) > 0)
+      if (e.type === EV.sourcePositioned && (e.attempt ?? 0) > 0)
         replayed += Math.max(0, (progress.get(key) ?? offset) - offset);
       progress.set(key, offset);
     }

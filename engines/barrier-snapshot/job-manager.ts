@@ -13,6 +13,7 @@ import { standardTopology } from '../runtime/topology.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import { CheckpointCoordinator } from './checkpoint-coordinator.ts';
 import { checkpointKey, latestCompletedKey, nextCheckpointIdKey } from './checkpoint-storage.ts';
+import { asMessage, toControl } from './messages.ts';
 import type { BarrierSnapshotOptions } from './options.ts';
 
 await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
@@ -49,7 +50,8 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
   const completed: number[] = latest === null ? [] : [Number(latest)];
 
   const host = await startCoordinatorHost(ctx, {
-    onControl: (from, m) => {
+    onControl: (from, body) => {
+      const m = asMessage(body);
       if (m.type === 'register') void deploy(from);
       else if (m.type === 'running') {
         running.add(from);
@@ -57,7 +59,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
           phase = 'running';
           ctx.emit({ type: 'job.running', restoredFrom: checkpoints.latestCompleted() });
         }
-      } else if (m.type === 'ack') void onAck(from, m.id as number);
+      } else if (m.type === 'ack') void onAck(from, m.id);
       else if (m.type === 'failed') failover(`${from} failed: ${m.cause}`);
       else if (m.type === 'decline') {
         ctx.emit({ type: 'checkpoint.declined', checkpoint: m.id, task: from, reason: m.reason });
@@ -71,7 +73,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
   });
 
   async function deploy(task: string) {
-    await host.sendControl(task, { type: 'deploy', restoreFrom: checkpoints.latestCompleted() });
+    await host.sendControl(task, toControl({ type: 'deploy', restoreFrom: checkpoints.latestCompleted() }));
   }
 
   async function onAck(task: string, id: number) {
@@ -79,7 +81,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
     if (r.kind !== 'completed') return;
     await redis.set(latestCompletedKey(boot.runId), String(id));
     ctx.emit({ type: 'checkpoint.completed', checkpoint: id, durationMs: Math.round(r.durationMs) });
-    for (const t of tasks) void host.sendControl(t, { type: 'notify', id });
+    for (const t of tasks) void host.sendControl(t, toControl({ type: 'notify', id }));
     completed.push(id);
     // Retain the newest completed checkpoints; delete the rest (and anything older that was aborted).
     while (completed.length > o.retainedCheckpoints) {
@@ -128,7 +130,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
       if (id === undefined) return;
       void redis.set(nextCheckpointIdKey(boot.runId), String(id + 1));
       ctx.emit({ type: 'checkpoint.triggered', checkpoint: id });
-      for (const s of sources) void host.sendControl(s, { type: 'trigger', id });
+      for (const s of sources) void host.sendControl(s, toControl({ type: 'trigger', id }));
     },
     Math.max(10, Math.min(100, o.checkpointIntervalMs / 4 || 100)),
   );

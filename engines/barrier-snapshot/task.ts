@@ -22,11 +22,12 @@ import { FrameKind } from '../runtime/frames.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
 import { downstreamOf, type OperatorName, standardTopology, upstreamOf } from '../runtime/topology.ts';
-import { type ControlMessage, startWorkerHost } from '../runtime/worker-host.ts';
+import { startWorkerHost } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
 import { InputGate } from './barrier-aligner.ts';
 import { checkpointKey, controlTopic } from './checkpoint-storage.ts';
+import { asMessage, type BarrierSnapshotMessage, type TaskMessage, toControl } from './messages.ts';
 import type { BarrierSnapshotOptions } from './options.ts';
 import { createTwoPhaseSink, type SinkSnapshot, type TwoPhaseSink } from './two-phase-sink.ts';
 
@@ -92,11 +93,12 @@ await runWorker<Boot>(async (ctx) => {
         await restored;
         await gate!.onRecords(from, body as Row[]);
       },
-      onControl: async (from, m) => {
+      onControl: async (from, body) => {
+        const m = asMessage(body);
         if (from === COORDINATOR_ID) return onCoordinator(m);
         if (m.type !== 'barrier') return;
         await restored;
-        await gate!.onBarrier(from, m.id as number);
+        await gate!.onBarrier(from, m.id);
       },
     },
     {
@@ -119,7 +121,7 @@ await runWorker<Boot>(async (ctx) => {
     // Exit: the supervisor reports the lost task at once, whatever link is down.
     setTimeout(() => process.exit(1), 50);
   }
-  const toCoordinator = (m: ControlMessage) => host.sendControl(COORDINATOR_ID, m);
+  const toCoordinator = (m: TaskMessage) => host.sendControl(COORDINATOR_ID, toControl(m));
   /**
    * Emits rows into the output channels' buffers. The returned promise waits while a channel is full (back-
    * pressure, never drops while the peer is up); the emission itself is synchronous, so barriers stay ordered.
@@ -136,18 +138,18 @@ await runWorker<Boot>(async (ctx) => {
   const onAligned = async (n: number) => {
     const snap = operator.snapshot(n);
     const copy = JSON.stringify(snap instanceof Promise ? await snap : snap);
-    for (const dest of outputs) void host.sendControl(dest, { type: 'barrier', id: n });
+    for (const dest of outputs) void host.sendControl(dest, toControl({ type: 'barrier', id: n }));
     void redis
       .set(checkpointKey(boot.runId, n, boot.id), copy)
       .then(() => toCoordinator({ type: 'ack', id: n, bytes: copy.length }))
       .catch((e) => toCoordinator({ type: 'decline', id: n, reason: (e as Error).message }));
   };
 
-  async function onCoordinator(m: ControlMessage) {
+  async function onCoordinator(m: BarrierSnapshotMessage) {
     if (m.type === 'deploy') {
       if (deployed) return;
       deployed = true;
-      const from = m.restoreFrom as number | null;
+      const from = m.restoreFrom;
       const state = from === null ? null : await redis.get(checkpointKey(boot.runId, from, boot.id));
       if (from !== null && state === null) throw new Error(`checkpoint ${from} has no state for ${boot.id}`);
       if (!(await outputLinksUp())) return;
@@ -157,11 +159,11 @@ await runWorker<Boot>(async (ctx) => {
       await toCoordinator({ type: 'running' });
     } else if (m.type === 'trigger') {
       await restored;
-      operator.trigger?.(m.id as number);
-      await onAligned(m.id as number);
+      operator.trigger?.(m.id);
+      await onAligned(m.id);
     } else if (m.type === 'notify') {
       await restored;
-      await operator.notify?.(m.id as number);
+      await operator.notify?.(m.id);
     }
   }
 

@@ -8,6 +8,7 @@
  * to the live window), exactly-once with the transactional per-window output. See PROTOCOLS.md.
  */
 import { fileURLToPath } from 'node:url';
+import { EV } from '../../core/events.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { secondsText } from '../runtime/options.ts';
 import { dataLinks } from '../runtime/topology.ts';
@@ -56,7 +57,7 @@ export const operatorCheckpoint: Engine = {
         ]),
       proxied: options.proxied,
       // The master decides restarts (redeploy of the downstream closure); the supervisor only executes them.
-      replayedBy: (e) => (e.type === 'replay.from' ? Number(e.records ?? 0) : 0),
+      replayedBy: (e) => (e.type === EV.replayFrom ? Number(e.records ?? 0) : 0),
     });
   },
 };

@@ -83,7 +83,7 @@ export async function servePassthrough(
       await send(
         rewrite(
           outputs,
-          (held) => void send(held).catch((e) => ctx.emit({ type: 'error', error: String(e) })),
+          (held) => void send(held).catch((e) => ctx.emit({ type: 'sink.write-failed', error: String(e) })),
         ),
       );
       resolveOffset(batch.messages.at(-1)!.offset);

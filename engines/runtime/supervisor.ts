@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { systemClock } from '../../core/clock.ts';
 import { HarnessError } from '../../core/errors.ts';
-import type { EngineEvent } from '../../core/types.ts';
+import type { EngineEvent, NewEngineEvent } from '../../core/types.ts';
 import type { ProcessControl, WorkerHandle, WorkerInfo, WorkerLauncher } from '../types.ts';
 import type { WorkerMessage } from './control.ts';
 import { localLauncher, stopWorker } from './worker-launcher.ts';
@@ -71,7 +71,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   const logDir = join(opts.runDir, 'workers');
   let stopping = false;
   const readyWaiters: (() => void)[] = [];
-  const emit = (e: Omit<EngineEvent, 'at'>) => opts.onEvent({ at: systemClock.nowUs(), ...e } as EngineEvent);
+  const emit = (e: NewEngineEvent) => opts.onEvent({ at: systemClock.nowUs(), ...e } as EngineEvent);
   const coordinator = () => slots.get(opts.coordinator.id)!;
 
   const allReady = () => [...slots.values()].every((s) => s.ready);
