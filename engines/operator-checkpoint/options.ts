@@ -102,7 +102,7 @@ export function parseOperatorCheckpointOptions(
   return out;
 }
 
-/** `features:EXACTLY_ONCE,sink:AT_MOST_ONCE`, or a mapping operator → mode; modes in any case. */
+/** `features:EXACTLY_ONCE,score:AT_MOST_ONCE`, or a mapping operator → mode; modes in any case. */
 function parseProcessingModes(value: unknown): Partial<Record<OperatorName, ProcessingMode>> {
   const usage = {
     fix:
