@@ -132,8 +132,11 @@ export interface Engine {
   description: string;
   guarantees: readonly Guarantee[];
   defaultGuarantee: Guarantee;
-  /** Validates engine options (unknown keys, bad values) before a run starts; throws BadInputError. */
-  parseOptions?(raw: Record<string, unknown>): unknown;
+  /**
+   * Validates engine options (unknown keys, bad values, and with the run's guarantee the combinations it
+   * cannot keep) before a run starts; throws BadInputError.
+   */
+  parseOptions?(raw: Record<string, unknown>, guarantee?: Guarantee): unknown;
   /**
    * The replay horizon (ms) with these options: how long after the last input the engine may still deliver
    * records again on its own (timeout replays, a restore from a checkpoint after a late failure detection).

@@ -174,7 +174,7 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
     ...expandRandomFaults(scenario.random, opts.seed ?? scenario.seed),
   ]);
   const engineOptions = { ...(scenario.engineOptions[engine.name] ?? {}), ...(opts.engineOptions ?? {}) };
-  engine.parseOptions?.(engineOptions);
+  engine.parseOptions?.(engineOptions, guarantee);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return {
     runId: opts.runId ?? `${stamp}-${engine.name}-${scenario.name}-${randomBytes(2).toString('hex')}`,
@@ -314,7 +314,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       modelPath: run.modelPath,
       engineOptions: run.engineOptions,
       // With the engine's defaults filled in: what the run really used.
-      resolvedEngineOptions: run.engine.parseOptions?.(run.engineOptions) ?? run.engineOptions,
+      resolvedEngineOptions: run.engine.parseOptions?.(run.engineOptions, run.guarantee) ?? run.engineOptions,
       topology: {
         parallelism: run.scenario.parallelism,
         edges: standardTopology(run.scenario.parallelism).edges,

@@ -2,7 +2,8 @@
  * operator-checkpoint (Apache Apex's design) on real Kafka, Redis and Toxiproxy, with Apex's checkpoint
  * interval and heartbeat timeout scaled down: no faults → exact; a killed worker → only it and its downstream
  * closure are redeployed (everything else keeps its process and attempt number), nothing lost at least once,
- * nothing duplicated with the exactly-once output, data lost at most once.
+ * nothing duplicated with the exactly-once output, data lost at most once; a hung (SIGSTOPped) worker is
+ * declared failed by STRAM's heartbeat timeout and replaced while it is still paused.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,5 +140,38 @@ describe('operator-checkpoint', () => {
     expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
     expect(summary.blastRadius.workersRestarted).toBeLessThan(summary.blastRadius.workersTotal);
     expect(summary.recovery[0]?.recoveredMs).not.toBeNull();
+  });
+
+  it('a hung task: SIGSTOP of features[1] past the heartbeat timeout, STRAM fails it over while it is still paused', async () => {
+    // Heartbeat timeout 4 s (Apex: 30 s), the worker paused for 10 s: only STRAM's heartbeat check can notice a
+    // process that neither exits nor closes its connections.
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      guarantee: 'exactly-once',
+      scenario: scenario('pause-features', '\n  - { kind: pause, target: "features[1]", at: 3s, for: 10s }', {
+        duration: 16,
+      }),
+      engineOptions: { ...scaled, heartbeatTimeoutS: 4 },
+      outDir: out,
+      infra,
+    });
+    const evs = events(dir);
+    const paused = evs.find((e) => e.type === 'fault.inject' && e.kind === 'pause')!;
+    const resumed = evs.find((e) => e.type === 'fault.heal' && e.kind === 'pause')!;
+    expect(paused).toBeDefined();
+    expect(resumed).toBeDefined();
+    const timeout = evs.find((e) => e.type === 'worker.heartbeat-timeout' && e.target === 'features[1]');
+    expect(timeout, 'STRAM never noticed the silent worker').toBeDefined();
+    expect(timeout!.at).toBeGreaterThan(paused.at);
+    expect(timeout!.at).toBeLessThan(resumed.at);
+    const failed = evs.find((e) => e.type === 'operator.failed' && e.target === 'features[1]');
+    expect(failed?.reason).toBe('no heartbeat for 4 s');
+    // Replaced while paused: the resume found a process that no longer mattered.
+    const replaced = evs.find((e) => e.type === 'worker.restarted' && e.worker === 'features[1]');
+    expect(replaced, 'the paused worker was never replaced').toBeDefined();
+    expect(replaced!.at).toBeLessThan(resumed.at);
+    expect(restartedSet(evs)).toEqual(['features[1]', 'score[0]', 'score[1]', 'sink[0]']);
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.verdict.guaranteeHeld).toBe(true);
   });
 });

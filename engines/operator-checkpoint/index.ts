@@ -4,8 +4,11 @@
  * CHECKPOINT_WINDOW_COUNT windows (every window in EXACTLY_ONCE) and keeps its output in a buffer server in
  * its own worker. On a failure the master redeploys only the failed worker's operators and everything
  * downstream of them, each from its recovery checkpoint; upstream buffer servers replay the windows after
- * it. At-least-once by default (duplicates downstream of a recovery), at-most-once (redeployed operators skip
- * to the live window), exactly-once with the transactional per-window output. See PROTOCOLS.md.
+ * it. At-least-once by default (duplicates downstream of a recovery), at-most-once (AT_MOST_ONCE operators:
+ * redeployed ones skip to the live window), exactly-once as Apex documents it: AT_LEAST_ONCE operators and
+ * the exactly-once output operator (one Kafka transaction per window, windows already written skipped).
+ * Per-operator processing modes are an option (`processingModes`), validated by Apex's DAG rule. See
+ * PROTOCOLS.md.
  */
 import { fileURLToPath } from 'node:url';
 import { EV } from '../../core/events.ts';
@@ -44,7 +47,7 @@ export const operatorCheckpoint: Engine = {
     };
   },
   async deploy(plan) {
-    const options = parseOperatorCheckpointOptions(plan.options);
+    const options = parseOperatorCheckpointOptions(plan.options, plan.guarantee);
     return deployProcesses({
       plan,
       options,

@@ -8,7 +8,8 @@ import type { WorkerHost } from '../runtime/worker-host.ts';
 import type { WorkerContext } from '../types.ts';
 import type { BufferServer } from './buffer-server.ts';
 import type { DeployMessage, Tuple } from './messages.ts';
-import type { OperatorCheckpointOptions, ProcessingMode } from './options.ts';
+import type { OperatorCheckpointOptions } from './options.ts';
+import type { ProcessingMode } from './processing-mode.ts';
 import type { WindowClock } from './window.ts';
 
 export type Boot = WorkerBoot<OperatorCheckpointOptions>;
@@ -19,6 +20,7 @@ export interface OperatorEnv {
   host: WorkerHost<OperatorCheckpointOptions>;
   redis: Redis;
   clock: WindowClock;
+  /** This operator's processing mode. */
   mode: ProcessingMode;
   deploy: DeployMessage;
   /** This worker's buffer server (none for the sink). */

@@ -3,11 +3,20 @@
  * STREAMING_WINDOW_SIZE_MILLIS 500, CHECKPOINT_WINDOW_COUNT 60 (a checkpoint every 30 s),
  * HEARTBEAT_INTERVAL_MILLIS 1000, the heartbeat timeout of 30 s after which STRAM declares a container
  * lost, and TIMEOUT_WINDOW_COUNT 120 (an operator whose window has not moved for 120 windows is blocked).
- * Tests and catalogue scenarios scale them down explicitly; the processing mode follows the guarantee.
+ * Tests and catalogue scenarios scale them down explicitly. Processing modes follow the guarantee unless
+ * `processingModes` sets them per operator (PROCESSING_MODE attributes, validated as Apex validates a DAG).
  */
 import { BadInputError } from '../../core/errors.ts';
 import type { Guarantee } from '../../core/types.ts';
 import { parseEngineOptions } from '../runtime/options.ts';
+import { OPERATORS, type OperatorName } from '../runtime/topology.ts';
+import {
+  effectiveProcessingModes,
+  PROCESSING_MODES,
+  type ProcessingMode,
+  STANDARD_DAG,
+  validateProcessingModes,
+} from './processing-mode.ts';
 
 export interface OperatorCheckpointOptions {
   /** STREAMING_WINDOW_SIZE_MILLIS: width of one streaming window. */
@@ -29,6 +38,12 @@ export interface OperatorCheckpointOptions {
   maxFrameRecords: number;
   /** Route every link through its own Toxiproxy proxy. */
   proxied: boolean;
+  /**
+   * PROCESSING_MODE set per logical operator, on top of the guarantee's (processing-mode.ts). Given as
+   * `features:EXACTLY_ONCE,score:AT_MOST_ONCE` (CLI `-o processingModes=...`) or as a YAML mapping; parsed
+   * with the run's guarantee, it holds every operator's effective mode.
+   */
+  processingModes: Partial<Record<OperatorName, ProcessingMode>>;
 }
 
 export const APEX_DEFAULTS: OperatorCheckpointOptions = {
@@ -41,22 +56,10 @@ export const APEX_DEFAULTS: OperatorCheckpointOptions = {
   sendTimeoutMs: 5000,
   maxFrameRecords: 512,
   proxied: true,
+  processingModes: {},
 };
 
-/** Apex's Operator.ProcessingMode. */
-export type ProcessingMode = 'AT_LEAST_ONCE' | 'AT_MOST_ONCE' | 'EXACTLY_ONCE';
-
-/**
- * faultline's guarantees as Apex processing modes. `exactly-once` is EXACTLY_ONCE (a checkpoint every window)
- * plus the exactly-once output operator (one Kafka transaction per window, windows already written skipped).
- */
-export function processingModeFor(guarantee: Guarantee): ProcessingMode {
-  if (guarantee === 'at-most-once') return 'AT_MOST_ONCE';
-  if (guarantee === 'exactly-once') return 'EXACTLY_ONCE';
-  return 'AT_LEAST_ONCE';
-}
-
-const INTEGER_MIN: Record<Exclude<keyof OperatorCheckpointOptions, 'proxied'>, number> = {
+const INTEGER_MIN: Record<Exclude<keyof OperatorCheckpointOptions, 'proxied' | 'processingModes'>, number> = {
   windowMs: 1,
   checkpointWindowCount: 1,
   heartbeatMs: 10,
@@ -67,8 +70,19 @@ const INTEGER_MIN: Record<Exclude<keyof OperatorCheckpointOptions, 'proxied'>, n
   maxFrameRecords: 1,
 };
 
-export function parseOperatorCheckpointOptions(raw: Record<string, unknown>): OperatorCheckpointOptions {
+/**
+ * Parses and validates the options; with the run's guarantee, also the processing modes it gives every
+ * operator (an invalid combination is bad input, with Apex's rule and the fix).
+ */
+export function parseOperatorCheckpointOptions(
+  raw: Record<string, unknown>,
+  guarantee?: Guarantee,
+): OperatorCheckpointOptions {
   const out = parseEngineOptions('operator-checkpoint', APEX_DEFAULTS, raw, (k, value, parsed) => {
+    if (k === 'processingModes') {
+      parsed.processingModes = parseProcessingModes(value);
+      return;
+    }
     const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < INTEGER_MIN[k]) {
       throw new BadInputError(
@@ -82,5 +96,56 @@ export function parseOperatorCheckpointOptions(raw: Record<string, unknown>): Op
   // is a typo here, not a design.
   if (out.windowMs > 60_000)
     throw new BadInputError(`operator-checkpoint option windowMs must be ≤ 60000, got ${out.windowMs}`);
+  // With the guarantee, every operator's mode as the run will use it (what scenario.json records).
+  if (guarantee) out.processingModes = effectiveProcessingModes(guarantee, out.processingModes);
+  else validateProcessingModes(STANDARD_DAG, out.processingModes);
+  return out;
+}
+
+/** `features:EXACTLY_ONCE,score:AT_MOST_ONCE`, or a mapping operator → mode; modes in any case. */
+function parseProcessingModes(value: unknown): Partial<Record<OperatorName, ProcessingMode>> {
+  const usage = {
+    fix:
+      `give operator:MODE pairs separated by commas, e.g. processingModes=features:AT_MOST_ONCE; operators: ` +
+      `${OPERATORS.join(', ')}; modes: ${PROCESSING_MODES.join(', ')}`,
+  };
+  let pairs: [string, unknown][];
+  if (typeof value === 'string') {
+    pairs = [];
+    for (const item of value.split(',').map((x) => x.trim())) {
+      if (item === '') continue;
+      const colon = item.indexOf(':');
+      if (colon <= 0)
+        throw new BadInputError(
+          `operator-checkpoint option processingModes: "${item}" is not operator:MODE`,
+          usage,
+        );
+      pairs.push([item.slice(0, colon).trim(), item.slice(colon + 1).trim()]);
+    }
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    pairs = Object.entries(value);
+  } else {
+    throw new BadInputError(
+      `operator-checkpoint option processingModes must be operator:MODE pairs, got ${JSON.stringify(value)}`,
+      usage,
+    );
+  }
+  const out: Partial<Record<OperatorName, ProcessingMode>> = {};
+  for (const [operator, mode] of pairs) {
+    if (!(OPERATORS as readonly string[]).includes(operator))
+      throw new BadInputError(`operator-checkpoint option processingModes: no operator "${operator}"`, usage);
+    const m = typeof mode === 'string' ? mode.toUpperCase() : mode;
+    if (!(PROCESSING_MODES as readonly unknown[]).includes(m))
+      throw new BadInputError(
+        `operator-checkpoint option processingModes: ${JSON.stringify(mode)} is not a processing mode`,
+        usage,
+      );
+    if (operator in out)
+      throw new BadInputError(
+        `operator-checkpoint option processingModes: ${operator} is given twice`,
+        usage,
+      );
+    out[operator as OperatorName] = m as ProcessingMode;
+  }
   return out;
 }

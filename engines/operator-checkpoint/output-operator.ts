@@ -1,7 +1,9 @@
 /**
- * The output operators (the sink). AT_LEAST_ONCE / AT_MOST_ONCE: records go to Kafka as they arrive, and a
- * window ends once they are acknowledged. EXACTLY_ONCE (protocol step 7): each window's batch is written in one
- * Kafka transaction together with the window id, and windows up to the stored id are skipped on replay.
+ * The output operators (the sink), chosen by the guarantee, not by the sink's processing mode. at-least-once and
+ * at-most-once: records go to Kafka as they arrive, and a window ends once they are acknowledged. exactly-once
+ * (protocol step 7, Apex's route to end-to-end exactly-once: AT_LEAST_ONCE operators and an exactly-once output
+ * operator): each window's batch is written in one Kafka transaction together with the window id, and windows
+ * up to the stored id are skipped when the AT_LEAST_ONCE recovery replays them.
  */
 
 import {
@@ -19,7 +21,7 @@ import { formatWindowId } from './window.ts';
 /** Records per produce request of the transactional output (≈ 150 B each: far below message.max.bytes). */
 const TX_CHUNK_RECORDS = 2000;
 
-/** AT_LEAST_ONCE / AT_MOST_ONCE output: records go to Kafka as they come; a window ends when they are acked. */
+/** The at-least-once / at-most-once output: records go to Kafka as they come; a window ends once acked. */
 export async function plainOutput(env: OperatorEnv): Promise<OperatorLogic> {
   const { boot, host } = env;
   const producer = host.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -8,6 +8,9 @@
  *   a window that does not move for TIMEOUT_WINDOW_COUNT windows; and redeploys the failed operators and
  *   everything downstream of them, each from its recovery checkpoint, through the supervisor. The rest of
  *   the DAG keeps running: same process, same attempt number.
+ * Processing modes are per operator (StreamingContainerAgent.createOperatorDeployInfo): an AT_MOST_ONCE or
+ * EXACTLY_ONCE operator is deployed with its newest checkpoint in storage rather than its recovery checkpoint,
+ * and a redeployed AT_MOST_ONCE operator starts at the next live window (StreamingContainer).
  */
 import { Redis } from 'ioredis';
 import type { WorkerBoot } from '../runtime/boot.ts';
@@ -15,7 +18,8 @@ import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
 import type { ControlMessage } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import { type DeployMessage, type HeartbeatReport, redisKeys } from './messages.ts';
-import { type OperatorCheckpointOptions, processingModeFor } from './options.ts';
+import type { OperatorCheckpointOptions } from './options.ts';
+import { modeOf, type ProcessingMode } from './processing-mode.ts';
 import {
   advanceCommitted,
   blockedOperators,
@@ -44,7 +48,6 @@ interface OperatorStatus {
 await runWorker<Boot>(async (ctx) => {
   const boot = ctx.config;
   const o = boot.options;
-  const mode = processingModeFor(boot.guarantee);
   const keys = redisKeys(boot.runId);
   const redis = new Redis({
     host: boot.redis.host,
@@ -66,6 +69,9 @@ await runWorker<Boot>(async (ctx) => {
     onWorkerExited: (worker, attempt) => onExited(worker, attempt),
   });
   const plan = physicalPlan(host.topology);
+  const modes = new Map<string, ProcessingMode>(
+    host.topology.instances.map((i) => [i.id, modeOf(o.processingModes, i.operator)]),
+  );
   const status = new Map<string, OperatorStatus>(
     plan.instances.map((id) => [
       id,
@@ -81,11 +87,35 @@ await runWorker<Boot>(async (ctx) => {
     ]),
   );
 
-  function onControl(from: string, msg: ControlMessage) {
-    if (msg.type !== 'oc.register') return;
+  /**
+   * The newest checkpoint of an operator in storage (Apex: StorageAgent.getWindowIds), whether or not a
+   * heartbeat reported it yet.
+   */
+  async function newestStoredCheckpoint(id: string): Promise<number> {
+    const prefix = keys.checkpoint(id, 0).slice(0, -1);
+    const pattern = `${prefix.replace(/[\\[\]*?]/g, (c) => `\\${c}`)}*`;
+    let newest = INITIAL_CHECKPOINT;
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      for (const key of found) {
+        const w = Number(key.slice(prefix.length));
+        if (Number.isInteger(w) && w > newest) newest = w;
+      }
+    } while (cursor !== '0');
+    return newest;
+  }
+
+  /** Deploys a registering operator; registrations repeat until the worker has its deploy message. */
+  async function onRegister(from: string, attempt: number) {
+    const mode = modes.get(from);
     const s = status.get(from);
-    const attempt = Number(msg.attempt);
-    if (!s || attempt < s.attempt) return; // a zombie of an older incarnation
+    if (!s || !mode || attempt < s.attempt) return; // a zombie of an older incarnation
+    // AT_MOST_ONCE and EXACTLY_ONCE: deployed with the newest checkpoint written, not the recovery one (a
+    // stateless operator writes none and keeps its recovery checkpoint).
+    const newest = mode === 'AT_LEAST_ONCE' ? undefined : await newestStoredCheckpoint(from);
+    if (attempt < s.attempt) return;
     const firstRegistration = s.state !== 'active' || attempt !== s.attempt;
     s.attempt = attempt;
     s.state = 'active';
@@ -93,6 +123,10 @@ await runWorker<Boot>(async (ctx) => {
       s.window = INITIAL_CHECKPOINT;
       s.windowChangedAtMs = Date.now();
       s.heartbeatAtMs = Date.now();
+      if (newest !== undefined && newest > s.recovery) {
+        s.recovery = newest;
+        s.checkpoints = [newest];
+      }
     }
     // AT_MOST_ONCE: a redeployed operator starts at the next live window; the windows in flight are lost.
     const startWindow =
@@ -114,7 +148,13 @@ await runWorker<Boot>(async (ctx) => {
         recovery: s.recovery,
         startWindow,
         startWindowId: formatWindowId(clock, startWindow),
+        mode,
       });
+  }
+
+  function onControl(from: string, msg: ControlMessage) {
+    if (msg.type !== 'oc.register') return;
+    onRegister(from, Number(msg.attempt)).catch((e: Error) => logLine(`deploying ${from}: ${e.message}`));
   }
 
   function onHeartbeat(from: string, msg: ControlMessage) {
@@ -216,7 +256,7 @@ await runWorker<Boot>(async (ctx) => {
       failed,
       checkpoints,
       committed,
-      mode,
+      modes: Object.fromEntries(redeploy.map((id) => [id, modes.get(id)])),
       reason,
     });
     host.restart(redeploy, reason);
@@ -241,7 +281,13 @@ await runWorker<Boot>(async (ctx) => {
     }, o.heartbeatMs),
   ];
 
-  ctx.emit({ type: 'stram.started', startMs: clock.startMs, windowMs: o.windowMs, mode, committed });
+  ctx.emit({
+    type: 'stram.started',
+    startMs: clock.startMs,
+    windowMs: o.windowMs,
+    modes: o.processingModes,
+    committed,
+  });
   ctx.ready();
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   for (const t of timers) clearInterval(t);

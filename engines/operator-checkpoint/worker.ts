@@ -5,7 +5,7 @@
  *  2. runs its operator window by window: the source behind a window generator (BEGIN/END_WINDOW, CHECKPOINT
  *     every N windows), the others behind a WindowAligner over one input port per upstream instance;
  *  3. after a checkpoint window (every window in EXACTLY_ONCE) saves the operator's state to Redis and reports
- *     the window in its heartbeats;
+ *     the window in its heartbeats (the processing mode is this operator's own: options.processingModes);
  *  4. publishes its output to the buffer server in this process, which serves each downstream subscriber from
  *     the window it asks for; inputs subscribe to their upstream buffer servers from the start window;
  *  5. purges buffered windows and saved window data as the master's committed window advances.
@@ -33,8 +33,9 @@ import {
   type Tuple,
 } from './messages.ts';
 import { type Boot, logLine, type OperatorEnv, type OperatorLogic } from './operator-env.ts';
-import { type OperatorCheckpointOptions, processingModeFor } from './options.ts';
+import type { OperatorCheckpointOptions } from './options.ts';
 import { exactlyOnceOutput, plainOutput } from './output-operator.ts';
+import { modeOf } from './processing-mode.ts';
 import { physicalPlan } from './recovery.ts';
 import { formatWindowId, INITIAL_CHECKPOINT, type WindowClock } from './window.ts';
 
@@ -63,7 +64,7 @@ interface Port {
 await runWorker<Boot>(async (ctx) => {
   const boot = ctx.config;
   const o = boot.options;
-  const mode = processingModeFor(boot.guarantee);
+  const mode = modeOf(o.processingModes, boot.operator);
   const keys = redisKeys(boot.runId);
   const plan = physicalPlan(standardTopology(boot.parallelism));
   const upstreams = [...(plan.upstream.get(boot.id) ?? [])];
@@ -454,6 +455,8 @@ await runWorker<Boot>(async (ctx) => {
         snapshot: () => null,
       };
     }
-    return mode === 'EXACTLY_ONCE' ? exactlyOnceOutput(env) : plainOutput(env);
+    // The output operator follows the guarantee, not the sink's processing mode: Apex's exactly-once output
+    // operators run AT_LEAST_ONCE and skip the replayed windows they have written already.
+    return boot.guarantee === 'exactly-once' ? exactlyOnceOutput(env) : plainOutput(env);
   }
 });
