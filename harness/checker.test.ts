@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Guarantee } from '../core/types.ts';
-import { createChecker, type DeliveryCounts, deliveryCounts, verdictFor } from './checker.ts';
+import {
+  createChecker,
+  type DeliveryCounts,
+  deliveryCounts,
+  verdictFor,
+  verdictWithOpenDrain,
+} from './checker.ts';
 import { IdSet } from './id-set.ts';
 
 /** Reference scores id/10 for acked ids, NaN for the rest (as the reference scorer returns them). */
@@ -428,5 +434,45 @@ describe('checker: completeness over time', () => {
     const r = c.finish({ attempted: 3, acked: acked(3), expected: () => 0.5 });
     expect(r).toMatchObject({ delivered: 3, unique: 2, lost: 1, unexpected: 1, duplicated: 0 });
     expect(r.samples.unexpected).toEqual([1]);
+  });
+});
+
+describe('the verdict when the drain ended while output was still arriving', () => {
+  const counts = (c: Partial<DeliveryCounts>): DeliveryCounts => ({
+    produced: 100,
+    delivered: 100,
+    unique: 100,
+    lost: 0,
+    duplicated: 0,
+    unexpected: 0,
+    incorrect: 0,
+    ...c,
+  });
+  const open = (g: Parameters<typeof verdictFor>[0], c: DeliveryCounts) =>
+    verdictWithOpenDrain(g, c, verdictFor(g, c)).guaranteeHeld;
+
+  it('does not establish a guarantee that a late duplicate could still break', () => {
+    expect(open('exactly-once', counts({}))).toBe('unknown');
+    expect(open('at-most-once', counts({ lost: 3 }))).toBe('unknown');
+    // Late outputs only add deliveries: at-least-once without loss stays held.
+    expect(open('at-least-once', counts({ duplicated: 5 }))).toBe(true);
+  });
+
+  it('does not establish a violation that rests on lost ids alone, which may still arrive', () => {
+    expect(open('at-least-once', counts({ lost: 2 }))).toBe('unknown');
+    expect(open('exactly-once', counts({ lost: 2 }))).toBe('unknown');
+    const v = verdictWithOpenDrain(
+      'exactly-once',
+      counts({ lost: 2 }),
+      verdictFor('exactly-once', counts({ lost: 2 })),
+    );
+    expect(v.notes.at(-1)).toMatch(/2 missing ids may still arrive/);
+  });
+
+  it('keeps violations that later outputs cannot undo', () => {
+    expect(open('exactly-once', counts({ lost: 2, duplicated: 1 }))).toBe(false);
+    expect(open('at-least-once', counts({ lost: 2, unexpected: 1 }))).toBe(false);
+    expect(open('at-most-once', counts({ duplicated: 1 }))).toBe(false);
+    expect(open('exactly-once', counts({ incorrect: 4 }))).toBe(false);
   });
 });

@@ -335,6 +335,42 @@ export function verdictFor(guarantee: Guarantee, counts: DeliveryCounts): Guaran
   return { guaranteeHeld: true, notes };
 }
 
+/**
+ * The verdict when the drain did not end quietly (it hit its cap while output was still arriving, or the run was
+ * interrupted): outputs may still be on their way. Late outputs can only add deliveries, so a "held" that
+ * forbids duplicates (exactly-once, at-most-once) is not established — a late duplicate could break it — and a
+ * violation that rests on lost ids alone is not established either — they may still arrive. Both become
+ * "unknown". Duplicates, unexpected and incorrect outputs already seen stay violations.
+ */
+export function verdictWithOpenDrain(
+  guarantee: Guarantee,
+  counts: DeliveryCounts,
+  verdict: GuaranteeVerdict,
+): GuaranteeVerdict {
+  const forbidsDuplicates = guarantee === 'exactly-once' || guarantee === 'at-most-once';
+  if (verdict.guaranteeHeld === true && forbidsDuplicates)
+    return {
+      guaranteeHeld: 'unknown',
+      notes: [
+        ...verdict.notes,
+        `${guarantee} not established: the drain ended while output was still arriving, and a late duplicate would break it`,
+      ],
+    };
+  if (verdict.guaranteeHeld !== false) return verdict;
+  const otherViolation =
+    counts.unexpected > 0 ||
+    (forbidsDuplicates && counts.duplicated > 0) ||
+    (guarantee === 'exactly-once' && counts.incorrect > 0);
+  if (otherViolation || counts.lost === 0) return verdict;
+  return {
+    guaranteeHeld: 'unknown',
+    notes: [
+      ...verdict.notes,
+      `the loss is not established: the drain ended while output was still arriving, and the ${plural(counts.lost, 'missing id', 'missing ids')} may still arrive`,
+    ],
+  };
+}
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }

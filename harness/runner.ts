@@ -39,7 +39,7 @@ import {
   getWorkload,
   loadModel,
 } from '../scenarios/workloads/index.ts';
-import { createChecker, deliveryCounts, SAMPLE_LIMIT, verdictFor } from './checker.ts';
+import { createChecker, deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { createCollector, type SecondRow } from './collector.ts';
 import { drainOutput, MIN_QUIET_MS } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
@@ -487,7 +487,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       expected: (id) => expectedScores?.[id] ?? Number.NaN,
     });
     const counts = deliveryCounts(result);
-    const verdict = verdictFor(run.guarantee, counts);
+    const settled = verdictFor(run.guarantee, counts);
+    const verdict =
+      drain.endedBy === 'quiet' ? settled : verdictWithOpenDrain(run.guarantee, counts, settled);
     notes.unshift(...verdict.notes);
     if (drain.endedBy === 'cap')
       notes.push(
