@@ -18,11 +18,12 @@ export const ackTree: Engine = {
   guarantees: ['at-least-once', 'at-most-once'],
   defaultGuarantee: 'at-least-once',
   parseOptions: parseAckTreeOptions,
-  // A tuple tree that fails is replayed when its timeout fires, T..2T after it was emitted (rotating map of
-  // two buckets); a dead worker is noticed within the supervisor's check period.
+  // A tuple tree that fails is failed when its timeout fires, T..2T after it was emitted (rotating map of
+  // two buckets), and replayed once its retry back-off has passed (at most the max delay); a dead worker is
+  // noticed within the supervisor's check period.
   replayHorizonMs(raw) {
     const o = parseAckTreeOptions(raw);
-    return 2 * o.messageTimeoutS * 1000 + o.supervisorCheckMs;
+    return 2 * o.messageTimeoutS * 1000 + o.retryMaxDelayMs + o.supervisorCheckMs;
   },
   async deploy(plan) {
     const options = parseAckTreeOptions(plan.options);

@@ -8,7 +8,8 @@
  *     ack(root, inputEdge ^ childrenXor) to acker(root); fail(root) when processing throws.
  *  3. the acker task in every worker keeps the XOR ledger and tells the spout ACK or FAIL; 3-bucket expiry.
  *  4. the spout's pending map rotates every T: trees not acked in T..2T fail with reason timeout; a failed
- *     tuple is re-read from Kafka (seek back) and re-emitted under a new root id.
+ *     tuple waits out the retry service's exponential back-off (KafkaSpout's default), then is re-read from Kafka
+ *     (seek back to the earliest ready offset) and re-emitted under a new root id.
  *  5. the spout commits the contiguous acked prefix of offsets every commit interval.
  *  7. at-most-once (no ackers): nothing is anchored, offsets are committed as soon as records are emitted.
  * Feature state lives in Redis and is not rolled back on replay (the Storm way).
@@ -51,6 +52,7 @@ import {
 } from './anchoring.ts';
 import { OffsetManager } from './offset-manager.ts';
 import type { AckTreeOptions } from './options.ts';
+import { RetryService } from './retry-service.ts';
 import { SpoutPending } from './spout-pending.ts';
 
 /** A tuple on the wire: its values and its MessageId (`[]` when unanchored). */
@@ -247,6 +249,12 @@ await runWorker<Boot>(async (ctx) => {
     const topic = boot.topics.input;
     const partitions = ownedPartitions(boot.instance, boot.parallelism.source, boot.topics.partitions);
     const pending = new SpoutPending<{ partition: number; offset: number }>();
+    const retry = new RetryService({
+      initialDelayMs: o.retryInitialDelayMs,
+      delayPeriodMs: o.retryDelayPeriodMs,
+      maxDelayMs: o.retryMaxDelayMs,
+      maxRetries: o.maxRetries,
+    });
     const offsets = new Map<number, OffsetManager>();
     const features = downstream('features');
     const c = ownedConsumer(host.kafka(), { groupId: `fl-${boot.runId}-spout-${boot.instance}`, partitions });
@@ -254,16 +262,33 @@ await runWorker<Boot>(async (ctx) => {
     await c.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
 
+    // Storm seeks back before every poll (doSeekRetriableTopicPartitions); a kafkajs consumer polls on its own, so
+    // the spout seeks when a retry becomes ready: at once after a fail, then by a timer at the next retry time.
+    let retryTimer: NodeJS.Timeout | undefined;
+    const seekRetriable = () => {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      // Re-read from the earliest ready offset; acked, in-flight and not-yet-ready records read on the way are skipped.
+      for (const [partition, offset] of retry.earliestRetriableOffsets()) {
+        c.seek({ topic, partition, offset: String(offset) });
+      }
+      const next = retry.nextRetryTimeMs();
+      if (next !== undefined) {
+        retryTimer = setTimeout(seekRetriable, Math.max(0, Math.ceil(next - systemClock.nowMs())));
+      }
+    };
+
     const replay = (failed: { partition: number; offset: number }[], reason: string) => {
       if (failed.length === 0) return;
-      const earliest = new Map<number, number>();
-      for (const f of failed) {
-        offsets.get(f.partition)?.failed(f.offset);
-        earliest.set(f.partition, Math.min(earliest.get(f.partition) ?? Number.POSITIVE_INFINITY, f.offset));
-      }
-      ctx.emit({ type: reason === 'timeout' ? 'tuple.timeout' : 'tuple.failed', count: failed.length });
-      // Seek back to the earliest failed offset; re-read records that are acked or in flight are skipped.
-      for (const [partition, offset] of earliest) c.seek({ topic, partition, offset: String(offset) });
+      // Past maxRetries a record is given up: acked and committed without output (Storm's onMaxRetryReached).
+      let gaveUp = 0;
+      for (const f of failed) if (offsets.get(f.partition)?.failed(f.offset) === 'gave-up') gaveUp++;
+      ctx.emit({
+        type: reason === 'timeout' ? 'tuple.timeout' : 'tuple.failed',
+        count: failed.length,
+        ...(gaveUp > 0 ? { gaveUp } : {}),
+      });
+      seekRetriable();
     };
 
     const onControl = (m: ControlMessage) => {
@@ -314,7 +339,7 @@ await runWorker<Boot>(async (ctx) => {
         const partition = batch.partition;
         let om = offsets.get(partition);
         if (!om) {
-          om = new OffsetManager(Number(batch.messages[0]!.offset));
+          om = new OffsetManager(Number(batch.messages[0]!.offset), { partition, retry });
           offsets.set(partition, om);
         }
         const dataBatches = new Map<string, WireTuple[]>();
@@ -373,6 +398,7 @@ await runWorker<Boot>(async (ctx) => {
     return {
       onControl,
       async stop() {
+        clearTimeout(retryTimer);
         await c.disconnect().catch(() => {});
       },
     };
