@@ -9,7 +9,7 @@
  *  3. the acker task in every worker keeps the XOR ledger and tells the spout ACK or FAIL; 3-bucket expiry.
  *  4. the spout's pending map rotates every T: trees not acked in T..2T fail with reason timeout; a failed
  *     tuple waits out the retry service's exponential back-off (KafkaSpout's default), then is re-read from Kafka
- *     (seek back to the earliest ready offset) and re-emitted under a new root id.
+ *     (seek back to the earliest ready offset) and re-emitted under a new root id; max.spout.pending caps pending.
  *  5. the spout commits the contiguous acked prefix of offsets every commit interval.
  *  7. at-most-once (no ackers): nothing is anchored, offsets are committed as soon as records are emitted.
  * Feature state lives in Redis and is not rolled back on replay (the Storm way).
@@ -53,7 +53,7 @@ import {
 import { OffsetManager } from './offset-manager.ts';
 import type { AckTreeOptions } from './options.ts';
 import { RetryService } from './retry-service.ts';
-import { SpoutPending } from './spout-pending.ts';
+import { emitWhenPendingRoom, SpoutPending } from './spout-pending.ts';
 
 /** A tuple on the wire: its values and its MessageId (`[]` when unanchored). */
 interface WireTuple {
@@ -249,6 +249,8 @@ await runWorker<Boot>(async (ctx) => {
     const topic = boot.topics.input;
     const partitions = ownedPartitions(boot.instance, boot.parallelism.source, boot.topics.partitions);
     const pending = new SpoutPending<{ partition: number; offset: number }>();
+    /** The most tuples this spout task ever had pending: evidence that max.spout.pending held. */
+    let pendingMax = 0;
     const retry = new RetryService({
       initialDelayMs: o.retryInitialDelayMs,
       delayPeriodMs: o.retryDelayPeriodMs,
@@ -322,7 +324,13 @@ await runWorker<Boot>(async (ctx) => {
               c.commitOffsets([{ topic, partition, offset: String(next) }])
                 .then(() => {
                   om.committed(next);
-                  ctx.emit({ type: 'offsets.committed', partition, offset: next });
+                  ctx.emit({
+                    type: 'offsets.committed',
+                    partition,
+                    offset: next,
+                    pending: pending.size(),
+                    pendingMax,
+                  });
                 })
                 .catch((e) => logLine(`commit failed: ${e.message}`));
             }
@@ -351,34 +359,39 @@ await runWorker<Boot>(async (ctx) => {
           const offset = Number(m.offset);
           last = m.offset;
           if (!om.shouldEmit(offset)) continue;
-          // max.spout.pending: wait for acks before emitting more.
-          while (
-            acking &&
-            o.maxSpoutPending !== null &&
-            !pending.canEmit(o.maxSpoutPending) &&
-            isRunning() &&
-            !isStale()
-          ) {
-            await systemClock.sleep(2);
-            await heartbeat();
-          }
-          if (!isRunning() || isStale()) break;
           const rec = decodeJson<InputRecord>(m.value);
           const dest = features[keyPartition(rec.key, features.length)]!.id;
           const values: TupleValues = { id: rec.id, key: rec.key, t: rec.t, r: readUs, body: rec.body };
           let wire: WireMessageId = [];
           if (acking) {
-            if (om.isScheduledForRetry(offset)) replayed++;
-            const e = spoutEmit(rng, 1);
-            pending.emit(e.root, { partition, offset });
-            om.emitted(offset);
-            toAcker({
-              type: 'ack_init',
-              root: encodeId(e.root),
-              val: encodeId(e.initVal),
-              spout: boot.instance,
-            });
-            wire = encodeMessageId(e.messageIds[0]!);
+            const manager = om;
+            // max.spout.pending: wait for acks before emitting more; the tuple becomes pending in the same turn as
+            // the last check, so pending never exceeds the cap.
+            const emitted = await emitWhenPendingRoom(
+              pending,
+              o.maxSpoutPending,
+              {
+                sleep: (ms) => systemClock.sleep(ms),
+                pollMs: 2,
+                stop: () => !isRunning() || isStale(),
+                onWait: heartbeat,
+              },
+              () => {
+                if (manager.isScheduledForRetry(offset)) replayed++;
+                const e = spoutEmit(rng, 1);
+                pending.emit(e.root, { partition, offset });
+                pendingMax = Math.max(pendingMax, pending.size());
+                manager.emitted(offset);
+                toAcker({
+                  type: 'ack_init',
+                  root: encodeId(e.root),
+                  val: encodeId(e.initVal),
+                  spout: boot.instance,
+                });
+                wire = encodeMessageId(e.messageIds[0]!);
+              },
+            );
+            if (!emitted) break;
           }
           const list = dataBatches.get(dest) ?? [];
           list.push({ v: values, m: wire });
