@@ -76,23 +76,25 @@ describe('SpoutPending', () => {
  * A spout task under more load than its topology can handle: a backlog of `records` offsets waits in Kafka, the
  * topology completes at most `capacityPerMs` tuple trees a millisecond (FIFO), fails some explicitly and loses some
  * (they time out on the pending map's rotation every `timeoutMs`); failed tuples are emitted again under a new root,
- * through the same gate. Two emit loops share the task's pending map, as two partitions' batches would. Time is
- * fake: it passes only while an emit loop waits. Stops when every record is acked or after `limitMs` (without a cap
- * the timeouts replay faster than the topology completes and it never finishes). Returns the largest pending count
- * seen right after any emit.
+ * through the same gate. Two emit loops share the task's pending map, as two partitions' batches would; each holds
+ * what it emitted until its batch of 100 is written to the wire (as the worker does), or until the map is full if
+ * `flushWhenFull`. Time is fake: it passes only while an emit loop waits. Stops when every record is acked or after
+ * `limitMs` (without a cap the timeouts replay faster than the topology completes and it never finishes).
  */
-async function loadedSpout(maxPending: number | null, limitMs: number) {
+async function loadedSpout(maxPending: number | null, limitMs: number, flushWhenFull = true) {
   const clock = { now: 0, nowMs: () => clock.now };
   const rng = createRng('max-spout-pending');
   const pending = new SpoutPending<number>({ clock });
   const records = 3_000;
   const capacityPerMs = 2;
   const timeoutMs = 40;
+  const batchSize = 100;
   const inTopology: bigint[] = [];
   const retries: number[] = [];
   let nextOffset = 0;
   let nextRoot = 1n;
   let acked = 0;
+  let timedOut = 0;
   let waits = 0;
   let maxSeen = 0;
   const topologyMs = () => {
@@ -108,7 +110,12 @@ async function loadedSpout(maxPending: number | null, limitMs: number) {
       }
       if (pending.ack(root)) acked++;
     }
-    if (clock.now % timeoutMs === 0) for (const t of pending.rotate()) retries.push(t.msg);
+    if (clock.now % timeoutMs === 0) {
+      for (const t of pending.rotate()) {
+        retries.push(t.msg);
+        timedOut++;
+      }
+    }
   };
   const sleep = async (ms: number) => {
     waits++;
@@ -116,16 +123,24 @@ async function loadedSpout(maxPending: number | null, limitMs: number) {
   };
   const done = () => acked >= records || clock.now >= limitMs;
   const emitLoop = async () => {
+    let held: bigint[] = [];
+    const write = async () => {
+      inTopology.push(...held);
+      held = [];
+    };
+    const gate = { sleep, pollMs: 2, stop: done, ...(flushWhenFull ? { onFull: write } : {}) };
     while (!done()) {
+      if (held.length >= batchSize) await write();
       const offset = retries.shift() ?? (nextOffset < records ? nextOffset++ : undefined);
       if (offset === undefined) {
+        await write();
         await sleep(1); // nothing to emit: wait for acks, fails or timeouts
         continue;
       }
-      const emitted = await emitWhenPendingRoom(pending, maxPending, { sleep, pollMs: 2, stop: done }, () => {
+      const emitted = await emitWhenPendingRoom(pending, maxPending, gate, () => {
         const root = nextRoot++;
         pending.emit(root, offset);
-        inTopology.push(root);
+        held.push(root);
         maxSeen = Math.max(maxSeen, pending.size());
       });
       if (!emitted) break;
@@ -133,7 +148,7 @@ async function loadedSpout(maxPending: number | null, limitMs: number) {
     }
   };
   await Promise.all([emitLoop(), emitLoop()]);
-  return { maxSeen, waits, acked, elapsedMs: clock.now };
+  return { maxSeen, waits, acked, timedOut, elapsedMs: clock.now };
 }
 
 describe('invariant: max.spout.pending is respected under load', () => {
@@ -147,5 +162,15 @@ describe('invariant: max.spout.pending is respected under load', () => {
     expect(capped.waits).toBeGreaterThan(100); // the spout really was held back
     expect(capped.acked).toBe(3_000); // and every record still completed
     expect(capped.elapsedMs).toBeGreaterThan(3_000 / 2); // no faster than the topology's capacity
+  });
+
+  it('a spout that holds a batch larger than the cap sends it before it waits; else its tuples can only time out', async () => {
+    const sends = await loadedSpout(25, 60_000);
+    const holds = await loadedSpout(25, 60_000, false);
+    expect(holds.maxSeen).toBe(25); // the cap holds either way; progress does not
+    expect(sends.timedOut).toBeLessThan(0.1 * 3_000); // only the lost ones, and their retries
+    expect(holds.timedOut).toBeGreaterThan(3_000);
+    expect(holds.elapsedMs).toBeGreaterThan(5 * sends.elapsedMs);
+    expect([sends.acked, holds.acked < 3_000]).toEqual([3_000, true]);
   });
 });

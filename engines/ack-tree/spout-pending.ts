@@ -91,6 +91,11 @@ export interface PendingRoomOptions {
   stop: () => boolean;
   /** Called after every sleep, e.g. the consumer's heartbeat while the spout is throttled. */
   onWait?: () => Promise<void>;
+  /**
+   * Called once when the map is found full, before the first sleep: the caller sends the tuples it emitted but still
+   * holds (a batch not yet written to the wire). Their acks are what frees room; held back, they can only time out.
+   */
+  onFull?: () => Promise<void>;
 }
 
 /**
@@ -106,11 +111,17 @@ export async function emitWhenPendingRoom<M>(
   opts: PendingRoomOptions,
   emit: () => void,
 ): Promise<boolean> {
+  let full = false;
   for (;;) {
     if (opts.stop()) return false;
     if (pending.canEmit(maxPending ?? undefined)) {
       emit();
       return true;
+    }
+    if (!full) {
+      full = true;
+      await opts.onFull?.();
+      continue;
     }
     await opts.sleep(opts.pollMs);
     await opts.onWait?.();

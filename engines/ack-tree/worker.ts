@@ -375,6 +375,11 @@ await runWorker<Boot>(async (ctx) => {
                 pollMs: 2,
                 stop: () => !isRunning() || isStale(),
                 onWait: heartbeat,
+                // The batch's tuples go out only after the loop: send them now, or their acks never come.
+                onFull: async () => {
+                  await emitBatches(dataBatches);
+                  dataBatches.clear();
+                },
               },
               () => {
                 if (manager.isScheduledForRetry(offset)) replayed++;
