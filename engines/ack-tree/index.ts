@@ -20,11 +20,12 @@ export const ackTree: Engine = {
   guarantees: ['at-least-once', 'at-most-once'],
   defaultGuarantee: 'at-least-once',
   parseOptions: parseAckTreeOptions,
-  // A tuple tree that fails is replayed when its timeout fires, T..2T after it was emitted (rotating map of
-  // two buckets); a dead worker is noticed within the supervisor's check period.
+  // A tuple tree that fails is failed when its timeout fires, T..2T after it was emitted (rotating map of
+  // two buckets), and replayed once its retry back-off has passed (at most the max delay); a dead worker is
+  // noticed within the supervisor's check period.
   replayHorizonMs(raw) {
     const o = parseAckTreeOptions(raw);
-    return 2 * o.messageTimeoutS * 1000 + o.supervisorCheckMs;
+    return 2 * o.messageTimeoutS * 1000 + o.retryMaxDelayMs + o.supervisorCheckMs;
   },
   // A restarted spout resumes from its last committed offsets; a lost tuple is replayed T..2T after it was
   // emitted; a hung worker is reassigned after the nimbus timeout.

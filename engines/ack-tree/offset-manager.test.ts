@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { OffsetManager } from './offset-manager.ts';
+import { RetryService } from './retry-service.ts';
+
+function fakeClock(start = 0) {
+  const clock = { now: start, nowMs: () => clock.now };
+  return clock;
+}
 
 function emitAll(om: OffsetManager, offsets: number[]): void {
   for (const o of offsets) om.emitted(o);
@@ -82,8 +88,38 @@ describe('OffsetManager', () => {
     expect([om.commitCandidate(), om.retryOffsets()]).toEqual([1, [1]]);
   });
 
+  it('re-emits a failed offset only once its back-off has passed: 0 ms after the 1st fail, 4 ms after the 2nd, 8 ms after the 3rd', () => {
+    const clock = fakeClock(100);
+    const om = new OffsetManager(0, { partition: 3, retry: new RetryService({ clock }) });
+    emitAll(om, [0, 1, 2, 3]);
+    om.acked(0);
+    const readyAfter: number[] = [];
+    for (let fail = 1; fail <= 3; fail++) {
+      expect(om.failed(2)).toBe('retry');
+      const failedAt = clock.now;
+      // Before its time the spout neither seeks back to it nor emits it when it reads past it.
+      while (!om.shouldEmit(2)) {
+        expect([om.nextRetry(), om.isScheduledForRetry(2), om.retryOffsets()]).toEqual([
+          undefined,
+          true,
+          [2],
+        ]);
+        clock.now += 1;
+      }
+      readyAfter.push(clock.now - failedAt);
+      expect(om.nextRetry()).toBe(2);
+      om.emitted(2);
+      expect([om.isScheduledForRetry(2), om.failCount(2)]).toEqual([false, fail]);
+      clock.now += 10;
+    }
+    expect(readyAfter).toEqual([0, 4, 8]);
+    om.acked(2);
+    om.acked(1);
+    expect(om.commitCandidate()).toBe(3);
+  });
+
   it('after maxRetries, gives an offset up and treats it as acked', () => {
-    const om = new OffsetManager(0, { maxRetries: 1 });
+    const om = new OffsetManager(0, { retry: new RetryService({ maxRetries: 1 }) });
     om.emitted(0);
     expect(om.failed(0)).toBe('retry');
     om.emitted(0);
@@ -94,10 +130,9 @@ describe('OffsetManager', () => {
       undefined,
       1,
     ]);
-    const never = new OffsetManager(0, { maxRetries: 0 });
+    const never = new OffsetManager(0, { retry: new RetryService({ maxRetries: 0 }) });
     never.emitted(0);
     expect(never.failed(0)).toBe('gave-up');
-    expect(() => new OffsetManager(0, { maxRetries: -1 })).toThrow(RangeError);
   });
 
   it('starts from the committed offset of a previous run', () => {
@@ -172,7 +207,10 @@ describe('OffsetManager: random runs', () => {
       for (let o = start; o < end; o++) if (!gaps || o === end - 1 || rng.next() > 0.15) log.push(o);
       const nextInLog = (pos: number) => log.find((o) => o >= pos);
 
-      let om = new OffsetManager(start);
+      // Storm's back-off on a clock that moves 1 ms a step: retries wait 0, 4, 8 … ms, at most 10 s.
+      const clock = fakeClock();
+      const newManager = (from: number) => new OffsetManager(from, { retry: new RetryService({ clock }) });
+      let om = newManager(start);
       let pos = start;
       const flying = new Set<number>();
       let ackedNow = new Set<number>(); // acked by the current incarnation of the spout
@@ -181,6 +219,7 @@ describe('OffsetManager: random runs', () => {
       let committed = start;
 
       for (let step = 0; step < 600; step++) {
+        clock.now += 1;
         const r = rng.next();
         if (r < 0.4) {
           const retry = om.nextRetry();
@@ -223,7 +262,7 @@ describe('OffsetManager: random runs', () => {
         } else {
           // The spout's worker dies: a new one resumes from the committed offset; acks in flight are lost.
           restarts++;
-          om = new OffsetManager(committed);
+          om = newManager(committed);
           pos = committed;
           flying.clear();
           ackedNow = new Set();
@@ -236,7 +275,8 @@ describe('OffsetManager: random runs', () => {
           expect.fail(`step ${step}: ${emittable} in-flight or acked offsets would be emitted again`);
       }
 
-      // Drain: re-read from the earliest retry (or the position), ack everything, commit.
+      // Drain: once every back-off has passed, re-read from the earliest retry (or the position), ack all, commit.
+      clock.now += 10_000;
       for (let round = 0; round < 3; round++) {
         pos = Math.min(pos, om.nextRetry() ?? pos);
         for (let o = nextInLog(pos); o !== undefined; o = nextInLog(o + 1)) {

@@ -7,22 +7,31 @@
  * so acked-but-uncommitted tuples are read and emitted again. The source commits only the contiguous acked prefix:
  * `commitCandidate()` is one past the last offset of the run of acked offsets that starts at the committed offset.
  *
- * A failed offset is scheduled for retry; the spout seeks back to `nextRetry()` and reads forward again, emitting
- * only what `shouldEmit` allows (scheduled retries and new offsets, not acked or in-flight ones). New offsets must
- * be emitted in increasing order: as in Storm, an offset never emitted that lies below an emitted one is taken to be
- * absent from the log (compaction, transaction markers) and does not block commits.
+ * A failed offset is scheduled for retry by the spout's RetryService (retry-service.ts: Storm's exponential back-off):
+ * it may be emitted again only once its retry time has come. The spout seeks back to `nextRetry()`, the earliest
+ * offset that is ready, and reads forward again, emitting only what `shouldEmit` allows (ready retries and new
+ * offsets, not acked, in-flight or not-yet-ready ones). New offsets must be emitted in increasing order: as in Storm,
+ * an offset never emitted that lies below an emitted one is taken to be absent from the log (compaction, transaction
+ * markers) and does not block commits.
  *
- * Retries are ready at once (Storm's default backoff starts at 0 ms + 2 ms·2^n; add a delay in the caller if
- * wanted). With `maxRetries` (default unbounded, Storm's Integer.MAX_VALUE) an offset that failed more than that
- * many times is treated as acked, as Storm does ("Reached maximum number of retries ... being marked as acked").
+ * The fail count of an offset (Storm keeps it on the KafkaSpoutMessageId) decides the back-off; once it exceeds the
+ * retry service's maxRetries (default unbounded, Storm's Integer.MAX_VALUE) the offset is given up and treated as
+ * acked, as Storm does ("Reached maximum number of retries ... being marked as acked"): it is committed, never output.
  *
  * At-most-once mode (step 7) bypasses this manager: Storm's AT_MOST_ONCE commits the polled offsets before it emits
  * them and emits without a message id, so nothing is tracked, acked, retried or replayed.
  */
 
+import { type RecordRef, RetryService } from './retry-service.ts';
+
 export interface OffsetManagerOptions {
-  /** Retries per offset before it is given up and treated as acked. Default: unbounded. */
-  maxRetries?: number;
+  /** The Kafka partition these offsets belong to (the key in the retry service). Default 0. */
+  partition?: number;
+  /**
+   * The spout task's retry service, shared by its partitions. Default: a new one with Storm's defaults
+   * (KafkaSpoutConfig.DEFAULT_RETRY_SERVICE) on the system clock.
+   */
+  retry?: RetryService;
 }
 
 /** What a fail did: scheduled a retry, gave up (max retries reached: now counts as acked), or nothing (not in flight). */
@@ -36,38 +45,41 @@ export class OffsetManager {
   readonly #inFlight = new Set<number>();
   /** Acked and not yet committed (Storm's `ackedMsgs`). */
   readonly #acked = new Set<number>();
-  /** Failed and waiting to be emitted again (the retry service's schedule). */
-  readonly #retry = new Set<number>();
+  /** Fails per offset (Storm's KafkaSpoutMessageId.numFails), while the offset is not committed. */
   readonly #fails = new Map<number, number>();
-  readonly #maxRetries: number;
+  readonly #partition: number;
+  /** Failed offsets wait here for their retry time (the retry service's schedule). */
+  readonly #retry: RetryService;
 
   /** `initialFetchOffset`: the consumer's committed offset at start-up, or the earliest offset (0) if none. */
   constructor(initialFetchOffset: number, opts: OffsetManagerOptions = {}) {
     checkOffset(initialFetchOffset);
     this.#committed = initialFetchOffset;
-    const maxRetries = opts.maxRetries ?? Number.POSITIVE_INFINITY;
-    if (!(maxRetries >= 0) || (!Number.isInteger(maxRetries) && maxRetries !== Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`maxRetries must be an integer >= 0, got ${maxRetries}`);
-    }
-    this.#maxRetries = maxRetries;
+    this.#partition = opts.partition ?? 0;
+    this.#retry = opts.retry ?? new RetryService();
   }
 
-  /** False for offsets below the committed one, acked, or in flight; true for new offsets and scheduled retries. */
+  /**
+   * Storm's emitOrRetryTuple check: false for offsets below the committed one, acked, in flight, or scheduled for a
+   * retry whose time has not come; true for new offsets and retries that are ready.
+   */
   shouldEmit(offset: number): boolean {
     checkOffset(offset);
-    return offset >= this.#committed && !this.#acked.has(offset) && !this.#inFlight.has(offset);
+    if (offset < this.#committed || this.#acked.has(offset) || this.#inFlight.has(offset)) return false;
+    const ref = this.#ref(offset);
+    return !this.#retry.isScheduled(ref) || this.#retry.isReady(ref);
   }
 
   /** The spout emitted `offset` (first time or retry). Emitting what `shouldEmit` refuses is a bug and throws. */
   emitted(offset: number): void {
     if (!this.shouldEmit(offset)) {
       throw new Error(
-        `offset ${offset} must not be emitted (committed ${this.#committed}, acked or in flight)`,
+        `offset ${offset} must not be emitted (committed ${this.#committed}, acked, in flight or not ready to retry)`,
       );
     }
     this.#emitted.add(offset);
     this.#inFlight.add(offset);
-    this.#retry.delete(offset);
+    this.#retry.remove(this.#ref(offset));
   }
 
   /** The tuple tree of `offset` was acked. Returns false (and does nothing) if it was not in flight, as Storm ignores it. */
@@ -77,34 +89,39 @@ export class OffsetManager {
     return true;
   }
 
-  /** The tuple tree of `offset` failed (explicitly or by timeout): schedule a retry, or give up after `maxRetries`. */
+  /**
+   * The tuple tree of `offset` failed (explicitly or by timeout): count the fail and schedule a retry at the back-off's
+   * next time, or give up once the retry service's maxRetries is exceeded (then the offset counts as acked).
+   */
   failed(offset: number): FailResult {
     if (!this.#inFlight.delete(offset)) return 'ignored';
     const fails = (this.#fails.get(offset) ?? 0) + 1;
     this.#fails.set(offset, fails);
-    if (fails > this.#maxRetries) {
+    if (!this.#retry.schedule(this.#ref(offset), fails)) {
       this.#acked.add(offset);
       return 'gave-up';
     }
-    this.#retry.add(offset);
     return 'retry';
   }
 
-  /** The earliest offset scheduled for retry: where the spout seeks back to. Undefined when none is. */
+  /** The earliest offset whose retry time has come: where the spout seeks back to. Undefined when none is ready. */
   nextRetry(): number | undefined {
-    let min: number | undefined;
-    for (const o of this.#retry) if (min === undefined || o < min) min = o;
-    return min;
+    return this.#retry.earliestRetriableOffsets().get(this.#partition);
   }
 
-  /** True if `offset` failed and waits to be emitted again (emitting it now is a replay). */
+  /** True if `offset` failed and waits to be emitted again, ready or not (emitting it is a replay). */
   isScheduledForRetry(offset: number): boolean {
-    return this.#retry.has(offset);
+    return this.#retry.isScheduled(this.#ref(offset));
   }
 
-  /** Every offset scheduled for retry, ascending. */
+  /** Every offset scheduled for retry, ready or not, ascending. */
   retryOffsets(): number[] {
-    return [...this.#retry].sort((a, b) => a - b);
+    return this.#retry.scheduledOffsets(this.#partition);
+  }
+
+  /** How often `offset` has failed since this spout started (0 if never, or once committed). */
+  failCount(offset: number): number {
+    return this.#fails.get(offset) ?? 0;
   }
 
   /**
@@ -136,7 +153,7 @@ export class OffsetManager {
       throw new Error(`offset ${offset} is past the acked prefix (commit candidate ${candidate ?? 'none'})`);
     }
     this.#committed = offset;
-    for (const set of [this.#emitted, this.#acked, this.#retry]) {
+    for (const set of [this.#emitted, this.#acked]) {
       for (const o of set) if (o < offset) set.delete(o);
     }
     for (const o of this.#fails.keys()) if (o < offset) this.#fails.delete(o);
@@ -160,6 +177,10 @@ export class OffsetManager {
   /** Offsets emitted and not yet committed (Storm's `numUncommittedOffsets`, capped by `maxUncommittedOffsets`). */
   uncommittedCount(): number {
     return this.#emitted.size;
+  }
+
+  #ref(offset: number): RecordRef {
+    return { partition: this.#partition, offset };
   }
 }
 

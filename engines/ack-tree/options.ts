@@ -1,7 +1,10 @@
 /**
  * ack-tree options, with Apache Storm's defaults (topology.message.timeout.secs = 30, max.spout.pending
  * unbounded, one acker per worker, KafkaSpout offset commit period 30 s, supervisor check every 3 s,
- * nimbus.task.timeout.secs = 30). Tests and catalogue scenarios scale them down explicitly.
+ * nimbus.task.timeout.secs = 30, and KafkaSpoutConfig.DEFAULT_RETRY_SERVICE: exponential back-off with initial
+ * delay 0 s, delay period 2 ms, max delay 10 s, retries unbounded). Tests and catalogue scenarios scale them down
+ * explicitly: the catalogue's 5 s message timeout comes with a 5 s commit period and a max retry delay of 1667 ms
+ * (Storm's 10 s is a third of its 30 s timeout); the initial delay and period are left at Storm's values.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { parseEngineOptions } from '../runtime/options.ts';
@@ -15,6 +18,17 @@ export interface AckTreeOptions {
   ackers: number | null;
   /** KafkaSpout offset.commit.period.ms. */
   commitIntervalMs: number;
+  /** Retry back-off (KafkaSpoutRetryExponentialBackoff initialDelay): the wait before a tuple's first retry. */
+  retryInitialDelayMs: number;
+  /** Retry back-off delayPeriod: retry n ≥ 2 waits retryDelayPeriodMs · 2^(n−1), at most retryMaxDelayMs. */
+  retryDelayPeriodMs: number;
+  /** Retry back-off maxDelay: the longest wait before a retry. */
+  retryMaxDelayMs: number;
+  /**
+   * Retry back-off maxRetries: a tuple that failed more often is acked and committed without output (data loss);
+   * null = retry forever (Storm's Integer.MAX_VALUE).
+   */
+  maxRetries: number | null;
   /** How often the supervisor notices a dead worker and restarts it. */
   supervisorCheckMs: number;
   /** nimbus.task.timeout.secs: a worker silent this long is restarted. */
@@ -30,6 +44,10 @@ export const STORM_DEFAULTS: AckTreeOptions = {
   maxSpoutPending: null,
   ackers: null,
   commitIntervalMs: 30_000,
+  retryInitialDelayMs: 0,
+  retryDelayPeriodMs: 2,
+  retryMaxDelayMs: 10_000,
+  maxRetries: null,
   supervisorCheckMs: 3_000,
   heartbeatTimeoutS: 30,
   sendTimeoutMs: 2_000,
@@ -39,7 +57,7 @@ export const STORM_DEFAULTS: AckTreeOptions = {
 export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOptions {
   return parseEngineOptions('ack-tree', STORM_DEFAULTS, raw, (k, value, out) => {
     if (
-      (k === 'maxSpoutPending' || k === 'ackers') &&
+      (k === 'maxSpoutPending' || k === 'ackers' || k === 'maxRetries') &&
       (value === null || value === 'null' || value === 'unbounded')
     ) {
       out[k] = null;
@@ -47,7 +65,11 @@ export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOption
     }
     const n = Number(value);
     const integer =
-      k === 'messageTimeoutS' || k === 'maxSpoutPending' || k === 'ackers' || k === 'heartbeatTimeoutS';
+      k === 'messageTimeoutS' ||
+      k === 'maxSpoutPending' ||
+      k === 'ackers' ||
+      k === 'heartbeatTimeoutS' ||
+      k === 'maxRetries';
     if (
       !Number.isFinite(n) ||
       n < 0 ||

@@ -5,7 +5,8 @@
  * `rotate()` as failed with reason 'timeout'. ACK or FAIL for a root no longer pending (it timed out) is ignored.
  *
  * The caller's `fail` handling re-emits the message under a **new** root (the Kafka source seeks back to the
- * failed offset); this map only reports. `canEmit` is Storm's `max.spout.pending` check, made per spout task.
+ * failed offset); this map only reports. `canEmit` is Storm's `max.spout.pending` check, made per spout task, and
+ * `emitWhenPendingRoom` is how the spout waits on it (Storm's executor stops calling nextTuple while pending is full).
  *
  * At-most-once mode (step 7) bypasses this map: Storm acks a spout message at once when there are no ackers, so
  * nothing is pending, nothing times out and nothing is replayed.
@@ -78,5 +79,51 @@ export class SpoutPending<M> {
       throw new RangeError(`max.spout.pending must be an integer >= 0, got ${maxPending}`);
     }
     return this.#pending.size() < maxPending;
+  }
+}
+
+export interface PendingRoomOptions {
+  /** How the wait passes time (the spout's clock). */
+  sleep: (ms: number) => Promise<void>;
+  /** How long to sleep between looks, ms. */
+  pollMs: number;
+  /** Stop waiting (the batch went stale, the consumer stops): nothing is emitted. */
+  stop: () => boolean;
+  /** Called after every sleep, e.g. the consumer's heartbeat while the spout is throttled. */
+  onWait?: () => Promise<void>;
+  /**
+   * Called once when the map is found full, before the first sleep: the caller sends the tuples it emitted but still
+   * holds (a batch not yet written to the wire). Their acks are what frees room; held back, they can only time out.
+   */
+  onFull?: () => Promise<void>;
+}
+
+/**
+ * Emits one tuple once `pending` has room for it under `maxPending` (null or 0 = unbounded): waits while it is
+ * full, then calls `emit`, which must `pending.emit` the tuple synchronously. The last check and the emit run in
+ * one turn of the event loop, so a concurrent emitter (another partition's batch) cannot take the same room, and
+ * pending ≤ max.spout.pending holds. (A caller that awaited a "there is room" answer and then emitted would not
+ * be safe: the await itself lets the other emitter in.) Resolves true once emitted, false if `stop()` came first.
+ */
+export async function emitWhenPendingRoom<M>(
+  pending: SpoutPending<M>,
+  maxPending: number | null,
+  opts: PendingRoomOptions,
+  emit: () => void,
+): Promise<boolean> {
+  let full = false;
+  for (;;) {
+    if (opts.stop()) return false;
+    if (pending.canEmit(maxPending ?? undefined)) {
+      emit();
+      return true;
+    }
+    if (!full) {
+      full = true;
+      await opts.onFull?.();
+      continue;
+    }
+    await opts.sleep(opts.pollMs);
+    await opts.onWait?.();
   }
 }

@@ -8,7 +8,8 @@
  *     ack(root, inputEdge ^ childrenXor) to acker(root); fail(root) when processing throws.
  *  3. the acker task in every worker keeps the XOR ledger and tells the spout ACK or FAIL; 3-bucket expiry.
  *  4. the spout's pending map rotates every T: trees not acked in T..2T fail with reason timeout; a failed
- *     tuple is re-read from Kafka (seek back) and re-emitted under a new root id.
+ *     tuple waits out the retry service's exponential back-off (KafkaSpout's default), then is re-read from Kafka
+ *     (seek back to the earliest ready offset) and re-emitted under a new root id; max.spout.pending caps pending.
  *  5. the spout commits the contiguous acked prefix of offsets every commit interval.
  *  7. at-most-once (no ackers): nothing is anchored, offsets are committed as soon as records are emitted.
  * Feature state lives in Redis and is not rolled back on replay (the Storm way).
@@ -51,7 +52,8 @@ import {
 } from './anchoring.ts';
 import { OffsetManager } from './offset-manager.ts';
 import type { AckTreeOptions } from './options.ts';
-import { SpoutPending } from './spout-pending.ts';
+import { RetryService } from './retry-service.ts';
+import { emitWhenPendingRoom, SpoutPending } from './spout-pending.ts';
 
 /** A tuple on the wire: its values and its MessageId (`[]` when unanchored). */
 interface WireTuple {
@@ -247,6 +249,14 @@ await runWorker<Boot>(async (ctx) => {
     const topic = boot.topics.input;
     const partitions = ownedPartitions(boot.instance, boot.parallelism.source, boot.topics.partitions);
     const pending = new SpoutPending<{ partition: number; offset: number }>();
+    /** The most tuples this spout task ever had pending: evidence that max.spout.pending held. */
+    let pendingMax = 0;
+    const retry = new RetryService({
+      initialDelayMs: o.retryInitialDelayMs,
+      delayPeriodMs: o.retryDelayPeriodMs,
+      maxDelayMs: o.retryMaxDelayMs,
+      maxRetries: o.maxRetries,
+    });
     const offsets = new Map<number, OffsetManager>();
     const features = downstream('features');
     const c = ownedConsumer(host.kafka(), { groupId: `fl-${boot.runId}-spout-${boot.instance}`, partitions });
@@ -254,16 +264,33 @@ await runWorker<Boot>(async (ctx) => {
     await c.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
 
+    // Storm seeks back before every poll (doSeekRetriableTopicPartitions); a kafkajs consumer polls on its own, so
+    // the spout seeks when a retry becomes ready: at once after a fail, then by a timer at the next retry time.
+    let retryTimer: NodeJS.Timeout | undefined;
+    const seekRetriable = () => {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      // Re-read from the earliest ready offset; acked, in-flight and not-yet-ready records read on the way are skipped.
+      for (const [partition, offset] of retry.earliestRetriableOffsets()) {
+        c.seek({ topic, partition, offset: String(offset) });
+      }
+      const next = retry.nextRetryTimeMs();
+      if (next !== undefined) {
+        retryTimer = setTimeout(seekRetriable, Math.max(0, Math.ceil(next - systemClock.nowMs())));
+      }
+    };
+
     const replay = (failed: { partition: number; offset: number }[], reason: string) => {
       if (failed.length === 0) return;
-      const earliest = new Map<number, number>();
-      for (const f of failed) {
-        offsets.get(f.partition)?.failed(f.offset);
-        earliest.set(f.partition, Math.min(earliest.get(f.partition) ?? Number.POSITIVE_INFINITY, f.offset));
-      }
-      ctx.emit({ type: reason === 'timeout' ? 'tuple.timeout' : 'tuple.failed', count: failed.length });
-      // Seek back to the earliest failed offset; re-read records that are acked or in flight are skipped.
-      for (const [partition, offset] of earliest) c.seek({ topic, partition, offset: String(offset) });
+      // Past maxRetries a record is given up: acked and committed without output (Storm's onMaxRetryReached).
+      let gaveUp = 0;
+      for (const f of failed) if (offsets.get(f.partition)?.failed(f.offset) === 'gave-up') gaveUp++;
+      ctx.emit({
+        type: reason === 'timeout' ? 'tuple.timeout' : 'tuple.failed',
+        count: failed.length,
+        ...(gaveUp > 0 ? { gaveUp } : {}),
+      });
+      seekRetriable();
     };
 
     const onControl = (m: ControlMessage) => {
@@ -297,7 +324,13 @@ await runWorker<Boot>(async (ctx) => {
               c.commitOffsets([{ topic, partition, offset: String(next) }])
                 .then(() => {
                   om.committed(next);
-                  ctx.emit({ type: 'offsets.committed', partition, offset: next });
+                  ctx.emit({
+                    type: 'offsets.committed',
+                    partition,
+                    offset: next,
+                    pending: pending.size(),
+                    pendingMax,
+                  });
                 })
                 .catch((e) => logLine(`commit failed: ${e.message}`));
             }
@@ -314,7 +347,7 @@ await runWorker<Boot>(async (ctx) => {
         const partition = batch.partition;
         let om = offsets.get(partition);
         if (!om) {
-          om = new OffsetManager(Number(batch.messages[0]!.offset));
+          om = new OffsetManager(Number(batch.messages[0]!.offset), { partition, retry });
           offsets.set(partition, om);
         }
         const dataBatches = new Map<string, WireTuple[]>();
@@ -326,34 +359,44 @@ await runWorker<Boot>(async (ctx) => {
           const offset = Number(m.offset);
           last = m.offset;
           if (!om.shouldEmit(offset)) continue;
-          // max.spout.pending: wait for acks before emitting more.
-          while (
-            acking &&
-            o.maxSpoutPending !== null &&
-            !pending.canEmit(o.maxSpoutPending) &&
-            isRunning() &&
-            !isStale()
-          ) {
-            await systemClock.sleep(2);
-            await heartbeat();
-          }
-          if (!isRunning() || isStale()) break;
           const rec = decodeJson<InputRecord>(m.value);
           const dest = features[keyPartition(rec.key, features.length)]!.id;
           const values: TupleValues = { id: rec.id, key: rec.key, t: rec.t, r: readUs, body: rec.body };
           let wire: WireMessageId = [];
           if (acking) {
-            if (om.isScheduledForRetry(offset)) replayed++;
-            const e = spoutEmit(rng, 1);
-            pending.emit(e.root, { partition, offset });
-            om.emitted(offset);
-            toAcker({
-              type: 'ack_init',
-              root: encodeId(e.root),
-              val: encodeId(e.initVal),
-              spout: boot.instance,
-            });
-            wire = encodeMessageId(e.messageIds[0]!);
+            const manager = om;
+            // max.spout.pending: wait for acks before emitting more; the tuple becomes pending in the same turn as
+            // the last check, so pending never exceeds the cap.
+            const emitted = await emitWhenPendingRoom(
+              pending,
+              o.maxSpoutPending,
+              {
+                sleep: (ms) => systemClock.sleep(ms),
+                pollMs: 2,
+                stop: () => !isRunning() || isStale(),
+                onWait: heartbeat,
+                // The batch's tuples go out only after the loop: send them now, or their acks never come.
+                onFull: async () => {
+                  await emitBatches(dataBatches);
+                  dataBatches.clear();
+                },
+              },
+              () => {
+                if (manager.isScheduledForRetry(offset)) replayed++;
+                const e = spoutEmit(rng, 1);
+                pending.emit(e.root, { partition, offset });
+                pendingMax = Math.max(pendingMax, pending.size());
+                manager.emitted(offset);
+                toAcker({
+                  type: 'ack_init',
+                  root: encodeId(e.root),
+                  val: encodeId(e.initVal),
+                  spout: boot.instance,
+                });
+                wire = encodeMessageId(e.messageIds[0]!);
+              },
+            );
+            if (!emitted) break;
           }
           const list = dataBatches.get(dest) ?? [];
           list.push({ v: values, m: wire });
@@ -373,6 +416,7 @@ await runWorker<Boot>(async (ctx) => {
     return {
       onControl,
       async stop() {
+        clearTimeout(retryTimer);
         await c.disconnect().catch(() => {});
       },
     };
