@@ -205,6 +205,7 @@ export const SCENARIO_ORDER = [
   'slow-network',
   'partition-link',
   'redis-outage',
+  'slow-state-store',
   'kafka-restart',
   'coordinator-kill',
   'random-chaos',

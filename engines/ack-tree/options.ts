@@ -29,6 +29,12 @@ export interface AckTreeOptions {
    * null = retry forever (Storm's Integer.MAX_VALUE).
    */
   maxRetries: number | null;
+  /**
+   * The feature bolt's state-store client timeout: a Redis call without an answer in this time throws and the
+   * bolt fails its input tuples explicitly (Jedis' default socket timeout, Protocol.DEFAULT_TIMEOUT, is 2 s).
+   * 0 waits for ever (the tuples then time out instead).
+   */
+  stateTimeoutMs: number;
   /** How often the supervisor notices a dead worker and restarts it. */
   supervisorCheckMs: number;
   /** nimbus.task.timeout.secs: a worker silent this long is restarted. */
@@ -48,6 +54,7 @@ export const STORM_DEFAULTS: AckTreeOptions = {
   retryDelayPeriodMs: 2,
   retryMaxDelayMs: 10_000,
   maxRetries: null,
+  stateTimeoutMs: 2_000,
   supervisorCheckMs: 3_000,
   heartbeatTimeoutS: 30,
   sendTimeoutMs: 2_000,

@@ -209,7 +209,12 @@ await runWorker<Boot>(async (ctx) => {
 
   let producer: Producer | undefined;
   if (boot.operator === 'features') {
-    const store = createRedisStateStore<unknown>(host.redis(), `fl:${boot.runId}:state:`);
+    // A state-store call slower than the client's timeout throws, and the bolt fails its inputs (explicit fail):
+    // what a bolt using Jedis (2 s socket timeout) does when Redis is slow.
+    const store = createRedisStateStore<unknown>(
+      host.redis({ commandTimeoutMs: o.stateTimeoutMs }),
+      `fl:${boot.runId}:state:`,
+    );
     operator = bolt(async (values) => {
       const states = await store.getMany([...new Set(values.map((v) => v.key))]);
       const out = values.map((v) => {

@@ -43,8 +43,11 @@ export interface WorkerHost<Options> {
   sendControl(peer: string, body: ControlMessage, timeoutMs?: number): Promise<boolean>;
   /** A kafkajs client whose broker connections go through this worker's Kafka proxy. */
   kafka(clientSuffix?: string): Kafka;
-  /** An ioredis client through this worker's Redis proxy. */
-  redis(): Redis;
+  /**
+   * An ioredis client through this worker's Redis proxy. `commandTimeoutMs`: a command without an answer in
+   * this time rejects (a client's socket timeout, e.g. Jedis' 2 s); without it a command waits for ever.
+   */
+  redis(opts?: { commandTimeoutMs?: number }): Redis;
   close(): Promise<void>;
 }
 
@@ -92,12 +95,13 @@ export async function startWorkerHost<Options>(
       createKafka(boot.kafka.bootstrap, `fl-${boot.runId}-${boot.id}${suffix}`, {
         ...(boot.kafka.via ? { socketFactory: viaProxy(boot.kafka.bootstrap, boot.kafka.via) } : {}),
       }),
-    redis: () => {
+    redis: (opts = {}) => {
       const r = new Redis({
         host: boot.redis.host,
         port: boot.redis.port,
         maxRetriesPerRequest: null,
         enableAutoPipelining: true,
+        ...(opts.commandTimeoutMs ? { commandTimeout: opts.commandTimeoutMs } : {}),
       });
       r.on('error', (e) => process.stderr.write(`${new Date().toISOString()} redis: ${e.message}\n`));
       redisClients.push(r);
