@@ -73,13 +73,18 @@ function throughputMeaning(c: Comparison): string {
 export function verdictLine(c: Comparison): string {
   const cells = `${c.cells.length} paired cell${c.cells.length === 1 ? '' : 's'}`;
   if (c.rules.length === 0) return `No \`--fail-on\` rules: ${cells} compared, nothing judged.`;
-  const rules = c.rules.map((r) => `\`${r}\``).join(', ');
+  const quote = (rules: string[]) => rules.map((r) => `\`${r}\``).join(', ');
   if (c.passed) {
     const open = c.notJudged.length ? ` (${c.notJudged.length} not judged, listed below)` : '';
-    return `**passed**: ${rules} held in ${cells}${open}.`;
+    return `**passed**: ${quote(c.rules)} held in ${cells}${open}.`;
   }
   const failedCells = new Set(c.failures.map((f) => f.cell)).size;
-  return `**FAILED**: B is worse than A beyond ${rules}: ${c.failures.length} rule${c.failures.length === 1 ? '' : 's'} failed in ${failedCells} of ${cells}.`;
+  const failedRules = [...new Set(c.failures.map((f) => f.rule))];
+  const held = c.rules.filter((r) => !failedRules.includes(r));
+  return (
+    `**FAILED**: B is worse than A beyond ${quote(failedRules)} in ${failedCells} of ${cells}` +
+    `${held.length ? `; ${quote(held)} held` : ''}.`
+  );
 }
 
 function cellSection(cell: CellChange): string[] {
