@@ -69,7 +69,7 @@ describe('faultline compare', () => {
     expect(r.stdout).toContain('FAILED: B is worse than A beyond p99:+20%');
     const md = readFileSync(out, 'utf8');
     expect(md).toMatch(
-      /- ✗ steady · barrier-snapshot · exactly-once: `p99:\+20%`: interval of the change \[\+/,
+      /- ✗ steady · barrier-snapshot · exactly-once: `p99:\+20%`: interval of the change \[\+.* lies wholly beyond \+40\.0 ms \(20 % of A\)/,
     );
   });
 

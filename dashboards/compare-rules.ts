@@ -168,14 +168,20 @@ export function judgeRule(rule: FailRule, x: RuleInput): RuleJudgement {
   // least-worse end, so that the whole interval must lie beyond the threshold.
   const worse = (d: number) => (higherWorse ? d : -d);
   const leastWorse = x.ci ? Math.min(worse(x.ci[0]), worse(x.ci[1])) : worse(x.difference);
+  const bound = signed(fmt, higherWorse ? allowed : -allowed);
   const limitText =
-    rule.kind === 'relative' ? `${(rule.threshold * 100).toFixed(0)} % of A = ${fmt(allowed)}` : fmt(allowed);
-  const measured = x.ci
-    ? `interval of the change [${signed(fmt, x.ci[0])}, ${signed(fmt, x.ci[1])}]`
-    : `change ${signed(fmt, x.difference)}`;
-  if (leastWorse > allowed) return { outcome: 'failed', why: `${measured}: worse by more than ${limitText}` };
-  const not = x.ci ? 'not wholly worse' : 'not worse';
-  return { outcome: 'passed', why: `${measured}: ${not} by more than ${limitText}` };
+    rule.kind === 'relative' ? `${bound} (${Number((rule.threshold * 100).toFixed(2))} % of A)` : bound;
+  const beyond = leastWorse > allowed;
+  if (x.ci) {
+    const interval = `interval of the change [${signed(fmt, x.ci[0])}, ${signed(fmt, x.ci[1])}]`;
+    return beyond
+      ? { outcome: 'failed', why: `${interval} lies wholly beyond ${limitText}` }
+      : { outcome: 'passed', why: `${interval} is not wholly beyond ${limitText}` };
+  }
+  const change = `change ${signed(fmt, x.difference)}`;
+  return beyond
+    ? { outcome: 'failed', why: `${change} is beyond ${limitText}` }
+    : { outcome: 'passed', why: `${change} is within ${limitText}` };
 }
 
 /** `2× never, > 9.8 s (load ended)`: the runs of a side whose figure is not a number. */

@@ -135,7 +135,7 @@ describe('fail-on decisions', () => {
         rule: 'p99:+20%',
         figure: 'p99',
         outcome: 'failed',
-        why: 'change +60.0 ms: worse by more than 20 % of A = 40.0 ms',
+        why: 'change +60.0 ms is beyond +40.0 ms (20 % of A)',
       },
     ]);
     expect(renderCompareMarkdown(c)).toContain('**FAILED**: B is worse than A beyond `p99:+20%`');
@@ -217,6 +217,6 @@ describe('bench results', () => {
       parseFailRules('throughput:-10%'),
       [],
     );
-    expect(c.failures.map((f) => f.why)).toEqual(['change −2,000/s: worse by more than 10 % of A = 800/s']);
+    expect(c.failures.map((f) => f.why)).toEqual(['change −2,000/s is beyond −800/s (10 % of A)']);
   });
 });
