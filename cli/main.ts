@@ -10,6 +10,7 @@ import { PROVIDERS } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
+import { registerCompareCommand } from './compare-command.ts';
 import { type ImagesBuildFlags, imagesBuildCommand } from './images-command.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';
 import { type MatrixFlags, matrixCommand } from './matrix-command.ts';
@@ -155,6 +156,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (flags: BenchFlags) => setExit(await benchCommand(flags)));
 
   registerReportCommand(program, setExit);
+  registerCompareCommand(program, setExit);
 
   const list = program.command('list').description('what faultline knows');
   list.command('engines').action(() => {

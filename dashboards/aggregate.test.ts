@@ -5,7 +5,9 @@ import { createLatencyHistogram } from '../harness/latency.ts';
 import {
   BOOTSTRAP_SEED,
   bootstrapMedianCi,
+  bootstrapMedianDifferenceCi,
   estimate,
+  estimateDifference,
   groupRuns,
   latencyCurve,
   mergeHistograms,
@@ -61,6 +63,55 @@ describe('bootstrapMedianCi', () => {
     const e = estimate([5000, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY], 'recovery');
     expect(e.median).toBe(Number.POSITIVE_INFINITY);
     expect(e.ci).toEqual([5000, Number.POSITIVE_INFINITY]);
+  });
+});
+
+describe('bootstrapMedianDifferenceCi', () => {
+  it('needs two values on each side and finite ones', () => {
+    expect(bootstrapMedianDifferenceCi([1], [1, 2], rng())).toBeNull();
+    expect(bootstrapMedianDifferenceCi([1, 2], [], rng())).toBeNull();
+    expect(bootstrapMedianDifferenceCi([1, 2], [3, Number.POSITIVE_INFINITY], rng())).toBeNull();
+  });
+
+  it('is the point difference when both sides are constant', () => {
+    expect(bootstrapMedianDifferenceCi([5, 5], [8, 8, 8], rng())).toEqual([3, 3]);
+  });
+
+  it('is [1, 3] for A = 0, 0 and B = 1, 3 (resampled medians of B: 1, 2, 3 with 1/4, 1/2, 1/4)', () => {
+    expect(bootstrapMedianDifferenceCi([0, 0], [1, 3], rng())).toEqual([1, 3]);
+  });
+
+  it('brackets zero when A and B are the same sample', () => {
+    const values = [100, 104, 98, 120, 101];
+    const [lo, hi] = bootstrapMedianDifferenceCi(values, values, rng())!;
+    expect(lo).toBeLessThan(0);
+    expect(hi).toBeGreaterThan(0);
+  });
+
+  it('stays within the extreme differences and away from zero for separated samples', () => {
+    const [lo, hi] = bootstrapMedianDifferenceCi([100, 101, 102, 103], [150, 151, 152, 153], rng())!;
+    expect(lo).toBeGreaterThanOrEqual(150 - 103);
+    expect(hi).toBeLessThanOrEqual(153 - 100);
+  });
+});
+
+describe('estimateDifference', () => {
+  it('is the difference of medians with a reproducible interval', () => {
+    const a = [10, 12, 11, 30];
+    const b = [15, 16, 14, 13];
+    const first = estimateDifference(a, b, 'cell/p99Ms');
+    expect(first).toEqual(estimateDifference(a, b, 'cell/p99Ms'));
+    expect(first.difference).toBe(14.5 - 11.5);
+    expect(first.ci![0]).toBeLessThanOrEqual(first.difference!);
+    expect(first.ci![1]).toBeGreaterThanOrEqual(first.difference!);
+  });
+
+  it('has a difference but no interval for single runs, and neither for a median that is not finite', () => {
+    expect(estimateDifference([100], [130], 'x')).toEqual({ difference: 30, ci: null });
+    expect(estimateDifference([100], [Number.POSITIVE_INFINITY], 'x')).toEqual({
+      difference: null,
+      ci: null,
+    });
   });
 });
 

@@ -7,7 +7,8 @@
  * "never recovered" (+∞), and it is an interval for the median, which is the figure we show. Its weakness:
  * with very few repeats it cannot be wider than [min, max] and covers less than 95 % (for n = 3 it is
  * [min, max] almost always). n = 1 gives no interval (null). The seed is forked per group and figure, so a
- * figure's interval does not depend on what else is in the report.
+ * figure's interval does not depend on what else is in the report. `faultline compare` uses the same bootstrap
+ * for the difference of two cells' medians, each side resampled on its own.
  *
  * A variant is what makes runs of the same scenario, engine and guarantee not repeats of each other: rate,
  * measured duration, workload and engine options. Latency histograms of repeats are added (HdrHistogram),
@@ -104,14 +105,47 @@ export function bootstrapMedianCi(
   if (values.every((v) => v === values[0])) return [values[0]!, values[0]!];
   const medians = new Float64Array(resamples);
   const sample = new Array<number>(n);
-  for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < n; i++) sample[i] = values[rng.int(n)]!;
-    medians[r] = median(sample)!;
-  }
-  medians.sort();
+  for (let r = 0; r < resamples; r++) medians[r] = resampledMedian(values, sample, rng);
+  return percentileInterval(medians, level);
+}
+
+/**
+ * Percentile bootstrap interval of median(b) − median(a): each side is resampled on its own (the runs of A and
+ * B are independent, not pairs), 10 000 times with a seeded rng, and the central `level` of the differences is
+ * the interval. Null unless both sides have two values or more, and for values that are not finite (a
+ * "never recovered" has no difference). Two constant sides give the point interval of their difference.
+ */
+export function bootstrapMedianDifferenceCi(
+  a: readonly number[],
+  b: readonly number[],
+  rng: Rng,
+  resamples = BOOTSTRAP_RESAMPLES,
+  level = CONFIDENCE_LEVEL,
+): [number, number] | null {
+  if (a.length < 2 || b.length < 2) return null;
+  if (![...a, ...b].every(Number.isFinite)) return null;
+  const constant = (v: readonly number[]) => v.every((x) => x === v[0]);
+  if (constant(a) && constant(b)) return [b[0]! - a[0]!, b[0]! - a[0]!];
+  const differences = new Float64Array(resamples);
+  const sampleA = new Array<number>(a.length);
+  const sampleB = new Array<number>(b.length);
+  for (let r = 0; r < resamples; r++)
+    differences[r] = resampledMedian(b, sampleB, rng) - resampledMedian(a, sampleA, rng);
+  return percentileInterval(differences, level);
+}
+
+/** The median of one resample with replacement of `values`, drawn into `sample` (as long as `values`). */
+function resampledMedian(values: readonly number[], sample: number[], rng: Rng): number {
+  for (let i = 0; i < values.length; i++) sample[i] = values[rng.int(values.length)]!;
+  return median(sample)!;
+}
+
+/** The central `level` of bootstrap statistics (sorts them in place). */
+function percentileInterval(statistics: Float64Array, level: number): [number, number] {
+  statistics.sort();
   const alpha = (1 - level) / 2;
-  const lo = medians[Math.floor(alpha * resamples)]!;
-  const hi = medians[Math.ceil((1 - alpha) * resamples) - 1]!;
+  const lo = statistics[Math.floor(alpha * statistics.length)]!;
+  const hi = statistics[Math.ceil((1 - alpha) * statistics.length) - 1]!;
   return [lo, hi];
 }
 
@@ -123,6 +157,29 @@ export function estimate(values: readonly (number | null)[], label: string): Est
     values: present,
     median: median(present),
     ci: bootstrapMedianCi(present, createRng(BOOTSTRAP_SEED).fork(label)),
+  };
+}
+
+/**
+ * B's median − A's median (null when a side has no value or a median that is not finite) and its bootstrap
+ * interval (null with fewer than two values on a side).
+ */
+export interface DifferenceEstimate {
+  difference: number | null;
+  ci: [number, number] | null;
+}
+
+/** The change from A's repeats to B's, seeded by `label` like `estimate`, so it is the same on every call. */
+export function estimateDifference(
+  a: readonly number[],
+  b: readonly number[],
+  label: string,
+): DifferenceEstimate {
+  const ma = median(a);
+  const mb = median(b);
+  return {
+    difference: ma !== null && mb !== null && Number.isFinite(ma + mb) ? mb - ma : null,
+    ci: bootstrapMedianDifferenceCi(a, b, createRng(BOOTSTRAP_SEED).fork(`${label}/difference`)),
   };
 }
 

@@ -2,7 +2,7 @@
  * The face of harness/ for the layers above (dashboards, cli): one run, a matrix, the throughput bench, the
  * providers, and the shapes of what a run leaves behind (summary, latency histograms, time series).
  */
-export { formatBench, runBench } from './bench.ts';
+export { type BenchEntry, type BenchResult, formatBench, parseEngineSpec, runBench } from './bench.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export { loadMatrixSpec, MATRIX_SCHEMA, type MatrixCell, runMatrix } from './matrix.ts';
 export { PROVIDERS, type Provider, parseProvider } from './provider.ts';

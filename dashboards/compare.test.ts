@@ -1,0 +1,222 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../core/errors.ts';
+import {
+  type CellChange,
+  type CompareSide,
+  compareSides,
+  type FigureChange,
+  loadCompareSide,
+  sideOfRuns,
+} from './compare.ts';
+import { renderCompareMarkdown } from './compare-markdown.ts';
+import { parseFailRules } from './compare-rules.ts';
+import { type HandMadeRun, handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
+
+const sideOf = (name: string, ...runs: HandMadeRun[]): CompareSide => sideOfRuns(name, runs.map(handMadeRun));
+const compare = (a: CompareSide, b: CompareSide, failOn?: string, ignore: string[] = []) =>
+  compareSides(a, b, failOn ? parseFailRules(failOn) : [], ignore);
+const figure = (cell: CellChange, name: FigureChange['figure']) =>
+  cell.figures.find((f) => f.figure === name)!;
+const p99 = (...ms: number[]): HandMadeRun[] => ms.map((p) => ({ latencyMs: { p99: p } }));
+
+describe('pairing', () => {
+  it('pairs cells by scenario, engine and guarantee and lists those only one side has', () => {
+    const a = sideOf('A', {}, { engine: 'ack-tree', guarantee: 'at-least-once', faults: [killAt(10)] });
+    const b = sideOf('B', {}, { faults: [killAt(10)] });
+    const c = compare(a, b);
+    expect(c.cells.map((x) => x.label)).toEqual(['steady · barrier-snapshot · exactly-once']);
+    expect(c.onlyInA).toEqual([{ label: 'kill-worker · ack-tree · at-least-once', runs: 1 }]);
+    expect(c.onlyInB).toEqual([{ label: 'kill-worker · barrier-snapshot · exactly-once', runs: 1 }]);
+  });
+
+  it('keeps variants apart unless told to ignore a field, and then says what differed', () => {
+    const a = sideOf('A', { engineOptions: { bufferTimeoutMs: 100 } });
+    const b = sideOf('B', { engineOptions: { bufferTimeoutMs: 300 } });
+    expect(() => compare(a, b)).toThrow(
+      /no cell of A pairs with a cell of B \(they differ in bufferTimeoutMs\)/,
+    );
+    const c = compare(a, b, undefined, ['bufferTimeoutMs']);
+    expect(c.cells).toHaveLength(1);
+    expect(c.cells[0]!.variantChange).toEqual(['bufferTimeoutMs 100 → 300']);
+    expect(renderCompareMarkdown(c)).toContain('Variant: bufferTimeoutMs 100 → 300.');
+  });
+
+  it('pairs an option left at its default with one given', () => {
+    const c = compare(sideOf('A', {}), sideOf('B', { engineOptions: { bufferTimeoutMs: 300 } }), undefined, [
+      'bufferTimeoutMs',
+    ]);
+    expect(c.cells[0]!.variantChange).toEqual(['bufferTimeoutMs default → 300']);
+  });
+
+  it('rejects an ignored field no cell has, and one that would merge two cells of a side', () => {
+    expect(() => compare(sideOf('A', {}), sideOf('B', {}), undefined, ['bufferTimoutMs'])).toThrow(
+      BadInputError,
+    );
+    const a = sideOf('A', { rate: 500 }, { rate: 1000 });
+    expect(() => compare(a, sideOf('B', { rate: 500 }), undefined, ['rate'])).toThrow(
+      /two cells that differ only in ignored variant fields/,
+    );
+  });
+});
+
+describe('differences', () => {
+  it('gives A, B, the change and the relative change of single runs, without an interval', () => {
+    const c = compare(sideOf('A', ...p99(100)), sideOf('B', ...p99(130)));
+    expect(figure(c.cells[0]!, 'p99')).toMatchObject({
+      a: { median: 100, text: '100' },
+      b: { median: 130, text: '130' },
+      difference: 30,
+      relative: 0.3,
+      ci: null,
+      note: null,
+    });
+  });
+
+  it('gives the bootstrap interval of the difference of medians with repeats on both sides, the same every time', () => {
+    const a = sideOf('A', ...p99(100, 104, 98));
+    const b = sideOf('B', ...p99(130, 128, 135));
+    const first = figure(compare(a, b).cells[0]!, 'p99');
+    expect(first.difference).toBe(130 - 100);
+    expect(first.ci).not.toBeNull();
+    expect(first.ci![0]).toBeGreaterThanOrEqual(128 - 104);
+    expect(first.ci![1]).toBeLessThanOrEqual(135 - 98);
+    expect(figure(compare(a, b).cells[0]!, 'p99')).toEqual(first);
+  });
+
+  it('shows no difference at all when a result is compared with itself', () => {
+    const a = sideOf('A', ...p99(100, 104, 98), { faults: [killAt(10)] }, { faults: [killAt(10)] });
+    const c = compare(a, a, 'p99:+20%,lost:>0,recovery:+2s,throughput:-10%');
+    expect(c.passed).toBe(true);
+    for (const cell of c.cells)
+      for (const f of cell.figures) if (f.difference !== null) expect(f.difference).toBe(0);
+    expect(c.cells.flatMap((x) => x.rules).every((r) => r.outcome === 'passed')).toBe(true);
+  });
+
+  it('does not subtract a censored recovery and says so', () => {
+    const a = sideOf('A', { faults: [killAt(10)] });
+    const censored = {
+      fault: 'kill features[1]',
+      detectedMs: 20,
+      firstOutputMs: 900,
+      recoveredMs: null,
+      censored: 'load ended 9.8 s after the fault',
+      censoredMs: 9800,
+    };
+    const b = sideOf('B', { faults: [killAt(10)], recovery: [censored] });
+    const c = compare(a, b, 'recovery:+2s');
+    const recovery = figure(c.cells[0]!, 'recovery');
+    expect(recovery).toMatchObject({ difference: null, relative: null, ci: null });
+    expect(recovery.a.text).toBe('5.0 s');
+    expect(recovery.b.text).toBe('> 9.8 s (load ended)');
+    expect(recovery.note).toContain('not subtracted');
+    expect(c.passed).toBe(true);
+    expect(c.notJudged.map((r) => [r.cell, r.rule, r.outcome, r.why])).toEqual([
+      [
+        'kill-worker · barrier-snapshot · exactly-once',
+        'recovery:+2s',
+        'not judged',
+        'B > 9.8 s (load ended): not a number, not subtracted',
+      ],
+    ]);
+    expect(renderCompareMarkdown(c)).toContain('| recovery | 5.0 s | > 9.8 s (load ended) | not a number');
+  });
+});
+
+describe('fail-on decisions', () => {
+  it('fails a cell where B is 30 % worse and names the cell and the rule', () => {
+    const c = compare(sideOf('A', ...p99(200)), sideOf('B', ...p99(260)), 'p99:+20%');
+    expect(c.passed).toBe(false);
+    expect(c.failures).toEqual([
+      {
+        cell: 'steady · barrier-snapshot · exactly-once',
+        rule: 'p99:+20%',
+        figure: 'p99',
+        outcome: 'failed',
+        why: 'change +60.0 ms is beyond +40.0 ms (20 % of A)',
+      },
+    ]);
+    expect(renderCompareMarkdown(c)).toContain('**FAILED**: B is worse than A beyond `p99:+20%`');
+  });
+
+  it('passes repeats whose interval is not wholly beyond the threshold, fails tight ones', () => {
+    const noisy = compare(sideOf('A', ...p99(100, 140, 100)), sideOf('B', ...p99(130, 100, 135)), 'p99:+20%');
+    expect(figure(noisy.cells[0]!, 'p99').difference).toBe(30);
+    expect(noisy.passed).toBe(true);
+    const tight = compare(sideOf('A', ...p99(100, 101, 99)), sideOf('B', ...p99(130, 131, 129)), 'p99:+20%');
+    expect(tight.passed).toBe(false);
+  });
+
+  it('fails lost:>0 on one repeat of B that lost data, and throughput on a drop', () => {
+    const a = sideOf('A', {}, {});
+    const b = sideOf('B', { counts: { lost: 3 } }, { throughputPerS: 400 });
+    const c = compare(a, b, 'lost:>0');
+    expect(c.failures.map((f) => [f.rule, f.why])).toEqual([['lost:>0', 'B: 3 (limit 0)']]);
+    const drop = compare(
+      sideOf('A', { throughputPerS: 500 }),
+      sideOf('B', { throughputPerS: 400 }),
+      'throughput:-10%',
+    );
+    expect(drop.passed).toBe(false);
+  });
+});
+
+describe('bench results', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-compare-bench-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const writeBench = (name: string, sustainablePerS: number, p99Ms: number) => {
+    const benchDir = join(dir, name);
+    mkdirSync(benchDir);
+    const entry = {
+      engine: 'barrier-snapshot:checkpointIntervalMs=0',
+      workload: 'transactions',
+      guarantee: 'exactly-once',
+      sustainablePerS,
+      steps: [],
+      atHalf: {
+        rate: sustainablePerS / 2,
+        p50Ms: 40,
+        p99Ms,
+        p999Ms: p99Ms * 1.2,
+        maxMs: 500,
+        runDir: join(benchDir, 'runs', 'gone'),
+      },
+      ratioToPassthrough: null,
+    };
+    const bench = {
+      schema: 'faultline/bench@1',
+      startedAt: '2026-11-30T00:00:00Z',
+      dir: benchDir,
+      entries: [entry],
+    };
+    writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(bench));
+    return benchDir;
+  };
+
+  it('reads one cell per engine variant and workload, its throughput the sustainable one', () => {
+    const side = loadCompareSide(writeBench('a', 8000, 100));
+    expect(side.throughput).toBe('sustainable/s');
+    expect(side.cells).toHaveLength(1);
+    expect(side.cells[0]).toMatchObject({
+      scenario: 'bench',
+      engine: 'barrier-snapshot',
+      guarantee: 'exactly-once',
+      variant: { workload: 'transactions', checkpointIntervalMs: 0 },
+    });
+    expect(side.cells[0]!.figures.throughput.values).toEqual([8000]);
+    expect(side.warnings[0]).toContain('its lost, duplicated and incorrect are not compared');
+  });
+
+  it('fails a throughput rule when B sustains less', () => {
+    const c = compareSides(
+      loadCompareSide(writeBench('b', 8000, 100)),
+      loadCompareSide(join(writeBench('c', 6000, 100), 'bench.json')),
+      parseFailRules('throughput:-10%'),
+      [],
+    );
+    expect(c.failures.map((f) => f.why)).toEqual(['change −2,000/s is beyond −800/s (10 % of A)']);
+  });
+});

@@ -1,0 +1,487 @@
+/**
+ * `faultline compare A B`: two results side by side, cell by cell, with the change in every figure a
+ * reader of the tradeoff report weighs (lost, duplicated, incorrect, p50/p99/p99.9, recovery, throughput),
+ * and the `--fail-on` rules judged on it (compare-rules.ts).
+ *
+ * A side is a run directory, a matrix directory or a folder of runs (loaded by load.ts and grouped into cells
+ * by aggregate.ts, exactly as the report does), or a bench result (bench.json: one cell per engine variant and
+ * workload, its throughput the sustainable one, its latency at 50 % of it). Cells pair by scenario, engine,
+ * guarantee and variant; `ignoreVariant` leaves named variant fields out of the pairing (to compare, say,
+ * bufferTimeoutMs=100 with 300), and each pair then shows what differed.
+ *
+ * The change is B's median − A's median, relative to A's median; with ≥ 2 runs on both sides, a seeded
+ * bootstrap interval of it (aggregate.ts). A censored recovery ("> 9.8 s (load ended)") is a lower bound, not
+ * a number: it is shown as such and never subtracted.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BadInputError } from '../core/errors.ts';
+import { median } from '../core/stats.ts';
+import { type BenchResult, parseEngineSpec } from '../harness/index.ts';
+import {
+  estimate,
+  estimateDifference,
+  type FigureName,
+  figureOf,
+  groupRuns,
+  type RunGroup,
+} from './aggregate.ts';
+import {
+  type FailRule,
+  judgeRule,
+  parseFailRules,
+  RULE_FIGURES,
+  type RuleFigure,
+  type RuleOutcome,
+  type SideValues,
+} from './compare-rules.ts';
+import { type LoadedRun, loadReportInput, loadRun, type SkippedRun } from './load.ts';
+import { formatCount, formatEstimate, formatMs, formatSeconds } from './tradeoff-table.ts';
+
+export const COMPARE_SCHEMA = 'faultline/compare@1';
+const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@1';
+/** The scenario name a bench's cells go under (a bench always runs `steady` at many rates). */
+export const BENCH_SCENARIO = 'bench';
+
+export const COMPARED_FIGURES = Object.keys(RULE_FIGURES) as RuleFigure[];
+
+/** One cell of one side: what aggregate.ts calls a group (or one bench entry). */
+export interface SideCell {
+  scenario: string;
+  engine: string;
+  guarantee: string;
+  /** Pairing fields besides the three above: provider, workload, rate, durationS and each engine option. */
+  variant: Record<string, unknown>;
+  /** What tells this cell from its siblings on the same side, '' when alone (aggregate.ts's variantLabel). */
+  variantLabel: string;
+  runs: number;
+  figures: Record<RuleFigure, SideValues>;
+}
+
+export interface CompareSide {
+  /** As given. */
+  input: string;
+  /** `matrix quick (12 runs)`, `3 runs`, `bench (4 entries)`. */
+  description: string;
+  /** What the throughput figure is: mean outputs/s of runs, or a bench's sustainable throughput. */
+  throughput: 'outputs/s' | 'sustainable/s';
+  cells: SideCell[];
+  skipped: SkippedRun[];
+  warnings: string[];
+}
+
+export interface SideFigure extends SideValues {
+  /** Of the values, when every run has one; null otherwise. */
+  median: number | null;
+  /** As a report prints it: `120 [110–130]`, `> 9.8 s (load ended)`, '—'. */
+  text: string;
+}
+
+export interface FigureChange {
+  figure: RuleFigure;
+  a: SideFigure;
+  b: SideFigure;
+  /** B's median − A's median; null when a side has no number for every run. */
+  difference: number | null;
+  /** difference / |A's median|; null when A's median is 0 and B's is not, or there is no difference. */
+  relative: number | null;
+  /** 95 % bootstrap interval of the difference; null unless both sides have ≥ 2 numbers. */
+  ci: [number, number] | null;
+  /** Why there is no difference (censored recovery, no fault); null when there is one. */
+  note: string | null;
+}
+
+export interface RuleResult {
+  rule: string;
+  figure: RuleFigure;
+  outcome: Exclude<RuleOutcome, 'not applicable'>;
+  why: string;
+}
+
+export interface CellChange {
+  label: string;
+  scenario: string;
+  engine: string;
+  guarantee: string;
+  variantA: Record<string, unknown>;
+  variantB: Record<string, unknown>;
+  /** The variant fields that differ between A and B (only when pairing ignored them): `bufferTimeoutMs 100 → 300`. */
+  variantChange: string[];
+  runsA: number;
+  runsB: number;
+  figures: FigureChange[];
+  rules: RuleResult[];
+}
+
+export interface CellRef {
+  label: string;
+  runs: number;
+}
+
+export interface Comparison {
+  schema: typeof COMPARE_SCHEMA;
+  a: Omit<CompareSide, 'cells'> & { cells: number };
+  b: Omit<CompareSide, 'cells'> & { cells: number };
+  /** Variant fields left out of the pairing. */
+  ignoredVariant: string[];
+  rules: string[];
+  cells: CellChange[];
+  onlyInA: CellRef[];
+  onlyInB: CellRef[];
+  /** Every failed rule, cell by cell: why the exit code is 1. */
+  failures: (RuleResult & { cell: string })[];
+  /** Rules that could not be decided on a cell (a censored recovery). They do not fail the comparison. */
+  notJudged: (RuleResult & { cell: string })[];
+  passed: boolean;
+}
+
+export interface CompareOptions {
+  a: string;
+  b: string;
+  /** `--fail-on` text, e.g. `p99:+20%,lost:>0`. */
+  failOn?: string;
+  ignoreVariant?: readonly string[];
+}
+
+/** Loads both sides, pairs their cells, and judges the rules. */
+export function compareResults(opts: CompareOptions): Comparison {
+  const rules = opts.failOn === undefined ? [] : parseFailRules(opts.failOn);
+  return compareSides(loadCompareSide(opts.a), loadCompareSide(opts.b), rules, opts.ignoreVariant ?? []);
+}
+
+const FIGURE_OF_RUN: Record<Exclude<RuleFigure, 'recovery'>, FigureName> = {
+  lost: 'lost',
+  duplicated: 'duplicated',
+  incorrect: 'incorrect',
+  p50: 'p50Ms',
+  p99: 'p99Ms',
+  p999: 'p999Ms',
+  throughput: 'throughputPerS',
+};
+
+/** A run, matrix or folder of runs (load.ts), or a bench result (a folder with bench.json, or the file). */
+export function loadCompareSide(input: string): CompareSide {
+  const path = resolve(input);
+  const benchFile =
+    basename(path) === 'bench.json'
+      ? path
+      : existsSync(path) && statSync(path).isDirectory()
+        ? join(path, 'bench.json')
+        : null;
+  if (benchFile && existsSync(benchFile)) return loadBenchSide(input, benchFile);
+  const loaded = loadReportInput([input]);
+  const matrices = loaded.matrices.map((m) => `matrix ${m.name}`).join(', ');
+  return sideOfRuns(input, loaded.runs, loaded.skipped, matrices);
+}
+
+/** A side from loaded runs, grouped into cells as the report groups them. */
+export function sideOfRuns(
+  input: string,
+  runs: readonly LoadedRun[],
+  skipped: SkippedRun[] = [],
+  from = '',
+): CompareSide {
+  const cells = groupRuns(runs)
+    .flatMap((s) => s.groups)
+    .map(cellOfGroup);
+  const count = `${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  return {
+    input,
+    description: from ? `${from} (${count})` : count,
+    throughput: 'outputs/s',
+    cells,
+    skipped,
+    warnings: [],
+  };
+}
+
+function cellOfGroup(g: RunGroup): SideCell {
+  const { engineOptions, ...shape } = g.variant;
+  const figures = Object.fromEntries(
+    COMPARED_FIGURES.map((f) => [
+      f,
+      f === 'recovery' ? recoveryValues(g.runs) : numbers(g.runs.map((r) => figureOf(r, FIGURE_OF_RUN[f]))),
+    ]),
+  ) as Record<RuleFigure, SideValues>;
+  return {
+    scenario: g.scenario,
+    engine: g.engine,
+    guarantee: g.guarantee,
+    variant: { ...shape, ...engineOptions },
+    variantLabel: g.variantLabel,
+    runs: g.runs.length,
+    figures,
+  };
+}
+
+const numbers = (values: readonly (number | null | undefined)[]): SideValues => ({
+  values: values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)),
+  atLeast: [],
+  never: 0,
+});
+
+/** The first fault's recovery per run: a time, a lower bound (the load ended first) or never. */
+function recoveryValues(runs: readonly LoadedRun[]): SideValues {
+  const side: SideValues = { values: [], atLeast: [], never: 0 };
+  for (const run of runs) {
+    const entry = run.summary.recovery[0];
+    if (entry === undefined) continue;
+    if (entry.recoveredMs !== null) side.values.push(entry.recoveredMs);
+    else if (entry.censoredMs !== undefined) side.atLeast.push(entry.censoredMs);
+    else side.never++;
+  }
+  return side;
+}
+
+function loadBenchSide(input: string, file: string): CompareSide {
+  let bench: BenchResult;
+  try {
+    bench = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+  } catch (e) {
+    throw new BadInputError(`${file} is not readable JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (bench.schema !== BENCH_SCHEMA || !Array.isArray(bench.entries))
+    throw new BadInputError(
+      `${file} is not a faultline bench result (schema ${JSON.stringify(bench.schema)})`,
+      {
+        fix: `expected schema ${BENCH_SCHEMA} with an entries array, as \`faultline bench\` writes it`,
+      },
+    );
+  const dir = dirname(file);
+  const warnings: string[] = [];
+  const cells = bench.entries.map((e): SideCell => {
+    const { engine, options } = parseEngineSpec(e.engine);
+    const { guarantee: _fromSpec, ...engineOptions } = options;
+    // Delivery counts come from the run at 50 % of the sustainable rate, when it can still be read.
+    const atHalf = e.atHalf ? benchRun(dir, e.atHalf.runDir, warnings) : null;
+    const counts = atHalf?.summary.counts;
+    return {
+      scenario: BENCH_SCENARIO,
+      engine,
+      guarantee: e.guarantee,
+      variant: { workload: e.workload, ...engineOptions },
+      variantLabel: [e.workload, ...Object.entries(engineOptions).map(([k, v]) => `${k}=${String(v)}`)].join(
+        ', ',
+      ),
+      runs: 1,
+      figures: {
+        lost: numbers([counts?.lost]),
+        duplicated: numbers([counts?.duplicated]),
+        incorrect: numbers([counts?.incorrect]),
+        p50: numbers([e.atHalf?.p50Ms]),
+        p99: numbers([e.atHalf?.p99Ms]),
+        p999: numbers([e.atHalf?.p999Ms]),
+        recovery: numbers([]),
+        throughput: numbers([e.sustainablePerS]),
+      },
+    };
+  });
+  return {
+    input,
+    description: `bench of ${bench.startedAt} (${cells.length} entr${cells.length === 1 ? 'y' : 'ies'})`,
+    throughput: 'sustainable/s',
+    cells,
+    skipped: [],
+    warnings,
+  };
+}
+
+/** The bench's run at 50 %: where bench.json says, else under the bench folder's runs/ (a moved bench). */
+function benchRun(dir: string, runDir: string, warnings: string[]): LoadedRun | null {
+  for (const candidate of [runDir, join(dir, 'runs', basename(runDir))]) {
+    if (existsSync(join(candidate, 'summary.json'))) return loadRun(candidate);
+  }
+  warnings.push(`${runDir} is not there: its lost, duplicated and incorrect are not compared`);
+  return null;
+}
+
+export function cellLabel(c: Pick<SideCell, 'scenario' | 'engine' | 'guarantee' | 'variantLabel'>): string {
+  return `${c.scenario} · ${c.engine} · ${c.guarantee}${c.variantLabel ? ` (${c.variantLabel})` : ''}`;
+}
+
+/** Pairs the cells of A and B, computes every change and judges the rules. */
+export function compareSides(
+  a: CompareSide,
+  b: CompareSide,
+  rules: readonly FailRule[],
+  ignoreVariant: readonly string[],
+): Comparison {
+  checkIgnoredFields(ignoreVariant, [...a.cells, ...b.cells]);
+  const ignored = new Set(ignoreVariant);
+  const keyedA = keyCells(a, ignored, 'A');
+  const keyedB = keyCells(b, ignored, 'B');
+  const cells: CellChange[] = [];
+  for (const [key, cellA] of keyedA) {
+    const cellB = keyedB.get(key);
+    if (cellB) cells.push(compareCell(key, cellA, cellB, rules));
+  }
+  const only = (mine: Map<string, SideCell>, other: Map<string, SideCell>) =>
+    [...mine.entries()].filter(([k]) => !other.has(k)).map(([, c]) => c);
+  const ref = (c: SideCell): CellRef => ({ label: cellLabel(c), runs: c.runs });
+  const onlyInA = only(keyedA, keyedB);
+  const onlyInB = only(keyedB, keyedA);
+  if (cells.length === 0) {
+    const list = (side: SideCell[]) => side.map((c) => `\n    ${cellLabel(c)}`).join('') || ' none';
+    const fields = fieldsTellingApart(onlyInA, onlyInB);
+    throw new BadInputError(
+      `no cell of A pairs with a cell of B${fields.length ? ` (they differ in ${fields.join(', ')})` : ''}\n  A:${list(onlyInA)}\n  B:${list(onlyInB)}`,
+      {
+        fix: fields.length
+          ? `to compare across that difference, add --ignore-variant ${fields.join(',')}`
+          : 'compare results of the same scenarios, engines and guarantees',
+      },
+    );
+  }
+  const withCell = (outcome: RuleResult['outcome']) =>
+    cells.flatMap((c) => c.rules.filter((r) => r.outcome === outcome).map((r) => ({ cell: c.label, ...r })));
+  const failures = withCell('failed');
+  const summary = ({ cells: list, ...rest }: CompareSide) => ({ ...rest, cells: list.length });
+  return {
+    schema: COMPARE_SCHEMA,
+    a: summary(a),
+    b: summary(b),
+    ignoredVariant: [...ignoreVariant],
+    rules: rules.map((r) => r.text),
+    cells,
+    onlyInA: onlyInA.map(ref),
+    onlyInB: onlyInB.map(ref),
+    failures,
+    notJudged: withCell('not judged'),
+    passed: failures.length === 0,
+  };
+}
+
+function checkIgnoredFields(ignoreVariant: readonly string[], cells: readonly SideCell[]): void {
+  const known = new Set(cells.flatMap((c) => Object.keys(c.variant)));
+  for (const field of ignoreVariant) {
+    if (!known.has(field))
+      throw new BadInputError(`--ignore-variant ${field}: no cell has a variant field of that name`, {
+        fix: `variant fields of these results: ${[...known].sort().join(', ')}`,
+      });
+  }
+}
+
+/** The variant fields in which two values of `variant` differ. */
+function differingFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return fields.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+/** The variant fields that keep unpaired cells of the same scenario, engine and guarantee apart. */
+function fieldsTellingApart(onlyInA: readonly SideCell[], onlyInB: readonly SideCell[]): string[] {
+  const fields = new Set<string>();
+  for (const x of onlyInA)
+    for (const y of onlyInB)
+      if (x.scenario === y.scenario && x.engine === y.engine && x.guarantee === y.guarantee)
+        for (const k of differingFields(x.variant, y.variant)) fields.add(k);
+  return [...fields].sort();
+}
+
+/** Cells by pairing key; two cells of one side that only an ignored field told apart cannot be paired. */
+function keyCells(side: CompareSide, ignored: ReadonlySet<string>, name: string): Map<string, SideCell> {
+  const keyed = new Map<string, SideCell>();
+  for (const cell of side.cells) {
+    const variant = Object.entries(cell.variant)
+      .filter(([k]) => !ignored.has(k))
+      .sort(([x], [y]) => x.localeCompare(y));
+    const key = JSON.stringify([cell.scenario, cell.engine, cell.guarantee, variant]);
+    const twin = keyed.get(key);
+    if (twin)
+      throw new BadInputError(
+        `${name} (${side.input}) has two cells that differ only in ignored variant fields: ${cellLabel(twin)} and ${cellLabel(cell)}`,
+        { fix: 'ignore fewer variant fields, or compare results that hold one of those cells' },
+      );
+    keyed.set(key, cell);
+  }
+  return keyed;
+}
+
+function compareCell(key: string, a: SideCell, b: SideCell, rules: readonly FailRule[]): CellChange {
+  const figures = COMPARED_FIGURES.map((f) => compareFigure(`${key}/${f}`, f, a.figures[f], b.figures[f]));
+  const results: RuleResult[] = [];
+  for (const rule of rules) {
+    const change = figures.find((f) => f.figure === rule.figure)!;
+    const judged = judgeRule(rule, {
+      a: change.a,
+      b: change.b,
+      difference: change.difference,
+      ci: change.ci,
+      medianA: change.a.median,
+    });
+    if (judged.outcome !== 'not applicable')
+      results.push({ rule: rule.text, figure: rule.figure, outcome: judged.outcome, why: judged.why });
+  }
+  const shown = (v: unknown) => (v === undefined ? 'default' : String(v));
+  return {
+    label: cellLabel(a.variantLabel === b.variantLabel ? a : { ...a, variantLabel: '' }),
+    scenario: a.scenario,
+    engine: a.engine,
+    guarantee: a.guarantee,
+    variantA: a.variant,
+    variantB: b.variant,
+    variantChange: differingFields(a.variant, b.variant).map(
+      (k) => `${k} ${shown(a.variant[k])} → ${shown(b.variant[k])}`,
+    ),
+    runsA: a.runs,
+    runsB: b.runs,
+    figures,
+    rules: results,
+  };
+}
+
+function compareFigure(label: string, figure: RuleFigure, a: SideValues, b: SideValues): FigureChange {
+  const sideA = sideFigure(`${label}/a`, figure, a);
+  const sideB = sideFigure(`${label}/b`, figure, b);
+  if (sideA.median === null || sideB.median === null) {
+    return {
+      figure,
+      a: sideA,
+      b: sideB,
+      difference: null,
+      relative: null,
+      ci: null,
+      note: noDifference(figure, a, b),
+    };
+  }
+  const { difference, ci } = estimateDifference(a.values, b.values, label);
+  const relative =
+    difference === null
+      ? null
+      : sideA.median !== 0
+        ? difference / Math.abs(sideA.median)
+        : difference === 0
+          ? 0
+          : null;
+  return { figure, a: sideA, b: sideB, difference, relative, ci, note: null };
+}
+
+const observed = (s: SideValues) => s.values.length + s.atLeast.length + s.never;
+
+function noDifference(figure: RuleFigure, a: SideValues, b: SideValues): string {
+  const what = figure === 'recovery' ? 'no fault' : `no ${figure}`;
+  if (observed(a) === 0 && observed(b) === 0) return `${what} in A or B`;
+  if (observed(a) === 0) return `${what} in A`;
+  if (observed(b) === 0) return `${what} in B`;
+  return 'not a number (load ended first, or never): not subtracted';
+}
+
+function sideFigure(label: string, figure: RuleFigure, s: SideValues): SideFigure {
+  const numeric = s.values.length > 0 && s.atLeast.length === 0 && s.never === 0;
+  const format = formatterOf(figure);
+  const parts: string[] = [];
+  if (s.values.length) parts.push(formatEstimate(estimate(s.values, label), format));
+  if (s.atLeast.length) {
+    const bound = formatSeconds(Math.min(...s.atLeast));
+    parts.push(
+      `${s.values.length || s.atLeast.length > 1 ? `${s.atLeast.length}× ` : ''}> ${bound} (load ended)`,
+    );
+  }
+  if (s.never) parts.push(`${s.values.length || s.atLeast.length || s.never > 1 ? `${s.never}× ` : ''}never`);
+  return { ...s, median: numeric ? median(s.values) : null, text: parts.join(', ') || '—' };
+}
+
+/** How a figure's value reads: counts, ms, seconds for recovery, whole events/s. */
+export function formatterOf(figure: RuleFigure): (v: number) => string {
+  if (figure === 'recovery') return formatSeconds;
+  return RULE_FIGURES[figure].unit === 'time' ? formatMs : formatCount;
+}
