@@ -4,11 +4,17 @@
  * stdout/stderr to `<logDir>/<id>.log`, and relays the worker's messages (ready, engine events) over the IPC
  * channel. The child side is worker-main.ts.
  */
+
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { WorkerHandle, WorkerLauncher, WorkerSpec } from '../types.ts';
 import { WORKER_CONFIG_ENV, type WorkerMessage } from './control.ts';
+
+/** tsx resolved from faultline's own dependencies: a bare 'tsx' would resolve from the working directory. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export const localLauncher: WorkerLauncher = {
   kind: 'local',
@@ -28,7 +34,7 @@ export function spawnWorker<Config>(
     // FAULTLINE_WORKER_NODE_ARGS passes extra flags to worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
     // to profile a hot path (node refuses --cpu-prof in NODE_OPTIONS).
     const extra = (process.env.FAULTLINE_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    child = spawn(process.execPath, [...extra, '--import', 'tsx', spec.entry, spec.id], {
+    child = spawn(process.execPath, [...extra, '--import', TSX_LOADER, spec.entry, spec.id], {
       env: {
         ...process.env,
         [WORKER_CONFIG_ENV]: JSON.stringify({ id: spec.id, attempt: spec.attempt, config: spec.config }),
