@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
+import { CATALOG_DIR } from '../scenarios/index.ts';
 import { loadMatrixSpec, matrixCells } from './matrix.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-matrix-spec-'));
@@ -49,5 +50,29 @@ describe('matrix durations', () => {
     expect(() => loadMatrixSpec(specFile(`${base}durations: { steady: soon }\n`))).toThrow(
       /must be a positive duration/,
     );
+  });
+});
+
+describe('matrix scenarios given as files', () => {
+  it('name cells by the file, so run ids and topic names stay valid; two files of one name are refused', () => {
+    const sub = join(dir, 'sub');
+    mkdirSync(sub, { recursive: true });
+    const steady = readFileSync(join(CATALOG_DIR, 'steady.yaml'), 'utf8');
+    writeFileSync(join(dir, 'my steady.yaml'), steady);
+    writeFileSync(join(sub, 'my steady.yaml'), steady);
+    const spec = loadMatrixSpec(
+      specFile(`name: t\nengines: [passthrough]\nscenarios: ["${join(dir, 'my steady.yaml')}", steady]\n`),
+    );
+    expect(matrixCells(spec).map((c) => c.id)).toEqual([
+      'my-steady--passthrough--none--r0',
+      'steady--passthrough--none--r0',
+    ]);
+    expect(() =>
+      loadMatrixSpec(
+        specFile(
+          `name: t\nengines: [passthrough]\nscenarios: ["${join(dir, 'my steady.yaml')}", "${join(sub, 'my steady.yaml')}"]\n`,
+        ),
+      ),
+    ).toThrow(/would share the cell name "my-steady"/);
   });
 });

@@ -4,7 +4,7 @@
  * that was interrupted resumes where it stopped: finished cells are skipped.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
@@ -104,6 +104,16 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
   for (const e of engines) getEngine(e);
   const scenarios = names('scenarios');
   for (const s of scenarios) loadScenario(s);
+  const cellNames = new Map<string, string>();
+  for (const s of scenarios) {
+    const other = cellNames.get(scenarioCellName(s));
+    if (other !== undefined && other !== s)
+      fail(
+        'scenarios',
+        `${other} and ${s} would share the cell name "${scenarioCellName(s)}": rename one file`,
+      );
+    cellNames.set(scenarioCellName(s), s);
+  }
   const providers = raw.providers === undefined ? ['local' as const] : names('providers').map(parseProvider);
   const guarantees: Record<string, Guarantee[]> = {};
   for (const [engine, list] of Object.entries((raw.guarantees as Record<string, unknown>) ?? {})) {
@@ -154,6 +164,18 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
   };
 }
 
+/**
+ * A scenario as it appears in cell ids, run ids and Kafka topic names: a catalogue name as is, a file by its
+ * base name without extension, with anything outside [A-Za-z0-9._-] replaced.
+ */
+export function scenarioCellName(scenario: string): string {
+  const base =
+    /\.(ya?ml|json)$/.test(scenario) || scenario.includes('/')
+      ? basename(scenario).replace(/\.(ya?ml|json)$/, '')
+      : scenario;
+  return base.replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
 export function matrixCells(spec: MatrixSpec): MatrixCell[] {
   const cells: MatrixCell[] = [];
   for (const scenario of spec.scenarios) {
@@ -162,7 +184,7 @@ export function matrixCells(spec: MatrixSpec): MatrixCell[] {
         for (const provider of spec.providers ?? ['local']) {
           for (let repeat = 0; repeat < spec.repeat; repeat++) {
             const where = provider === 'local' ? '' : `--${provider}`;
-            const id = `${scenario}--${engine}--${guarantee}${where}--r${repeat}`;
+            const id = `${scenarioCellName(scenario)}--${engine}--${guarantee}${where}--r${repeat}`;
             cells.push({
               id,
               engine,
