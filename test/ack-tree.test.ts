@@ -58,10 +58,11 @@ describe('ack-tree', () => {
       infra,
     });
     expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
-    // The backlog waits in Kafka, not in flight: latency grows, tuple trees complete well within the timeout.
-    expect(summary.latencyMs.p99).toBeGreaterThan(1000);
+    // The backlog waits in Kafka, not in flight: tuple trees complete well within the timeout.
     expect(events(dir).filter((e) => e.type === 'tuple.timeout')).toEqual([]);
-    // Every spout task reports the most tuples it ever had pending with its commits.
+    // Every spout task reports the most tuples it ever had pending with its commits: it reached the cap (each
+    // Kafka fetch brings more records than 5, so the load exceeded what the cap lets through) and never passed it.
+    // (No latency bound here: how far the backlog grows depends on the machine's speed.)
     const commits = events(dir).filter((e) => e.type === 'offsets.committed');
     const highWater = new Map<string, number>();
     for (const e of commits) highWater.set(String(e.worker), Number(e.pendingMax));
