@@ -79,6 +79,7 @@ export const DETECTION_EVENT_TYPES: readonly EventType[] = [
   EV.workerHeartbeatTimeout,
   EV.failureDetected,
   EV.tupleTimeout,
+  EV.tupleFailed,
   EV.checkpointAborted,
   EV.operatorFailed,
 ];
