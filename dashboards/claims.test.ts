@@ -442,21 +442,41 @@ describe('Flink: exactly-once, lightweight failure handling', () => {
     expect(leftOut(c)).toEqual(['2 unexpected outputs (ids never produced: the measuring chain is suspect)']);
   });
 
-  it('measures checkpoint overhead as p99 at the same rate with and without checkpoints', () => {
-    const light = claim([checkpointed(0, 100), checkpointed(2000, 110)], 'flink-exactly-once');
+  /** Runs without checkpoints at these p99s, then with checkpoints every 2 s at those. */
+  const pairs = (without: number[], withCheckpoints: number[]) => [
+    ...without.map((p99) => checkpointed(0, p99)),
+    ...withCheckpoints.map((p99) => checkpointed(2000, p99)),
+  ];
+
+  it('measures checkpoint overhead as p99 at the same rate with and without checkpoints, 3 runs of each', () => {
+    // The repeats measured on this machine (20 s at 1000/s, at-least-once): checkpoints cost nothing visible.
+    const light = claim(pairs([323, 314, 265], [415, 238, 276]), 'flink-exactly-once');
     expect(light.parts[1]!.verdict).toBe('confirmed');
     expect(light.verdict).toBe('confirmed');
     expect(light.parts[1]!.evidence[0]).toBe(
-      'at-least-once transactions 1000/s: p99 110 ms with checkpoints (every 2000 ms; 2 completed, median 13.0 ms each) ' +
-        'vs. 100 ms without (+10 %); p50 50.0 vs. 50.0 ms; throughput 1,000/s vs. 1,000/s',
+      'at-least-once transactions 1000/s: p99 276 ms with checkpoints (every 2000 ms; completed 2, 2, 2 (median 2), ' +
+        'median 13.0 ms each) vs. 314 ms without (-12 %; runs 238–415 vs. 265–323 ms); p50 50.0 vs. 50.0 ms; ' +
+        'throughput 1,000/s vs. 1,000/s',
     );
   });
 
-  it('is contradicted by a p99 that checkpoints raise, though open-loop throughput stays at the offered rate', () => {
-    const heavy = claim([checkpointed(0, 100), checkpointed(2000, 180)], 'flink-exactly-once');
+  it('is contradicted by a p99 that checkpoints raise in every run, though open-loop throughput stays at the offered rate', () => {
+    const heavy = claim(pairs([100, 105, 98], [180, 170, 190]), 'flink-exactly-once');
     expect(heavy.parts[1]!.verdict).toBe('contradicted');
-    expect(heavy.parts[1]!.evidence[0]).toContain('(+80 %)');
+    expect(heavy.parts[1]!.evidence[0]).toContain('(+80 %; runs 170–190 vs. 98.0–105 ms)');
     expect(heavy.parts[1]!.evidence[0]).toContain('throughput 1,000/s vs. 1,000/s');
+  });
+
+  it('calls an overhead inconclusive when the runs with and without checkpoints overlap', () => {
+    const c = claim(pairs([100, 105, 200], [150, 140, 90]), 'flink-exactly-once');
+    expect(c.parts[1]!.verdict).toBe('not measured');
+    expect(c.parts[1]!.evidence[0]).toContain('overlapping: inconclusive');
+  });
+
+  it('decides nothing from one run per side (the single pair measured here read +29 %, three pairs −12 %)', () => {
+    const c = claim(pairs([323], [415]), 'flink-exactly-once');
+    expect(c.parts[1]!.verdict).toBe('not measured');
+    expect(leftOut(c, 1)).toEqual(Array(2).fill('1 with checkpoints and 1 without: fewer than 3 of each'));
   });
 
   it('leaves the overhead not measured without a pair, and leaves out runs whose checkpoints did not run as set', () => {

@@ -190,7 +190,7 @@ describe('renderMarkdown', () => {
     );
     expect(md).toContain(
       `checkpoint overhead: not measured, needs fault-free barrier-snapshot at-least-once runs at the same rate with ` +
-        `-o checkpointIntervalMs=0 and with checkpoints (the plain sink: the transactional one commits only on checkpoints) ` +
+        `-o checkpointIntervalMs=0 and with checkpoints, 3 of each (the plain sink: the transactional one commits only on checkpoints) ` +
         `(left out 1 run: checkpointIntervalMs 1000 but no checkpoint completed (${runs[1]!.summary.runId}))`,
     );
     expect(md).toContain('**confirmed (1 of 2 parts measured)**');
