@@ -129,22 +129,26 @@ export function replayDelaysAfterKill(run: LoadedRun): number[] {
 
 /** µs from each explicit `tuple.failed` to the next `tuple.replayed` of the same spout. */
 export function replayDelaysAfterExplicitFail(run: LoadedRun): number[] {
-  const delays: number[] = [];
   const byWorker = new Map<string, EngineEvent[]>();
   for (const e of run.events) {
     if (e.type !== EV.tupleFailed && e.type !== EV.tupleReplayed) continue;
     const w = e.worker ?? '';
-    byWorker.set(w, [...(byWorker.get(w) ?? []), e]);
+    const events = byWorker.get(w) ?? [];
+    events.push(e);
+    byWorker.set(w, events);
   }
+  const delays: number[] = [];
   for (const events of byWorker.values()) {
     events.sort((a, b) => a.at - b.at);
-    events.forEach((e, i) => {
-      if (e.type !== EV.tupleFailed) return;
-      const next = events.slice(i + 1).find((n) => n.type === EV.tupleReplayed);
-      if (next) delays.push(next.at - e.at);
-    });
+    // From the end, so each fail meets the next replay in one pass (an explicit-fail run has thousands).
+    let nextReplay: number | null = null;
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i]!;
+      if (e.type === EV.tupleReplayed) nextReplay = e.at;
+      else if (nextReplay !== null) delays.push(nextReplay - e.at);
+    }
   }
-  return delays;
+  return delays.reverse();
 }
 
 const explicitFails: Requirement = {
