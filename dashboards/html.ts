@@ -233,7 +233,7 @@ ${rows}
 </tbody></table>
 <details class="rules"><summary>How the verdicts are decided</summary><ul>
 ${rules}
-<li>A claim with several parts is contradicted if any measured part is, confirmed if every measured part is, and not measured if none is.</li>
+<li>A run a part reads but which lacks the evidence the part requires is left out, with the reason. A claim with several parts is contradicted if any measured part is, confirmed if a measured part that may confirm it alone is and none contradicts, and not measured otherwise.</li>
 </ul></details>
 </section>`;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { EventType } from '../core/events.ts';
 import { groupRuns } from './aggregate.ts';
-import { handMadeRun, killAt } from './fixtures/hand-made-runs.ts';
+import { handMadeRun, killAt, WORKERS } from './fixtures/hand-made-runs.ts';
 import type { LoadedRun } from './load.ts';
-import { markdownTable, mdCell, renderMarkdown } from './markdown.ts';
+import { excludedText, markdownTable, mdCell, renderMarkdown } from './markdown.ts';
 import { buildReportModel } from './report-model.ts';
 import { tradeoffTable } from './tradeoff-table.ts';
 
@@ -160,7 +161,15 @@ describe('the tradeoff table', () => {
 describe('renderMarkdown', () => {
   it('has a section per scenario, the claims with verdicts and rules, the environment and the runs', () => {
     const runs = [
-      handMadeRun({ engine: 'barrier-snapshot', faults: [killAt(13)], blastRadius: { workersRestarted: 7 } }),
+      handMadeRun({
+        engine: 'barrier-snapshot',
+        faults: [killAt(13)],
+        blastRadius: { workersRestarted: 7 },
+        events: [
+          [13.02, 'failure.detected', 'coordinator'],
+          ...WORKERS.map((w): [number, EventType, string] => [14, 'worker.restarted', w]),
+        ],
+      }),
       handMadeRun({ engine: 'barrier-snapshot' }),
     ];
     const model = buildReportModel(
@@ -176,7 +185,13 @@ describe('renderMarkdown', () => {
       '| Flink: failures affect the entire topology | 1 run: restarted/total 7/7 | **confirmed** |',
     );
     expect(md).toContain(
-      '| Flink: exactly-once, lightweight failure handling | exactly-once under failures (confirmed): 2 exactly-once runs (1 with faults)',
+      '| Flink: exactly-once, lightweight failure handling | exactly-once under failures (confirmed): 2 exactly-once runs ' +
+        '(1 with an injected fault the engine failed over from)',
+    );
+    expect(md).toContain(
+      `checkpoint overhead: not measured, needs fault-free barrier-snapshot at-least-once runs at the same rate with ` +
+        `-o checkpointIntervalMs=0 and with checkpoints, 3 of each (the plain sink: the transactional one commits only on checkpoints) ` +
+        `(left out 1 run: checkpointIntervalMs 1000 but no checkpoint completed (${runs[1]!.summary.runId}))`,
     );
     expect(md).toContain('**confirmed (1 of 2 parts measured)**');
     expect(md).toContain(
@@ -188,5 +203,15 @@ describe('renderMarkdown', () => {
       `| ${runs[0]!.summary.runId} | kill-worker | barrier-snapshot | exactly-once | 500 | 20 |`,
     );
     expect(md).toContain('- x: no summary.json: the run did not finish');
+  });
+
+  it('lists the runs a claim left out, grouped by why, a few ids each', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    expect(
+      excludedText([
+        ...ids.map((runId) => ({ runId, reasons: ['no fault injected'] })),
+        { runId: 'f', reasons: ['verdict unknown', 'nothing produced'] },
+      ]),
+    ).toBe('left out 6 runs: no fault injected (a, b, c and 2 more); verdict unknown, nothing produced (f)');
   });
 });

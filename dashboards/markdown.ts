@@ -3,7 +3,8 @@
  * each column in bold, then the talk's claims with the measured evidence, the rules that decided them, the
  * environment and the list of runs. Plain GitHub-flavoured Markdown, readable as text too.
  */
-import { type ClaimPart, type ClaimResult, verdictLabel } from './claims.ts';
+import type { ExcludedRun } from './claim-evidence.ts';
+import { type ClaimPart, type ClaimResult, runIds, verdictLabel } from './claims.ts';
 import type { ReportModel, ScenarioSection } from './report-model.ts';
 import type { TableView } from './tradeoff-table.ts';
 
@@ -22,12 +23,25 @@ export function markdownTable(view: TableView): string {
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-export function partText(p: ClaimPart, single: boolean): string {
-  if (p.verdict === 'not measured') {
-    const context = p.evidence.length ? ` (${p.evidence.join('; ')})` : '';
-    return `${p.name}: not measured, needs ${p.needs ?? 'runs'}${context}`;
+/** The runs a part left out, grouped by why: "left out 2 runs: no fault injected (a, b)". */
+export function excludedText(excluded: readonly ExcludedRun[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const e of excluded) {
+    const reason = e.reasons.join(', ');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), e.runId]);
   }
-  return `${single ? '' : `${p.name} (${p.verdict}): `}${p.evidence.join('; ')}`;
+  const groups = [...byReason].map(([reason, ids]) => `${reason} (${runIds(ids)})`);
+  return `left out ${excluded.length} run${excluded.length === 1 ? '' : 's'}: ${groups.join('; ')}`;
+}
+
+export function partText(p: ClaimPart, single: boolean): string {
+  const left = p.excluded.length ? [excludedText(p.excluded)] : [];
+  if (p.verdict === 'not measured') {
+    const context = [...p.evidence, ...left];
+    return `${p.name}: not measured, needs ${p.needs ?? 'runs'}${context.length ? ` (${context.join('; ')})` : ''}`;
+  }
+  const verdict = p.confirmsAlone ? p.verdict : `${p.verdict}, cannot confirm the claim alone`;
+  return `${single ? '' : `${p.name} (${verdict}): `}${[...p.evidence, ...left].join('; ')}`;
 }
 
 export function claimEvidence(c: ClaimResult): string {
@@ -78,8 +92,9 @@ export function renderMarkdown(model: ReportModel): string {
       `- **${mdCell(c.claim)}** (measure: ${c.measure}; expected from the real system: ${c.expected}). ${c.rule}`,
     );
   lines.push(
-    '- A claim with several parts is contradicted if any measured part is, confirmed if every measured part is, and ' +
-      'not measured if none is; parts not measured say which runs they need.',
+    '- A run a part reads but which lacks the evidence the part requires is left out, with the reason. A claim with ' +
+      'several parts is contradicted if any measured part is, confirmed if a measured part that may confirm it alone ' +
+      'is and none contradicts, and not measured otherwise; parts not measured say which runs they need.',
     '',
   );
 
