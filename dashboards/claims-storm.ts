@@ -115,7 +115,10 @@ export const stormDurability: ClaimDefinition = {
 };
 
 /** The KafkaSpout's default retry back-off starts at 0 ms (KafkaSpoutRetryExponentialBackoff initialDelay). */
-export const KAFKA_SPOUT_RETRY_INITIAL_DELAY_MS = 0;
+/** The catalogue scenario in which Storm's bolts fail tuples explicitly (a state store slower than its client timeout). */
+export const EXPLICIT_FAIL_SCENARIO = 'slow-state-store';
+
+export const KAFKA_SPOUT_RETRY_INITIAL_DELAY_MS = STORM_DEFAULTS.retryInitialDelayMs;
 
 const stormAcking = (runs: readonly LoadedRun[]) =>
   runsOf(runs, 'ack-tree').filter((r) => r.summary.guarantee !== 'at-most-once');
@@ -169,18 +172,18 @@ const replayAfterKill: Requirement = {
 const stormExplicitFailReplay: PartRule = {
   name: 'after an explicit fail',
   reads:
-    'ack-tree runs with acking of the explicit-fail scenario (bolts fail tuples explicitly), and other ack-tree runs ' +
+    'ack-tree runs with acking of the slow-state-store scenario (bolts fail tuples explicitly), and other ack-tree runs ' +
     'with tuple.failed events',
   candidates: (runs) =>
     stormAcking(runs).filter(
-      (r) => r.summary.scenario === 'explicit-fail' || r.events.some((e) => e.type === EV.tupleFailed),
+      (r) => r.summary.scenario === EXPLICIT_FAIL_SCENARIO || r.events.some((e) => e.type === EV.tupleFailed),
     ),
   requires: [...MEASURED, explicitFails],
   confirms: 'the median delay from tuple.failed to the next tuple.replayed of the same spout is ≥ 1 s',
   contradicts: 'it is < 1 s',
   needs:
-    'ack-tree runs of scenario explicit-fail (bolts fail tuples explicitly, e.g. a slow Redis makes the feature bolt ' +
-    'time out)',
+    "ack-tree runs of scenario slow-state-store (the features' Redis answers late, the feature bolt times out " +
+    'and fails its tuples explicitly)',
   note:
     "This is the part that tells: Storm's KafkaSpout retries a failed tuple after its back-off (initial delay 0 ms " +
     'by default, then exponential), so the real system replays in milliseconds.',

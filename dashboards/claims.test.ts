@@ -135,7 +135,7 @@ describe('Storm cannot replay failed tuples faster than ~1 s', () => {
     handMadeRun({
       engine: 'ack-tree',
       guarantee: 'at-least-once',
-      scenario: 'explicit-fail',
+      scenario: 'slow-state-store',
       events: delaysS.flatMap((d, i): Event[] => [
         [10 + i, 'tuple.failed', 'source[0]', { count: 1 }],
         [10 + i + d, 'tuple.replayed', 'source[0]', { count: 1 }],
@@ -169,7 +169,7 @@ describe('Storm cannot replay failed tuples faster than ~1 s', () => {
       'not measured (1 of 2 parts measured, which cannot confirm the claim alone)',
     );
     expect(c.parts[0]).toMatchObject({ verdict: 'not measured' });
-    expect(c.parts[0]!.needs).toContain('explicit-fail');
+    expect(c.parts[0]!.needs).toContain('slow-state-store');
     expect(c.parts[1]).toMatchObject({ verdict: 'confirmed', confirmsAlone: false });
     expect(c.parts[1]!.evidence[0]).toBe(
       'first replay 6.50 s after the kill; message timeout T = 5 s; every delay within T..2T (+2 s for the supervisor and the spout loop)',
