@@ -146,9 +146,11 @@ function tableHtml(view: TableView): string {
       const cells = r.cells
         .map((c, i) => {
           const id = view.columns[i]!.id;
-          const classes = [c.best ? 'best' : '', id === 'verdict' ? verdictClass(c.text) : ''].filter(
-            Boolean,
-          );
+          const classes = [
+            c.best ? 'best' : '',
+            id === 'verdict' ? verdictClass(c.text) : '',
+            id === 'horizon' ? 'text' : '',
+          ].filter(Boolean);
           const text = cellHtml(c.text);
           return `<td${classes.length ? ` class="${classes.join(' ')}"` : ''}>${c.best ? `<strong>${text}</strong>` : text}</td>`;
         })
@@ -293,6 +295,7 @@ table.tradeoff { font-size: 13px; }
 table.tradeoff td, table.tradeoff th { padding: 5px 6px; }
 table.tradeoff thead th { font-size: 12px; color: var(--muted); font-weight: 600; text-align: right; vertical-align: bottom; border-bottom: 2px solid #cbd5e1; }
 table.tradeoff td { text-align: right; white-space: nowrap; }
+table.tradeoff td.text { text-align: left; white-space: normal; min-width: 180px; max-width: 260px; font-size: 12px; color: var(--muted); }
 table.tradeoff th.label { text-align: left; white-space: nowrap; font-weight: 600; }
 table.tradeoff th.label .variant { font-weight: 400; font-size: 11px; color: var(--muted); white-space: normal; max-width: 360px; }
 td.best { background: var(--best); }

@@ -12,10 +12,15 @@ import type { AckTreeOptions } from './options.ts';
 
 await runWorker<WorkerBoot<AckTreeOptions>>(async (ctx) => {
   const host = await startCoordinatorHost(ctx, {});
-  host.watchHeartbeats(ctx.config.options.heartbeatTimeoutS * 1000, (worker, silentMs) => {
-    ctx.emit({ type: 'worker.heartbeat-timeout', target: worker, silentMs: Math.round(silentMs) });
-    host.restart([worker], `no heartbeat for ${Math.round(silentMs)} ms`);
-  });
+  const o = ctx.config.options;
+  host.watchHeartbeats(
+    o.heartbeatTimeoutS * 1000,
+    (worker, silentMs) => {
+      ctx.emit({ type: 'worker.heartbeat-timeout', target: worker, silentMs: Math.round(silentMs) });
+      host.restart([worker], `no heartbeat for ${Math.round(silentMs)} ms`);
+    },
+    { launchTimeoutMs: o.launchTimeoutS * 1000 },
+  );
   ctx.ready();
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   await host.close();

@@ -1,10 +1,12 @@
 /**
  * ack-tree options, with Apache Storm's defaults (topology.message.timeout.secs = 30, max.spout.pending
  * unbounded, one acker per worker, KafkaSpout offset commit period 30 s, supervisor check every 3 s,
- * nimbus.task.timeout.secs = 30, and KafkaSpoutConfig.DEFAULT_RETRY_SERVICE: exponential back-off with initial
- * delay 0 s, delay period 2 ms, max delay 10 s, retries unbounded). Tests and catalogue scenarios scale them down
- * explicitly: the catalogue's 5 s message timeout comes with a 5 s commit period and a max retry delay of 1667 ms
- * (Storm's 10 s is a third of its 30 s timeout); the initial delay and period are left at Storm's values.
+ * nimbus.task.timeout.secs = 30, nimbus.task.launch.secs = 120, and KafkaSpoutConfig.DEFAULT_RETRY_SERVICE:
+ * exponential back-off with initial delay 0 s, delay period 2 ms, max delay 10 s, retries unbounded; a bolt's
+ * Redis client times out after Jedis' 2 s). Tests and catalogue scenarios scale them down explicitly: the
+ * catalogue's 5 s message and heartbeat timeouts come with a 1 s commit period (equal horizons across engines)
+ * and a max retry delay of 1667 ms (Storm's 10 s is a third of its 30 s timeout); the initial delay and period
+ * are left at Storm's values.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { parseEngineOptions } from '../runtime/options.ts';
@@ -37,6 +39,12 @@ export interface AckTreeOptions {
   stateTimeoutMs: number;
   /** How often the supervisor notices a dead worker and restarts it. */
   supervisorCheckMs: number;
+  /**
+   * nimbus.task.launch.secs: a worker whose process died and is being relaunched has this long to heartbeat
+   * before nimbus reassigns it (instead of nimbus.task.timeout.secs, which would fire on the dead process's
+   * silence while the relaunch is still starting).
+   */
+  launchTimeoutS: number;
   /** nimbus.task.timeout.secs: a worker silent this long is restarted. */
   heartbeatTimeoutS: number;
   /** How long a send to an unresponsive peer may block before the message is dropped. */
@@ -56,6 +64,7 @@ export const STORM_DEFAULTS: AckTreeOptions = {
   maxRetries: null,
   stateTimeoutMs: 2_000,
   supervisorCheckMs: 3_000,
+  launchTimeoutS: 120,
   heartbeatTimeoutS: 30,
   sendTimeoutMs: 2_000,
   proxied: true,
@@ -76,6 +85,7 @@ export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOption
       k === 'maxSpoutPending' ||
       k === 'ackers' ||
       k === 'heartbeatTimeoutS' ||
+      k === 'launchTimeoutS' ||
       k === 'maxRetries';
     if (
       !Number.isFinite(n) ||

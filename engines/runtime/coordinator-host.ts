@@ -36,7 +36,16 @@ export interface CoordinatorHost<Options> {
    * watched from its first ready or heartbeat on (as Apex's STRAM counts from registration): one still booting
    * (containers of a deployment are created one after another) is the supervisor's to wait for, not a failure.
    */
-  watchHeartbeats(timeoutMs: number, onTimeout: (worker: string, silentMs: number) => void): void;
+  /**
+   * Calls `onTimeout` once per silence longer than `timeoutMs`. A worker whose process exited is being
+   * relaunched by its supervisor: until it heartbeats again it has `launchTimeoutMs` from the exit instead
+   * (Storm's nimbus.task.launch.secs), so a relaunch that is merely slow to start is not reassigned again.
+   */
+  watchHeartbeats(
+    timeoutMs: number,
+    onTimeout: (worker: string, silentMs: number) => void,
+    opts?: { launchTimeoutMs?: number },
+  ): void;
   restart(workers: string[], reason: string): void;
   kill(workers: string[], reason: string): void;
   close(): Promise<void>;
@@ -50,6 +59,8 @@ export async function startCoordinatorHost<Options>(
   const topology = standardTopology(boot.parallelism);
   const workers = topology.instances.map((i) => i.id);
   const lastBeat = new Map<string, number>();
+  /** Workers whose process exited, with when: relaunching until their next heartbeat. */
+  const launching = new Map<string, number>();
   // A restarted coordinator finds the workers running: silence counts from its own start.
   if (ctx.attempt > 0) for (const w of workers) lastBeat.set(w, systemClock.nowUs());
   const timers: NodeJS.Timeout[] = [];
@@ -60,6 +71,7 @@ export async function startCoordinatorHost<Options>(
       const msg = body as ControlMessage;
       if (msg.type === 'heartbeat') {
         lastBeat.set(from, systemClock.nowUs());
+        launching.delete(from);
         handlers.onHeartbeat?.(from, msg);
       } else await handlers.onControl?.(from, msg);
     },
@@ -74,9 +86,12 @@ export async function startCoordinatorHost<Options>(
     const msg = m as { type: string; worker: string; attempt: number };
     if (msg.type === 'stopping') stopping = true;
     else if (stopping) return;
-    else if (msg.type === 'worker.exited') handlers.onWorkerExited?.(msg.worker, msg.attempt);
-    else if (msg.type === 'worker.ready') {
+    else if (msg.type === 'worker.exited') {
+      launching.set(msg.worker, systemClock.nowUs());
+      handlers.onWorkerExited?.(msg.worker, msg.attempt);
+    } else if (msg.type === 'worker.ready') {
       lastBeat.set(msg.worker, systemClock.nowUs());
+      launching.delete(msg.worker);
       handlers.onWorkerReady?.(msg.worker, msg.attempt);
     }
   });
@@ -89,7 +104,7 @@ export async function startCoordinatorHost<Options>(
     workers,
     sendControl: (worker, msg, timeoutMs) => mesh.send(worker, FrameKind.CONTROL, msg, { timeoutMs }),
     lastHeartbeatUs: (w) => lastBeat.get(w) ?? 0,
-    watchHeartbeats(timeoutMs, onTimeout) {
+    watchHeartbeats(timeoutMs, onTimeout, opts = {}) {
       const reported = new Set<string>();
       timers.push(
         setInterval(
@@ -98,13 +113,15 @@ export async function startCoordinatorHost<Options>(
             if (stopping) return;
             const now = systemClock.nowUs();
             for (const w of workers) {
-              const last = lastBeat.get(w);
+              const exitedAt = launching.get(w);
+              const last = exitedAt ?? lastBeat.get(w);
               if (last === undefined) continue;
               const silentMs = (now - last) / 1000;
-              if (silentMs > timeoutMs && !reported.has(w)) {
+              const limit = exitedAt !== undefined ? (opts.launchTimeoutMs ?? timeoutMs) : timeoutMs;
+              if (silentMs > limit && !reported.has(w)) {
                 reported.add(w);
                 onTimeout(w, silentMs);
-              } else if (silentMs <= timeoutMs) reported.delete(w);
+              } else if (silentMs <= limit) reported.delete(w);
             }
           },
           Math.max(100, Math.min(1000, timeoutMs / 4)),
