@@ -15,8 +15,9 @@ import type { Engine } from '../types.ts';
 import { parseBarrierSnapshotOptions } from './options.ts';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-/** How long starting the new attempt's worker processes may take on a loaded 2-core machine. */
-const REDEPLOY_ALLOWANCE_MS = 3000;
+/** How long starting the new attempt's workers may take on a loaded 2-core machine: processes ~3 s, containers
+ * more (a docker-compose run drained 4 s after a kill and stopped before the redeployed containers wrote). */
+const REDEPLOY_ALLOWANCE_MS = 8000;
 
 export const barrierSnapshot: Engine = {
   name: 'barrier-snapshot',
