@@ -13,6 +13,7 @@ import {
   outputMessages,
   readCommittedToEnd,
 } from '../clients/kafka.ts';
+import { retryUntil } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
 import {
   createTwoPhaseSink,
@@ -126,11 +127,21 @@ describe('two-phase-commit sink', () => {
     sink.write(records(10, 20));
     await sink.preCommit(2);
     expect(await committedIds(topic)).toEqual([]);
-    // notifyCheckpointComplete(1) commits 1 and leaves 2 pending.
+    // notifyCheckpointComplete(1) commits 1 and leaves 2 pending. EndTxn returns once the coordinator logged the
+    // commit; the markers reach the partitions after that, so visibility is awaited, not read at once.
     expect(await sink.commitUpTo(1)).toEqual([1]);
-    expect(await committedIds(topic)).toEqual(records(0, 10).map((r) => r.id));
+    const visible = (n: number) =>
+      retryUntil(
+        `the first ${n} records visible`,
+        async () => {
+          const ids = await committedIds(topic);
+          return ids.length >= n ? ids : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 300 },
+      );
+    expect(await visible(10)).toEqual(records(0, 10).map((r) => r.id));
     expect(await sink.commitUpTo(2)).toEqual([2]);
-    expect(await committedIds(topic)).toEqual(records(0, 20).map((r) => r.id));
+    expect(await visible(20)).toEqual(records(0, 20).map((r) => r.id));
   });
 
   it('a second failover soon after a restore rewrites nothing that committed: each record is read once', async () => {
