@@ -37,7 +37,7 @@ import type {
   OutboundLinkStats,
   PeerAddress,
 } from './mesh-types.ts';
-import { startOutputFlusher } from './output-flusher.ts';
+import { type OutputFlusher, startOutputFlusher } from './output-flusher.ts';
 
 export type {
   DropReason,
@@ -183,9 +183,13 @@ export function createMesh(opts: MeshOptions): Mesh {
   }
 
   const links = new Map<string, OutboundLink>();
-  const flusher = startOutputFlusher(batchFlushMs, () => {
-    for (const link of links.values()) link.flushPending();
-  });
+  // Started by the first batched record: a mesh that never batches (controls, other engines) needs no timer.
+  let flusher: OutputFlusher | undefined;
+  const startFlusher = () => {
+    flusher ??= startOutputFlusher(batchFlushMs, () => {
+      for (const link of links.values()) link.flushPending();
+    });
+  };
   let listening = false;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -263,7 +267,7 @@ export function createMesh(opts: MeshOptions): Mesh {
   const close = (): Promise<void> => {
     if (closing) return closing;
     closed = true;
-    flusher.stop();
+    flusher?.stop();
     for (const link of links.values()) link.close();
     inbound.close();
     closing = new Promise<void>((resolve) => {
@@ -298,8 +302,10 @@ export function createMesh(opts: MeshOptions): Mesh {
     send: (peerId, kind, body, sendOpts) =>
       withLink(peerId, (link) => link.send(kind, body, timeoutOf(sendOpts))),
 
-    sendBatched: (peerId, record, sendOpts) =>
-      withLink(peerId, (link) => link.sendBatched(record, timeoutOf(sendOpts))),
+    sendBatched: (peerId, record, sendOpts) => {
+      if (!closed) startFlusher();
+      return withLink(peerId, (link) => link.sendBatched(record, timeoutOf(sendOpts)));
+    },
 
     flush: async (peerId, sendOpts) => {
       const targets = peerId === undefined ? [...links.values()] : [linkFor(peerId)];
