@@ -313,7 +313,7 @@ const flinkCheckpointOverhead: PartRule = {
 export const flinkExactlyOnce: ClaimDefinition = {
   id: 'flink-exactly-once',
   claim: 'Flink: exactly-once, lightweight failure handling',
-  measure: 'lost = dup = incorrect = 0; throughput with vs. without checkpoints',
+  measure: 'lost = dup = incorrect = 0 after a failover; p99 with vs. without checkpoints',
   expected: 'exactly-once; small overhead',
   parts: [flinkExactlyOncePart, flinkCheckpointOverhead],
 };

@@ -114,11 +114,8 @@ export const stormDurability: ClaimDefinition = {
   parts: [stormInFlightLost, stormNoExactlyOnce],
 };
 
-/** The KafkaSpout's default retry back-off starts at 0 ms (KafkaSpoutRetryExponentialBackoff initialDelay). */
 /** The catalogue scenario in which Storm's bolts fail tuples explicitly (a state store slower than its client timeout). */
 export const EXPLICIT_FAIL_SCENARIO = 'slow-state-store';
-
-export const KAFKA_SPOUT_RETRY_INITIAL_DELAY_MS = STORM_DEFAULTS.retryInitialDelayMs;
 
 const stormAcking = (runs: readonly LoadedRun[]) =>
   runsOf(runs, 'ack-tree').filter((r) => r.summary.guarantee !== 'at-most-once');
@@ -191,7 +188,7 @@ const stormExplicitFailReplay: PartRule = {
     const delays = usable.flatMap(replayDelaysAfterExplicitFail);
     const initial = [
       ...new Set(
-        usable.map((r) => numericOption(r, 'retryInitialDelayMs', KAFKA_SPOUT_RETRY_INITIAL_DELAY_MS)),
+        usable.map((r) => numericOption(r, 'retryInitialDelayMs', STORM_DEFAULTS.retryInitialDelayMs)),
       ),
     ];
     return {

@@ -3,8 +3,7 @@
  * its interval), the cells only one side has, and the verdict of the `--fail-on` rules. Readable as text.
  */
 import type { CellChange, Comparison, FigureChange } from './compare.ts';
-import { formatterOf } from './compare.ts';
-import { signed } from './compare-rules.ts';
+import { formatterOf, signed } from './compare-rules.ts';
 import { mdCell } from './markdown.ts';
 
 const FIGURE_HEADERS: Record<FigureChange['figure'], string> = {

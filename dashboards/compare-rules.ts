@@ -191,12 +191,18 @@ function describeUnmeasured(s: SideValues, fmt: (v: number) => string): string {
   return parts.join(', ');
 }
 
+/** How a figure's value reads: counts, ms, seconds for recovery, whole events/s. */
+export function formatterOf(figure: RuleFigure): (v: number) => string {
+  if (figure === 'recovery') return formatSeconds;
+  return RULE_FIGURES[figure].unit === 'time' ? formatMs : formatCount;
+}
+
 /** A figure's amount as the tables print it, with its unit: counts bare, ms, recovery in s, events/s. */
 export function formatAmount(figure: RuleFigure, v: number): string {
+  const text = formatterOf(figure)(v);
+  if (figure === 'recovery') return text;
   const unit = RULE_FIGURES[figure].unit;
-  if (figure === 'recovery') return formatSeconds(v);
-  if (unit === 'time') return `${formatMs(v)} ms`;
-  return unit === 'rate' ? `${formatCount(v)}/s` : formatCount(v);
+  return unit === 'time' ? `${text} ms` : unit === 'rate' ? `${text}/s` : text;
 }
 
 /** `+12 ms`, `−3`, `0`: a change with its sign (no unit on zero). */

@@ -28,6 +28,7 @@ import {
 } from './aggregate.ts';
 import {
   type FailRule,
+  formatterOf,
   judgeRule,
   parseFailRules,
   RULE_FIGURES,
@@ -36,7 +37,7 @@ import {
   type SideValues,
 } from './compare-rules.ts';
 import { type LoadedRun, loadReportInput, loadRun, type SkippedRun } from './load.ts';
-import { formatCount, formatEstimate, formatMs, formatSeconds } from './tradeoff-table.ts';
+import { formatEstimate, formatSeconds } from './tradeoff-table.ts';
 
 export const COMPARE_SCHEMA = 'faultline/compare@1';
 const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@1';
@@ -478,10 +479,4 @@ function sideFigure(label: string, figure: RuleFigure, s: SideValues): SideFigur
   }
   if (s.never) parts.push(`${s.values.length || s.atLeast.length || s.never > 1 ? `${s.never}× ` : ''}never`);
   return { ...s, median: numeric ? median(s.values) : null, text: parts.join(', ') || '—' };
-}
-
-/** How a figure's value reads: counts, ms, seconds for recovery, whole events/s. */
-export function formatterOf(figure: RuleFigure): (v: number) => string {
-  if (figure === 'recovery') return formatSeconds;
-  return RULE_FIGURES[figure].unit === 'time' ? formatMs : formatCount;
 }
