@@ -4,6 +4,7 @@ import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Kafka, logLevel } from '../clients/kafka.ts';
 import { freePort } from '../clients/ports.ts';
+import { createProxies, linkName, removeProxies } from '../engines/runtime/proxies.ts';
 import { randomName } from './helpers.ts';
 
 const infra = inject('infra');
@@ -135,5 +136,31 @@ describe('toxiproxy', () => {
       client.disconnect();
       await proxy.remove();
     }
+  });
+
+  it("a run's link proxies listen on ports Toxiproxy bound itself, beside another run's that are still up", async () => {
+    const link = linkName('features[0]', 'redis');
+    const spec = [{ name: link, upstream: { host: infra.redis.host, port: infra.redis.port } }];
+    const at = { listenHost: '127.0.0.1', clientHost: '127.0.0.1' };
+    const [first, second] = [randomName('run-a'), randomName('run-b')];
+    const a = await createProxies(infra.toxiproxy.api, at, first, spec);
+    const b = await createProxies(infra.toxiproxy.api, at, second, spec);
+    try {
+      expect(b.address(link).port).not.toBe(a.address(link).port);
+      const listed = (await toxiproxy.get(b.proxyName(link))).listen;
+      expect(listed).toBe(`127.0.0.1:${b.address(link).port}`);
+      const client = new Redis({ ...b.address(link), maxRetriesPerRequest: 0, lazyConnect: true });
+      try {
+        await client.connect();
+        expect(await client.ping()).toBe('PONG');
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await removeProxies(infra.toxiproxy.api, first);
+      await removeProxies(infra.toxiproxy.api, second);
+    }
+    const names = Object.keys(await toxiproxy.getAll());
+    expect(names.filter((n) => n.startsWith(first) || n.startsWith(second))).toEqual([]);
   });
 });

@@ -4,7 +4,6 @@
  * e.g. `link:source[0]->features[1]`), created at deploy, removed at stop, and swept by run id.
  */
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { freePorts } from '../../clients/ports.ts';
 
 export interface LinkAddress {
   host: string;
@@ -39,21 +38,29 @@ export async function createProxies(
   specs: LinkSpec[],
 ): Promise<ProxySet> {
   const toxiproxy = new Toxiproxy(api);
-  const ports = await freePorts(specs.length);
   const addresses = new Map<string, LinkAddress>();
   const names = new Map<string, string>();
-  // Toxiproxy's /populate creates them all in one request.
-  const body = specs.map((s, i) => ({
+  // Toxiproxy's /populate creates them all in one request. Port 0: Toxiproxy binds a free port itself and
+  // answers with it. A port picked free on this host is no proof inside a Toxiproxy container, where a previous
+  // run's proxies can still be listening while their deletion goes on (see removeProxies): populate then
+  // failed with 500 "address already in use".
+  const body = specs.map((s) => ({
     name: `${runId}~${s.name}`,
-    listen: `${at.listenHost}:${ports[i]}`,
+    listen: `${at.listenHost}:0`,
     upstream: `${s.upstream.host}:${s.upstream.port}`,
     enabled: true,
   }));
-  await toxiproxy.populate(body);
-  specs.forEach((s, i) => {
-    addresses.set(s.name, { host: at.clientHost, port: ports[i]! });
-    names.set(s.name, `${runId}~${s.name}`);
-  });
+  const created = await toxiproxy.populate(body);
+  for (const s of specs) {
+    const name = `${runId}~${s.name}`;
+    const listen = created[name]?.listen;
+    const port = Number(listen?.slice(listen.lastIndexOf(':') + 1));
+    if (!Number.isInteger(port) || port <= 0) {
+      throw new Error(`Toxiproxy created proxy ${name} without a listen port (it answered listen=${listen})`);
+    }
+    addresses.set(s.name, { host: at.clientHost, port });
+    names.set(s.name, name);
+  }
   return {
     address(link) {
       const a = addresses.get(link);
