@@ -1,5 +1,5 @@
 /** `faultline matrix`: run a benchmark matrix (resumable), then write its report. */
-import { loadMatrixSpec, type MatrixCell, parseProvider, runMatrix } from '../harness/index.ts';
+import { loadMatrixSpec, type MatrixCell, parseProvider, runMatrix, setRepeat } from '../harness/index.ts';
 import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 import { reportCommand } from './report-command.ts';
@@ -14,7 +14,7 @@ export interface MatrixFlags {
 
 export async function matrixCommand(name: string, flags: MatrixFlags): Promise<number> {
   const spec = loadMatrixSpec(name);
-  if (flags.repeat !== undefined) spec.repeat = flags.repeat;
+  if (flags.repeat !== undefined) setRepeat(spec, flags.repeat);
   if (flags.providers) spec.providers = flags.providers.split(',').map((p) => parseProvider(p.trim()));
   const started = Date.now();
   using interrupt = onInterrupt();

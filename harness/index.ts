@@ -4,7 +4,7 @@
  */
 export { type BenchEntry, type BenchResult, formatBench, parseEngineSpec, runBench } from './bench.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
-export { loadMatrixSpec, MATRIX_SCHEMA, type MatrixCell, runMatrix } from './matrix.ts';
+export { loadMatrixSpec, MATRIX_SCHEMA, type MatrixCell, runMatrix, setRepeat } from './matrix.ts';
 export { PROVIDERS, type Provider, parseProvider } from './provider.ts';
 export { formatRecovery, type RecoveryEntry } from './recovery.ts';
 export { TIMESERIES_HEADER } from './run-files.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
 import { CATALOG_DIR } from '../scenarios/index.ts';
-import { loadMatrixSpec, matrixCells } from './matrix.ts';
+import { loadMatrixSpec, matrixCells, setRepeat } from './matrix.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-matrix-spec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,9 +41,14 @@ describe('matrix providers', () => {
 describe('matrix durations', () => {
   it('a duration per scenario overrides the matrix duration; the quick matrix keeps steady short', () => {
     const quick = loadMatrixSpec('quick');
-    expect(quick.durationsS?.steady).toBeLessThan(quick.durationS!);
+    expect(quick.parts[0]!.durationsS?.steady).toBeLessThan(quick.durationS!);
     const base = 'name: t\nengines: [passthrough]\nscenarios: [steady, kill-worker]\nduration: 20s\n';
-    expect(loadMatrixSpec(specFile(`${base}durations: { steady: 5s }\n`)).durationsS).toEqual({ steady: 5 });
+    const spec = loadMatrixSpec(specFile(`${base}durations: { steady: 5s }\n`));
+    expect(spec.parts[0]!.durationsS).toEqual({ steady: 5 });
+    expect(matrixCells(spec).map((c) => [c.scenario, c.durationS])).toEqual([
+      ['steady', 5],
+      ['kill-worker', undefined],
+    ]);
     expect(() => loadMatrixSpec(specFile(`${base}durations: { pause-worker: 5s }\n`))).toThrow(
       /durations.pause-worker names a scenario that is not in scenarios/,
     );
@@ -74,5 +79,63 @@ describe('matrix scenarios given as files', () => {
         ),
       ),
     ).toThrow(/would share the cell name "my-steady"/);
+  });
+});
+
+describe('matrix parts', () => {
+  const parts =
+    'name: t\nparts:\n' +
+    '  - name: kills\n    engines: [ack-tree]\n    guarantees: { ack-tree: [at-least-once, at-most-once] }\n    scenarios: [kill-worker]\n' +
+    '  - engines: [barrier-snapshot]\n    guarantees: { barrier-snapshot: [at-least-once] }\n    scenarios: [steady]\n    repeat: 2\n    durations: { steady: 5s }\n';
+
+  it('runs the union of its parts, each with its own guarantees, repeats and durations', () => {
+    const spec = loadMatrixSpec(specFile(parts));
+    expect(spec.parts.map((p) => p.name)).toEqual(['kills', 'parts[1]']);
+    expect(matrixCells(spec).map((c) => `${c.id} ${c.durationS ?? '-'}`)).toEqual([
+      'kill-worker--ack-tree--at-least-once--r0 -',
+      'kill-worker--ack-tree--at-most-once--r0 -',
+      'steady--barrier-snapshot--at-least-once--r0 5',
+      'steady--barrier-snapshot--at-least-once--r1 5',
+    ]);
+    setRepeat(spec, 3);
+    expect(matrixCells(spec)).toHaveLength(9);
+  });
+
+  it('top-level engines and scenarios make a first part beside the listed ones', () => {
+    const spec = loadMatrixSpec(specFile(`${parts}engines: [passthrough]\nscenarios: [steady]\n`));
+    expect(matrixCells(spec).map((c) => c.id)[0]).toBe('steady--passthrough--none--r0');
+    expect(spec.parts).toHaveLength(3);
+  });
+
+  it('refuses a cell in two parts, an unknown part field and a bad repeat, naming the part', () => {
+    const twice = `${parts}  - engines: [ack-tree]\n    scenarios: [kill-worker]\n`;
+    expect(() => loadMatrixSpec(specFile(twice))).toThrow(
+      /kills and parts\[2\] both run kill-worker--ack-tree--at-least-once--r0/,
+    );
+    expect(() =>
+      loadMatrixSpec(specFile(`${parts}  - engines: [ack-tree]\n    scenarios: [steady]\n    rate: 5\n`)),
+    ).toThrow(/parts\[2\]\.rate is not a part field/);
+    expect(() =>
+      loadMatrixSpec(specFile(`${parts}  - engines: [ack-tree]\n    scenarios: [steady]\n    repeat: 0\n`)),
+    ).toThrow(/parts\[2\]\.repeat must be a whole number/);
+    expect(() => loadMatrixSpec(specFile('name: t\nparts: [{ engines: [ack-tree] }]\n'))).toThrow(
+      /parts\[0\]\.scenarios must be a non-empty list/,
+    );
+  });
+
+  it('a matrix.json written before parts resumes with the same cells', () => {
+    const legacy = {
+      name: 'old',
+      engines: ['passthrough'],
+      guarantees: {},
+      scenarios: ['steady'],
+      repeat: 2,
+      providers: ['local'],
+      seed: 1,
+    };
+    expect(matrixCells(legacy as never).map((c) => c.id)).toEqual([
+      'steady--passthrough--none--r0',
+      'steady--passthrough--none--r1',
+    ]);
   });
 });

@@ -17,25 +17,59 @@ import type { RunSummary } from './summary.ts';
 
 export const MATRIX_SCHEMA = 'faultline/matrix@1';
 
-export interface MatrixSpec {
+/**
+ * One product of engines × guarantees × scenarios × repeats. A matrix is one part (the top-level keys) or several
+ * (`parts:`), so that it can hold exactly the runs a question needs (e.g. the claims: kill runs for some engines,
+ * fault-free option sweeps for another) instead of the whole product.
+ */
+export interface MatrixPart {
+  /** A label for progress and errors (`parts[2]` when the file gives none). */
   name: string;
   engines: string[];
   /** Guarantees per engine; an engine not listed runs its default guarantee. */
   guarantees: Record<string, Guarantee[]>;
   scenarios: string[];
+  repeat: number;
+  /** Measured duration per scenario, overriding the matrix `durationS` (e.g. a short steady run). */
+  durationsS?: Record<string, number>;
+}
+
+export interface MatrixSpec {
+  name: string;
+  parts: MatrixPart[];
   /** Where each cell runs; several providers compare the same cells local vs docker. Default [local]. */
   providers: Provider[];
   /** Docker cells: CPUs for each engine's containers together, the same for every engine (fair comparisons). */
   cpus?: number;
-  repeat: number;
   workload?: string;
   rate?: number;
   durationS?: number;
-  /** Measured duration per scenario, overriding `durationS` (e.g. a short steady run beside long fault runs). */
-  durationsS?: Record<string, number>;
   warmupS?: number;
   drainS?: number;
   seed: number;
+}
+
+/** A matrix.json written before parts existed kept one part's keys at the top level. */
+interface LegacySpec {
+  engines?: string[];
+  guarantees?: Record<string, Guarantee[]>;
+  scenarios?: string[];
+  repeat?: number;
+  durationsS?: Record<string, number>;
+}
+
+function partsOf(spec: MatrixSpec & LegacySpec): MatrixPart[] {
+  if (spec.parts) return spec.parts;
+  return [
+    {
+      name: spec.name,
+      engines: spec.engines ?? [],
+      guarantees: spec.guarantees ?? {},
+      scenarios: spec.scenarios ?? [],
+      repeat: spec.repeat ?? 1,
+      ...(spec.durationsS ? { durationsS: spec.durationsS } : {}),
+    },
+  ];
 }
 
 export interface MatrixCell {
@@ -47,6 +81,8 @@ export interface MatrixCell {
   repeat: number;
   status: 'pending' | 'done' | 'failed' | 'skipped';
   runDir: string;
+  /** The measured duration its part gives its scenario, when it gives one. */
+  durationS?: number;
   error?: string;
   verdict?: RunSummary['verdict']['guaranteeHeld'];
   seconds?: number;
@@ -83,29 +119,33 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
   const known: readonly string[] = [
     'name',
     'description',
-    'engines',
-    'guarantees',
-    'scenarios',
+    'parts',
     'providers',
     'cpus',
-    'repeat',
     ...RUN_SHAPE_KEYS,
-    'durations',
+    ...PART_KEYS,
   ];
   for (const k of Object.keys(raw ?? {}))
     if (!known.includes(k)) fail(k, `is not a matrix field (known: ${known.join(', ')})`);
-  const names = (field: string) => {
-    const v = raw[field];
-    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string'))
-      fail(field, 'must be a non-empty list of names');
-    return v as string[];
-  };
-  const engines = names('engines');
-  for (const e of engines) getEngine(e);
-  const scenarios = names('scenarios');
-  for (const s of scenarios) loadScenario(s);
+  const name = typeof raw.name === 'string' ? raw.name : fail('name', 'is required');
+  const hasTopPart = PART_KEYS.some((k) => raw[k] !== undefined);
+  if (raw.parts !== undefined && !Array.isArray(raw.parts))
+    fail('parts', 'must be a list of parts, each with engines and scenarios');
+  const rawParts = (raw.parts ?? []) as unknown[];
+  const parts: MatrixPart[] = [];
+  if (hasTopPart || rawParts.length === 0) parts.push(parsePart(raw, '', name, fail));
+  rawParts.forEach((p, i) => {
+    if (typeof p !== 'object' || p === null || Array.isArray(p))
+      fail(`parts[${i}]`, 'must be a mapping with engines and scenarios');
+    const part = p as Record<string, unknown>;
+    for (const k of Object.keys(part))
+      if (k !== 'name' && !(PART_KEYS as readonly string[]).includes(k))
+        fail(`parts[${i}].${k}`, `is not a part field (known: name, ${PART_KEYS.join(', ')})`);
+    const label = typeof part.name === 'string' ? part.name : `parts[${i}]`;
+    parts.push(parsePart(part, `parts[${i}].`, label, fail));
+  });
   const cellNames = new Map<string, string>();
-  for (const s of scenarios) {
+  for (const s of parts.flatMap((p) => p.scenarios)) {
     const other = cellNames.get(scenarioCellName(s));
     if (other !== undefined && other !== s)
       fail(
@@ -114,38 +154,11 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
       );
     cellNames.set(scenarioCellName(s), s);
   }
-  const providers = raw.providers === undefined ? ['local' as const] : names('providers').map(parseProvider);
-  const guarantees: Record<string, Guarantee[]> = {};
-  for (const [engine, list] of Object.entries((raw.guarantees as Record<string, unknown>) ?? {})) {
-    if (!engines.includes(engine)) fail(`guarantees.${engine}`, 'names an engine that is not in engines');
-    if (!Array.isArray(list) || !list.every((g) => GUARANTEES.includes(g)))
-      fail(`guarantees.${engine}`, `must list guarantees (${GUARANTEES.join(', ')})`);
-    for (const g of list as Guarantee[]) {
-      if (!getEngine(engine).guarantees.includes(g))
-        fail(`guarantees.${engine}`, `: ${engine} does not offer ${g}`);
-    }
-    guarantees[engine] = list as Guarantee[];
-  }
-  const seconds = (field: string) => (raw[field] === undefined ? undefined : parseSeconds(raw[field]));
-  let durationsS: Record<string, number> | undefined;
-  if (raw.durations !== undefined) {
-    const d = raw.durations as Record<string, unknown>;
-    if (typeof d !== 'object' || d === null || Array.isArray(d))
-      fail('durations', 'must map scenario names to durations (e.g. steady: 10s)');
-    durationsS = {};
-    for (const [scenario, v] of Object.entries(d)) {
-      if (!scenarios.includes(scenario))
-        fail(`durations.${scenario}`, 'names a scenario that is not in scenarios');
-      const n = parseSeconds(v);
-      if (!(n > 0)) fail(`durations.${scenario}`, `must be a positive duration, got ${JSON.stringify(v)}`);
-      durationsS[scenario] = n;
-    }
-  }
-  return {
-    name: typeof raw.name === 'string' ? raw.name : fail('name', 'is required'),
-    engines,
-    guarantees,
-    scenarios,
+  const providers =
+    raw.providers === undefined ? ['local' as const] : names(raw, 'providers', fail).map(parseProvider);
+  const spec: MatrixSpec = {
+    name,
+    parts,
     providers,
     cpus:
       raw.cpus === undefined
@@ -153,14 +166,83 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
         : typeof raw.cpus === 'number' && raw.cpus > 0
           ? raw.cpus
           : fail('cpus', 'must be a positive number of CPUs'),
-    repeat: typeof raw.repeat === 'number' ? raw.repeat : 1,
     workload: raw.workload as string | undefined,
     rate: raw.rate as number | undefined,
-    durationS: seconds('duration'),
-    ...(durationsS ? { durationsS } : {}),
-    warmupS: seconds('warmup'),
-    drainS: seconds('drain'),
+    durationS: seconds(raw.duration),
+    warmupS: seconds(raw.warmup),
+    drainS: seconds(raw.drain),
     seed: typeof raw.seed === 'number' ? raw.seed : 1,
+  };
+  const seen = new Map<string, string>();
+  for (const part of parts) {
+    for (const cell of cellsOfPart(spec, part)) {
+      const other = seen.get(cell.id);
+      if (other !== undefined)
+        fail(`parts`, `${other} and ${part.name} both run ${cell.id}: a cell belongs to one part`);
+      seen.set(cell.id, part.name);
+    }
+  }
+  return spec;
+}
+
+/** The keys of one part; at the top level they make the matrix's first part. */
+const PART_KEYS = ['engines', 'guarantees', 'scenarios', 'repeat', 'durations'] as const;
+
+const seconds = (v: unknown) => (v === undefined ? undefined : parseSeconds(v));
+
+function names(raw: Record<string, unknown>, field: string, fail: (f: string, m: string) => never): string[] {
+  const v = raw[field];
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string'))
+    fail(field, 'must be a non-empty list of names');
+  return v as string[];
+}
+
+function parsePart(
+  raw: Record<string, unknown>,
+  at: string,
+  name: string,
+  fail: (field: string, msg: string) => never,
+): MatrixPart {
+  const engines = names(raw, 'engines', (f, m) => fail(`${at}${f}`, m));
+  for (const e of engines) getEngine(e);
+  const scenarios = names(raw, 'scenarios', (f, m) => fail(`${at}${f}`, m));
+  for (const s of scenarios) loadScenario(s);
+  const guarantees: Record<string, Guarantee[]> = {};
+  for (const [engine, list] of Object.entries((raw.guarantees as Record<string, unknown>) ?? {})) {
+    const field = `${at}guarantees.${engine}`;
+    if (!engines.includes(engine)) fail(field, 'names an engine that is not in engines');
+    if (!Array.isArray(list) || !list.every((g) => GUARANTEES.includes(g)))
+      fail(field, `must list guarantees (${GUARANTEES.join(', ')})`);
+    for (const g of list as Guarantee[]) {
+      if (!getEngine(engine).guarantees.includes(g)) fail(field, `: ${engine} does not offer ${g}`);
+    }
+    guarantees[engine] = list as Guarantee[];
+  }
+  let durationsS: Record<string, number> | undefined;
+  if (raw.durations !== undefined) {
+    const d = raw.durations as Record<string, unknown>;
+    if (typeof d !== 'object' || d === null || Array.isArray(d))
+      fail(`${at}durations`, 'must map scenario names to durations (e.g. steady: 10s)');
+    durationsS = {};
+    for (const [scenario, v] of Object.entries(d)) {
+      if (!scenarios.includes(scenario))
+        fail(`${at}durations.${scenario}`, 'names a scenario that is not in scenarios');
+      const n = parseSeconds(v);
+      if (!(n > 0))
+        fail(`${at}durations.${scenario}`, `must be a positive duration, got ${JSON.stringify(v)}`);
+      durationsS[scenario] = n;
+    }
+  }
+  const repeat = raw.repeat === undefined ? 1 : raw.repeat;
+  if (typeof repeat !== 'number' || !Number.isInteger(repeat) || repeat < 1)
+    fail(`${at}repeat`, `must be a whole number ≥ 1, got ${JSON.stringify(raw.repeat)}`);
+  return {
+    name,
+    engines,
+    guarantees,
+    scenarios,
+    repeat: repeat as number,
+    ...(durationsS ? { durationsS } : {}),
   };
 }
 
@@ -177,14 +259,24 @@ export function scenarioCellName(scenario: string): string {
 }
 
 export function matrixCells(spec: MatrixSpec): MatrixCell[] {
+  return partsOf(spec).flatMap((part) => cellsOfPart(spec, part));
+}
+
+/** Every repeat sets all repeats of the matrix (`--repeat`). */
+export function setRepeat(spec: MatrixSpec, repeat: number): void {
+  for (const part of spec.parts) part.repeat = repeat;
+}
+
+function cellsOfPart(spec: MatrixSpec, part: MatrixPart): MatrixCell[] {
   const cells: MatrixCell[] = [];
-  for (const scenario of spec.scenarios) {
-    for (const engine of spec.engines) {
-      for (const guarantee of spec.guarantees[engine] ?? [getEngine(engine).defaultGuarantee]) {
+  for (const scenario of part.scenarios) {
+    for (const engine of part.engines) {
+      for (const guarantee of part.guarantees[engine] ?? [getEngine(engine).defaultGuarantee]) {
         for (const provider of spec.providers ?? ['local']) {
-          for (let repeat = 0; repeat < spec.repeat; repeat++) {
+          for (let repeat = 0; repeat < part.repeat; repeat++) {
             const where = provider === 'local' ? '' : `--${provider}`;
             const id = `${scenarioCellName(scenario)}--${engine}--${guarantee}${where}--r${repeat}`;
+            const durationS = part.durationsS?.[scenario];
             cells.push({
               id,
               engine,
@@ -194,6 +286,7 @@ export function matrixCells(spec: MatrixSpec): MatrixCell[] {
               repeat,
               status: 'pending',
               runDir: `runs/${id}`,
+              ...(durationS === undefined ? {} : { durationS }),
             });
           }
         }
@@ -296,7 +389,7 @@ async function runCells(
         guarantee: cell.guarantee,
         workload: spec.workload,
         rate: spec.rate,
-        durationS: spec.durationsS?.[cell.scenario] ?? spec.durationS,
+        durationS: cell.durationS ?? (spec as LegacySpec).durationsS?.[cell.scenario] ?? spec.durationS,
         warmupS: spec.warmupS,
         drainS: spec.drainS,
         seed: spec.seed + cell.repeat,
