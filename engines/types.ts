@@ -71,6 +71,8 @@ export interface WorkerInfo {
   pid: number | null;
   attempt: number;
   alive: boolean;
+  /** Being (re)started: a restart is under way or the process runs but has not said it is ready yet. */
+  starting: boolean;
 }
 
 /**

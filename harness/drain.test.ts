@@ -64,4 +64,43 @@ describe('drain', () => {
     expect(result.endedBy).toBe('interrupted');
     expect(result.durationMs).toBeLessThan(1000);
   });
+
+  it("does not count quiet time while a worker restarts: the redeployed worker's late output is waited for", async () => {
+    const clock = virtualClock();
+    // A worker restarts from 1 s to 9 s of the drain (a slow container start) and writes its replay at 10 s.
+    // Quiet 3 s: without the restart rule the drain ends at 3 s and misses it.
+    const result = await drainOutput({
+      delivered: arrivals(clock, [10_000]),
+      quietMs: 3000,
+      capS: 30,
+      clock,
+      starting: () => (clock.ms >= 1000 && clock.ms < 9000 ? ['features[1]'] : []),
+    });
+    expect(result).toMatchObject({ endedBy: 'quiet', outputs: 1 });
+    expect(result.startingMs).toBeGreaterThanOrEqual(7900);
+    expect(result.durationMs).toBeGreaterThanOrEqual(13_000);
+  });
+
+  it('runs the quiet period from the latest recovery step, and names the workers still starting at its cap', async () => {
+    const clock = virtualClock();
+    // A job restart decided 2 s into the drain (µs on the drain's clock), before 3 s of quiet: counted from there.
+    const recovered = await drainOutput({
+      delivered: () => 0,
+      quietMs: 3000,
+      capS: 30,
+      clock,
+      lastRecoveryUs: () => (clock.ms >= 2000 ? 2_000_000 : undefined),
+    });
+    expect(recovered.endedBy).toBe('quiet');
+    expect(recovered.durationMs).toBeGreaterThanOrEqual(5000);
+
+    const stuck = await drainOutput({
+      delivered: () => 0,
+      quietMs: 1000,
+      capS: 10,
+      clock: virtualClock(),
+      starting: () => ['sink[0]'],
+    });
+    expect(stuck).toMatchObject({ endedBy: 'cap', stillStarting: ['sink[0]'] });
+  });
 });

@@ -41,7 +41,7 @@ import {
 } from '../scenarios/workloads/index.ts';
 import { createChecker, deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { createCollector, type SecondRow } from './collector.ts';
-import { drainOutput, MIN_QUIET_MS } from './drain.ts';
+import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
 import { IdSet } from './id-set.ts';
 import { type Histogram, summarizeMs } from './latency.ts';
@@ -62,6 +62,7 @@ import { type RunError, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
 const WORKLOAD_MODULE = fileURLToPath(new URL('../scenarios/workloads/index.ts', import.meta.url));
 /** How long teardown waits for a consumer group whose member did not leave (its session timeout and more). */
 const GROUP_SESSION_WAIT_MS = 15_000;
+const RECOVERY_STEPS = new Set<string>(RECOVERY_STEP_TYPES);
 export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 export interface RunOptions {
@@ -261,8 +262,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     if (placement) cleanups.push(() => placement.launcher.close());
     const runDir = dir;
     const eventsBuffer: EngineEvent[] = [];
+    let lastRecoveryUs: number | undefined;
     const onEvent = (e: EngineEvent) => {
       eventsBuffer.push(e);
+      if (RECOVERY_STEPS.has(e.type)) lastRecoveryUs = Math.max(lastRecoveryUs ?? 0, e.at);
       files?.event(e);
     };
     const plan: DeployPlan = {
@@ -463,6 +466,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       capS: run.drainS,
       progress,
       signal: opts.signal,
+      starting: () =>
+        deployment
+          ?.workers()
+          .filter((w) => w.starting)
+          .map((w) => w.id) ?? [],
+      lastRecoveryUs: () => lastRecoveryUs,
     });
     clearInterval(ticker);
     await timed(progress, 'Stopping the collector', () => collector.stop());
@@ -493,7 +502,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     notes.unshift(...verdict.notes);
     if (drain.endedBy === 'cap')
       notes.push(
-        `the drain reached its cap (${drain.durationMs} ms) while output was still arriving: late outputs may be missing`,
+        drain.stillStarting
+          ? `the drain reached its cap (${drain.durationMs} ms) while ${drain.stillStarting.join(', ')} ${drain.stillStarting.length > 1 ? 'were' : 'was'} still being restarted: late outputs may be missing`
+          : `the drain reached its cap (${drain.durationMs} ms) while output was still arriving: late outputs may be missing`,
       );
     if (untrusted.length > 0)
       notes.push(

@@ -80,7 +80,15 @@ export async function deployPassthrough(
   };
   return {
     workers: (): WorkerInfo[] => [
-      { id, operator: 'passthrough', instance: 0, pid: worker.pid, attempt: 0, alive: worker.isAlive() },
+      {
+        id,
+        operator: 'passthrough',
+        instance: 0,
+        pid: worker.pid,
+        attempt: 0,
+        alive: worker.isAlive(),
+        starting: false,
+      },
     ],
     ready: () =>
       Promise.race([

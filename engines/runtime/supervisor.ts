@@ -182,6 +182,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
           pid: s.handle?.pid ?? null,
           attempt: s.attempt,
           alive: s.handle?.isAlive() ?? false,
+          starting: s.restarting || ((s.handle?.isAlive() ?? false) && !s.ready),
         })),
     pids: () =>
       Object.fromEntries(
