@@ -100,7 +100,8 @@ export function formatSummary(s: RunSummary, dir: string): string {
   }
   if (s.drain)
     lines.push(
-      `  drain ${(s.drain.durationMs / 1000).toFixed(1)} s (ended by ${s.drain.endedBy === 'quiet' ? `${s.drain.quietMs / 1000} s without new output` : 'its cap'}), ${s.drain.outputs} outputs read in it`,
+      `  drain ${(s.drain.durationMs / 1000).toFixed(1)} s (ended by ${s.drain.endedBy === 'quiet' ? `${s.drain.quietMs / 1000} s without new output` : s.drain.endedBy === 'cap' ? `its cap${s.drain.stillStarting ? ` with ${s.drain.stillStarting.join(', ')} still starting` : ''}` : 'the interrupt'}` +
+        `${s.drain.startingMs ? `; a restart held it open ${(s.drain.startingMs / 1000).toFixed(1)} s` : ''}), ${s.drain.outputs} outputs read in it`,
     );
   for (const e of s.errors ?? []) lines.push(`  ERROR (${e.phase}): ${e.error}`);
   lines.push('', `  guarantee ${s.guarantee}: ${verdict}`);
