@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
 import { CATALOG_DIR } from '../scenarios/index.ts';
-import { loadMatrixSpec, matrixCells, setRepeat } from './matrix.ts';
+import {
+  addNewCells,
+  loadMatrixSpec,
+  MATRIX_SCHEMA,
+  type MatrixFile,
+  matrixCells,
+  setRepeat,
+} from './matrix.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-matrix-spec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,6 +128,24 @@ describe('matrix parts', () => {
     expect(() => loadMatrixSpec(specFile('name: t\nparts: [{ engines: [ack-tree] }]\n'))).toThrow(
       /parts\[0\]\.scenarios must be a non-empty list/,
     );
+  });
+
+  it('resuming with a file that gained a part appends its cells, pending, and keeps the measured ones', () => {
+    const before = loadMatrixSpec(specFile(parts));
+    const file: MatrixFile = {
+      schema: MATRIX_SCHEMA,
+      name: 't',
+      startedAt: '',
+      spec: before,
+      cells: matrixCells(before).map((c) => ({ ...c, status: 'done' as const })),
+    };
+    const after = loadMatrixSpec(
+      specFile(`${parts}  - engines: [operator-checkpoint]\n    scenarios: [kill-worker]\n`),
+    );
+    expect(addNewCells(file, after)).toEqual(['kill-worker--operator-checkpoint--at-least-once--r0']);
+    expect(file.cells.map((c) => c.status)).toEqual(['done', 'done', 'done', 'done', 'pending']);
+    expect(file.spec.parts).toHaveLength(3);
+    expect(addNewCells(file, after)).toEqual([]);
   });
 
   it('a matrix.json written before parts resumes with the same cells', () => {

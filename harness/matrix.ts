@@ -296,6 +296,20 @@ function cellsOfPart(spec: MatrixSpec, part: MatrixPart): MatrixCell[] {
   return cells;
 }
 
+/**
+ * Resuming with a matrix file that gained cells since (a new part, a scenario more) runs them too: they are
+ * appended, pending. Cells it lost stay, with what they measured. Returns the ids added.
+ */
+export function addNewCells(file: MatrixFile, spec: MatrixSpec): string[] {
+  const known = new Set(file.cells.map((c) => c.id));
+  const added = matrixCells(spec).filter((c) => !known.has(c.id));
+  if (added.length > 0) {
+    file.cells.push(...added);
+    file.spec = { ...file.spec, parts: spec.parts };
+  }
+  return added.map((c) => c.id);
+}
+
 export interface MatrixOptions {
   spec: MatrixSpec;
   /** The matrix folder; an existing one with matrix.json is resumed. Default: results/matrix-<name>-<stamp>. */
@@ -323,6 +337,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; fil
         fix: 'choose another --out folder',
       });
     }
+    addNewCells(file, opts.spec);
   } else {
     mkdirSync(join(dir, 'runs'), { recursive: true });
     file = {
