@@ -65,6 +65,8 @@ describe('inbound lanes', () => {
       { kind: FrameKind.CONTROL, body: { c: 1 } },
     ]);
     await until('frames handled', () => events.length >= 3);
+    // The answer travels back over the socket: handled frames do not mean it has been read yet.
+    await until('HELLO answered', () => peer.answers.length >= 1);
     expect(events).toEqual(['up A 2', 'A 2 [1]', 'A 3 {"c":1}']);
     expect(peer.answers).toEqual([{ kind: FrameKind.HELLO, body: { from: 'B', attempt: 0, to: 'A' } }]);
     expect(lanes.attemptOf('A')).toBe(2);
