@@ -41,6 +41,33 @@ function run(partial: Partial<RecoveryInput> & Pick<RecoveryInput, 'series' | 'f
 }
 
 describe('recoveryTimes', () => {
+  // Exactly-once output committed once per 2 s checkpoint: 2000 outputs every even second, none in between.
+  const bursty = (end: number, overrides: Record<number, [number, number | null]> = {}) =>
+    series(end, {
+      ...Object.fromEntries(
+        Array.from({ length: end }, (_, s) => [s, s % 2 === 0 ? [2000, 10_000] : [0, null]]),
+      ),
+      ...overrides,
+    });
+
+  it('bursty output (a commit every 2 s) recovers once its rhythm is back, not "load ended"', () => {
+    // Killed at 30: nothing until the restored job's first commit at 36 (with the backlog), then every 2 s.
+    const buckets = bursty(60, { ...span(30, 36, 0, null), 36: [8000, 30_000] });
+    const [entry] = run({ series: buckets, faults: [kill(30)] });
+    // 36 carries the backlog (8000, p99 3× the baseline): the first healthy window starts at 37.
+    expect(entry).toMatchObject({ firstOutputMs: 6000, recoveredMs: 7000 });
+  });
+
+  it('bursty output: a stop longer than its rhythm is a stop; its normal empty seconds are not', () => {
+    const healthy = run({ series: bursty(60), faults: [kill(31)] })[0]!;
+    // Output never stopped for longer than its 1 s rhythm: the first output at or after the injection.
+    expect(healthy.firstOutputMs).toBe(1000);
+    expect(healthy.recoveredMs).toBe(0);
+    // A window with two empty seconds in a row (longer than the baseline's gap of 1) does not qualify.
+    const stalled = run({ series: bursty(60, span(40, 43, 0, null)), faults: [kill(39)] })[0]!;
+    expect(stalled.recoveredMs).toBe(4000);
+  });
+
   it('a clean dip and recovery: output stops 3 s, p99 settles, recovered at the first healthy window', () => {
     const buckets = series(60, {
       ...span(30, 33, 0, null),

@@ -23,13 +23,19 @@
  * - A window qualifies when |mean outputs per second − target| ≤ 10 % of the target (a backlog drain above
  *   the target does not qualify either) and every one of its seconds has a p99 ≤ 2× the baseline (a second
  *   without a p99 does not). The window must lie inside the load (ending by `loadEndS`) and the series.
+ * - Bursty output (exactly-once output committed once per checkpoint: every 2 s, say) leaves seconds without
+ *   output in the baseline too. The baseline's gap G = its longest run of seconds without output (0 for
+ *   output that flows every second). A window then may hold runs of up to G empty seconds (the other seconds
+ *   need their p99), and its outputs may differ from target × window by one output period's worth more
+ *   (target × G): whether a burst falls just inside or just outside a window says nothing about recovery.
+ *   With G = 0 both rules are the ones above.
  * - Baseline = median of the per-second p99s of the non-empty seconds wholly inside the 10 s before the
  *   injection, leaving out seconds disturbed by an earlier fault (from its injection to its recovery, or for
  *   good if it never recovered); if none remain, the previous fault's baseline; if there is none either,
- *   recovery cannot be judged and recoveredMs is null. `baselineP99Us` overrides all of this.
- * - firstOutputMs: if output stopped (a second with no output) between the injection's second and the
- *   recovery window (or the next fault's injection, or the end of the load, if earlier), the time to the first
- *   output after that gap; otherwise the time to the first output at
+ *   recovery cannot be judged and recoveredMs is null. `baselineP99Us` overrides all of this (with G = 0).
+ * - firstOutputMs: if output stopped (a run of seconds with no output longer than G) between the injection's
+ *   second and the recovery window (or the next fault's injection, or the end of the load, if earlier), the
+ *   time to the first output after that gap; otherwise the time to the first output at
  *   or after the injection (0 when output never stopped). Bucket resolution (a bucket counts from its start,
  *   never before the injection), refined by `outputTimesUs` when it holds read times inside that bucket;
  *   null when output never comes back.
@@ -138,26 +144,36 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
   const { targetRate, runStartUs } = input;
   const outputTimes = [...(input.outputTimesUs ?? [])].sort((a, b) => a - b);
 
-  const windowHealthy = (start: number, baseline: number): boolean => {
+  const windowHealthy = (start: number, baseline: Baseline): boolean => {
     let sum = 0;
+    let empty = 0;
     for (let s = start; s < start + windowS; s++) {
       const p99 = series.p99Us(s);
-      if (p99 === null || p99 > p99Factor * baseline) return false;
+      if (p99 === null) {
+        if (++empty > baseline.gapS) return false;
+        continue;
+      }
+      empty = 0;
+      if (p99 > p99Factor * baseline.p99Us) return false;
       sum += series.outputs(s);
     }
-    return Math.abs(sum / windowS - targetRate) <= rateTolerance * targetRate;
+    const slack = rateTolerance * targetRate * windowS + targetRate * baseline.gapS;
+    return Math.abs(sum - targetRate * windowS) <= slack;
   };
 
   // Baselines need the recovery of earlier faults, so faults are analysed in order of injection.
   const order = input.faults.map((_, i) => i).sort((a, b) => input.faults[a]!.at - input.faults[b]!.at);
   const disturbed: { from: number; to: number }[] = [];
   const entries = new Array<RecoveryEntry>(input.faults.length);
-  let previousBaseline: number | null = null;
+  let previousBaseline: Baseline | null = null;
   for (const i of order) {
     const fault = input.faults[i]!;
     const injectedUs = runStartUs + fault.at * 1e6;
 
-    let baseline = input.baselineP99Us ?? measuredBaseline(series, fault.at, baselineS, disturbed);
+    let baseline: Baseline | null =
+      input.baselineP99Us !== undefined
+        ? { p99Us: input.baselineP99Us, gapS: 0 }
+        : measuredBaseline(series, fault.at, baselineS, disturbed);
     if (baseline === null) baseline = previousBaseline;
     else previousBaseline = baseline;
 
@@ -189,7 +205,15 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
     const entry: RecoveryEntry = {
       fault: `${fault.kind} ${fault.target}`,
       detectedMs: detectedMs(input.events ?? [], detection, injectedUs),
-      firstOutputMs: firstOutputMs(series, fault.at, gapSearchEnd, injectedUs, runStartUs, outputTimes),
+      firstOutputMs: firstOutputMs(
+        series,
+        fault.at,
+        gapSearchEnd,
+        baseline?.gapS ?? 0,
+        injectedUs,
+        runStartUs,
+        outputTimes,
+      ),
       recoveredMs: recoveredAt === null ? null : roundMs((recoveredAt - fault.at) * 1000),
     };
     if (recoveredAt === null) {
@@ -218,7 +242,15 @@ export function preFaultBaselineUs(
   atS: number,
   baselineS: number = RECOVERY_DEFAULTS.baselineS,
 ): number | null {
-  return measuredBaseline(denseSeries(buckets), atS, baselineS, []);
+  return measuredBaseline(denseSeries(buckets), atS, baselineS, [])?.p99Us ?? null;
+}
+
+/** The pre-fault behaviour a recovery window is held to. */
+interface Baseline {
+  /** Median per-second p99 of the non-empty seconds, µs. */
+  p99Us: number;
+  /** Longest run of seconds without output (0 when output flowed every second): bursty output's period − 1. */
+  gapS: number;
 }
 
 interface DenseSeries {
@@ -250,14 +282,29 @@ function measuredBaseline(
   atS: number,
   baselineS: number,
   disturbed: readonly { from: number; to: number }[],
-): number | null {
+): Baseline | null {
   const p99s: number[] = [];
+  let gapS = 0;
+  let run = 0;
+  // Empty seconds before the first output of the span (the load just started) are no gap of the output's own.
+  let seenOutput = false;
   for (let s = Math.ceil(atS - baselineS); s + 1 <= atS; s++) {
-    if (disturbed.some((d) => s + 1 > d.from && s < d.to)) continue;
+    if (disturbed.some((d) => s + 1 > d.from && s < d.to)) {
+      run = 0;
+      seenOutput = false;
+      continue;
+    }
     const p99 = series.p99Us(s);
-    if (p99 !== null) p99s.push(p99);
+    if (p99 !== null) {
+      p99s.push(p99);
+      seenOutput = true;
+      run = 0;
+    } else if (seenOutput) {
+      gapS = Math.max(gapS, ++run);
+    }
   }
-  return median(p99s);
+  const p99Us = median(p99s);
+  return p99Us === null ? null : { p99Us, gapS };
 }
 
 function detectedMs(
@@ -276,14 +323,18 @@ function firstOutputMs(
   series: DenseSeries,
   atS: number,
   gapSearchEnd: number,
+  /** Runs of this many empty seconds are the output's normal rhythm, not a stop. */
+  normalGapS: number,
   injectedUs: number,
   runStartUs: number,
   outputTimes: readonly number[],
 ): number | null {
   const from = Math.floor(atS);
   let gap: number | null = null;
+  let run = 0;
   for (let s = from; s < gapSearchEnd; s++) {
-    if (series.outputs(s) === 0) {
+    run = series.outputs(s) === 0 ? run + 1 : 0;
+    if (run > normalGapS) {
       gap = s;
       break;
     }
