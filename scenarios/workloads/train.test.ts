@@ -100,7 +100,7 @@ describe('trainAndSave', () => {
     expect(path).toBe(out);
     expect(loadModel(out, 'titanic')).toEqual(artefact);
     expect(report).toContain(`accuracy ${artefact.validation.accuracy.toFixed(4)}`);
-    expect(report).toContain(`AUC ${artefact.validation.auc.toFixed(4)}`);
+    expect(report).toContain(`AUC ${artefact.validation.auc.toFixed(5)}`);
     expect(report).toContain('1047 rows');
     expect(report).toContain(out);
   });
