@@ -18,6 +18,8 @@ export interface H2oProvenance {
   modelId: string;
   /** The exported MOJO, relative to the artefact file's folder. */
   mojo: string;
+  /** The POJO (Java source, the class a Storm bolt can embed), relative like `mojo`. */
+  pojo?: string;
   parameters: Record<string, unknown>;
   /** H2O's own `predict` on the validation split, in the split's row order. */
   validationPredictions: {

@@ -193,6 +193,7 @@ async function trainInH2o(
     algo,
     modelId,
     mojo: basename(mojoPath),
+    pojo: basename(pojoPath),
     parameters: { ...parameters },
     validationPredictions: { p1: predictions.p1, label: predictions.label, threshold },
   };
