@@ -6,7 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FAULT_KINDS, faultKindNames } from '../chaos/index.ts';
 import { describeError, EXIT, GUARANTEES, isFaultlineError } from '../core/index.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
-import { PROVIDERS } from '../harness/index.ts';
+import { MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
@@ -14,7 +14,12 @@ import { registerCompareCommand } from './compare-command.ts';
 import { type ImagesBuildFlags, imagesBuildCommand } from './images-command.ts';
 import { type InfraFlags, infraDown, infraStatusCommand, infraUp } from './infra-command.ts';
 import { type MatrixFlags, matrixCommand } from './matrix-command.ts';
-import { type ModelTrainFlags, modelTrainCommand } from './model-command.ts';
+import {
+  type ModelTrainFlags,
+  type ModelValidateFlags,
+  modelTrainCommand,
+  modelValidateCommand,
+} from './model-command.ts';
 import { registerReportCommand } from './report-command.ts';
 import { type RunFlags, runCommand } from './run-command.ts';
 
@@ -81,16 +86,30 @@ function buildProgram(setExit: (code: number) => void): Command {
   const model = program.command('model').description("the workloads' scoring models");
   model
     .command('train')
-    .description('train the logistic regression, export it as JSON, print validation accuracy and AUC')
+    .description(
+      'train a model (own logistic regression, or H2O GLM / GBM), export it, print validation figures',
+    )
     .requiredOption('--workload <name>', `workload (${workloadNames().join(', ')})`)
+    .addOption(
+      new Option('--trainer <name>', 'who builds the model').choices([...MODEL_TRAINERS]).default('own'),
+    )
     .option(
       '--out <file>',
-      "where to write the model (default: the workload's model in scenarios/workloads/models/)",
+      "artefact file (default: own → the workload's model in scenarios/workloads/models/; H2O → results/models/<workload>-<trainer>.model.json, MOJO beside it)",
     )
     .option('--seed <n>', 'seed for the split and the data', integer, 1)
     .addOption(new Option('--data <file>', 'data file (titanic.csv)').env('FAULTLINE_TITANIC_CSV'))
     .option('--json', 'print the metrics as JSON')
     .action(async (flags: ModelTrainFlags) => setExit(await modelTrainCommand(flags)));
+  model
+    .command('validate')
+    .description(
+      "score the validation split through the engines' path and compare with H2O's own predictions",
+    )
+    .requiredOption('--model <file>', 'model artefact written by `faultline model train`')
+    .addOption(new Option('--data <file>', 'data file (titanic.csv)').env('FAULTLINE_TITANIC_CSV'))
+    .option('--json', 'print the comparison as JSON')
+    .action(async (flags: ModelValidateFlags) => setExit(await modelValidateCommand(flags)));
 
   program
     .command('run')

@@ -77,6 +77,11 @@ export function formatSummary(s: RunSummary, dir: string): string {
   const lines = [
     '',
     `${s.engine} · ${s.guarantee} · ${s.scenario} · ${s.workload} · ${s.rate}/s for ${s.durationS} s (+${s.warmupS} s warm-up) · seed ${s.seed}`,
+    ...(s.model
+      ? [
+          `  model ${s.model.trainer} (${s.model.kind}${s.model.h2oVersion ? `, H2O ${s.model.h2oVersion}` : ''}): ${s.model.path}`,
+        ]
+      : []),
     '',
     `  produced   ${pad(c.produced)}   delivered ${pad(c.delivered)}   unique ${pad(c.unique)}`,
     `  lost       ${pad(c.lost)}   duplicated ${pad(c.duplicated)}  unexpected ${pad(c.unexpected)}  incorrect ${pad(c.incorrect)}`,

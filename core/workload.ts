@@ -8,13 +8,40 @@
  * reference for the same per-key input order.
  */
 
-/** A trained model, exported as a versioned JSON artefact (`faultline model train`). */
+/** Who built a model: faultline's own logistic regression, or H2O-3 (`faultline model train --trainer`). */
+export type ModelTrainer = 'own' | 'h2o-glm' | 'h2o-gbm';
+
+/** What H2O recorded when it built a model: the lab's "validation dataset" travels with the model. */
+export interface H2oProvenance {
+  version: string;
+  algo: 'glm' | 'gbm';
+  modelId: string;
+  /** The exported MOJO, relative to the artefact file's folder. */
+  mojo: string;
+  /** The POJO (Java source, the class a Storm bolt can embed), relative like `mojo`. */
+  pojo?: string;
+  parameters: Record<string, unknown>;
+  /** H2O's own `predict` on the validation split, in the split's row order. */
+  validationPredictions: {
+    /** P(label 1). */
+    p1: number[];
+    /** H2O's predicted label, at `threshold` (its max-F1 threshold, not 0.5). */
+    label: (0 | 1)[];
+    threshold: number;
+  };
+}
+
+/** A trained linear model, exported as a versioned JSON artefact (`faultline model train`). */
 export interface ModelArtefact {
   schema: 'faultline/model@1';
   workload: string;
   /** Bumped whenever features or preprocessing change meaning. */
   version: number;
   kind: 'logistic-regression';
+  /** Absent for faultline's own trainer (artefacts from before H2O). */
+  trainer?: 'own' | 'h2o-glm';
+  /** Set for `h2o-glm`: coefficients are then in the features' original units (mean 0, std 1 below). */
+  h2o?: H2oProvenance;
   /** Feature names, in the order of `coefficients` and of the vectors `step` returns. */
   features: string[];
   /** Standardisation applied before the dot product: x' = (x - mean) / std. */
@@ -24,7 +51,39 @@ export interface ModelArtefact {
   /** Workload-specific parameters learnt from the training split (e.g. median age per title). */
   params: Record<string, unknown>;
   training: { seed: number; trainRows: number; validationRows: number; iterations: number; l2: number };
-  validation: { accuracy: number; auc: number; logLoss: number; rows: number };
+  validation: ValidationFigures;
+}
+
+export interface ValidationFigures {
+  accuracy: number;
+  auc: number;
+  logLoss: number;
+  rows: number;
+}
+
+/**
+ * A model only the JVM scores: an H2O GBM, kept as its MOJO (scored through h2o-genmodel). The mini engines
+ * refuse it; `faultline model validate` scores it in Java.
+ */
+export interface MojoModelArtefact {
+  schema: 'faultline/model@1';
+  workload: string;
+  version: number;
+  kind: 'gradient-boosting';
+  trainer: 'h2o-gbm';
+  features: string[];
+  params: Record<string, unknown>;
+  training: { seed: number; trainRows: number; validationRows: number };
+  validation: ValidationFigures;
+  h2o: H2oProvenance;
+}
+
+/** Any model file faultline writes. */
+export type AnyModelArtefact = ModelArtefact | MojoModelArtefact;
+
+/** The trainer of a model file, `own` for files that predate the field. */
+export function trainerOf(model: AnyModelArtefact): ModelTrainer {
+  return model.trainer ?? 'own';
 }
 
 export interface WorkloadOptions {

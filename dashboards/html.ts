@@ -260,7 +260,7 @@ function runsHtml(model: ReportModel): string {
         r,
       ) => `<tr><td><a href="${escapeHtml(encodeURI(r.path))}/">${escapeHtml(r.runId)}</a></td><td>${escapeHtml(r.scenario)}</td>
 <td>${escapeHtml(r.engine)}</td><td>${escapeHtml(r.guarantee)}</td><td class="num">${r.rate}</td><td class="num">${r.durationS}</td>
-<td>${escapeHtml(r.options || '—')}</td><td>${escapeHtml(r.faults || '—')}</td><td class="${verdictClass(r.verdict)}">${r.verdict}</td>
+<td>${escapeHtml(r.options || '—')}</td><td>${escapeHtml(r.model)}</td><td>${escapeHtml(r.faults || '—')}</td><td class="${verdictClass(r.verdict)}">${r.verdict}</td>
 <td>${escapeHtml(r.warnings.join('; '))}</td></tr>`,
     )
     .join('\n');
@@ -268,7 +268,7 @@ function runsHtml(model: ReportModel): string {
     ? `<h3>Left out</h3><ul>${model.skipped.map((s) => `<li><code>${escapeHtml(s.path)}</code>: ${escapeHtml(s.reason)}</li>`).join('')}</ul>`
     : '';
   return `<section id="runs"><h2>Runs</h2>
-<div class="table-wrap"><table class="plain runs"><thead><tr><th>run</th><th>scenario</th><th>engine</th><th>guarantee</th><th>rate/s</th><th>s</th><th>engine options</th><th>faults</th><th>guarantee held</th><th>warnings</th></tr></thead><tbody>
+<div class="table-wrap"><table class="plain runs"><thead><tr><th>run</th><th>scenario</th><th>engine</th><th>guarantee</th><th>rate/s</th><th>s</th><th>engine options</th><th>model</th><th>faults</th><th>guarantee held</th><th>warnings</th></tr></thead><tbody>
 ${rows}
 </tbody></table></div>${skipped}</section>`;
 }

@@ -205,6 +205,28 @@ describe('renderMarkdown', () => {
     expect(md).toContain('- x: no summary.json: the run did not finish');
   });
 
+  it("names each run's model in the runs table, a dash for runs that did not record one", () => {
+    const withModel = handMadeRun();
+    withModel.summary.model = {
+      path: '/repo/results/models/titanic-h2o-glm.model.json',
+      trainer: 'h2o-glm',
+      kind: 'logistic-regression',
+      h2oVersion: '3.44.0.1',
+    };
+    const without = handMadeRun();
+    const md = renderMarkdown(
+      buildReportModel(
+        { runs: [withModel, without], skipped: [], matrices: [] },
+        { inputs: ['results/'], reportDir: '/r', now: new Date('2026-01-01T00:00:00Z') },
+      ),
+    );
+    expect(md).toContain('| engine options | model | faults |');
+    expect(md).toMatch(
+      new RegExp(`\\| ${withModel.summary.runId} \\|.*\\| h2o-glm · titanic-h2o-glm\\.model\\.json \\|`),
+    );
+    expect(md).toMatch(new RegExp(`\\| ${without.summary.runId} \\|.*\\| — \\| — \\|`));
+  });
+
   it('lists the runs a claim left out, grouped by why, a few ids each', () => {
     const ids = ['a', 'b', 'c', 'd', 'e'];
     expect(

@@ -109,12 +109,12 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(
     '## Runs',
     '',
-    '| run | scenario | engine | guarantee | rate/s | s | engine options | faults | guarantee held | directory |',
-    '| --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- |',
+    '| run | scenario | engine | guarantee | rate/s | s | engine options | model | faults | guarantee held | directory |',
+    '| --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
   );
   for (const r of model.runs) {
     lines.push(
-      `| ${mdCell(r.runId)} | ${r.scenario} | ${r.engine} | ${r.guarantee} | ${r.rate} | ${r.durationS} | ${mdCell(r.options || '—')} | ${mdCell(r.faults || '—')} | ${r.verdict} | ${mdCell(r.path)} |`,
+      `| ${mdCell(r.runId)} | ${r.scenario} | ${r.engine} | ${r.guarantee} | ${r.rate} | ${r.durationS} | ${mdCell(r.options || '—')} | ${mdCell(r.model)} | ${mdCell(r.faults || '—')} | ${r.verdict} | ${mdCell(r.path)} |`,
     );
   }
   lines.push('');

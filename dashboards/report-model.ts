@@ -29,6 +29,8 @@ export interface RunListEntry {
   rate: number;
   durationS: number;
   options: string;
+  /** The model the run scored with: trainer and artefact file name ("—" for runs that did not record it). */
+  model: string;
   verdict: string;
   faults: string;
   /** Relative to the report's directory. */
@@ -117,6 +119,7 @@ function runEntry(r: LoadedRun, path: string): RunListEntry {
     rate: s.rate,
     durationS: s.durationS,
     options,
+    model: s.model ? `${s.model.trainer} · ${s.model.path.split('/').pop()}` : '—',
     verdict: held === true ? 'held' : held === false ? 'VIOLATED' : 'unknown',
     faults: s.faults
       .map((f) => `${f.kind} ${f.target} @${f.at}s${f.until === null ? '' : `–${f.until}s`}`)

@@ -5,6 +5,17 @@
 export { type BenchEntry, type BenchResult, formatBench, parseEngineSpec, runBench } from './bench.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export { loadMatrixSpec, MATRIX_SCHEMA, type MatrixCell, runMatrix, setRepeat } from './matrix.ts';
+export {
+  AGREEMENT_TOLERANCE,
+  describeValidation,
+  MODEL_TRAINERS,
+  type ModelTrainRequest,
+  type ModelTrainResult,
+  type ModelValidation,
+  parseTrainer,
+  trainWorkloadModel,
+  validateModel,
+} from './model-training.ts';
 export { PROVIDERS, type Provider, parseProvider } from './provider.ts';
 export { formatRecovery, type RecoveryEntry } from './recovery.ts';
 export { TIMESERIES_HEADER } from './run-files.ts';

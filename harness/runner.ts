@@ -26,7 +26,7 @@ import { systemClock } from '../core/clock.ts';
 import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../core/progress.ts';
 import { type EngineEvent, type Guarantee, mergeVerdicts } from '../core/types.ts';
-import type { ModelArtefact } from '../core/workload.ts';
+import { type ModelArtefact, trainerOf } from '../core/workload.ts';
 import { getEngine } from '../engines/index.ts';
 import { standardTopology } from '../engines/runtime/topology.ts';
 import type { Deployment, DeployPlan, Engine } from '../engines/types.ts';
@@ -57,7 +57,7 @@ import {
 import { type RecoveryEntry, type RecoveryInput, recoveryTimes } from './recovery.ts';
 import { openRunFiles } from './run-files.ts';
 import { createSchedule, firstIdAtOrAfter } from './schedule.ts';
-import { type RunError, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
+import { type RunError, type RunModel, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
 
 const WORKLOAD_MODULE = fileURLToPath(new URL('../scenarios/workloads/index.ts', import.meta.url));
 /** How long teardown waits for a consumer group whose member did not leave (its session timeout and more). */
@@ -562,6 +562,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       engine: run.engine.name,
       guarantee: run.guarantee,
       workload: run.workloadName,
+      model: runModel(run),
       scenario: run.scenario.name,
       seed: run.seed,
       rate: run.rate,
@@ -648,4 +649,14 @@ function recoverySettings(
 
 function withoutCount<T extends { count: number }>({ count: _count, ...rest }: T): Omit<T, 'count'> {
   return rest;
+}
+
+/** The model a run scores with, as its summary and report name it. */
+function runModel(run: ResolvedRun): RunModel {
+  return {
+    path: run.modelPath,
+    trainer: trainerOf(run.model),
+    kind: run.model.kind,
+    ...(run.model.h2o ? { h2oVersion: run.model.h2o.version } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 /** The run summary (`summary.json`, schema faultline/run-summary@1): the contract users and scripts rely on. */
 import type { FaultRecord, Guarantee, Verdict } from '../core/types.ts';
+import type { ModelTrainer } from '../core/workload.ts';
 import type { ReplayHorizon } from '../engines/types.ts';
 import type { DeliveryCounts } from './checker.ts';
 import type { DrainResult } from './drain.ts';
@@ -27,6 +28,15 @@ export interface RunError {
   error: string;
 }
 
+/** Which model a run scored with: the artefact file and who built it. */
+export interface RunModel {
+  path: string;
+  trainer: ModelTrainer;
+  kind: string;
+  /** For a model H2O built. */
+  h2oVersion?: string;
+}
+
 export interface RunSummary {
   schema: typeof SUMMARY_SCHEMA;
   runId: string;
@@ -36,6 +46,8 @@ export interface RunSummary {
   engine: string;
   guarantee: Guarantee;
   workload: string;
+  /** The model the run scored with (absent in runs from before it was recorded). */
+  model?: RunModel;
   scenario: string;
   seed: number;
   rate: number;

@@ -15,6 +15,8 @@ fi
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v java >/dev/null || need_apt+=(openjdk-17-jdk-headless)
+# javac compiles the H2O launcher and the MOJO scorer (infra/h2o/java).
+command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v go >/dev/null || need_apt+=(golang-go)
 command -v chromium >/dev/null || need_apt+=(chromium)

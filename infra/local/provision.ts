@@ -140,7 +140,7 @@ function kafkaPom(version: string): string {
 }
 
 /** Runs a command to completion; on failure the error carries the tail of its output. */
-function run(
+export function run(
   command: string,
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},

@@ -19,9 +19,14 @@ export {
 export { TITANIC_CSV_ENV } from './titanic.ts';
 export {
   describeModel,
+  evaluate,
+  formatFigures,
   loadModel,
+  mojoPathOf,
+  readModelFile,
   type TrainAndSaveOptions,
   type TrainOptions,
   trainAndSave,
   trainModel,
+  validationFigures,
 } from './train.ts';

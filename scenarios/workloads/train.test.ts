@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../../core/errors.ts';
 import type { ModelArtefact } from '../../core/workload.ts';
 import { defaultModelPath, getWorkload } from './registry.ts';
-import { evaluate, loadModel, rocAuc, trainAndSave, trainModel } from './train.ts';
+import { evaluate, loadModel, readModelFile, rocAuc, trainAndSave, trainModel } from './train.ts';
 
 const tempDir = mkdtempSync(join(tmpdir(), 'faultline-models-'));
 
@@ -100,7 +100,7 @@ describe('trainAndSave', () => {
     expect(path).toBe(out);
     expect(loadModel(out, 'titanic')).toEqual(artefact);
     expect(report).toContain(`accuracy ${artefact.validation.accuracy.toFixed(4)}`);
-    expect(report).toContain(`AUC ${artefact.validation.auc.toFixed(4)}`);
+    expect(report).toContain(`AUC ${artefact.validation.auc.toFixed(5)}`);
     expect(report).toContain('1047 rows');
     expect(report).toContain(out);
   });
@@ -157,6 +157,57 @@ describe('loadModel', () => {
     expect(error.message).toContain(file);
     expect(error.message).toMatch(problem);
     expect(error.fix).toContain('faultline model train --workload titanic');
+  });
+
+  const h2o = (mojo: string) => ({
+    version: '3.44.0.1',
+    algo: 'gbm',
+    modelId: 'm',
+    mojo,
+    parameters: {},
+    validationPredictions: { p1: [0.25, 0.75], label: [0, 1], threshold: 0.5 },
+  });
+  const gbm = (mojo: string) => ({
+    schema: 'faultline/model@1',
+    workload: 'titanic',
+    version: good.version,
+    kind: 'gradient-boosting',
+    trainer: 'h2o-gbm',
+    features: good.features,
+    params: good.params,
+    training: { seed: 1, trainRows: 1047, validationRows: 2 },
+    validation: good.validation,
+    h2o: h2o(mojo),
+  });
+
+  it('refuses an H2O GBM for the mini engines, naming the way out, but reads it for validate', () => {
+    writeFileSync(join(tempDir, 'gbm.mojo.zip'), 'not read here');
+    const file = write('gbm.model.json', JSON.stringify(gbm('gbm.mojo.zip')));
+    const error = failure(file);
+    expect(error.code).toBe('BAD_MODEL');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('mini engines score linear models only');
+    expect(error.fix).toContain('--trainer h2o-glm');
+    expect(readModelFile(file, 'titanic').kind).toBe('gradient-boosting');
+  });
+
+  it('refuses an H2O model whose MOJO is missing, or whose trainer does not fit its kind', () => {
+    const missing = write('lost.model.json', JSON.stringify(gbm('lost.mojo.zip')));
+    expect(() => readModelFile(missing, 'titanic')).toThrow(/MOJO .*lost\.mojo\.zip is missing/);
+    const mixed = write('mixed.model.json', JSON.stringify({ ...good, trainer: 'h2o-gbm' }));
+    expect(() => readModelFile(mixed, 'titanic')).toThrow(
+      /trainer "h2o-gbm", which does not build a logistic/,
+    );
+    const bare = write('bare.model.json', JSON.stringify({ ...good, trainer: 'h2o-glm' }));
+    expect(() => readModelFile(bare, 'titanic')).toThrow(/no "h2o" section/);
+  });
+
+  it('reads an H2O GLM as a linear model', () => {
+    const file = write(
+      'glm.model.json',
+      JSON.stringify({ ...good, trainer: 'h2o-glm', h2o: h2o('glm.mojo.zip') }),
+    );
+    expect(loadModel(file, 'titanic').trainer).toBe('h2o-glm');
   });
 
   it('refuses a file that cannot be read', () => {

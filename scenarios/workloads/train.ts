@@ -7,10 +7,18 @@
  * iterations, on features standardised with the training split's mean and std. Same seed and data → the same
  * artefact, byte for byte. Validation scores go through core's `score()`, the function every engine calls.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BadInputError } from '../../core/errors.ts';
-import { type LabelledRow, type ModelArtefact, score, type Workload } from '../../core/workload.ts';
+import {
+  type AnyModelArtefact,
+  type LabelledRow,
+  type ModelArtefact,
+  score,
+  trainerOf,
+  type ValidationFigures,
+  type Workload,
+} from '../../core/workload.ts';
 import { defaultModelPath, getWorkload } from './registry.ts';
 
 export interface TrainOptions {
@@ -164,9 +172,15 @@ function solve(a: Float64Array, b: Float64Array, dim: number): Float64Array {
 }
 
 /** Validation metrics of a model on labelled rows, scored with core's `score()`. */
-export function evaluate(model: ModelArtefact, rows: LabelledRow[]): ModelArtefact['validation'] {
-  const scores = rows.map((row) => score(model, row.features));
-  const labels = rows.map((row) => row.label);
+export function evaluate(model: ModelArtefact, rows: LabelledRow[]): ValidationFigures {
+  return validationFigures(
+    rows.map((row) => score(model, row.features)),
+    rows.map((row) => row.label),
+  );
+}
+
+/** AUC, accuracy at 0.5 and mean log loss of P(label 1) scores against the labels. */
+export function validationFigures(scores: readonly number[], labels: readonly (0 | 1)[]): ValidationFigures {
   let correct = 0;
   let logLoss = 0;
   scores.forEach((p, i) => {
@@ -175,10 +189,10 @@ export function evaluate(model: ModelArtefact, rows: LabelledRow[]): ModelArtefa
     logLoss -= labels[i] === 1 ? Math.log(clipped) : Math.log(1 - clipped);
   });
   return {
-    accuracy: correct / rows.length,
+    accuracy: correct / scores.length,
     auc: rocAuc(scores, labels),
-    logLoss: logLoss / rows.length,
-    rows: rows.length,
+    logLoss: logLoss / scores.length,
+    rows: scores.length,
   };
 }
 
@@ -205,10 +219,26 @@ export function rocAuc(scores: readonly number[], labels: readonly (0 | 1)[]): n
 }
 
 /**
- * Reads and checks a model file for a workload. Every problem is a BadInputError (code BAD_MODEL) that names
- * the file and says how to get a good one.
+ * Reads and checks a model file for a workload, for a scorer written in TypeScript (every mini engine, the
+ * reference scorer): a linear model, whoever trained it. A model only the JVM scores (an H2O GBM) is refused
+ * with the way out. Every problem is a BadInputError (code BAD_MODEL) that names the file and the fix.
  */
 export function loadModel(path: string, workloadName: string): ModelArtefact {
+  const model = readModelFile(path, workloadName);
+  if (model.kind !== 'logistic-regression') {
+    throw new BadInputError(
+      `model file ${resolve(path)} is an H2O GBM (kind "${model.kind}", trainer "${model.trainer}"): faultline's mini engines score linear models only, and this one is scored from its MOJO in the JVM`,
+      {
+        code: 'BAD_MODEL',
+        fix: `train a linear model (\`faultline model train --workload ${workloadName} --trainer h2o-glm\` or --trainer own) and pass that; \`faultline model validate --model ${path}\` scores this one`,
+      },
+    );
+  }
+  return model;
+}
+
+/** Reads and checks a model file of any kind (linear or MOJO) for a workload. */
+export function readModelFile(path: string, workloadName: string): AnyModelArtefact {
   const workload = getWorkload(workloadName);
   const file = resolve(path);
   const bad = (problem: string, cause?: unknown): BadInputError =>
@@ -237,8 +267,17 @@ export function loadModel(path: string, workloadName: string): ModelArtefact {
   if (m.workload !== workloadName) {
     throw bad(`is a model for workload ${JSON.stringify(m.workload)}, not ${JSON.stringify(workloadName)}`);
   }
-  if (m.kind !== 'logistic-regression')
-    throw bad(`has kind ${JSON.stringify(m.kind)}, expected "logistic-regression"`);
+  const kinds: Record<string, readonly unknown[]> = {
+    'logistic-regression': [undefined, 'own', 'h2o-glm'],
+    'gradient-boosting': ['h2o-gbm'],
+  };
+  const trainers = typeof m.kind === 'string' ? kinds[m.kind] : undefined;
+  if (!trainers) {
+    throw bad(`has kind ${JSON.stringify(m.kind)}, expected "logistic-regression" or "gradient-boosting"`);
+  }
+  if (!trainers.includes(m.trainer)) {
+    throw bad(`has trainer ${JSON.stringify(m.trainer)}, which does not build a ${m.kind} model`);
+  }
   if (m.version !== workload.featureVersion) {
     throw bad(
       `was trained for feature version ${JSON.stringify(m.version)}, the workload is at ${workload.featureVersion}`,
@@ -253,15 +292,40 @@ export function loadModel(path: string, workloadName: string): ModelArtefact {
       `lists features [${m.features.join(', ')}] but ${workloadName} computes [${expected.join(', ')}]`,
     );
   }
-  const numbers = (value: unknown, what: string): number[] => {
+  const numbers = (value: unknown, what: string, length = expected.length): number[] => {
     if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw bad(`${what} must be a list of finite numbers`);
     }
-    if (value.length !== expected.length) {
-      throw bad(`${what} has ${value.length} values for ${expected.length} features`);
+    if (value.length !== length) {
+      throw bad(
+        `${what} has ${value.length} values for ${length} ${what.startsWith('h2o') ? 'rows' : 'features'}`,
+      );
     }
     return value as number[];
   };
+  if (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))
+    throw bad('params must be an object');
+  if (m.trainer === 'h2o-glm' || m.trainer === 'h2o-gbm') {
+    const h2o = m.h2o as Record<string, unknown> | undefined;
+    if (typeof h2o !== 'object' || h2o === null) throw bad(`has trainer ${m.trainer} but no "h2o" section`);
+    if (typeof h2o.mojo !== 'string' || h2o.mojo === '') throw bad('h2o.mojo must name the MOJO file');
+    const predictions = h2o.validationPredictions as Record<string, unknown> | undefined;
+    if (typeof predictions !== 'object' || predictions === null)
+      throw bad('has no h2o.validationPredictions');
+    const rows = numbers(
+      predictions.p1,
+      'h2o.validationPredictions.p1',
+      (predictions.p1 as []).length,
+    ).length;
+    numbers(predictions.label, 'h2o.validationPredictions.label', rows);
+  }
+  if (m.kind === 'gradient-boosting') {
+    const mojo = mojoPathOf(json as AnyModelArtefact, file);
+    if (!existsSync(mojo)) {
+      throw bad(`its MOJO ${mojo} is missing (the artefact and its MOJO travel together)`);
+    }
+    return json as AnyModelArtefact;
+  }
   const preprocessing = m.preprocessing as Record<string, unknown> | undefined;
   if (typeof preprocessing !== 'object' || preprocessing === null) throw bad('has no "preprocessing"');
   numbers(preprocessing.mean, 'preprocessing.mean');
@@ -270,9 +334,13 @@ export function loadModel(path: string, workloadName: string): ModelArtefact {
   numbers(m.coefficients, 'coefficients');
   if (typeof m.intercept !== 'number' || !Number.isFinite(m.intercept))
     throw bad('intercept must be a finite number');
-  if (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))
-    throw bad('params must be an object');
   return json as ModelArtefact;
+}
+
+/** Where an H2O model's MOJO lies: its `h2o.mojo`, relative to the artefact file's folder. */
+export function mojoPathOf(model: AnyModelArtefact, artefactPath: string): string {
+  if (!model.h2o) throw new BadInputError(`model ${artefactPath} was not built by H2O and has no MOJO`);
+  return resolve(dirname(resolve(artefactPath)), model.h2o.mojo);
 }
 
 export interface TrainAndSaveOptions {
@@ -297,13 +365,30 @@ export async function trainAndSave(
   return { artefact, path, report: describeModel(artefact, path) };
 }
 
-export function describeModel(model: ModelArtefact, path?: string): string {
+const TRAINER_NAMES: Record<string, string> = {
+  own: "faultline's logistic regression",
+  'h2o-glm': 'H2O GLM (logistic, ridge)',
+  'h2o-gbm': 'H2O GBM',
+};
+
+export function describeModel(model: AnyModelArtefact, path?: string): string {
   const { training: t, validation: v } = model;
+  const how =
+    model.kind === 'logistic-regression' && model.trainer !== 'h2o-glm'
+      ? `, ${model.training.iterations} Newton iterations, l2 ${model.training.l2}`
+      : model.h2o
+        ? `, H2O ${model.h2o.version}`
+        : '';
   const lines = [
-    `model ${model.workload} (logistic regression, ${model.features.length} features, version ${model.version})`,
-    `  trained on ${t.trainRows} rows, validated on ${t.validationRows} rows (seed ${t.seed}, ${t.iterations} Newton iterations, l2 ${t.l2})`,
-    `  validation: accuracy ${v.accuracy.toFixed(4)}  AUC ${v.auc.toFixed(4)}  log loss ${v.logLoss.toFixed(4)}`,
+    `model ${model.workload} (${TRAINER_NAMES[trainerOf(model)]}, ${model.features.length} features, version ${model.version})`,
+    `  trained on ${t.trainRows} rows, validated on ${t.validationRows} rows (seed ${t.seed}${how})`,
+    `  validation: ${formatFigures(v)}`,
   ];
   if (path) lines.push(`  written to ${path}`);
+  if (path && model.h2o) lines.push(`  MOJO: ${mojoPathOf(model, path)}`);
   return lines.join('\n');
+}
+
+export function formatFigures(v: ValidationFigures): string {
+  return `accuracy ${v.accuracy.toFixed(4)}  AUC ${v.auc.toFixed(5)}  log loss ${v.logLoss.toFixed(4)}`;
 }
