@@ -1,4 +1,5 @@
 /** Free-port discovery and checks on the loopback interface. */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
@@ -47,4 +48,39 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
+}
+
+/** Where listen ports are drawn from when the ephemeral range starts too low to leave room below it. */
+const LISTEN_FLOOR = 10_000;
+
+/** The kernel's ephemeral port range (ports it hands out for bind(0) and outgoing connections). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(lo) && Number.isInteger(hi)) return [lo!, hi!];
+  } catch {}
+  return [32768, 60999];
+}
+
+/**
+ * `count` distinct free ports for servers that bind them later, in another process, drawn below the kernel's
+ * ephemeral range: between choosing and binding, a port the OS hands out for bind(0) (Toxiproxy's link proxies
+ * listen on port 0) or for an outgoing connection can no longer be one of them. Falls back to `freePorts`
+ * when the ephemeral range leaves no room below it.
+ */
+export async function freeListenPorts(count: number): Promise<number[]> {
+  const [ephemeralLow] = ephemeralRange();
+  if (ephemeralLow - LISTEN_FLOOR < count * 10) return freePorts(count);
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count && tries < count * 100; tries++) {
+    const port = LISTEN_FLOOR + Math.floor(Math.random() * (ephemeralLow - LISTEN_FLOOR));
+    if (handedOut.has(port) || !(await isPortFree(port))) continue;
+    handedOut.add(port);
+    ports.push(port);
+  }
+  if (ports.length < count) ports.push(...(await freePorts(count - ports.length)));
+  return ports;
 }

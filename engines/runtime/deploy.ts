@@ -4,7 +4,7 @@
  * entries, which links they need, their options and who decides restarts.
  */
 
-import { freePorts } from '../../clients/ports.ts';
+import { freeListenPorts } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { EngineEvent } from '../../core/types.ts';
 import type { Deployment, DeployPlan } from '../types.ts';
@@ -41,7 +41,8 @@ export async function deployProcesses<Options>(
   const placement = placementOf(plan);
   const topology = standardTopology(plan.parallelism);
   const ids = [COORDINATOR_ID, ...topology.instances.map((i) => i.id)];
-  const ports = await freePorts(ids.length);
+  // Below the ephemeral range: Toxiproxy binds the link proxies at port 0 before the workers bind these.
+  const ports = await freeListenPorts(ids.length);
   /** Where each process is reached (its bind address is `placement.listenHost` on the same port). */
   const listen = new Map(ids.map((id, i) => [id, { host: placement.hostOf(id), port: ports[i]! }]));
 
