@@ -17,7 +17,7 @@ import type { FaultSpec, Guarantee, Verdict } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
 import { formatScenario, loadScenario, type Scenario } from '../scenarios/schema.ts';
 import { acquireInfra, type RunInfra } from './provider.ts';
-import { DEFAULT_RESULTS_DIR, resolveRun, runScenario } from './runner.ts';
+import { DEFAULT_RESULTS_DIR, type RunOptions, type RunResult, resolveRun, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
 
 export const SOAK_SCHEMA = 'faultline/soak@1';
@@ -104,6 +104,8 @@ export interface SoakOptions {
   onRun?: (run: SoakAttempt, phase: 'start' | 'end' | 'skip', what: string) => void;
   /** Aborted: the running run is cut short and kept (summary marked interrupted); the rest stays pending. */
   signal?: AbortSignal;
+  /** Runs one schedule (tests of the soak's bookkeeping replace it); default `runScenario`. */
+  runner?: (opts: RunOptions) => Promise<Pick<RunResult, 'summary'>>;
 }
 
 /** Checks everything a soak needs before anything is written; returns the base scenario. */
@@ -240,8 +242,10 @@ export async function runSoak(opts: SoakOptions): Promise<{ dir: string; file: S
     }
     return infra;
   };
-  const attempt = async (a: SoakAttempt, what: string) => {
-    if (a.status !== 'pending') {
+  const runner = opts.runner ?? runScenario;
+  /** Runs `a` unless it has a verdict; a schedule whose run failed (a harness error) runs again on resume. */
+  const attempt = async (a: SoakAttempt, what: string, retryFailed = false) => {
+    if (a.status === 'done' || (a.status === 'failed' && !retryFailed)) {
       opts.onRun?.(a, 'skip', what);
       return;
     }
@@ -257,7 +261,7 @@ export async function runSoak(opts: SoakOptions): Promise<{ dir: string; file: S
     // A run cut short before its summary (or a failed one) is run again from scratch.
     rmSync(join(dir, a.runDir), { recursive: true, force: true });
     try {
-      const { summary } = await runScenario({
+      const { summary } = await runner({
         engine: spec.engine,
         guarantee: spec.guarantee,
         scenario: join(dir, a.scheduleFile),
@@ -284,7 +288,7 @@ export async function runSoak(opts: SoakOptions): Promise<{ dir: string; file: S
   try {
     for (const run of file.runs) {
       if (opts.signal?.aborted) break;
-      await attempt(run, `schedule ${run.index + 1} of ${file.runs.length} (seed ${run.seed})`);
+      await attempt(run, `schedule ${run.index + 1} of ${file.runs.length} (seed ${run.seed})`, true);
       if (run.verdict === false && spec.shrinkRuns > 0) {
         await shrink(run, spec, (a, what) => attempt(a, what), save, opts.signal);
       }
