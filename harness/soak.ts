@@ -325,7 +325,13 @@ function recordSummary(a: SoakAttempt, summary: RunSummary): void {
     ...(r.censored ? { censored: r.censored } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
   }));
-  if (a.verdict !== true) a.reasons = summary.verdict.notes;
+  // The run's own errors (a fault not injected, an analysis that failed) first: they are why a verdict is unknown.
+  const notes = summary.verdict.notes;
+  if (a.verdict !== true)
+    a.reasons = [
+      ...notes.filter((n) => n.startsWith('error (')),
+      ...notes.filter((n) => !n.startsWith('error (')),
+    ];
   else delete a.reasons;
   delete a.error;
 }
