@@ -48,6 +48,18 @@ describe('soak schedules', () => {
     expect(overlaps).toBe(true);
   });
 
+  it('outages of one service never overlap (a second stop and start of a stopped service would race)', () => {
+    for (let seed = 0; seed < 300; seed++) {
+      const services = drawSoakSchedule(seed, { ...opts, maxFaults: 6 }).filter(
+        (f) => f.target === 'kafka' || f.target === 'redis',
+      );
+      services.forEach((a, i) => {
+        for (const b of services.slice(i + 1))
+          if (a.target === b.target) expect(b.at, `seed ${seed}`).toBeGreaterThanOrEqual(a.at + a.for!);
+      });
+    }
+  });
+
   it('unknown or unaimable kinds are bad input that names them', () => {
     expect(() => validateSoakKinds(['kill', 'meteor'])).toThrow(BadInputError);
     expect(() => validateSoakKinds(['disconnect'])).toThrow(

@@ -99,5 +99,21 @@ export function drawSoakSchedule(seed: number, opts: SoakScheduleOptions): Fault
       params,
     });
   }
-  return faults.sort((a, b) => a.at - b.at);
+  faults.sort((a, b) => a.at - b.at);
+  // Two outages of one service that overlap would stop it twice and start it twice at once (the second start
+  // finds the port taken: a Kafka that never comes back). A service fault that overlaps an earlier one on the
+  // same service is left out; process and link faults may overlap freely.
+  const kept: FaultSpec[] = [];
+  for (const f of faults) {
+    const service = FAULT_KINDS[f.kind]!.targets === 'service';
+    const clash = kept.some(
+      (k) =>
+        service &&
+        k.target === f.target &&
+        FAULT_KINDS[k.kind]!.targets === 'service' &&
+        f.at < k.at + (k.for ?? 0),
+    );
+    if (!clash) kept.push(f);
+  }
+  return kept;
 }
