@@ -1,9 +1,10 @@
 /** `faultline infra up|down|status`: the services on this machine (local provider). */
 import { BadInputError } from '../core/index.ts';
-import type { InfraStatus } from '../infra/index.ts';
+import type { InfraStatus, Orphan } from '../infra/index.ts';
 import {
   attachDockerInfra,
   infraStatus,
+  listOrphans,
   startDockerInfra,
   startInfra,
   stopDockerInfra,
@@ -100,20 +101,36 @@ export async function infraStatusCommand(flags: InfraFlags): Promise<number> {
   checkProvider(flags.provider);
   if (flags.provider === 'docker') return dockerInfraCommand('status', flags);
   const status = await infraStatus(flags.name);
+  const leftovers = listOrphans();
   if (flags.json) {
     console.log(
       JSON.stringify(
-        status ?? { name: flags.name, healthy: false, services: [], problem: 'not running' },
+        {
+          ...(status ?? { name: flags.name, healthy: false, services: [], problem: 'not running' }),
+          leftovers,
+        },
         null,
         2,
       ),
     );
-  } else if (!status) {
-    console.log(`infra "${flags.name}" is not running (start it with: faultline infra up)`);
   } else {
-    printStatus(status);
+    if (!status) console.log(`infra "${flags.name}" is not running (start it with: faultline infra up)`);
+    else printStatus(status);
+    printLeftovers(leftovers);
   }
   return status?.healthy ? 0 : 1;
+}
+
+/** Services a dead runner (a killed `faultline run`, soak or test process) left behind. */
+function printLeftovers(leftovers: Orphan[]): void {
+  if (leftovers.length === 0) return;
+  console.log('leftovers of dead runners (the next faultline start sweeps them):');
+  for (const o of leftovers) {
+    const running = o.running.map((s) => `${s.name} pid ${s.pid} port ${s.port}`).join(', ');
+    console.log(
+      `  infra "${o.name}" (owner pid ${o.owner} is gone; created ${o.createdAt}): ${running || 'no process still running'}  (${o.dir})`,
+    );
+  }
 }
 
 function printStatus(status: InfraStatus): void {

@@ -3,12 +3,12 @@
  * (0 ok, 1 a check failed, 2 bad input, 3 the harness failed) and a message that says what to do.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { FAULT_KINDS, faultKindNames } from '../chaos/index.ts';
+import { FAULT_KINDS, faultKindNames, SOAK_KINDS } from '../chaos/index.ts';
 import { describeError, EXIT, GUARANTEES, isFaultlineError } from '../core/index.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
-import { MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
+import { DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
-import { catalogNames, loadScenario, workloadNames } from '../scenarios/index.ts';
+import { catalogNames, loadScenario, parseSeconds, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
 import { registerCompareCommand } from './compare-command.ts';
 import { type ImagesBuildFlags, imagesBuildCommand } from './images-command.ts';
@@ -22,6 +22,7 @@ import {
 } from './model-command.ts';
 import { registerReportCommand } from './report-command.ts';
 import { type RunFlags, runCommand } from './run-command.ts';
+import { type SoakFlags, soakCommand } from './soak-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -153,6 +154,34 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (name: string, flags: MatrixFlags) => setExit(await matrixCommand(name, flags)));
 
   program
+    .command('soak')
+    .description(
+      'many short runs under random fault schedules from seeded RNGs (resumable); violations are replayable and shrunk',
+    )
+    .requiredOption('--engine <name>', `engine (${engineNames().join(', ')})`)
+    .addOption(
+      new Option('--guarantee <g>', "guarantee to check (default: the engine's)").choices([...GUARANTEES]),
+    )
+    .requiredOption('--schedules <n>', 'number of runs, each with its own schedule', integer)
+    .option('--seed <n>', 'schedule i is drawn from seed + i', integer, 1)
+    .option('--duration <s>', 'measured seconds per run', seconds, 20)
+    .option('--kinds <list>', `fault kinds to draw from (default ${SOAK_KINDS.join(',')})`)
+    .option('--max-faults <n>', 'at most this many faults per schedule', integer, 4)
+    .option(
+      '--shrink-runs <n>',
+      'runs spent shrinking each violation (0: none)',
+      integer,
+      DEFAULT_SHRINK_RUNS,
+    )
+    .option('--scenario <name|file.yaml>', 'base scenario: load, warm-up, engine options', 'steady')
+    .option('--rate <n>', "events per second (default: the base scenario's)", number)
+    .option('--warmup <s>', "warm-up seconds (default: the base scenario's)", number)
+    .option('-o, --option <key=value>', 'engine option, repeatable', engineOption, {})
+    .option('--out <dir>', 'soak folder; an existing one is resumed (finished runs are skipped)')
+    .option('--verbose', "show every run's deploy and cleanup")
+    .action(async (flags: SoakFlags) => setExit(await soakCommand(flags)));
+
+  program
     .command('bench')
     .description(
       'sustainable throughput per engine and workload (ratios to passthrough) and latency at 50 % of it',
@@ -201,6 +230,13 @@ function buildProgram(setExit: (code: number) => void): Command {
 function number(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+}
+
+/** `20`, `20s`, `500ms`, `2m`. */
+function seconds(value: string): number {
+  const n = parseSeconds(value);
+  if (!(n > 0)) throw new InvalidArgumentError('a positive duration like 20, 20s, 500ms or 2m');
   return n;
 }
 

@@ -22,6 +22,17 @@ export function registerReportCommand(program: Command, setExit: (code: number) 
 
 export async function reportCommand(dirs: string[], flags: ReportFlags): Promise<number> {
   const { htmlPath, markdownPath, model } = writeReport({ paths: dirs, out: flags.out });
+  for (const s of model.soaks) {
+    const t = s.totals;
+    const seeds = s.violations.map((v) => v.seed).join(', ');
+    process.stdout.write(
+      `soak ${s.engine} · ${s.guarantee} (${s.path}): runs ${t.runs}, held ${t.held}, violated ${t.violated}${seeds ? ` (seeds ${seeds})` : ''}, unknown ${t.unknown}, harness errors ${t.harnessErrors}\n`,
+    );
+  }
+  if (model.soaks.length && model.runs.length === 0) {
+    process.stdout.write(`\n  html      ${htmlPath}\n  markdown  ${markdownPath}\n`);
+    return EXIT.ok;
+  }
   process.stdout.write(`${formatClaimsSummary(model, process.stdout.columns ?? 120)}\n`);
   process.stdout.write(`\n  html      ${htmlPath}\n  markdown  ${markdownPath}\n`);
   return EXIT.ok;

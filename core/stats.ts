@@ -11,3 +11,12 @@ export function median(values: readonly number[]): number | null {
   // (∞ + ∞) / 2 is ∞ as wanted; ∞ − ∞ cannot occur since values are never −∞.
   return lo === hi ? lo : (lo + hi) / 2;
 }
+
+/** The q-quantile (0 ≤ q ≤ 1) of values sorted ascending, by linear interpolation between closest ranks. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}

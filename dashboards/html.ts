@@ -16,6 +16,7 @@ import type { RunGroup } from './aggregate.ts';
 import { type ClaimResult, verdictLabel } from './claims.ts';
 import { partText } from './markdown.ts';
 import type { ReportModel, ScenarioSection } from './report-model.ts';
+import { soakHtml } from './soak-section.ts';
 import { LANE_TITLES, LANES, type RunTimeline, runTimeline } from './timeline.ts';
 import type { TableView } from './tradeoff-table.ts';
 
@@ -500,6 +501,7 @@ export function renderHtml(model: ReportModel, opts: { echarts?: string } = {}):
 </header>
 <main>
 <p class="hint">Each table row is one engine × guarantee (and variant when rate, duration or engine options differ). With repeats a cell reads <em>median [lo–hi]</em>: the 95 % percentile-bootstrap interval of the median (fixed seed). Highlighted: the best value of a column (lowest; highest share of the target for outputs/s). Latency is end-to-end from the intended send time, after warm-up; recovery is the first fault's.</p>
+${model.soaks.map((soak) => soakHtml(soak, escapeHtml)).join('\n')}
 ${model.scenarios.map(scenarioHtml).join('\n')}
 ${claimsHtml(model.claims)}
 ${environmentHtml(model)}

@@ -21,6 +21,8 @@ import {
   type Histogram,
   MATRIX_SCHEMA,
   type RunSummary,
+  SOAK_SCHEMA,
+  type SoakFile,
   SUMMARY_SCHEMA,
   TIMESERIES_HEADER,
 } from '../harness/index.ts';
@@ -110,10 +112,17 @@ export interface LoadedMatrix {
   cells: number;
 }
 
+export interface LoadedSoak {
+  dir: string;
+  file: SoakFile;
+}
+
 export interface ReportInput {
   runs: LoadedRun[];
   skipped: SkippedRun[];
   matrices: LoadedMatrix[];
+  /** Soak folders (soak.json): reported in their own section; their runs are not tradeoff-table rows. */
+  soaks: LoadedSoak[];
 }
 
 const INPUT_FIX =
@@ -122,7 +131,7 @@ const INPUT_FIX =
 /** Loads every run reachable from `paths` (any mix of runs, matrices and folders of them), each run once. */
 export function loadReportInput(paths: readonly string[]): ReportInput {
   if (paths.length === 0) throw new BadInputError('no directory given', { fix: INPUT_FIX });
-  const input: ReportInput = { runs: [], skipped: [], matrices: [] };
+  const input: ReportInput = { runs: [], skipped: [], matrices: [], soaks: [] };
   const seen = new Set<string>();
   const addRun = (run: LoadedRun) => {
     if (seen.has(run.dir)) return;
@@ -135,6 +144,7 @@ export function loadReportInput(paths: readonly string[]): ReportInput {
     const dir = statSync(path).isDirectory() ? path : directoryOfNamedFile(given, path);
     const kind = directoryKind(dir);
     if (kind === 'matrix') loadMatrix(dir, input, addRun, 'explicit');
+    else if (kind === 'soak') input.soaks.push(loadSoak(dir));
     else if (kind === 'run') addRun(loadRun(dir));
     else if (kind === 'unfinished-run') {
       throw new BadInputError(
@@ -149,7 +159,7 @@ export function loadReportInput(paths: readonly string[]): ReportInput {
       }
     }
   }
-  if (input.runs.length === 0) {
+  if (input.runs.length === 0 && input.soaks.length === 0) {
     const why = input.skipped.map((s) => `\n  ${s.path}: ${s.reason}`).join('');
     throw new BadInputError(`no finished run in ${paths.join(', ')}${why}`, {
       fix: 'report on runs that finished (they have a summary.json)',
@@ -161,11 +171,12 @@ export function loadReportInput(paths: readonly string[]): ReportInput {
   return input;
 }
 
-type DirectoryKind = 'matrix' | 'run' | 'unfinished-run' | 'other';
+type DirectoryKind = 'matrix' | 'soak' | 'run' | 'unfinished-run' | 'other';
 
 /** A run directory is recognised by the files the runner writes first; summary.json comes last. */
 function directoryKind(dir: string): DirectoryKind {
   if (existsSync(join(dir, 'matrix.json'))) return 'matrix';
+  if (existsSync(join(dir, 'soak.json'))) return 'soak';
   if (existsSync(join(dir, 'summary.json'))) return 'run';
   if (['scenario.json', 'events.jsonl', 'timeseries.csv'].some((f) => existsSync(join(dir, f))))
     return 'unfinished-run';
@@ -174,7 +185,7 @@ function directoryKind(dir: string): DirectoryKind {
 
 /** `report results/x/summary.json` means the run; any other file is a mistake. */
 function directoryOfNamedFile(given: string, path: string): string {
-  if (basename(path) === 'summary.json' || basename(path) === 'matrix.json') return dirname(path);
+  if (['summary.json', 'matrix.json', 'soak.json'].includes(basename(path))) return dirname(path);
   throw new BadInputError(`${given} is a file, not a directory`, { fix: INPUT_FIX });
 }
 
@@ -194,6 +205,7 @@ function scanFolder(dir: string, input: ReportInput, addRun: (r: LoadedRun) => v
     if (kind !== 'other') found++;
     try {
       if (kind === 'matrix') loadMatrix(child, input, addRun, 'scanned');
+      else if (kind === 'soak') input.soaks.push(loadSoak(child));
       else if (kind === 'run') addRun(loadRun(child));
       else if (kind === 'unfinished-run')
         input.skipped.push({ path: child, reason: 'no summary.json: the run did not finish' });
@@ -244,6 +256,16 @@ function loadMatrix(
     run.cell = { ...cell, matrix: matrix.name };
     addRun(run);
   }
+}
+
+function loadSoak(dir: string): LoadedSoak {
+  const path = join(dir, 'soak.json');
+  const file = readJson<SoakFile>(path);
+  if (file.schema !== SOAK_SCHEMA || !Array.isArray(file.runs))
+    throw new BadInputError(`${path} is not a faultline soak (schema ${JSON.stringify(file.schema)})`, {
+      fix: `expected schema ${SOAK_SCHEMA} with a runs array`,
+    });
+  return { dir: realpathSync(dir), file };
 }
 
 /** Reads one finished run directory. */

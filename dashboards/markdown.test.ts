@@ -173,7 +173,12 @@ describe('renderMarkdown', () => {
       handMadeRun({ engine: 'barrier-snapshot' }),
     ];
     const model = buildReportModel(
-      { runs, skipped: [{ path: '/r/x', reason: 'no summary.json: the run did not finish' }], matrices: [] },
+      {
+        runs,
+        skipped: [{ path: '/r/x', reason: 'no summary.json: the run did not finish' }],
+        matrices: [],
+        soaks: [],
+      },
       { inputs: ['results/'], reportDir: '/r', now: new Date('2026-01-01T00:00:00Z') },
     );
     const md = renderMarkdown(model);

@@ -6,6 +6,7 @@
 import type { ExcludedRun } from './claim-evidence.ts';
 import { type ClaimPart, type ClaimResult, runIds, verdictLabel } from './claims.ts';
 import type { ReportModel, ScenarioSection } from './report-model.ts';
+import { soakMarkdown } from './soak-section.ts';
 import type { TableView } from './tradeoff-table.ts';
 
 /** Escapes what would break a table cell or start emphasis. */
@@ -68,6 +69,7 @@ export function renderMarkdown(model: ReportModel): string {
       '.',
     '',
   ];
+  for (const soak of model.soaks) lines.push(...soakMarkdown(soak, mdCell));
   for (const m of model.matrices)
     lines.push(`Matrix \`${m.name}\` (${m.path}, started ${m.startedAt}): ${m.cells} cells.`, '');
   lines.push(

@@ -7,6 +7,7 @@ import { relative } from 'node:path';
 import { groupRuns, type ScenarioGroups } from './aggregate.ts';
 import { type ClaimResult, judgeClaims } from './claims.ts';
 import type { LoadedRun, ReportInput, SkippedRun } from './load.ts';
+import { type SoakSection, soakSection } from './soak-section.ts';
 import { type TableView, tradeoffTable } from './tradeoff-table.ts';
 
 export interface ScenarioSection extends ScenarioGroups {
@@ -49,6 +50,8 @@ export interface ReportModel {
   runs: RunListEntry[];
   skipped: SkippedRun[];
   matrices: { name: string; path: string; cells: number; startedAt: string }[];
+  /** Soaks, shown before everything else (violations first). */
+  soaks: SoakSection[];
   /** The loaded runs, for renderers that chart them. */
   loaded: LoadedRun[];
 }
@@ -101,6 +104,7 @@ export function buildReportModel(
       cells: m.cells,
       startedAt: m.startedAt,
     })),
+    soaks: input.soaks.map((s) => soakSection(s.file, s.dir, opts.reportDir)),
     loaded: input.runs,
   };
 }

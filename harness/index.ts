@@ -20,4 +20,17 @@ export { PROVIDERS, type Provider, parseProvider } from './provider.ts';
 export { formatRecovery, type RecoveryEntry } from './recovery.ts';
 export { TIMESERIES_HEADER } from './run-files.ts';
 export { type RunTick, runScenario } from './runner.ts';
+export {
+  DEFAULT_SHRINK_RUNS,
+  defaultSoakSpec,
+  describeFault,
+  formatSoak,
+  replayCommand,
+  runSoak,
+  SOAK_SCHEMA,
+  type SoakAttempt,
+  type SoakFile,
+  type SoakRun,
+  soakTotals,
+} from './soak.ts';
 export { type Environment, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';

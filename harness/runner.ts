@@ -591,6 +591,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       },
       ...(run.engine.horizon ? { horizon: run.engine.horizon(run.engineOptions) } : {}),
       drain,
+      ...(opts.signal?.aborted ? { interrupted: true as const } : {}),
       errors: [...runErrors, ...analysisErrors],
       verdict: {
         // A fault that could not be injected, or an analysis that failed: the evidence is incomplete.

@@ -77,6 +77,12 @@ export interface RunSummary {
   drain?: DrainResult;
   /** Errors of the run itself: a fault that could not be injected, an analysis that failed. Exit code 3. */
   errors?: RunError[];
+  /**
+   * The run was interrupted (Ctrl-C, SIGTERM, an aborted signal): the load stopped early and the drain was cut
+   * short, so the counts are those so far and the verdict is "unknown" unless a violation was already certain
+   * (duplicated, unexpected or incorrect outputs seen). Absent when the run went to its end.
+   */
+  interrupted?: true;
   verdict: { guaranteeHeld: Verdict; notes: string[] };
   environment: Environment;
 }

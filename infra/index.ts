@@ -14,4 +14,12 @@ export {
 } from './docker/services.ts';
 export { dockerPlacement } from './docker/workers.ts';
 export type { InfraEndpoints, InfraStatus } from './local/index.ts';
-export { attachInfra, controlService, infraStatus, startInfra, stopInfra } from './local/index.ts';
+export {
+  attachInfra,
+  controlService,
+  infraStatus,
+  listOrphans,
+  type Orphan,
+  startInfra,
+  stopInfra,
+} from './local/index.ts';

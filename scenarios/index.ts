@@ -2,6 +2,7 @@
 export {
   CATALOG_DIR,
   catalogNames,
+  formatScenario,
   loadScenario,
   parseSeconds,
   RUN_SHAPE_KEYS,

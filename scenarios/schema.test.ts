@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
-import { catalogNames, loadScenario, parseScenario, parseSeconds } from './schema.ts';
+import { catalogNames, formatScenario, loadScenario, parseScenario, parseSeconds } from './schema.ts';
 
 const badInput = (fn: () => unknown): BadInputError => {
   try {
@@ -112,5 +112,22 @@ describe("a run's saved scenario.json", () => {
     writeFileSync(path, '{"name": "x"}');
     expect(badInput(() => loadScenario(path)).message).toMatch(/not a run's scenario.json/);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('formatScenario', () => {
+  it('writes YAML that loads back to the same scenario, faults and engine options included', () => {
+    const s = {
+      ...loadScenario('kill-worker'),
+      description: '',
+      faults: [
+        { kind: 'kill', target: 'features[1]', at: 2.5, for: undefined, params: {} },
+        { kind: 'latency', target: 'link:source[0]->features[1]', at: 3, for: 4.2, params: { latency: 500 } },
+      ],
+    };
+    const text = formatScenario(s, 'a header\nof two lines');
+    expect(text.startsWith('# a header\n# of two lines\n')).toBe(true);
+    const back = parseScenario(text, 'x.yaml');
+    expect({ ...back, source: s.source }).toEqual(s);
   });
 });

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, type Node, parseDocument } from 'yaml';
+import { LineCounter, type Node, parseDocument, stringify } from 'yaml';
 import { BadInputError } from '../core/errors.ts';
 import { type FaultSpec, GUARANTEES, type Guarantee, type RandomFaultSpec } from '../core/types.ts';
 
@@ -123,27 +123,51 @@ export function parseSavedScenario(text: string, path: string): Scenario {
       code: 'BAD_SCENARIO',
       fix: 'pass a scenario .yaml file, or the scenario.json a run wrote in its results folder',
     });
-  const recovery = saved.recovery as RecoverySpec | undefined;
-  const file: Record<string, unknown> = {
+  const file = scenarioFileFields({
     name: saved.name,
     description: saved.description,
     workload: saved.workload,
     rate: saved.rate,
-    duration: saved.durationS,
-    warmup: saved.warmupS,
-    drain: saved.drainS,
+    durationS: saved.durationS,
+    warmupS: saved.warmupS,
+    drainS: saved.drainS,
     seed: saved.seed,
     guarantee: saved.guarantee,
     parallelism: saved.parallelism,
     engineOptions: { [saved.engine]: saved.engineOptions ?? {} },
-    faults: ((saved.faults as FaultSpec[] | undefined) ?? []).map((f) => ({
+    faults: (saved.faults as FaultSpec[] | undefined) ?? [],
+    random: saved.random,
+    recovery: saved.recovery,
+  } as Partial<Scenario>);
+  return { ...parseScenario(JSON.stringify(file), path), source: path };
+}
+
+/**
+ * A scenario as the fields of a scenario file (the inverse of `parseScenario`): what `formatScenario` writes and
+ * what a saved scenario.json becomes again. Absent fields are left out.
+ */
+function scenarioFileFields(s: Partial<Scenario>): Record<string, unknown> {
+  const recovery = s.recovery;
+  const file: Record<string, unknown> = {
+    name: s.name,
+    description: s.description || undefined,
+    workload: s.workload,
+    rate: s.rate,
+    duration: s.durationS,
+    warmup: s.warmupS,
+    drain: s.drainS,
+    seed: s.seed,
+    guarantee: s.guarantee,
+    parallelism: s.parallelism,
+    engineOptions: s.engineOptions,
+    faults: (s.faults ?? []).map((f) => ({
       kind: f.kind,
       target: f.target,
       at: f.at,
       ...(f.for === undefined ? {} : { for: f.for }),
       ...f.params,
     })),
-    ...(saved.random ? { random: saved.random } : {}),
+    ...(s.random ? { random: s.random } : {}),
     ...(recovery
       ? {
           recovery: {
@@ -155,7 +179,13 @@ export function parseSavedScenario(text: string, path: string): Scenario {
       : {}),
   };
   for (const k of Object.keys(file)) if (file[k] === undefined) delete file[k];
-  return { ...parseScenario(JSON.stringify(file), path), source: path };
+  return file;
+}
+
+/** A scenario as YAML that `loadScenario` reads back to the same scenario (a soak's schedules are such files). */
+export function formatScenario(s: Scenario, header?: string): string {
+  const comment = header ? `${header.replace(/^/gm, '# ')}\n` : '';
+  return `${comment}${stringify(scenarioFileFields(s))}`;
 }
 
 /** Parses and validates scenario YAML; errors name the file, line and field. */

@@ -268,6 +268,13 @@ await runWorker<Boot>(async (ctx) => {
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
+    // A crash kafkajs does not restart from stops the spout reading for good; in Storm the exception kills the
+    // spout's executor and with it the worker, which the supervisor relaunches (resuming at the committed offsets).
+    c.on(c.events.CRASH, ({ payload }) => {
+      if ((payload as { restart?: boolean }).restart) return;
+      logLine(`spout consumer crashed: ${payload.error.message}`);
+      process.exit(1);
+    });
 
     // Storm seeks back before every poll (doSeekRetriableTopicPartitions); a kafkajs consumer polls on its own, so
     // the spout seeks when a retry becomes ready: at once after a fail, then by a timer at the next retry time.

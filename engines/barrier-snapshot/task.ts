@@ -236,6 +236,13 @@ await runWorker<Boot>(async (ctx) => {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    // kafkajs restarts the consumer after a retriable error; a crash it does not recover from (e.g. "Failed to
+    // find group coordinator" while a broker restarts) stops reading for good. Flink's source fails its task
+    // then, and the job fails over; without this the source stalled silently and its records were never read.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!(payload as { restart?: boolean }).restart)
+        failTask(`source consumer crashed: ${payload.error.message}`);
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {

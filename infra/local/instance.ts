@@ -246,6 +246,37 @@ async function stopServices(services: ServiceState[]): Promise<void> {
   await Promise.all(services.map((s) => stopProcess(s.pid, s.marker, STOP_GRACE_MS[s.name])));
 }
 
+/** An instance whose owner died (a crashed test run, a killed `faultline run` or soak): the next start sweeps it. */
+export interface Orphan {
+  name: string;
+  dir: string;
+  owner: number;
+  createdAt: string;
+  /** Its services whose processes still run (pid and port each). */
+  running: { name: string; pid: number; port: number }[];
+}
+
+/** The instances `sweepOrphans` would stop and remove, without touching them (for `infra status`). */
+export function listOrphans(): Orphan[] {
+  const root = instancesDir();
+  if (!existsSync(root)) return [];
+  const orphans: Orphan[] = [];
+  for (const name of readdirSync(root).sort()) {
+    const file = readInstance(name);
+    if (!file || file.owner === null || isAlive(file.owner)) continue;
+    orphans.push({
+      name,
+      dir: join(root, name),
+      owner: file.owner,
+      createdAt: file.createdAt,
+      running: file.services
+        .filter((s) => isOurProcess(s.pid, s.marker))
+        .map((s) => ({ name: s.name, pid: s.pid, port: s.port })),
+    });
+  }
+  return orphans;
+}
+
 /** Instances whose owner process died (a crashed test run, a killed `faultline run`) are stopped and removed. */
 export async function sweepOrphans(progress: ProgressSink = noProgress): Promise<string[]> {
   const root = instancesDir();

@@ -1,0 +1,113 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultSoakSpec, SOAK_SCHEMA, type SoakFile, type SoakRun } from '../harness/index.ts';
+import { writeReport } from './report.ts';
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const kill = { kind: 'kill', target: 'score[0]', at: 2.2, params: {} };
+const latency = {
+  kind: 'latency',
+  target: 'link:source[0]->features[0]',
+  at: 1.3,
+  for: 1.7,
+  params: { latency: 20 },
+};
+const base = (seed: number, status: SoakRun['status']): SoakRun => ({
+  index: seed - 1,
+  id: `seed-${seed}`,
+  seed,
+  scheduleFile: `schedules/seed-${seed}.yaml`,
+  runDir: `runs/seed-${seed}`,
+  faults: [latency, kill],
+  status,
+});
+const counts = {
+  produced: 100,
+  delivered: 90,
+  unique: 90,
+  lost: 10,
+  duplicated: 0,
+  unexpected: 0,
+  incorrect: 0,
+};
+
+/** A soak of four schedules: held, violated (shrunk to the kill), unknown, a harness error. */
+function soakFile(): SoakFile {
+  return {
+    schema: SOAK_SCHEMA,
+    startedAt: '2026-11-30T05:00:00.000Z',
+    spec: defaultSoakSpec({ engine: 'ack-tree', guarantee: 'at-least-once', schedules: 4, seed: 1 }),
+    wallS: 240,
+    runs: [
+      { ...base(1, 'done'), verdict: true, recovery: [{ fault: 'kill score[0]', recoveredMs: 3200 }] },
+      {
+        ...base(2, 'done'),
+        verdict: false,
+        counts,
+        reasons: ['10 ids lost'],
+        recovery: [{ fault: 'kill score[0]', recoveredMs: null, censored: 'load ended 8 s after the fault' }],
+        shrink: {
+          attempts: [
+            {
+              ...base(2, 'done'),
+              id: 'seed-2-shrink-1',
+              scheduleFile: 'schedules/seed-2-shrink-1.yaml',
+              faults: [kill],
+              kept: [1],
+              verdict: false,
+            },
+          ],
+          smallest: [1],
+          finished: true,
+          budgetSpent: false,
+        },
+      },
+      {
+        ...base(3, 'done'),
+        verdict: 'unknown',
+        reasons: ['error (fault inject): kill score[0]: not running'],
+        recovery: [{ fault: 'kill score[0]', recoveredMs: 12_500 }],
+      },
+      { ...base(4, 'failed'), error: 'workers not ready after 60000 ms' },
+    ],
+  };
+}
+
+describe('the soak section of the report', () => {
+  it('a soak folder renders: violations first with replay and shrunk schedule, then counts, unknowns, recovery', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-soak-report-'));
+    temps.push(dir);
+    mkdirSync(join(dir, 'runs'));
+    writeFileSync(join(dir, 'soak.json'), JSON.stringify(soakFile()));
+    const { markdownPath, htmlPath, model } = writeReport({ paths: [dir] });
+    const md = readFileSync(markdownPath, 'utf8');
+    expect(model.soaks).toHaveLength(1);
+    const s = model.soaks[0]!;
+    expect(s.totals).toEqual({ runs: 3, held: 1, violated: 1, unknown: 1, harnessErrors: 1, pending: 0 });
+    expect(s.violations[0]!.shrunk?.faults).toEqual(['kill score[0] at 2.2 s']);
+    expect(s.recovery).toMatchObject({
+      recovered: 2,
+      censored: 1,
+      never: 0,
+      quantilesS: { min: 3.2, max: 12.5 },
+    });
+    const at = (text: string) => md.indexOf(text);
+    expect(at('### Violations (1)')).toBeGreaterThan(0);
+    expect(at('### Violations (1)')).toBeLessThan(at('| engine | guarantee | runs |'));
+    expect(md).toContain(`--scenario ${join(dir, 'schedules/seed-2.yaml')} --seed 2`);
+    expect(md).toContain(`--scenario ${join(dir, 'schedules/seed-2-shrink-1.yaml')} --seed 2`);
+    expect(md).toContain('| ack-tree | at-least-once | 3 | 1 | 1 | 1 | 1 | 0 | 4 min |');
+    expect(md).toContain('unknown, seed 3: error (fault inject)');
+    expect(md).toContain('harness error, seed 4: workers not ready');
+    expect(md).toContain('| faults | 0 | 1 | 0 | 1 | 0 |');
+    const html = readFileSync(htmlPath, 'utf8');
+    expect(html).toContain('Soak: ack-tree · at-least-once');
+    expect(html.indexOf('Violations (1)')).toBeLessThan(html.indexOf('<th>held</th>'));
+  });
+});
