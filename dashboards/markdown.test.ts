@@ -221,7 +221,7 @@ describe('renderMarkdown', () => {
     const without = handMadeRun();
     const md = renderMarkdown(
       buildReportModel(
-        { runs: [withModel, without], skipped: [], matrices: [] },
+        { runs: [withModel, without], skipped: [], matrices: [], soaks: [] },
         { inputs: ['results/'], reportDir: '/r', now: new Date('2026-01-01T00:00:00Z') },
       ),
     );
