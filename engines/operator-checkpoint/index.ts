@@ -29,6 +29,8 @@ export const operatorCheckpoint: Engine = {
     'Apache Apex: streaming windows, per-operator checkpoints, buffer servers; only the failed part redeploys',
   guarantees: ['at-least-once', 'at-most-once', 'exactly-once'],
   defaultGuarantee: 'at-least-once',
+  // The physical plan, buffer servers and the sink's two-port alignment assume one upstream operator per port.
+  topologies: ['chain'],
   parseOptions: parseOperatorCheckpointOptions,
   // A redeployed operator starts again from its recovery checkpoint (up to a checkpoint period back) once its
   // worker process is up; upstream buffer servers replay the windows after it.
