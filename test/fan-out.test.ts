@@ -3,7 +3,8 @@
  * the `challenger` branch, which join at the sink. ack-tree (Storm's design) anchors one child per branch, so a
  * worker killed on the challenger branch makes whole tuple trees time out and the spout replays them on both
  * branches: the model branch, which had succeeded, delivers again (the claim "an upstream failure recomputes the
- * whole tree"). With acking off nothing is replayed, so nothing is duplicated on any branch.
+ * whole tree"). With acking off nothing is replayed, so nothing is duplicated on any branch. barrier-snapshot (Flink's
+ * design) aligns the sink's barriers over both branches and restarts every task on the kill: exactly-once on both.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,26 @@ describe('fan-out topology', () => {
     expect(model!.lost).toBe(0);
     expect(summary.counts.lost).toBe(challenger!.lost);
     expect(summary.verdict.guaranteeHeld).toBe(true);
+    expectBranchesAddUp(summary);
+  });
+
+  it('barrier-snapshot exactly-once, SIGKILL of challenger[1]: every task restarts, each branch delivers every record once', async () => {
+    const { summary } = await runScenario({
+      engine: 'barrier-snapshot',
+      guarantee: 'exactly-once',
+      scenario: testScenario('fan-out-kill-bs', killChallenger, { duration: 16 }),
+      topology: 'fan-out',
+      engineOptions: { checkpointIntervalMs: 1000, heartbeatTimeoutS: 10 },
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.counts.delivered).toBe(2 * summary.counts.produced);
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+    // One pipelined region: the kill on one branch restarts the other branch and everything upstream too.
+    expect(summary.blastRadius.workersTotal).toBe(9);
+    expect(summary.blastRadius.workersRestarted).toBe(9);
+    for (const b of summary.branches!) expect(b.delivered).toBe(summary.counts.produced);
     expectBranchesAddUp(summary);
   });
 });
