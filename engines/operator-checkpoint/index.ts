@@ -29,7 +29,8 @@ export const operatorCheckpoint: Engine = {
     'Apache Apex: streaming windows, per-operator checkpoints, buffer servers; only the failed part redeploys',
   guarantees: ['at-least-once', 'at-most-once', 'exactly-once'],
   defaultGuarantee: 'at-least-once',
-  // The physical plan, buffer servers and the sink's two-port alignment assume one upstream operator per port.
+  // Not the fan-out yet: processing modes are validated (and AT_MOST_ONCE propagated) over the chain's logical DAG
+  // when options are parsed, and a buffer server partitions its stream for one downstream operator only.
   topologies: ['chain'],
   parseOptions: parseOperatorCheckpointOptions,
   // A redeployed operator starts again from its recovery checkpoint (up to a checkpoint period back) once its
