@@ -556,7 +556,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
     const rows = collector.rows();
     const measured = rows.filter((r) => r.second >= run.warmupS && r.second < run.warmupS + run.durationS);
-    const meanPerS = measured.length ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length : 0;
+    // Outputs per record: one on a chain, one per branch on a fan-out. Throughput and recovery's rate test are in
+    // records per second, as the target is.
+    const outputsPerRecord = branches?.length ?? 1;
+    const meanPerS = measured.length
+      ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length / outputsPerRecord
+      : 0;
     const latency = summarizeMs(collector.total);
     /** p50, p99 and max of one part of the latency (ms). */
     const part = (h: Histogram) => {
@@ -569,7 +574,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     try {
       recovery = recoveryTimes({
         series: rows.map((r) => ({ second: r.second, outputs: r.outputs, p99Us: r.p99Us })),
-        targetRate: run.rate,
+        // The series counts outputs: a fan-out's target is one output per record and branch.
+        targetRate: run.rate * outputsPerRecord,
         faults: faultRecords,
         events: eventsBuffer,
         runStartUs,
