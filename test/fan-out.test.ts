@@ -63,14 +63,13 @@ describe('fan-out topology', () => {
       ['model', ['score']],
       ['challenger', ['challenger']],
     ]);
-    const [model, challenger] = branches;
     for (const b of branches) {
       expect(b.lost).toBe(0);
       expect(b.unique).toBe(summary.counts.produced);
     }
-    // The claim's evidence: the sibling branch (no worker of it was killed) delivered records again.
-    expect(model!.duplicated).toBeGreaterThan(0);
-    expect(challenger!.duplicated).toBeGreaterThan(0);
+    // The claim's evidence: the sibling branch (no worker of it was killed) delivered records again. (The killed
+    // branch may duplicate too — roots whose acker died with the worker replay everywhere — but need not.)
+    expect(branches[0]!.duplicated).toBeGreaterThan(0);
     expectBranchesAddUp(summary);
 
     const claim = judgeClaims([loadRun(dir)]).find((c) => c.id === 'storm-whole-tree')!;
