@@ -158,7 +158,7 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
       fix: `use one of: ${engine.guarantees.join(', ')}`,
     });
   }
-  const topology = opts.topology ?? scenario.topology;
+  const topology = opts.topology ?? scenario.topology ?? 'chain';
   if (!engine.topologies.includes(topology)) {
     throw new BadInputError(
       `engine ${engine.name} does not support topology "${topology}" (it supports: ${engine.topologies.join(', ')})`,
