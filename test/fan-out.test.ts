@@ -5,6 +5,8 @@
  * branches: the model branch, which had succeeded, delivers again (the claim "an upstream failure recomputes the
  * whole tree"). With acking off nothing is replayed, so nothing is duplicated on any branch. barrier-snapshot (Flink's
  * design) aligns the sink's barriers over both branches and restarts every task on the kill: exactly-once on both.
+ * operator-checkpoint (Apex's design) restarts only the killed worker's downstream closure, challenger[1] and the
+ * sink: the model branch and everything upstream keep their processes.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { judgeClaims } from '../dashboards/claims.ts';
 import { loadRun } from '../dashboards/load.ts';
 import type { RunSummary } from '../harness/index.ts';
 import { runScenario } from '../harness/runner.ts';
-import { testScenario } from './helpers.ts';
+import { runEvents, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-fan-out-'));
@@ -115,6 +117,26 @@ describe('fan-out topology', () => {
       expect(b).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
       expect(b.delivered).toBeGreaterThanOrEqual(summary.counts.produced);
     }
+    expectBranchesAddUp(summary);
+  });
+
+  it('operator-checkpoint at-least-once, SIGKILL of challenger[1]: only its downstream closure restarts, nothing lost on either branch', async () => {
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      guarantee: 'at-least-once',
+      scenario: testScenario('fan-out-kill-oc', killChallenger, { duration: 16 }),
+      topology: 'fan-out',
+      engineOptions: { windowMs: 500, checkpointWindowCount: 10, heartbeatTimeoutS: 10 },
+      outDir: out,
+      infra,
+    });
+    expect(summary.counts).toMatchObject({ lost: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+    expect(summary.blastRadius.workersTotal).toBe(9);
+    expect([...summary.blastRadius.restartedWorkers].sort()).toEqual(['challenger[1]', 'sink[0]']);
+    const redeploy = runEvents(dir).find((e) => e.type === 'redeploy')!;
+    expect(redeploy.operators).toEqual(['challenger[1]', 'sink[0]']);
+    for (const b of summary.branches!) expect(b.lost).toBe(0);
     expectBranchesAddUp(summary);
   });
 });

@@ -28,8 +28,8 @@ const cases: [string, string[], string][] = [
   ],
   [
     'a topology the engine cannot deploy',
-    ['--engine', 'operator-checkpoint', '--scenario', 'fan-out-kill'],
-    'engine operator-checkpoint does not support topology "fan-out" (it supports: chain)',
+    ['--engine', 'passthrough', '--scenario', 'fan-out-kill'],
+    'engine passthrough does not support topology "fan-out" (it supports: chain)',
   ],
 ];
 

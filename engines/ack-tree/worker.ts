@@ -26,7 +26,7 @@ import {
 } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
 import { createRng } from '../../core/rng.ts';
-import type { BranchName, InputRecord } from '../../core/types.ts';
+import type { InputRecord } from '../../core/types.ts';
 import { challengerScore, score } from '../../core/workload.ts';
 import { type BatchingWriter, createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
@@ -244,7 +244,7 @@ await runWorker<Boot>(async (ctx) => {
   } else if (boot.operator === 'score' || boot.operator === 'challenger') {
     const scorer = boot.operator === 'score' ? score : challengerScore;
     // Fan-out: each output says which branch scored it; on the chain outputs stay as they were.
-    const branch = topology.kind === 'fan-out' ? (branchOfOperator(boot.operator) as BranchName) : undefined;
+    const branch = topology.kind === 'fan-out' ? branchOfOperator(boot.operator) : undefined;
     operator = bolt(
       async (values) => values.map((v) => scoredRecord(v, scorer(model, v.features!), branch)),
       ['sink'],

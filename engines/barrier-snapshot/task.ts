@@ -226,7 +226,7 @@ await runWorker<Boot>(async (ctx) => {
     if (op === 'score' || op === 'challenger') {
       const scorer = op === 'score' ? score : challengerScore;
       // Fan-out: each output says which branch scored it; on the chain outputs stay as they were.
-      const branch = topology.kind === 'fan-out' ? (branchOfOperator(op) as BranchName) : undefined;
+      const branch = topology.kind === 'fan-out' ? branchOfOperator(op) : undefined;
       return {
         process(_from: string, rows: Row[]) {
           return emitAll(rows.map((row) => scoredRecord(row, scorer(model, row.f!), branch)));

@@ -6,7 +6,7 @@
  * `score` (branch `model`) and `challenger` (branch `challenger`), keyed, and both feed the sink, which writes one
  * output per record and branch. The challenger has the score's parallelism.
  */
-import { FAN_OUT_BRANCHES, type TopologyKind } from '../../core/types.ts';
+import { type BranchName, FAN_OUT_BRANCHES, type TopologyKind } from '../../core/types.ts';
 import { workerId } from '../../core/worker-id.ts';
 import type { Parallelism } from '../types.ts';
 
@@ -83,7 +83,7 @@ function build(
 }
 
 /** The branch an operator's outputs belong to on a fan-out (its own branch, for `score` and `challenger`). */
-export function branchOfOperator(operator: string): string | undefined {
+export function branchOfOperator(operator: string): BranchName | undefined {
   return FAN_OUT_BRANCHES.find((b) => b.operators.includes(operator))?.branch;
 }
 
