@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FAULT_KINDS, faultKindNames, SOAK_KINDS } from '../chaos/index.ts';
-import { describeError, EXIT, GUARANTEES, isFaultlineError } from '../core/index.ts';
+import { describeError, EXIT, GUARANTEES, isFaultlineError, TOPOLOGIES } from '../core/index.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
 import { DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
@@ -119,6 +119,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--scenario <name|file.yaml>', 'catalogue scenario or your own file', 'steady')
     .addOption(new Option('--guarantee <g>', 'delivery guarantee').choices([...GUARANTEES]))
     .option('--workload <name>', `workload (${workloadNames().join(', ')}); default: the scenario's`)
+    .addOption(
+      new Option('--topology <t>', "operator graph; default: the scenario's (chain)").choices([
+        ...TOPOLOGIES,
+      ]),
+    )
     .option('--rate <n>', 'events per second (open loop)', number)
     .option('--duration <s>', 'measured seconds after warm-up', number)
     .option('--warmup <s>', 'warm-up seconds, excluded from the figures', number)
@@ -210,7 +215,9 @@ function buildProgram(setExit: (code: number) => void): Command {
   list.command('engines').action(() => {
     for (const name of engineNames()) {
       const e = getEngine(name);
-      console.log(`${name.padEnd(20)} ${e.guarantees.join(', ').padEnd(40)} ${e.description}`);
+      console.log(
+        `${name.padEnd(20)} ${e.guarantees.join(', ').padEnd(40)} ${e.topologies.join(', ').padEnd(15)} ${e.description}`,
+      );
     }
   });
   list.command('scenarios').action(() => {

@@ -1,5 +1,5 @@
 /** `faultline run`: one scenario against one engine; prints progress on stderr and the summary at the end. */
-import type { Guarantee } from '../core/index.ts';
+import type { Guarantee, TopologyKind } from '../core/index.ts';
 import { EXIT } from '../core/index.ts';
 import type { Provider, RunSummary } from '../harness/index.ts';
 import { formatRecovery, type RunTick, runScenario } from '../harness/index.ts';
@@ -11,6 +11,7 @@ export interface RunFlags {
   scenario: string;
   guarantee?: Guarantee;
   workload?: string;
+  topology?: TopologyKind;
   rate?: number;
   duration?: number;
   warmup?: number;
@@ -32,6 +33,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     scenario: flags.scenario,
     guarantee: flags.guarantee,
     workload: flags.workload,
+    topology: flags.topology,
     rate: flags.rate,
     durationS: flags.duration,
     warmupS: flags.warmup,
@@ -76,7 +78,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
     s.verdict.guaranteeHeld === true ? 'HELD' : s.verdict.guaranteeHeld === false ? 'VIOLATED' : 'UNKNOWN';
   const lines = [
     '',
-    `${s.engine} · ${s.guarantee} · ${s.scenario} · ${s.workload} · ${s.rate}/s for ${s.durationS} s (+${s.warmupS} s warm-up) · seed ${s.seed}`,
+    `${s.engine} · ${s.guarantee} · ${s.scenario}${s.topology ? ` (${s.topology})` : ''} · ${s.workload} · ${s.rate}/s for ${s.durationS} s (+${s.warmupS} s warm-up) · seed ${s.seed}`,
     ...(s.model
       ? [
           `  model ${s.model.trainer} (${s.model.kind}${s.model.h2oVersion ? `, H2O ${s.model.h2oVersion}` : ''}): ${s.model.path}`,
@@ -85,6 +87,13 @@ export function formatSummary(s: RunSummary, dir: string): string {
     '',
     `  produced   ${pad(c.produced)}   delivered ${pad(c.delivered)}   unique ${pad(c.unique)}`,
     `  lost       ${pad(c.lost)}   duplicated ${pad(c.duplicated)}  unexpected ${pad(c.unexpected)}  incorrect ${pad(c.incorrect)}`,
+    ...(s.branches ?? []).map(
+      (b) =>
+        `    branch ${b.branch.padEnd(10)} (${b.operators.join(', ')}): delivered ${b.delivered}  lost ${b.lost}  duplicated ${b.duplicated}  unexpected ${b.unexpected}  incorrect ${b.incorrect}`,
+    ),
+    ...(s.branches?.length
+      ? ['    (fan-out: lost / duplicated count a record missing / repeated on any branch)']
+      : []),
     '',
     `  latency ms p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  mean ${l.mean}`,
     ...(s.inputLatencyMs && s.deliveryLatencyMs

@@ -72,6 +72,8 @@ export function outputMessages(records: readonly ScoredRecord[]): { key: string;
       score: v.score!,
       r: v.r,
       w,
+      // Fan-out only: a chain's outputs stay exactly as they were.
+      ...(v.branch === undefined ? {} : { branch: v.branch }),
     } satisfies OutputRecord),
   }));
 }

@@ -7,6 +7,28 @@ import type { EventType } from './events.ts';
 export type Guarantee = 'exactly-once' | 'at-least-once' | 'at-most-once' | 'none';
 export const GUARANTEES: readonly Guarantee[] = ['exactly-once', 'at-least-once', 'at-most-once', 'none'];
 
+/**
+ * The shape of the operator graph: `chain` (source → features → score → sink), or `fan-out`, where features
+ * sends every record to each sibling scoring branch and the branches join at the sink.
+ */
+export type TopologyKind = 'chain' | 'fan-out';
+export const TOPOLOGIES: readonly TopologyKind[] = ['chain', 'fan-out'];
+
+/** A sibling branch of the fan-out topology: its name (carried by its outputs) and the operators only it has. */
+export interface BranchSpec {
+  branch: BranchName;
+  operators: readonly string[];
+}
+export type BranchName = 'model' | 'challenger';
+/**
+ * The fan-out's branches: the model (`score`) and a challenger scorer (`challenger`, the same features scored
+ * by a recalibrated model, see `challengerScore`), as a team runs a shadow model beside production.
+ */
+export const FAN_OUT_BRANCHES: readonly BranchSpec[] = [
+  { branch: 'model', operators: ['score'] },
+  { branch: 'challenger', operators: ['challenger'] },
+];
+
 /** Jepsen-style verdict: false beats "unknown" beats true when verdicts merge. */
 export type Verdict = true | false | 'unknown';
 
@@ -37,6 +59,8 @@ export interface OutputRecord {
   r: number;
   /** When the sink wrote the output (µs). */
   w: number;
+  /** Fan-out topology only: the branch that scored it (one output per record and branch). Absent on a chain. */
+  branch?: BranchName;
 }
 
 /** Something an engine did, timestamped, for the run's `events.jsonl` and the report's timeline. */

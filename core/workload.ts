@@ -134,11 +134,29 @@ export interface Workload<Body = unknown, Parsed = unknown, State = unknown> {
 
 /** score: the logistic model applied to one feature vector. The one scoring function everybody calls. */
 export function score(model: ModelArtefact, features: readonly number[]): number {
+  return 1 / (1 + Math.exp(-logit(model, features)));
+}
+
+/**
+ * The fan-out's challenger branch: the same model recalibrated with temperature 2 (logit halved), a shadow
+ * model's typical change. Deterministic and different from `score` wherever the logit is not 0, so an output
+ * scored by the wrong branch shows as incorrect.
+ */
+export function challengerScore(model: ModelArtefact, features: readonly number[]): number {
+  return 1 / (1 + Math.exp(-logit(model, features) / 2));
+}
+
+/** The scorer of a fan-out branch: `score` for the model, `challengerScore` for the challenger. */
+export function branchScorer(branch: string): (model: ModelArtefact, features: readonly number[]) => number {
+  return branch === 'challenger' ? challengerScore : score;
+}
+
+function logit(model: ModelArtefact, features: readonly number[]): number {
   const { mean, std } = model.preprocessing;
   let z = model.intercept;
   for (let i = 0; i < model.coefficients.length; i++) {
     const x = features[i] ?? Number.NaN;
     z += model.coefficients[i]! * ((x - mean[i]!) / std[i]!);
   }
-  return 1 / (1 + Math.exp(-z));
+  return z;
 }

@@ -228,6 +228,38 @@ describe('Storm: an upstream failure recomputes the whole tree', () => {
     expect(claim([fanOutKill(0)], 'storm-whole-tree').verdict).toBe('contradicted');
   });
 
+  it('reads the branches the runner writes (fan-out-kill, ack-tree at-least-once, 1000/s for 40 s)', () => {
+    // summary.json `branches` of a real run (harness/branch-checker.ts), the killed worker on the challenger branch.
+    const counted = (branch: string, operator: string, delivered: number, duplicated: number) => ({
+      branch,
+      operators: [operator],
+      delivered,
+      unique: 45_000,
+      lost: 0,
+      duplicated,
+      unexpected: 0,
+      incorrect: 18_425,
+    });
+    const run = handMadeRun({
+      engine: 'ack-tree',
+      guarantee: 'at-least-once',
+      scenario: 'fan-out-kill',
+      scenarioFile: { topology: 'fan-out' },
+      counts: { produced: 45_000, delivered: 94_286, unique: 45_000, lost: 0, duplicated: 3672 },
+      summaryExtra: {
+        topology: 'fan-out',
+        branches: [counted('model', 'score', 48_785, 3672), counted('challenger', 'challenger', 45_501, 492)],
+      },
+      faults: [killAt(15, 'challenger[1]')],
+      events: restarts(['challenger[1]'], 16),
+    });
+    const c = claim([run], 'storm-whole-tree');
+    expect(c.verdict).toBe('confirmed');
+    expect(c.parts[0]!.evidence[0]).toBe(
+      '1 run (challenger killed, siblings model): duplicated 492 on the killed branch, 3672 on its siblings',
+    );
+  });
+
   it('is not measured on a chain topology, with the spout replays as context', () => {
     const chain = handMadeRun({
       engine: 'ack-tree',

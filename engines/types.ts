@@ -3,7 +3,7 @@
  * (topology, topics, services, workload) as worker processes and reports what it does as EngineEvents.
  * Engines know nothing of scenarios: the plan names the workload module they load in their workers.
  */
-import type { EngineEvent, Guarantee, NewEngineEvent } from '../core/types.ts';
+import type { EngineEvent, Guarantee, NewEngineEvent, TopologyKind } from '../core/types.ts';
 import type { WorkerMessage } from './runtime/control.ts';
 
 export type EngineName = 'passthrough' | 'ack-tree' | 'barrier-snapshot' | 'operator-checkpoint';
@@ -57,6 +57,8 @@ export interface DeployPlan {
   /** Where workers run; default: local processes (`localPlacement(services)`). */
   placement?: Placement;
   parallelism: Parallelism;
+  /** The operator graph (engines/runtime/topology.ts); default `chain`. Only one of the engine's `topologies`. */
+  topology?: TopologyKind;
   /** Engine-specific options (message timeout, checkpoint interval, window size…), validated by the engine. */
   options: Record<string, unknown>;
   /** Every engine event, as it happens (the runner appends them to events.jsonl). */
@@ -134,6 +136,8 @@ export interface Engine {
   description: string;
   guarantees: readonly Guarantee[];
   defaultGuarantee: Guarantee;
+  /** The topologies it can deploy (a capability: the runner refuses any other before a run starts). */
+  topologies: readonly TopologyKind[];
   /**
    * Validates engine options (unknown keys, bad values, and with the run's guarantee the combinations it
    * cannot keep) before a run starts; throws BadInputError.

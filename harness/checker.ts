@@ -49,6 +49,8 @@ export interface IncorrectSample {
   id: number;
   got: number;
   expected: number;
+  /** Fan-out: the branch whose output it was. */
+  branch?: string;
 }
 
 export interface CheckResult extends DeliveryCounts {
@@ -94,6 +96,8 @@ export interface Checker {
   grow(expectedIds: number): void;
   /** Outputs read so far, unexpected ones included. */
   deliveredCount(): number;
+  /** How often `id` was delivered so far (saturating at 255; 0 for ids outside the checker's room). */
+  deliveries(id: number): number;
   /** Distinct in-range ids seen so far (the range is 0..expectedIds-1 until `finish` narrows it). */
   uniqueCount(): number;
   /** Every acked id seen at least once: word-wise subset test with early exit, O(ids / 32) at worst. */
@@ -189,6 +193,8 @@ export function createChecker(opts: { expectedIds: number }): Checker {
     grow,
 
     deliveredCount: () => delivered,
+
+    deliveries: (id) => (Number.isInteger(id) && id >= 0 && id < capacity ? deliveries[id]! : 0),
 
     uniqueCount: () => seen.count(),
 

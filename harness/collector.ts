@@ -34,12 +34,12 @@ export interface CollectorOptions {
   runStartUs: number;
   /** Outputs of events intended before this (µs) are warm-up: checked, but not in `total`. */
   warmupEndUs: number;
-  /** A trusted output: its id, score and read time (µs since the epoch). */
-  observe: (id: number, score: number, readUs: number) => void;
+  /** A trusted output: its id, score, read time (µs since the epoch) and the branch it names (fan-out). */
+  observe: (id: number, score: number, readUs: number, branch: string | undefined) => void;
   /** Intended send time (µs since the epoch) of an id of the schedule; null for an id it never had. */
   intendedUs: (id: number) => number | null;
   /** An output that is no trusted delivery of its id; `why` says what was wrong. */
-  onUntrusted: (id: number, why: string) => void;
+  onUntrusted: (id: number, why: string, branch: string | undefined) => void;
   /** Each closed second: its row and its interval histogram (for the hlog). */
   onSecond: (row: SecondRow, interval: Histogram) => void;
   clock?: Clock;
@@ -131,16 +131,21 @@ export function createCollector(opts: CollectorOptions): Collector {
               continue;
             }
             delivered++;
+            const branch = out.branch === undefined ? undefined : String(out.branch);
             const t = Number.isInteger(out.id) ? opts.intendedUs(out.id) : null;
             if (t === null) {
-              opts.onUntrusted(out.id, 'never produced');
+              opts.onUntrusted(out.id, 'never produced', branch);
               continue;
             }
             if (out.t !== t) {
-              opts.onUntrusted(out.id, `echoed intended send time ${out.t} µs, the schedule's is ${t} µs`);
+              opts.onUntrusted(
+                out.id,
+                `echoed intended send time ${out.t} µs, the schedule's is ${t} µs`,
+                branch,
+              );
               continue;
             }
-            opts.observe(out.id, out.score, readUs);
+            opts.observe(out.id, out.score, readUs, branch);
             const e2e = readUs - t;
             recordUs(interval, e2e);
             if (t >= opts.warmupEndUs) {

@@ -6,7 +6,7 @@
 import type { ServiceControl } from '../chaos/index.ts';
 import { BadInputError } from '../core/errors.ts';
 import type { ProgressSink } from '../core/progress.ts';
-import type { Parallelism, Placement } from '../engines/types.ts';
+import type { Placement } from '../engines/types.ts';
 import {
   attachComposeServices,
   attachDockerInfra,
@@ -77,7 +77,8 @@ export function serviceControl(infra: RunInfra): ServiceControl {
 export async function placementFor(
   infra: RunInfra,
   runId: string,
-  parallelism: Parallelism,
+  /** Operator workers of the run's topology (the coordinator comes on top). */
+  workers: number,
   cpus: number | undefined,
 ): Promise<Placement | undefined> {
   if (!('provider' in infra && infra.provider === 'docker')) {
@@ -85,6 +86,5 @@ export async function placementFor(
       throw new BadInputError('--cpus limits containers', { fix: 'use it with --provider docker' });
     return undefined;
   }
-  const containers = 1 + parallelism.source + parallelism.features + parallelism.score + parallelism.sink;
-  return dockerPlacement(infra, { runId, cpus, containers });
+  return dockerPlacement(infra, { runId, cpus, containers: 1 + workers });
 }

@@ -25,10 +25,16 @@ import { createKafka } from '../clients/kafka.ts';
 import { systemClock } from '../core/clock.ts';
 import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../core/progress.ts';
-import { type EngineEvent, type Guarantee, mergeVerdicts } from '../core/types.ts';
-import { type ModelArtefact, trainerOf } from '../core/workload.ts';
+import {
+  type EngineEvent,
+  FAN_OUT_BRANCHES,
+  type Guarantee,
+  mergeVerdicts,
+  type TopologyKind,
+} from '../core/types.ts';
+import { branchScorer, type ModelArtefact, trainerOf } from '../core/workload.ts';
 import { getEngine } from '../engines/index.ts';
-import { standardTopology } from '../engines/runtime/topology.ts';
+import { topologyFor } from '../engines/runtime/topology.ts';
 import type { Deployment, DeployPlan, Engine } from '../engines/types.ts';
 import type { InfraEndpoints } from '../infra/local/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
@@ -39,7 +45,8 @@ import {
   getWorkload,
   loadModel,
 } from '../scenarios/workloads/index.ts';
-import { createChecker, deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
+import { createAccounting } from './branch-checker.ts';
+import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { createCollector, type SecondRow } from './collector.ts';
 import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
@@ -72,6 +79,8 @@ export interface RunOptions {
   scenario: string | Scenario;
   guarantee?: Guarantee;
   workload?: string;
+  /** Overrides the scenario's topology (`faultline run --topology fan-out`). */
+  topology?: TopologyKind;
   rate?: number;
   durationS?: number;
   warmupS?: number;
@@ -126,6 +135,7 @@ interface ResolvedRun {
   scenario: Scenario;
   guarantee: Guarantee;
   workloadName: string;
+  topology: TopologyKind;
   rate: number;
   durationS: number;
   warmupS: number;
@@ -147,6 +157,13 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
     throw new BadInputError(`engine ${engine.name} does not offer guarantee "${guarantee}"`, {
       fix: `use one of: ${engine.guarantees.join(', ')}`,
     });
+  }
+  const topology = opts.topology ?? scenario.topology ?? 'chain';
+  if (!engine.topologies.includes(topology)) {
+    throw new BadInputError(
+      `engine ${engine.name} does not support topology "${topology}" (it supports: ${engine.topologies.join(', ')})`,
+      { fix: `use --topology ${engine.topologies[0]}, or an engine that supports ${topology}` },
+    );
   }
   const workloadName = opts.workload ?? scenario.workload;
   const workload = getWorkload(workloadName);
@@ -183,6 +200,7 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
     scenario,
     guarantee,
     workloadName,
+    topology,
     rate,
     durationS,
     warmupS,
@@ -258,7 +276,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       waitForLeaders: true,
     });
 
-    const placement = await placementFor(infra, run.runId, run.scenario.parallelism, opts.cpus);
+    const operatorWorkers = topologyFor(run.topology, run.scenario.parallelism).instances.length;
+    const placement = await placementFor(infra, run.runId, operatorWorkers, opts.cpus);
     if (placement) cleanups.push(() => placement.launcher.close());
     const runDir = dir;
     const eventsBuffer: EngineEvent[] = [];
@@ -287,6 +306,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       },
       placement,
       parallelism: run.scenario.parallelism,
+      topology: run.topology,
       options: run.engineOptions,
       onEvent,
     };
@@ -318,10 +338,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       engineOptions: run.engineOptions,
       // With the engine's defaults filled in: what the run really used.
       resolvedEngineOptions: run.engine.parseOptions?.(run.engineOptions, run.guarantee) ?? run.engineOptions,
-      topology: {
-        parallelism: run.scenario.parallelism,
-        edges: standardTopology(run.scenario.parallelism).edges,
-      },
+      // `chain` or `fan-out` (what the report's claims read), and its edges.
+      topology: run.topology,
+      edges: topologyFor(run.topology, run.scenario.parallelism).edges,
       runId: run.runId,
     };
     files.writeJson('scenario.json', scenarioJson);
@@ -351,7 +370,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
     // The load: warm-up + measured duration, open loop.
     const schedule = createSchedule({ rate: run.rate, durationS: run.warmupS + run.durationS });
-    const checker = createChecker({ expectedIds: schedule.count });
+    const branches = run.topology === 'fan-out' ? FAN_OUT_BRANCHES : null;
+    const checker = createAccounting({ expectedIds: schedule.count, branches });
     const acked = new IdSet(schedule.count);
     const runStartUs = systemClock.nowUs() + 3_000_000; // room for the collector to join
     const warmupEndUs = runStartUs + run.warmupS * 1e6;
@@ -366,9 +386,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       // The generator's own schedule, the same expression it stamps events with.
       intendedUs: (id) =>
         id >= 0 && id < schedule.count ? Math.round(runStartUs + schedule.offsetUs(id)) : null,
-      observe: (id, score, readUs) => checker.observe(id, score, (readUs - runStartUs) / 1000),
-      onUntrusted: (id, why) => {
-        checker.observeUnexpected(id);
+      observe: (id, score, readUs, branch) =>
+        checker.observe(id, score, (readUs - runStartUs) / 1000, branch),
+      onUntrusted: (id, why, branch) => {
+        checker.observeUnexpected(id, branch);
         if (untrusted.length < SAMPLE_LIMIT) untrusted.push({ id, why });
       },
       onSecond: (row, interval) => files?.second(row, interval),
@@ -479,21 +500,29 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     // ---- analyse: whatever fails here, the run's files and a summary with the verdict "unknown" remain.
     const analysisErrors: RunError[] = [];
     const notes: string[] = [];
-    let expectedScores: Float64Array | null = null;
+    /** Reference scores per branch ('' on a chain): each fan-out branch is checked against its own scorer. */
+    const expectedScores = new Map<string, Float64Array>();
     try {
-      expectedScores = await timed(progress, 'Checking outputs against the reference scorer', async () =>
-        opts.referenceScores
-          ? opts.referenceScores(acked, schedule.count)
-          : createReferenceScorer(workload, source, run.model).expectedScores(acked, schedule.count),
-      );
+      await timed(progress, 'Checking outputs against the reference scorer', async () => {
+        const reference = createReferenceScorer(workload, source, run.model);
+        for (const branch of branches?.map((b) => b.branch) ?? ['']) {
+          expectedScores.set(
+            branch,
+            opts.referenceScores
+              ? opts.referenceScores(acked, schedule.count)
+              : reference.expectedScores(acked, schedule.count, branch ? branchScorer(branch) : undefined),
+          );
+        }
+      });
     } catch (e) {
+      expectedScores.clear();
       analysisErrors.push({ phase: 'reference scorer', error: (e as Error).message });
       notes.push('incorrect: unknown, the reference scorer failed');
     }
     const result = checker.finish({
       attempted: genStats.attempted,
       acked,
-      expected: (id) => expectedScores?.[id] ?? Number.NaN,
+      expected: (branch, id) => expectedScores.get(branch)?.[id] ?? Number.NaN,
     });
     const counts = deliveryCounts(result);
     const settled = verdictFor(run.guarantee, counts);
@@ -514,6 +543,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       notes.push(
         `${result.deliveredUnacked} ids were delivered although Kafka never acknowledged them to the generator`,
       );
+    if (result.unattributed > 0)
+      notes.push(
+        `${result.unattributed} outputs count as unexpected on no branch (their branch is missing or unknown, or they are no trusted delivery)`,
+      );
     if (collector.malformed() > 0) notes.push(`${collector.malformed()} output messages were not valid JSON`);
     const lagP99 = genStats.lag.totalCount ? genStats.lag.getValueAtPercentile(99) / 1000 : 0;
     if (lagP99 > 100)
@@ -523,7 +556,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
     const rows = collector.rows();
     const measured = rows.filter((r) => r.second >= run.warmupS && r.second < run.warmupS + run.durationS);
-    const meanPerS = measured.length ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length : 0;
+    // Outputs per record: one on a chain, one per branch on a fan-out. Throughput and recovery's rate test are in
+    // records per second, as the target is.
+    const outputsPerRecord = branches?.length ?? 1;
+    const meanPerS = measured.length
+      ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length / outputsPerRecord
+      : 0;
     const latency = summarizeMs(collector.total);
     /** p50, p99 and max of one part of the latency (ms). */
     const part = (h: Histogram) => {
@@ -536,7 +574,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     try {
       recovery = recoveryTimes({
         series: rows.map((r) => ({ second: r.second, outputs: r.outputs, p99Us: r.p99Us })),
-        targetRate: run.rate,
+        // The series counts outputs: a fan-out's target is one output per record and branch.
+        targetRate: run.rate * outputsPerRecord,
         faults: faultRecords,
         events: eventsBuffer,
         runStartUs,
@@ -569,6 +608,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       durationS: run.durationS,
       warmupS: run.warmupS,
       counts,
+      ...(branches ? { topology: run.topology, branches: result.branches } : {}),
       latencyMs: withoutCount(latency),
       processingLatencyMs: part(collector.processing),
       inputLatencyMs: part(collector.input),

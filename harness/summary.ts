@@ -1,7 +1,8 @@
 /** The run summary (`summary.json`, schema faultline/run-summary@1): the contract users and scripts rely on. */
-import type { FaultRecord, Guarantee, Verdict } from '../core/types.ts';
+import type { FaultRecord, Guarantee, TopologyKind, Verdict } from '../core/types.ts';
 import type { ModelTrainer } from '../core/workload.ts';
 import type { ReplayHorizon } from '../engines/types.ts';
+import type { BranchCounts } from './branch-checker.ts';
 import type { DeliveryCounts } from './checker.ts';
 import type { DrainResult } from './drain.ts';
 import type { LatencySummary } from './latency.ts';
@@ -53,7 +54,16 @@ export interface RunSummary {
   rate: number;
   durationS: number;
   warmupS: number;
+  /**
+   * On the fan-out topology (README "How the figures are measured"), per record across branches: lost = missing
+   * on any branch, duplicated = more than once on any branch, delivered/unexpected/incorrect = outputs of all
+   * branches. On a chain, as ARCHITECTURE.md defines them.
+   */
   counts: DeliveryCounts;
+  /** `fan-out` runs only (absent: the chain). */
+  topology?: TopologyKind;
+  /** Fan-out runs only: each sibling branch, the operators only it has, and its own counts (chain definitions). */
+  branches?: BranchCounts[];
   /** End-to-end, from the intended send time, after warm-up. */
   latencyMs: Omit<LatencySummary, 'count'>;
   processingLatencyMs: { p50: number; p99: number; max: number };

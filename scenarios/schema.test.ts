@@ -24,6 +24,17 @@ describe('scenario files', () => {
     expect(loadScenario('steady').faults).toEqual([]);
   });
 
+  it('topology is chain unless the file says fan-out; fan-out-kill kills a worker on one branch', () => {
+    expect(loadScenario('kill-worker').topology).toBe('chain');
+    const s = loadScenario('fan-out-kill');
+    expect(s.topology).toBe('fan-out');
+    expect(s.faults.map((f) => f.target)).toEqual(['challenger[1]']);
+    expect(s.engineOptions).toEqual(loadScenario('kill-worker').engineOptions);
+    expect(badInput(() => parseScenario('name: t\ntopology: star\n', 't.yaml')).message).toMatch(
+      /t.yaml:2:11: topology must be one of chain, fan-out/,
+    );
+  });
+
   it('recovery settings are optional, validated, and named on error', () => {
     const base = 'name: r\nfaults: []\n';
     expect(parseScenario(base, 'r.yaml').recovery).toBeUndefined();

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, type Node, parseDocument, stringify } from 'yaml';
 import { BadInputError } from '../core/errors.ts';
-import { type FaultSpec, GUARANTEES, type Guarantee, type RandomFaultSpec } from '../core/types.ts';
+import {
+  type FaultSpec,
+  GUARANTEES,
+  type Guarantee,
+  type RandomFaultSpec,
+  TOPOLOGIES,
+  type TopologyKind,
+} from '../core/types.ts';
 
 export type { FaultSpec };
 
@@ -28,6 +35,11 @@ export interface Scenario {
   seed: number;
   guarantee?: Guarantee;
   parallelism: { source: number; features: number; score: number; sink: number };
+  /**
+   * `chain` (default) or `fan-out`: features sends every record to two sibling scoring branches (`score`, and
+   * `challenger` with the score's parallelism) that join at the sink, one output per record and branch.
+   */
+  topology: TopologyKind;
   /** Per-engine options, e.g. { "ack-tree": { messageTimeoutS: 3 } }. */
   engineOptions: Record<string, Record<string, unknown>>;
   faults: FaultSpec[];
@@ -67,6 +79,7 @@ const TOP_KEYS = [
   ...RUN_SHAPE_KEYS,
   'guarantee',
   'parallelism',
+  'topology',
   'engineOptions',
   'faults',
   'random',
@@ -134,6 +147,8 @@ export function parseSavedScenario(text: string, path: string): Scenario {
     seed: saved.seed,
     guarantee: saved.guarantee,
     parallelism: saved.parallelism,
+    // Runs before the fan-out saved `topology` as { parallelism, edges } of the chain.
+    ...(typeof saved.topology === 'string' ? { topology: saved.topology } : {}),
     engineOptions: { [saved.engine]: saved.engineOptions ?? {} },
     faults: (saved.faults as FaultSpec[] | undefined) ?? [],
     random: saved.random,
@@ -263,6 +278,9 @@ export function parseScenario(text: string, source: string): Scenario {
       parallelism[k as keyof typeof parallelism] = num(['parallelism', k], v, { min: 1, integer: true });
     }
   }
+  const topology = data.topology ?? 'chain';
+  if (!TOPOLOGIES.includes(topology as TopologyKind))
+    fail(['topology'], `must be one of ${TOPOLOGIES.join(', ')}`, node(['topology']));
   const engineOptions: Scenario['engineOptions'] = {};
   if (data.engineOptions !== undefined) {
     if (
@@ -375,6 +393,7 @@ export function parseScenario(text: string, source: string): Scenario {
       data.seed === undefined ? SCENARIO_DEFAULTS.seed : num(['seed'], data.seed, { min: 0, integer: true }),
     guarantee: guarantee as Guarantee | undefined,
     parallelism,
+    topology: topology as TopologyKind,
     engineOptions,
     faults,
     random,

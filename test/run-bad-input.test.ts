@@ -26,6 +26,11 @@ const cases: [string, string[], string][] = [
     ['--engine', 'passthrough', '--guarantee', 'exactly-once'],
     'does not offer guarantee',
   ],
+  [
+    'a topology the engine cannot deploy',
+    ['--engine', 'passthrough', '--scenario', 'fan-out-kill'],
+    'engine passthrough does not support topology "fan-out" (it supports: chain)',
+  ],
 ];
 
 describe('faultline run with bad input', () => {

@@ -19,6 +19,8 @@ export const ackTree: Engine = {
   description: 'Apache Storm: XOR acker, tuple timeouts and replay; state in Redis, not rolled back',
   guarantees: ['at-least-once', 'at-most-once'],
   defaultGuarantee: 'at-least-once',
+  // Fan-out: the feature bolt anchors one child per branch, so a failure on one branch replays the whole tree.
+  topologies: ['chain', 'fan-out'],
   parseOptions: parseAckTreeOptions,
   // A tuple tree that fails is failed when its timeout fires, T..2T after it was emitted (rotating map of
   // two buckets), and replayed once its retry back-off has passed (at most the max delay); a dead worker is

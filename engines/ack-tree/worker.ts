@@ -5,7 +5,9 @@
  *  1. spout (source[i]): reads its Kafka partitions; per record draws a root id and an edge, keeps the tuple
  *     pending, sends ack_init(root, edge, task) to acker(root) and the tuple to features[hash(key)].
  *  2. bolts (features, score, sink): per input draw a fresh edge per output, emit anchored outputs, then
- *     ack(root, inputEdge ^ childrenXor) to acker(root); fail(root) when processing throws.
+ *     ack(root, inputEdge ^ childrenXor) to acker(root); fail(root) when processing throws. On the fan-out
+ *     topology the feature bolt emits two anchored children per input, one to each branch (score, challenger):
+ *     the tree completes only when both branches acked, so a failure on one replays the record on both.
  *  3. the acker task in every worker keeps the XOR ledger and tells the spout ACK or FAIL; 3-bucket expiry.
  *  4. the spout's pending map rotates every T: trees not acked in T..2T fail with reason timeout; a failed
  *     tuple waits out the retry service's exponential back-off (KafkaSpout's default), then is re-read from Kafka
@@ -25,14 +27,20 @@ import {
 import { systemClock } from '../../core/clock.ts';
 import { createRng } from '../../core/rng.ts';
 import type { InputRecord } from '../../core/types.ts';
-import { score } from '../../core/workload.ts';
+import { challengerScore, score } from '../../core/workload.ts';
 import { type BatchingWriter, createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { createOutbox, unbatch } from '../runtime/outbox.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
 import { createRedisStateStore } from '../runtime/redis-state.ts';
-import type { StageRecord } from '../runtime/stage-record.ts';
-import { type Instance, standardTopology, workerId } from '../runtime/topology.ts';
+import { type StageRecord, scoredRecord } from '../runtime/stage-record.ts';
+import {
+  branchOfOperator,
+  downstreamOperators,
+  type Instance,
+  topologyFor,
+  workerId,
+} from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost, type WorkerHost } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
@@ -76,7 +84,7 @@ type Boot = WorkerBoot<AckTreeOptions>;
 await runWorker<Boot>(async (ctx) => {
   const boot = ctx.config;
   const o = boot.options;
-  const topology = standardTopology(boot.parallelism);
+  const topology = topologyFor(boot.topology, boot.parallelism);
   const acking = o.ackers !== 0;
   const ackerIds = acking
     ? topology.instances.slice(0, o.ackers ?? topology.instances.length).map((i) => i.id)
@@ -160,13 +168,14 @@ await runWorker<Boot>(async (ctx) => {
   };
 
   /**
-   * A bolt: compute outputs for a frame of inputs, emit them anchored to `next` and ack the inputs; or, for the
-   * sink, hand them to `writer` and ack each input once its batch is written (like a KafkaBolt acking in the
-   * producer callback), without holding up the next frame.
+   * A bolt: compute outputs for a frame of inputs, emit each anchored to every operator in `next` (one child per
+   * downstream operator: two for the feature bolt of a fan-out) and ack the inputs; or, for the sink, hand them
+   * to `writer` and ack each input once its batch is written (like a KafkaBolt acking in the producer callback),
+   * without holding up the next frame.
    */
   const bolt = (
     compute: (values: TupleValues[]) => Promise<TupleValues[]>,
-    next: Instance['operator'] | null,
+    next: readonly Instance['operator'][],
     writer?: BatchingWriter<TupleValues>,
   ) => ({
     async onData(_from: string, tuples: WireTuple[]) {
@@ -191,12 +200,16 @@ await runWorker<Boot>(async (ctx) => {
       const acks: { input: MessageId; childrenXor: bigint[] }[] = [];
       inputs.forEach((input, k) => {
         const out = outputs[k]!;
-        const targets = downstream(next!);
-        const dest = targets[keyPartition(out.key, targets.length)]!.id;
-        const anchored = acking ? boltOutput(rng, input.id, 1) : { messageIds: [[]], childrenXor: [] };
-        const list = batches.get(dest) ?? [];
-        list.push({ v: out, m: encodeMessageId(anchored.messageIds[0]!) });
-        batches.set(dest, list);
+        const anchored = acking
+          ? boltOutput(rng, input.id, next.length)
+          : { messageIds: next.map(() => []), childrenXor: [] };
+        next.forEach((op, o) => {
+          const targets = downstream(op);
+          const dest = targets[keyPartition(out.key, targets.length)]!.id;
+          const list = batches.get(dest) ?? [];
+          list.push({ v: out, m: encodeMessageId(anchored.messageIds[o]!) });
+          batches.set(dest, list);
+        });
         acks.push({ input: input.id, childrenXor: anchored.childrenXor });
       });
       await emitBatches(batches);
@@ -215,21 +228,26 @@ await runWorker<Boot>(async (ctx) => {
       host.redis({ commandTimeoutMs: o.stateTimeoutMs }),
       `fl:${boot.runId}:state:`,
     );
-    operator = bolt(async (values) => {
-      const states = await store.getMany([...new Set(values.map((v) => v.key))]);
-      const out = values.map((v) => {
-        const step = workload.step(states.get(v.key), workload.parse(v.body), model.params);
-        states.set(v.key, step.state);
-        return { id: v.id, key: v.key, t: v.t, r: v.r, features: step.features };
-      });
-      await store.setMany(states);
-      return out;
-    }, 'score');
-  } else if (boot.operator === 'score') {
     operator = bolt(
-      async (values) =>
-        values.map((v) => ({ id: v.id, key: v.key, t: v.t, r: v.r, score: score(model, v.features!) })),
-      'sink',
+      async (values) => {
+        const states = await store.getMany([...new Set(values.map((v) => v.key))]);
+        const out = values.map((v) => {
+          const step = workload.step(states.get(v.key), workload.parse(v.body), model.params);
+          states.set(v.key, step.state);
+          return { id: v.id, key: v.key, t: v.t, r: v.r, features: step.features };
+        });
+        await store.setMany(states);
+        return out;
+      },
+      downstreamOperators(topology, 'features'),
+    );
+  } else if (boot.operator === 'score' || boot.operator === 'challenger') {
+    const scorer = boot.operator === 'score' ? score : challengerScore;
+    // Fan-out: each output says which branch scored it; on the chain outputs stay as they were.
+    const branch = topology.kind === 'fan-out' ? branchOfOperator(boot.operator) : undefined;
+    operator = bolt(
+      async (values) => values.map((v) => scoredRecord(v, scorer(model, v.features!), branch)),
+      ['sink'],
     );
   } else if (boot.operator === 'sink') {
     producer = host.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -238,7 +256,7 @@ await runWorker<Boot>(async (ctx) => {
     const writer = createBatchingWriter<TupleValues>(async (values) => {
       await p.send({ topic: boot.topics.output, messages: outputMessages(values) });
     });
-    operator = bolt(async (values) => values, null, writer);
+    operator = bolt(async (values) => values, [], writer);
   } else {
     operator = await startSpout();
   }

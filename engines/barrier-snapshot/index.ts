@@ -24,6 +24,9 @@ export const barrierSnapshot: Engine = {
   description: 'Apache Flink: aligned checkpoint barriers, state snapshots, 2PC Kafka sink, global restart',
   guarantees: ['exactly-once', 'at-least-once'],
   defaultGuarantee: 'exactly-once',
+  // Fan-out: features emits to a score and a challenger task; the sink aligns barriers over both branches'
+  // channels; a failure anywhere restarts every task (one pipelined region), as on the chain.
+  topologies: ['chain', 'fan-out'],
   parseOptions: parseBarrierSnapshotOptions,
   // After a failure the job restarts after the restart delay, redeploys every task (seconds on 2 cores) and
   // replays from the last checkpoint; a transactional sink makes that output visible at the next checkpoint.

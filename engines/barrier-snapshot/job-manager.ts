@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { systemClock } from '../../core/clock.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
-import { standardTopology } from '../runtime/topology.ts';
+import { topologyFor } from '../runtime/topology.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import { CheckpointCoordinator } from './checkpoint-coordinator.ts';
 import { checkpointKey, latestCompletedKey, nextCheckpointIdKey } from './checkpoint-storage.ts';
@@ -27,7 +27,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
   const running = new Set<string>();
 
   // State first, then the endpoint: a task may register the moment the job manager listens.
-  const topology = standardTopology(boot.parallelism);
+  const topology = topologyFor(boot.topology, boot.parallelism);
   const tasks = topology.instances.map((i) => i.id);
   const sources = topology.instances.filter((i) => i.operator === 'source').map((i) => i.id);
   const redis = new Redis({ host: boot.redis.host, port: boot.redis.port, maxRetriesPerRequest: null });

@@ -1,6 +1,7 @@
 /**
- * A barrier-snapshot task process: one operator instance (source, features, score or sink) of a Flink-style
- * job. Protocol steps of PROTOCOLS.md's barrier-snapshot section:
+ * A barrier-snapshot task process: one operator instance (source, features, score, challenger or sink) of a
+ * Flink-style job. On the fan-out topology features sends every record to one score and one challenger task
+ * (keyed), and the sink aligns barriers across the input channels of both branches. Protocol steps of PROTOCOLS.md's barrier-snapshot section:
  *  1. sources, on trigger(n) from the job manager, record their Kafka offsets and emit barrier n on every
  *     output channel (after the records they already emitted, before the ones they emit next);
  *  2. tasks with several inputs align (exactly-once: block a channel that delivered barrier n until n arrived on
@@ -14,14 +15,22 @@
 import type { Redis } from 'ioredis';
 import { decodeJson, ownedConsumer, ownedPartitions, type Producer } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
-import type { InputRecord, OutputRecord } from '../../core/types.ts';
-import { score } from '../../core/workload.ts';
+import type { BranchName, InputRecord, OutputRecord } from '../../core/types.ts';
+import { challengerScore, score } from '../../core/workload.ts';
 import { createBatchingWriter } from '../runtime/batching-writer.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { FrameKind } from '../runtime/frames.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
+import { scoredRecord } from '../runtime/stage-record.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
-import { downstreamOf, type OperatorName, standardTopology, upstreamOf } from '../runtime/topology.ts';
+import {
+  branchOfOperator,
+  downstreamOf,
+  downstreamOperators,
+  type OperatorName,
+  topologyFor,
+  upstreamOf,
+} from '../runtime/topology.ts';
 import { startWorkerHost } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
@@ -45,13 +54,15 @@ interface Row {
   body?: unknown;
   f?: number[];
   score?: number;
+  /** Fan-out: the branch that scored it. */
+  branch?: BranchName;
 }
 
 await runWorker<Boot>(async (ctx) => {
   const boot = ctx.config;
   const o = boot.options;
   const op = boot.operator as OperatorName;
-  const topology = standardTopology(boot.parallelism);
+  const topology = topologyFor(boot.topology, boot.parallelism);
   const aligned = boot.guarantee === 'exactly-once';
   const sinkMode =
     o.sink === 'auto' ? (boot.guarantee === 'exactly-once' ? 'transactional' : 'plain') : o.sink;
@@ -60,6 +71,10 @@ await runWorker<Boot>(async (ctx) => {
   const model = kit.loadModel(boot.workload.modelPath, boot.workload.name);
   const inputs = upstreamOf(topology, op).map((i) => i.id);
   const outputs = downstreamOf(topology, op).map((i) => i.id);
+  /** Output channels per downstream operator: a record goes to one channel of each (two for a fan-out's features). */
+  const routes = downstreamOperators(topology, op).map((to) =>
+    topology.instances.filter((i) => i.operator === to).map((i) => i.id),
+  );
   // Records and barriers from upstream pass the input gate: alignment, then snapshot before unblocking.
   const gate =
     inputs.length > 0
@@ -127,8 +142,13 @@ await runWorker<Boot>(async (ctx) => {
    * pressure, never drops while the peer is up); the emission itself is synchronous, so barriers stay ordered.
    */
   const emitAll = (rows: Row[]): Promise<unknown> =>
-    Promise.all(rows.map((row) => host.mesh.sendBatched(route(row.key), row)));
-  const route = (key: string) => outputs[keyPartition(key, outputs.length)]!;
+    Promise.all(
+      rows.flatMap((row) =>
+        routes.map((channels) =>
+          host.mesh.sendBatched(channels[keyPartition(row.key, channels.length)]!, row),
+        ),
+      ),
+    );
 
   /**
    * Snapshot n: copy state and forward the barrier in one synchronous step (no record can slip between them),
@@ -203,18 +223,13 @@ await runWorker<Boot>(async (ctx) => {
         stop: async () => {},
       };
     }
-    if (op === 'score') {
+    if (op === 'score' || op === 'challenger') {
+      const scorer = op === 'score' ? score : challengerScore;
+      // Fan-out: each output says which branch scored it; on the chain outputs stay as they were.
+      const branch = topology.kind === 'fan-out' ? branchOfOperator(op) : undefined;
       return {
         process(_from: string, rows: Row[]) {
-          return emitAll(
-            rows.map((row) => ({
-              id: row.id,
-              key: row.key,
-              t: row.t,
-              r: row.r,
-              score: score(model, row.f!),
-            })),
-          );
+          return emitAll(rows.map((row) => scoredRecord(row, scorer(model, row.f!), branch)));
         },
         snapshot: () => ({}),
         stop: async () => {},
@@ -287,7 +302,15 @@ await runWorker<Boot>(async (ctx) => {
     const kafka = host.kafka();
     const toOutput = (rows: Row[]): OutputRecord[] => {
       const w = systemClock.nowUs();
-      return rows.map((r) => ({ id: r.id, key: r.key, t: r.t, score: r.score!, r: r.r, w }));
+      return rows.map((r) => ({
+        id: r.id,
+        key: r.key,
+        t: r.t,
+        score: r.score!,
+        r: r.r,
+        w,
+        ...(r.branch ? { branch: r.branch } : {}),
+      }));
     };
     if (sinkMode === 'plain') {
       const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -29,6 +29,9 @@ export const operatorCheckpoint: Engine = {
     'Apache Apex: streaming windows, per-operator checkpoints, buffer servers; only the failed part redeploys',
   guarantees: ['at-least-once', 'at-most-once', 'exactly-once'],
   defaultGuarantee: 'at-least-once',
+  // Fan-out: features' buffer server keeps a partition per score and per challenger instance, the sink aligns
+  // windows over both branches' ports; a failure restarts its downstream closure only (a branch and the sink).
+  topologies: ['chain', 'fan-out'],
   parseOptions: parseOperatorCheckpointOptions,
   // A redeployed operator starts again from its recovery checkpoint (up to a checkpoint period back) once its
   // worker process is up; upstream buffer servers replay the windows after it.

@@ -119,7 +119,10 @@ export function effectiveProcessingModes(
   return modes as Record<OperatorName, ProcessingMode>;
 }
 
-/** The mode an operator runs in, from options parsed with the run's guarantee. */
+/**
+ * The mode an operator runs in, from options parsed with the run's guarantee. The fan-out's `challenger` runs in
+ * the score's mode: it sits where the score sits (features → it → sink), so the chain's validation covers it.
+ */
 export function modeOf(modes: ModeAttributes, operator: string): ProcessingMode {
-  return modes[operator] ?? 'AT_LEAST_ONCE';
+  return modes[operator] ?? (operator === 'challenger' ? modes.score : undefined) ?? 'AT_LEAST_ONCE';
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../core/rng.ts';
-import { dataLinks, downstreamClosure, type OperatorName, standardTopology } from '../runtime/topology.ts';
+import {
+  dataLinks,
+  downstreamClosure,
+  fanOutTopology,
+  type OperatorName,
+  standardTopology,
+} from '../runtime/topology.ts';
 import {
   advanceCommitted,
   blockedOperators,
@@ -48,6 +54,25 @@ describe('physical plan and the redeploy set', () => {
       'features[1]',
       'score[0]',
       'score[1]',
+      'sink[0]',
+    ]);
+  });
+
+  it('on the fan-out, a failure on one branch restarts that instance and the sink, never the sibling branch', () => {
+    const fanOut = physicalPlan(fanOutTopology({ source: 2, features: 2, score: 2, sink: 1 }));
+    expect(fanOut.upstream.get('sink[0]')).toEqual([
+      'score[0]',
+      'score[1]',
+      'challenger[0]',
+      'challenger[1]',
+    ]);
+    expect(downstreamInstances(fanOut, ['challenger[1]'])).toEqual(['challenger[1]', 'sink[0]']);
+    expect(downstreamInstances(fanOut, ['features[0]'])).toEqual([
+      'features[0]',
+      'score[0]',
+      'score[1]',
+      'challenger[0]',
+      'challenger[1]',
       'sink[0]',
     ]);
   });

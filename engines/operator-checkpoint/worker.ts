@@ -10,12 +10,17 @@
  *     the window it asks for; inputs subscribe to their upstream buffer servers from the start window;
  *  5. purges buffered windows and saved window data as the master's committed window advances.
  * The operators themselves: input-operator.ts (source), output-operator.ts (sink), features and score below.
+ * On the fan-out topology features publishes every record to one score and one challenger partition, and the
+ * sink aligns windows over the input ports of both branches; a failure on one branch restarts that branch's
+ * instance and the sink (its downstream closure) while the other branch and everything upstream keep running.
  */
 import { systemClock } from '../../core/clock.ts';
-import { score } from '../../core/workload.ts';
+import { parseWorkerId } from '../../core/worker-id.ts';
+import { challengerScore, score } from '../../core/workload.ts';
 import { keyPartition } from '../runtime/partitioner.ts';
+import { scoredRecord } from '../runtime/stage-record.ts';
 import { COORDINATOR_ID } from '../runtime/supervisor.ts';
-import { standardTopology } from '../runtime/topology.ts';
+import { branchOfOperator, topologyFor } from '../runtime/topology.ts';
 import { type ControlMessage, startWorkerHost } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-main.ts';
 import type { WorkloadKit } from '../types.ts';
@@ -66,7 +71,8 @@ await runWorker<Boot>(async (ctx) => {
   const o = boot.options;
   const mode = modeOf(o.processingModes, boot.operator);
   const keys = redisKeys(boot.runId);
-  const plan = physicalPlan(standardTopology(boot.parallelism));
+  const topology = topologyFor(boot.topology, boot.parallelism);
+  const plan = physicalPlan(topology);
   const upstreams = [...(plan.upstream.get(boot.id) ?? [])];
   const downstreams = [...(plan.downstream.get(boot.id) ?? [])];
   const kit = (await import(boot.workload.module)) as WorkloadKit;
@@ -319,6 +325,13 @@ await runWorker<Boot>(async (ctx) => {
   const windowEvent = (type: 'window.begin' | 'window.end', w: number) => {
     if (sampled(w)) ctx.emit({ type, window: w, windowId: formatWindowId(clock!, w) });
   };
+  /**
+   * Buffer-server partitions per downstream operator (one partition per downstream instance): a record goes to
+   * one partition of each, by key (two operators for a fan-out's features).
+   */
+  const partitionGroups = [...new Set(downstreams.map((d) => parseWorkerId(d)!.operator))].map((op) =>
+    downstreams.flatMap((d, k) => (parseWorkerId(d)!.operator === op ? [k] : [])),
+  );
   /** Routes output records to the downstream partitions (key partitioning) in the buffer server. */
   const publish = (records: readonly Tuple[]) => {
     if (!buffer || records.length === 0) return;
@@ -326,7 +339,8 @@ await runWorker<Boot>(async (ctx) => {
     if (n === 1) buffer.publish(0, records);
     else {
       const parts: Tuple[][] = Array.from({ length: n }, () => []);
-      for (const r of records) parts[keyPartition(r.key, n)]!.push(r);
+      for (const r of records)
+        for (const group of partitionGroups) parts[group[keyPartition(r.key, group.length)]!]!.push(r);
       parts.forEach((p, k) => {
         if (p.length > 0) buffer.publish(k, p);
       });
@@ -444,13 +458,14 @@ await runWorker<Boot>(async (ctx) => {
         snapshot: () => state.serialize(),
       };
     }
-    if (boot.operator === 'score') {
+    if (boot.operator === 'score' || boot.operator === 'challenger') {
+      const scorer = boot.operator === 'score' ? score : challengerScore;
+      // Fan-out: each output says which branch scored it; on the chain outputs stay as they were.
+      const branch = topology.kind === 'fan-out' ? branchOfOperator(boot.operator) : undefined;
       // @Stateless: its checkpoints are window ids only.
       return {
         process(records) {
-          publish(
-            records.map((v) => ({ id: v.id, key: v.key, t: v.t, r: v.r, score: score(model, v.features!) })),
-          );
+          publish(records.map((v) => scoredRecord(v, scorer(model, v.features!), branch)));
         },
         snapshot: () => null,
       };

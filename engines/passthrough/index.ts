@@ -21,6 +21,8 @@ export const passthrough: Engine = {
   description: 'baseline: one process, Kafka → score → Kafka, no fault tolerance',
   guarantees: ['none'],
   defaultGuarantee: 'none',
+  // One process that copies input to output: it has no operators to fan out.
+  topologies: ['chain'],
   parseOptions(raw) {
     const keys = Object.keys(raw);
     if (keys.length > 0) throw new BadInputError(`passthrough has no options (got ${keys.join(', ')})`);

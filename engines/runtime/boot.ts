@@ -3,7 +3,7 @@
  * reach each peer, the coordinator, Kafka and Redis (each through its own Toxiproxy proxy), and the run's
  * workload, topics and engine options.
  */
-import type { Guarantee } from '../../core/types.ts';
+import type { Guarantee, TopologyKind } from '../../core/types.ts';
 import type { DeployPlan, Parallelism } from '../types.ts';
 import type { LinkAddress } from './proxies.ts';
 
@@ -22,5 +22,6 @@ export interface WorkerBoot<Options = Record<string, unknown>> {
   topics: DeployPlan['topics'];
   workload: DeployPlan['workload'];
   parallelism: Parallelism;
+  topology: TopologyKind;
   options: Options;
 }

@@ -8,7 +8,7 @@ import type { WorkerContext } from '../types.ts';
 import type { WorkerBoot } from './boot.ts';
 import { FrameKind } from './frames.ts';
 import type { Mesh } from './mesh.ts';
-import { standardTopology, type Topology } from './topology.ts';
+import { type Topology, topologyFor } from './topology.ts';
 import { type ControlMessage, meshOf } from './worker-host.ts';
 
 export interface CoordinatorHandlers {
@@ -56,7 +56,7 @@ export async function startCoordinatorHost<Options>(
   handlers: CoordinatorHandlers,
 ): Promise<CoordinatorHost<Options>> {
   const boot = ctx.config;
-  const topology = standardTopology(boot.parallelism);
+  const topology = topologyFor(boot.topology, boot.parallelism);
   const workers = topology.instances.map((i) => i.id);
   const lastBeat = new Map<string, number>();
   /** Workers whose process exited, with when: relaunching until their next heartbeat. */

@@ -12,7 +12,7 @@ import type { WorkerBoot } from './boot.ts';
 import { placementOf } from './placement.ts';
 import { createProxies, type LinkAddress, type LinkSpec, linkName, type ProxySet } from './proxies.ts';
 import { COORDINATOR_ID, createSupervisor, type ProcessDef, type Supervisor } from './supervisor.ts';
-import { standardTopology, type Topology } from './topology.ts';
+import { type Topology, topologyFor } from './topology.ts';
 
 export interface ProcessDeployOptions<Options> {
   plan: DeployPlan;
@@ -39,7 +39,7 @@ export async function deployProcesses<Options>(
 ): Promise<ProcessDeployment> {
   const { plan } = opts;
   const placement = placementOf(plan);
-  const topology = standardTopology(plan.parallelism);
+  const topology = topologyFor(plan.topology, plan.parallelism);
   const ids = [COORDINATOR_ID, ...topology.instances.map((i) => i.id)];
   // Below the ephemeral range: Toxiproxy binds the link proxies at port 0 before the workers bind these.
   const ports = await freeListenPorts(ids.length);
@@ -86,6 +86,7 @@ export async function deployProcesses<Options>(
       topics: plan.topics,
       workload: plan.workload,
       parallelism: plan.parallelism,
+      topology: topology.kind,
       options: opts.options,
     };
   };

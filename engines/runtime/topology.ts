@@ -1,14 +1,19 @@
 /**
  * The topology every engine runs, as plain data: operators with parallelism and the edges between them with
- * their partitioning. source → features is keyed (per-key state lives in one features instance), features →
- * score keyed as well (deterministic routing, so a replay takes the same path), score → sink to the sink.
+ * their partitioning. The chain is source → features → score → sink: source → features is keyed (per-key state
+ * lives in one features instance), features → score keyed as well (deterministic routing, so a replay takes the
+ * same path), score → sink to the sink. The fan-out adds a sibling branch: features sends every record to both
+ * `score` (branch `model`) and `challenger` (branch `challenger`), keyed, and both feed the sink, which writes one
+ * output per record and branch. The challenger has the score's parallelism.
  */
+import { type BranchName, FAN_OUT_BRANCHES, type TopologyKind } from '../../core/types.ts';
 import { workerId } from '../../core/worker-id.ts';
 import type { Parallelism } from '../types.ts';
 
 export { workerId };
 
-export type OperatorName = 'source' | 'features' | 'score' | 'sink';
+export type OperatorName = 'source' | 'features' | 'score' | 'challenger' | 'sink';
+/** The chain's operators, in order (the operators a scenario's parallelism names). */
 export const OPERATORS: readonly OperatorName[] = ['source', 'features', 'score', 'sink'];
 
 export interface EdgeSpec {
@@ -25,36 +30,78 @@ export interface Instance {
 }
 
 export interface Topology {
+  kind: TopologyKind;
   parallelism: Parallelism;
+  /** Its operators, upstream first. */
+  operators: readonly OperatorName[];
   edges: EdgeSpec[];
   instances: Instance[];
 }
 
 export function standardTopology(parallelism: Parallelism): Topology {
-  const edges: EdgeSpec[] = [
+  return build('chain', parallelism, OPERATORS, [
     { from: 'source', to: 'features', partitioning: 'key' },
     { from: 'features', to: 'score', partitioning: 'key' },
     { from: 'score', to: 'sink', partitioning: 'key' },
-  ];
-  const instances = OPERATORS.flatMap((operator) =>
-    Array.from({ length: parallelism[operator] }, (_, instance) => ({
+  ]);
+}
+
+export function fanOutTopology(parallelism: Parallelism): Topology {
+  return build(
+    'fan-out',
+    parallelism,
+    ['source', 'features', 'score', 'challenger', 'sink'],
+    [
+      { from: 'source', to: 'features', partitioning: 'key' },
+      { from: 'features', to: 'score', partitioning: 'key' },
+      { from: 'features', to: 'challenger', partitioning: 'key' },
+      { from: 'score', to: 'sink', partitioning: 'key' },
+      { from: 'challenger', to: 'sink', partitioning: 'key' },
+    ],
+  );
+}
+
+export function topologyFor(kind: TopologyKind | undefined, parallelism: Parallelism): Topology {
+  return kind === 'fan-out' ? fanOutTopology(parallelism) : standardTopology(parallelism);
+}
+
+function build(
+  kind: TopologyKind,
+  parallelism: Parallelism,
+  operators: readonly OperatorName[],
+  edges: EdgeSpec[],
+): Topology {
+  const width = (o: OperatorName) => (o === 'challenger' ? parallelism.score : parallelism[o]);
+  const instances = operators.flatMap((operator) =>
+    Array.from({ length: width(operator) }, (_, instance) => ({
       id: workerId(operator, instance),
       operator,
       instance,
     })),
   );
-  return { parallelism, edges, instances };
+  return { kind, parallelism, operators, edges, instances };
 }
 
-/** Instances of the operator downstream of `operator`, or [] for the sink. */
+/** The branch an operator's outputs belong to on a fan-out (its own branch, for `score` and `challenger`). */
+export function branchOfOperator(operator: string): BranchName | undefined {
+  return FAN_OUT_BRANCHES.find((b) => b.operators.includes(operator))?.branch;
+}
+
+/** Operators `operator` sends records to (two for features on a fan-out, none for the sink). */
+export function downstreamOperators(t: Topology, operator: OperatorName): OperatorName[] {
+  return t.edges.filter((e) => e.from === operator).map((e) => e.to);
+}
+
+/** Instances of the operators downstream of `operator`, or [] for the sink. */
 export function downstreamOf(t: Topology, operator: OperatorName): Instance[] {
-  const edge = t.edges.find((e) => e.from === operator);
-  return edge ? t.instances.filter((i) => i.operator === edge.to) : [];
+  const to = downstreamOperators(t, operator);
+  return t.instances.filter((i) => to.includes(i.operator));
 }
 
+/** Instances of the operators upstream of `operator` (score and challenger for the sink of a fan-out). */
 export function upstreamOf(t: Topology, operator: OperatorName): Instance[] {
-  const edge = t.edges.find((e) => e.to === operator);
-  return edge ? t.instances.filter((i) => i.operator === edge.from) : [];
+  const from = t.edges.filter((e) => e.to === operator).map((e) => e.from);
+  return t.instances.filter((i) => from.includes(i.operator));
 }
 
 /** Directed worker pairs that exchange records (upstream → downstream). */
@@ -81,5 +128,5 @@ export function downstreamClosure(t: Topology, operators: readonly OperatorName[
       }
     }
   }
-  return OPERATORS.filter((o) => out.has(o));
+  return t.operators.filter((o) => out.has(o));
 }

@@ -7,6 +7,7 @@ export {
   type PipelineStepResult,
   type ReferenceScorer,
   runPipelineStep,
+  type Scorer,
 } from './reference.ts';
 export {
   DEFAULT_WORKLOAD,

@@ -9,6 +9,9 @@
 import type { EventSource, ModelArtefact, Workload } from '../../core/workload.ts';
 import { score } from '../../core/workload.ts';
 
+/** Scores one feature vector: `score` (the model), or a fan-out branch's own scorer (`challengerScore`). */
+export type Scorer = (model: ModelArtefact, features: readonly number[]) => number;
+
 export interface PipelineStepResult<State> {
   state: State;
   features: number[];
@@ -30,9 +33,10 @@ export interface ReferenceScorer {
   /**
    * Folds per-key state from scratch over `ids` (strictly increasing; ids left out are skipped, state and all)
    * and returns the expected score at each given id, NaN at every other index. The array has `size` entries
-   * (default: last id + 1). Memory: the output array and one state per key; no event is kept.
+   * (default: last id + 1). Memory: the output array and one state per key; no event is kept. `scorer` scores
+   * the features (default: the model's `score`; a fan-out branch passes its own).
    */
-  expectedScores(ids: Iterable<number>, size?: number): Float64Array;
+  expectedScores(ids: Iterable<number>, size?: number, scorer?: Scorer): Float64Array;
 }
 
 export function createReferenceScorer<Body, Parsed, State>(
@@ -41,7 +45,7 @@ export function createReferenceScorer<Body, Parsed, State>(
   model: ModelArtefact,
 ): ReferenceScorer {
   return {
-    expectedScores(ids, size) {
+    expectedScores(ids, size, scorer) {
       let scores = new Float64Array(size ?? 1024).fill(Number.NaN);
       const stateByKey = new Map<string, State>();
       let previous = -1;
@@ -61,7 +65,7 @@ export function createReferenceScorer<Body, Parsed, State>(
         const { key, body } = source.event(id);
         const result = runPipelineStep(workload, model, stateByKey.get(key), body);
         stateByKey.set(key, result.state);
-        scores[id] = result.score;
+        scores[id] = scorer ? scorer(model, result.features) : result.score;
         previous = id;
       }
       return size === undefined ? scores.slice(0, previous + 1) : scores;
