@@ -10,6 +10,7 @@ import {
   MATRIX_SCHEMA,
   type MatrixFile,
   matrixCells,
+  setAsideEarlierAttempt,
   setRepeat,
 } from './matrix.ts';
 
@@ -162,5 +163,21 @@ describe('matrix parts', () => {
       'steady--passthrough--none--r0',
       'steady--passthrough--none--r1',
     ]);
+  });
+});
+
+describe('matrix resume', () => {
+  it("moves a failed cell's folder aside, numbered, so the cell runs again into a fresh one", () => {
+    const m = join(dir, 'resume');
+    const cell = {
+      ...matrixCells(loadMatrixSpec(specFile('name: t\nengines: [passthrough]\nscenarios: [steady]\n')))[0]!,
+    };
+    expect(setAsideEarlierAttempt(m, cell)).toBeNull();
+    for (const n of [1, 2]) {
+      mkdirSync(join(m, cell.runDir), { recursive: true });
+      writeFileSync(join(m, cell.runDir, 'events.jsonl'), `attempt ${n}\n`);
+      expect(setAsideEarlierAttempt(m, cell)).toBe(join(m, `${cell.runDir}.attempt-${n}`));
+    }
+    expect(readFileSync(join(m, `${cell.runDir}.attempt-2`, 'events.jsonl'), 'utf8')).toBe('attempt 2\n');
   });
 });

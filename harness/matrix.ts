@@ -310,6 +310,19 @@ export function addNewCells(file: MatrixFile, spec: MatrixSpec): string[] {
   return added.map((c) => c.id);
 }
 
+/**
+ * A cell that failed before (or was cut short) may have left its run folder: it is moved aside to
+ * `<runDir>.attempt-<n>` (kept for its logs) so the cell runs again into a fresh folder.
+ */
+export function setAsideEarlierAttempt(dir: string, cell: MatrixCell): string | null {
+  const runDir = join(dir, cell.runDir);
+  if (!existsSync(runDir)) return null;
+  let n = 1;
+  while (existsSync(`${runDir}.attempt-${n}`)) n++;
+  renameSync(runDir, `${runDir}.attempt-${n}`);
+  return `${runDir}.attempt-${n}`;
+}
+
 export interface MatrixOptions {
   spec: MatrixSpec;
   /** The matrix folder; an existing one with matrix.json is resumed. Default: results/matrix-<name>-<stamp>. */
@@ -396,6 +409,7 @@ async function runCells(
       continue;
     }
     opts.onCell?.(cell, i, file.cells.length, 'start');
+    setAsideEarlierAttempt(dir, cell);
     const started = Date.now();
     try {
       const { summary } = await runScenario({
