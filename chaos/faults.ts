@@ -127,12 +127,21 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
 };
 
 /**
- * The target's current incarnation; throws when none runs (e.g. it is being restarted): a fault that could not
- * be injected must fail, not be recorded as if it happened.
+ * A process fault whose target has no running incarnation when it is due (it is being restarted after an
+ * earlier fault): the fault cannot happen. The nemesis skips it — never recorded as a fault — and the run is
+ * judged on the faults that did happen (a random schedule with overlapping faults meets this often).
  */
+export class TargetNotRunningError extends Error {
+  constructor(kind: string, target: string) {
+    super(`${kind} ${target}: the target is not running at injection time (being restarted)`);
+    this.name = 'TargetNotRunningError';
+  }
+}
+
+/** The target's current incarnation; throws TargetNotRunningError when none runs. */
 function runningControl(f: FaultSpec, r: TargetResolver): ProcessControl {
   const control = r.controls()[f.target];
-  if (!control) throw new Error(`${f.kind} ${f.target}: the target is not running at injection time`);
+  if (!control) throw new TargetNotRunningError(f.kind, f.target);
   return control;
 }
 

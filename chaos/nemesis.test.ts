@@ -40,13 +40,16 @@ const fault = (kind: string, target: string, at: number, duration?: number): Fau
 });
 
 describe('nemesis', () => {
-  it('records a fault only once its injection succeeded; a failed one is an error, not a fault', async () => {
+  it('records a fault only once its injection succeeded; a failed one is an error, one whose target is not running is skipped', async () => {
     const log: string[] = [];
     const seen: string[] = [];
     const nemesis = createNemesis(
       [fault('kill', 'a', 0), fault('kill', 'b', 0), fault('kill', 'gone', 0)],
       resolver({ a: processTarget(log), b: processTarget(log, true), gone: null }),
-      { onError: (_e, err) => seen.push(`${err.phase} ${err.target}`) },
+      {
+        onError: (_e, err) => seen.push(`${err.phase} ${err.target}`),
+        onSkip: (s) => seen.push(`skipped ${s.target}`),
+      },
     );
     const now = systemClock.nowUs();
     nemesis.start(now, now);
@@ -54,11 +57,11 @@ describe('nemesis', () => {
     await nemesis.healAll();
     expect(log).toEqual(['kill']);
     expect(nemesis.records().map((r) => r.target)).toEqual(['a']);
-    expect(nemesis.errors()).toMatchObject([
-      { phase: 'inject', kind: 'kill', target: 'b', error: 'ESRCH' },
+    expect(nemesis.errors()).toMatchObject([{ phase: 'inject', kind: 'kill', target: 'b', error: 'ESRCH' }]);
+    expect(nemesis.skipped()).toMatchObject([
       { phase: 'inject', kind: 'kill', target: 'gone', error: expect.stringMatching(/not running/) },
     ]);
-    expect(seen.sort()).toEqual(['inject b', 'inject gone']);
+    expect(seen.sort()).toEqual(['inject b', 'skipped gone']);
   });
 
   it('heals a fault still active when healAll is called (the load ended) and records when', async () => {

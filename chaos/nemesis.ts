@@ -5,11 +5,13 @@
  *
  * A fault enters `records()` only once its injection succeeded, with `at` = when the injection began (the
  * engine may notice a fault before the call that made it returns). An injection that failed is no fault: it
- * goes to `onError` with phase 'inject' and to `errors()`, and the run reports it as its own error.
+ * goes to `onError` with phase 'inject' and to `errors()`, and the run reports it as its own error — except
+ * one whose target was not running when it was due (being restarted after an earlier fault): that fault could
+ * not happen, goes to `onSkip` and `skipped()`, and the run is judged on the faults that did happen.
  */
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { FaultRecord, FaultSpec } from '../core/types.ts';
-import { FAULT_KINDS, type Heal } from './faults.ts';
+import { FAULT_KINDS, type Heal, TargetNotRunningError } from './faults.ts';
 import type { TargetResolver } from './targets.ts';
 
 export { FAULT_KINDS, faultKindNames, validateFaultKinds, validateFaults } from './faults.ts';
@@ -24,7 +26,16 @@ export interface Nemesis {
   records(): FaultRecord[];
   /** Injections and heals that failed. */
   errors(): NemesisError[];
+  /** Faults skipped because their target was not running when they were due. */
+  skipped(): NemesisError[];
 }
+
+const skippedEntry = (r: FaultRecord) => ({
+  phase: 'inject' as const,
+  kind: r.kind,
+  target: r.target,
+  at: r.at,
+});
 
 export interface NemesisError {
   phase: 'inject' | 'heal';
@@ -41,6 +52,7 @@ export const noopNemesis: Nemesis = {
   healAll: async () => {},
   records: () => [],
   errors: () => [],
+  skipped: () => [],
 };
 
 export function createNemesis(
@@ -50,6 +62,8 @@ export function createNemesis(
     clock?: Clock;
     onFault?: (record: FaultRecord, phase: 'inject' | 'heal') => void;
     onError?: (e: Error, error: NemesisError) => void;
+    /** A fault that could not happen because its target was not running (being restarted): neither a fault nor an error. */
+    onSkip?: (skipped: NemesisError) => void;
   } = {},
 ): Nemesis {
   if (faults.length === 0) return noopNemesis;
@@ -58,6 +72,7 @@ export function createNemesis(
   const active = new Map<number, { heal: Heal; record: FaultRecord }>();
   const records: FaultRecord[] = [];
   const errors: NemesisError[] = [];
+  const skipped: NemesisError[] = [];
   let runStart = 0;
   const fail = (phase: NemesisError['phase'], record: FaultRecord, at: number, e: unknown) => {
     const error = e instanceof Error ? e : new Error(String(e));
@@ -96,7 +111,11 @@ export function createNemesis(
             try {
               h = (await FAULT_KINDS[f.kind]!.inject(f, resolver)) ?? undefined;
             } catch (e) {
-              fail('inject', record, record.at, e);
+              if (e instanceof TargetNotRunningError) {
+                const entry: NemesisError = { ...skippedEntry(record), error: e.message };
+                skipped.push(entry);
+                opts.onSkip?.(entry);
+              } else fail('inject', record, record.at, e);
               return;
             }
             records.push(record);
@@ -117,5 +136,6 @@ export function createNemesis(
     },
     records: () => records,
     errors: () => errors,
+    skipped: () => skipped,
   };
 }

@@ -23,6 +23,8 @@ export const EV = {
   faultInject: 'fault.inject',
   faultHeal: 'fault.heal',
   faultError: 'fault.error',
+  /** A fault that could not happen: its target was not running when it was due (being restarted). */
+  faultSkipped: 'fault.skipped',
   generatorSendFailed: 'generator.send-failed',
 
   // ack-tree (Storm).

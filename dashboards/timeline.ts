@@ -41,6 +41,7 @@ const LANE_OF: Record<EventType, Lane | null> = {
   'fault.inject': null,
   'fault.heal': null,
   'fault.error': 'failure',
+  'fault.skipped': null,
   'generator.send-failed': 'failure',
   'tuple.failed': 'replay',
   'tuple.timeout': 'replay',

@@ -438,6 +438,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         });
         runErrors.push({ phase: `fault ${info.phase}`, error: `${info.kind} ${info.target}: ${e.message}` });
       },
+      onSkip: (info) => {
+        onEvent({
+          at: runStartUs + Math.round(info.at * 1e6),
+          type: 'fault.skipped',
+          kind: info.kind,
+          target: info.target,
+          reason: info.error,
+        });
+      },
     });
     cleanups.unshift(() => nemesis.healAll());
     nemesis.start(warmupEndUs, runStartUs);
@@ -499,7 +508,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
     // ---- analyse: whatever fails here, the run's files and a summary with the verdict "unknown" remain.
     const analysisErrors: RunError[] = [];
-    const notes: string[] = [];
+    const notes: string[] = nemesis
+      .skipped()
+      .map(
+        (s) =>
+          `${s.kind} ${s.target} at ${s.at.toFixed(1)} s was skipped: the target was not running (being restarted); not a fault of this run`,
+      );
     /** Reference scores per branch ('' on a chain): each fan-out branch is checked against its own scorer. */
     const expectedScores = new Map<string, Float64Array>();
     try {
