@@ -156,6 +156,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-report', 'do not write report.html / report.md at the end')
     .option('--verbose', "show every run's deploy and cleanup")
     .option('--providers <list>', "comma-separated providers (local, docker); default: the matrix file's")
+    .option(
+      '--model <file>',
+      "model artefact every cell scores with (default: the matrix file's, else the workload's)",
+    )
     .action(async (name: string, flags: MatrixFlags) => setExit(await matrixCommand(name, flags)));
 
   program

@@ -1,5 +1,12 @@
 /** `faultline matrix`: run a benchmark matrix (resumable), then write its report. */
-import { loadMatrixSpec, type MatrixCell, parseProvider, runMatrix, setRepeat } from '../harness/index.ts';
+import {
+  checkedModelPath,
+  loadMatrixSpec,
+  type MatrixCell,
+  parseProvider,
+  runMatrix,
+  setRepeat,
+} from '../harness/index.ts';
 import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 import { reportCommand } from './report-command.ts';
@@ -10,11 +17,13 @@ export interface MatrixFlags {
   report: boolean;
   verbose?: boolean;
   providers?: string;
+  model?: string;
 }
 
 export async function matrixCommand(name: string, flags: MatrixFlags): Promise<number> {
   const spec = loadMatrixSpec(name);
   if (flags.repeat !== undefined) setRepeat(spec, flags.repeat);
+  if (flags.model) spec.model = checkedModelPath(flags.model, spec.workload, '--model');
   if (flags.providers) spec.providers = flags.providers.split(',').map((p) => parseProvider(p.trim()));
   const started = Date.now();
   using interrupt = onInterrupt();

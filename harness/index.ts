@@ -4,7 +4,14 @@
  */
 export { type BenchEntry, type BenchResult, formatBench, parseEngineSpec, runBench } from './bench.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
-export { loadMatrixSpec, MATRIX_SCHEMA, type MatrixCell, runMatrix, setRepeat } from './matrix.ts';
+export {
+  checkedModelPath,
+  loadMatrixSpec,
+  MATRIX_SCHEMA,
+  type MatrixCell,
+  runMatrix,
+  setRepeat,
+} from './matrix.ts';
 export {
   AGREEMENT_TOLERANCE,
   describeValidation,

@@ -181,3 +181,21 @@ describe('matrix resume', () => {
     expect(readFileSync(join(m, `${cell.runDir}.attempt-2`, 'events.jsonl'), 'utf8')).toBe('attempt 2\n');
   });
 });
+
+describe('matrix model', () => {
+  it('a matrix names the model every cell scores with: checked at load, absolute, handed to every run', () => {
+    const model = join(dir, 'titanic-own.model.json');
+    writeFileSync(model, readFileSync(join(CATALOG_DIR, '..', 'workloads', 'models', 'titanic.model.json')));
+    const spec = loadMatrixSpec(
+      specFile(
+        'name: t\nworkload: titanic\nmodel: titanic-own.model.json\nengines: [passthrough]\nscenarios: [steady]\n',
+      ),
+    );
+    expect(spec.model).toBe(model);
+    expect(() =>
+      loadMatrixSpec(
+        specFile('name: t\nmodel: missing.model.json\nengines: [passthrough]\nscenarios: [steady]\n'),
+      ),
+    ).toThrow(/model .*missing\.model\.json: no such file/);
+  });
+});

@@ -4,13 +4,14 @@
  * that was interrupted resumes where it stopped: finished cells are skipped.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
 import { GUARANTEES, type Guarantee } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
 import { CATALOG_DIR, loadScenario, parseSeconds, RUN_SHAPE_KEYS } from '../scenarios/index.ts';
+import { DEFAULT_WORKLOAD, loadModel } from '../scenarios/workloads/index.ts';
 import { acquireInfra, type Provider, parseProvider, providerOf, type RunInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
@@ -42,6 +43,8 @@ export interface MatrixSpec {
   /** Docker cells: CPUs for each engine's containers together, the same for every engine (fair comparisons). */
   cpus?: number;
   workload?: string;
+  /** The model artefact every cell scores with (a path); default the workload's own trained model. */
+  model?: string;
   rate?: number;
   durationS?: number;
   warmupS?: number;
@@ -122,6 +125,7 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     'parts',
     'providers',
     'cpus',
+    'model',
     ...RUN_SHAPE_KEYS,
     ...PART_KEYS,
   ];
@@ -167,6 +171,18 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
           ? raw.cpus
           : fail('cpus', 'must be a positive number of CPUs'),
     workload: raw.workload as string | undefined,
+    ...(raw.model === undefined
+      ? {}
+      : {
+          model:
+            typeof raw.model === 'string'
+              ? checkedModelPath(
+                  resolve(dirname(path), raw.model),
+                  raw.workload as string | undefined,
+                  'model',
+                )
+              : fail('model', 'must be the path of a model artefact'),
+        }),
     rate: raw.rate as number | undefined,
     durationS: seconds(raw.duration),
     warmupS: seconds(raw.warmup),
@@ -183,6 +199,20 @@ export function loadMatrixSpec(nameOrPath: string): MatrixSpec {
     }
   }
   return spec;
+}
+
+/**
+ * A model artefact a matrix scores with, checked before any cell runs: it must exist and be one the mini
+ * engines score (a linear model; a GBM's MOJO is scored only in the JVM). Returns the absolute path.
+ */
+export function checkedModelPath(path: string, workload: string | undefined, field: string): string {
+  const abs = resolve(path);
+  if (!existsSync(abs))
+    throw new BadInputError(`${field} ${path}: no such file`, {
+      fix: 'train one with `faultline model train --workload W --trainer …` and give the .model.json it wrote',
+    });
+  loadModel(abs, workload ?? DEFAULT_WORKLOAD);
+  return abs;
 }
 
 /** The keys of one part; at the top level they make the matrix's first part. */
@@ -417,6 +447,7 @@ async function runCells(
         scenario: cell.scenario,
         guarantee: cell.guarantee,
         workload: spec.workload,
+        ...(spec.model ? { modelPath: spec.model } : {}),
         rate: spec.rate,
         durationS: cell.durationS ?? (spec as LegacySpec).durationsS?.[cell.scenario] ?? spec.durationS,
         warmupS: spec.warmupS,
