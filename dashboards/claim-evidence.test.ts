@@ -69,7 +69,18 @@ describe('workers and topology', () => {
     const run = handMadeRun();
     expect(downstreamClosure(run, 'features[1]')).toEqual(['features[1]', 'score[0]', 'score[1]', 'sink[0]']);
     expect(downstreamClosure(run, 'sink[0]')).toEqual(['sink[0]']);
-    expect(downstreamClosure(handMadeRun({ scenarioFile: { topology: 'fan-out' } }), 'sink[0]')).toBeNull();
+    // The fan-out: a kill on one branch restarts that branch's instance and the sink, never the sibling branch.
+    const fanOut = handMadeRun({ scenarioFile: { topology: 'fan-out' } });
+    expect(downstreamClosure(fanOut, 'challenger[1]')).toEqual(['challenger[1]', 'sink[0]']);
+    expect(downstreamClosure(fanOut, 'features[0]')).toEqual([
+      'features[0]',
+      'score[0]',
+      'score[1]',
+      'challenger[0]',
+      'challenger[1]',
+      'sink[0]',
+    ]);
+    expect(downstreamClosure(handMadeRun({ scenarioFile: { topology: 'ring' } }), 'sink[0]')).toBeNull();
   });
 
   it('names the topology, chain when the run does not say', () => {

@@ -9,7 +9,7 @@ import { EV, type EventType } from '../core/events.ts';
 import { parseWorkerId } from '../core/index.ts';
 import type { EngineEvent, FaultRecord } from '../core/types.ts';
 import { downstreamInstances, physicalPlan } from '../engines/operator-checkpoint/recovery.ts';
-import { standardTopology, type Topology } from '../engines/runtime/topology.ts';
+import { fanOutTopology, standardTopology, type Topology } from '../engines/runtime/topology.ts';
 import type { LoadedRun } from './load.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -201,10 +201,24 @@ export function chainOf(run: LoadedRun): Topology | null {
   return standardTopology({ source: source!, features: features!, score: score!, sink: sink! });
 }
 
-/** Every operator worker of the run: from its chain topology, else from worker.started events; null if neither. */
+/**
+ * The topology the run deployed, chain or fan-out, with its parallelism (scenario.json); null for a topology this
+ * version does not know or no parallelism given.
+ */
+export function deployedTopology(run: LoadedRun): Topology | null {
+  const kind = topologyOf(run);
+  if (kind === 'chain') return chainOf(run);
+  const p = run.scenario.parallelism;
+  if (kind !== 'fan-out' || !p) return null;
+  const { source, features, score, sink } = p;
+  if (![source, features, score, sink].every((n) => typeof n === 'number' && n > 0)) return null;
+  return fanOutTopology({ source: source!, features: features!, score: score!, sink: sink! });
+}
+
+/** Every operator worker of the run: from its topology, else from worker.started events; null if neither. */
 export function deployedWorkers(run: LoadedRun): string[] | null {
-  const chain = chainOf(run);
-  if (chain) return chain.instances.map((i) => i.id);
+  const deployed = deployedTopology(run);
+  if (deployed) return deployed.instances.map((i) => i.id);
   const started = run.events
     .filter((e) => e.type === EV.workerStarted && typeof e.worker === 'string' && parseWorkerId(e.worker))
     .map((e) => e.worker!);
@@ -230,8 +244,8 @@ export function lastAttempt(run: LoadedRun, worker: string): number {
 
 /** Apex's restart set for a failed worker: it and every instance downstream of it (chain topology only). */
 export function downstreamClosure(run: LoadedRun, worker: string): string[] | null {
-  const chain = chainOf(run);
-  return chain ? downstreamInstances(physicalPlan(chain), [worker]) : null;
+  const deployed = deployedTopology(run);
+  return deployed ? downstreamInstances(physicalPlan(deployed), [worker]) : null;
 }
 
 /** Network hops from source to sink (each waits for a flush of its channel): 3 in the chain. */

@@ -17,7 +17,7 @@ import type { LoadedRun } from './load.ts';
 
 const knownClosure: Requirement = {
   needs:
-    'the downstream closure of the killed worker (the chain topology and its parallelism in scenario.json)',
+    'the downstream closure of the killed worker (the chain or fan-out topology and its parallelism in scenario.json)',
   lacks: (r) => {
     const kill = injectedKill(r);
     if (!kill || downstreamClosure(r, kill.fault.target)) return null;

@@ -578,6 +578,25 @@ describe('Apex: only affected operators recover', () => {
     expect(leftOut(c)).toContain('no worker kill injected');
   });
 
+  it('reads fan-out runs: a kill on one branch restarts it and the sink, the sibling branch keeps running', () => {
+    const onBranch = (restarted: readonly string[]) =>
+      apexKill(restarted, {
+        faults: [{ kind: 'kill', target: 'challenger[1]', at: 13, until: null }],
+        scenarioFile: { topology: 'fan-out' },
+        extra: [[14, 'window.end', 'score[1]', { attempt: 0, window: 30 }]],
+      });
+    const held = claim([onBranch(['challenger[1]', 'sink[0]'])], 'apex-local-recovery');
+    expect(held.verdict).toBe('confirmed');
+    expect(held.parts[0]!.evidence[0]).toBe(
+      '1 run: closure of the killed worker {challenger[1], sink[0]}; restarted/total 2/9',
+    );
+    const sibling = claim([onBranch(['challenger[1]', 'sink[0]', 'score[1]'])], 'apex-local-recovery');
+    expect(sibling.verdict).toBe('contradicted');
+    expect(sibling.parts[0]!.evidence.join(' ')).toContain(
+      'score[1] restarted outside the closure of challenger[1]',
+    );
+  });
+
   it('shows recovery next to barrier-snapshot as evidence only', () => {
     const c = claim([apexKill(closure), flinkKill(WORKERS)], 'apex-local-recovery');
     expect(c.parts[0]!.evidence.join(' ')).toContain('recovery 5.0 s vs. barrier-snapshot 5.0 s');
