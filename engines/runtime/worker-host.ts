@@ -51,7 +51,8 @@ export interface WorkerHost<Options> {
   close(): Promise<void>;
 }
 
-const HEARTBEAT_MS = 1000;
+/** How often a worker beats to its coordinator unless its engine says otherwise. */
+export const HEARTBEAT_MS = 1000;
 
 export async function startWorkerHost<Options>(
   ctx: WorkerContext<WorkerBoot<Options>>,
