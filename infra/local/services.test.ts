@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { kafkaProperties } from './services.ts';
+import { clusterId, kafkaProperties } from './services.ts';
 
 const IMAGES = fileURLToPath(new URL('../docker/images/', import.meta.url));
 
@@ -56,5 +56,16 @@ describe('kafka broker settings', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('kafka cluster id', () => {
+  it('is 16 bytes base64url and never starts with "-", which kafka-storage would read as an option', () => {
+    // 0xf8 encodes to a leading '-' (62 in base64url); the first draw must be thrown away.
+    const draws = [new Uint8Array(16).fill(0xf8), new Uint8Array(16).fill(0x41)];
+    const id = clusterId(() => draws.shift() as Uint8Array);
+    expect(id).toBe(Buffer.from(new Uint8Array(16).fill(0x41)).toString('base64url'));
+    expect(draws).toEqual([]);
+    for (let i = 0; i < 500; i++) expect(clusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 });

@@ -102,8 +102,8 @@ export async function startKafka(
           `-Dlog4j.configuration=file:${log4j}`,
           'kafka.tools.StorageTool',
           'format',
-          '-t',
-          clusterId(),
+          // `=`: an id may start with '-' (ours never does, one given by hand might), which argparse reads as an option.
+          `--cluster-id=${clusterId()}`,
           '-c',
           config,
           '--ignore-formatted',
@@ -216,9 +216,15 @@ export async function kafkaReady(bootstrap: string): Promise<true> {
   }
 }
 
-function clusterId(): string {
-  // Kafka wants a base64url-encoded 16-byte UUID.
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+/**
+ * A base64url-encoded 16-byte UUID, as Kafka wants. Like Kafka's own `Uuid.randomUuid()`, never one that
+ * starts with '-' (1 in 64 do): command-line tools read it as an option ("--cluster-id: expected one argument").
+ */
+export function clusterId(random: () => Uint8Array = () => crypto.getRandomValues(new Uint8Array(16))): string {
+  for (;;) {
+    const id = Buffer.from(random()).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** The one source of the broker's settings, shared with the kafka image's kafka-entry.sh. */

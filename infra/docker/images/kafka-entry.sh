@@ -41,10 +41,14 @@ sed -e "s|@CONTROLLER_PORT@|9093|" \
 cp "$HERE/kafka-log4j.properties" "$LOG4J"
 
 if [ ! -f "$LOG_DIR/meta.properties" ]; then
-  # A random base64url 16-byte UUID, as `kafka-storage.sh random-uuid` prints, without starting a JVM for it.
-  CLUSTER_ID=${FL_KAFKA_CLUSTER_ID:-$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')}
+  # A random base64url 16-byte UUID, as `kafka-storage.sh random-uuid` prints, without starting a JVM for it;
+  # like Kafka's, never one starting with '-' (the tool would read it as an option), and passed with '=' anyway.
+  CLUSTER_ID=${FL_KAFKA_CLUSTER_ID:-}
+  while [ -z "${FL_KAFKA_CLUSTER_ID:-}" ] && { [ -z "$CLUSTER_ID" ] || [ "${CLUSTER_ID#-}" != "$CLUSTER_ID" ]; }; do
+    CLUSTER_ID=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
   java -cp "$LIBS/*" "-Dlog4j.configuration=file:$LOG4J" kafka.tools.StorageTool format \
-    -t "$CLUSTER_ID" -c "$CONFIG" --ignore-formatted
+    "--cluster-id=$CLUSTER_ID" -c "$CONFIG" --ignore-formatted
 fi
 
 exec java "-Xmx$HEAP" "-Xms$HEAP" -XX:+UseSerialGC -Djava.awt.headless=true \
