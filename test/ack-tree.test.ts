@@ -26,14 +26,14 @@ describe('ack-tree', () => {
   it('no faults: nothing lost, duplicated or incorrect; every tuple tree completes', async () => {
     const { summary, dir } = await runScenario({
       engine: 'ack-tree',
-      scenario: scenario('steady', ''),
+      scenario: scenario('steady', '', { duration: 8 }),
       engineOptions: scaled,
       outDir: out,
       infra,
     });
     expect(summary.counts).toMatchObject({
-      produced: 7600,
-      unique: 7600,
+      produced: 4400,
+      unique: 4400,
       lost: 0,
       duplicated: 0,
       unexpected: 0,

@@ -43,14 +43,14 @@ describe('barrier-snapshot', () => {
   it('no faults: exact, and checkpoints complete with increasing ids', async () => {
     const { summary, dir } = await runScenario({
       engine: 'barrier-snapshot',
-      scenario: scenario('steady', ''),
+      scenario: scenario('steady', '', 8),
       engineOptions: options,
       outDir: out,
       infra,
     });
     expect(summary.counts).toMatchObject({
-      produced: 7600,
-      unique: 7600,
+      produced: 4400,
+      unique: 4400,
       lost: 0,
       duplicated: 0,
       unexpected: 0,

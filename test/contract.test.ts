@@ -88,7 +88,7 @@ async function contractRun(engine: Engine, guarantee: Guarantee, faults: string,
   const result = await runScenario({
     engine,
     guarantee,
-    scenario: testScenario(`contract-${label}`, faults, { duration: 7 }),
+    scenario: testScenario(`contract-${label}`, faults, { duration: 5, warmup: 2 }),
     engineOptions: SCALED[engine.name] ?? {},
     outDir: out,
     infra,

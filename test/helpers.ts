@@ -47,14 +47,19 @@ export function runCli(
   });
 }
 
-/** A short scenario for engine tests: rate 400, 3 s warm-up, faults as YAML list items (or none). */
+/** A short scenario for engine tests: rate 400, 3 s warm-up (unless told), faults as YAML list items (or none). */
 export function testScenario(
   name: string,
   faults: string,
-  { duration = 16, drain = 30, seed = 7 }: { duration?: number; drain?: number; seed?: number } = {},
+  {
+    duration = 16,
+    drain = 30,
+    seed = 7,
+    warmup = 3,
+  }: { duration?: number; drain?: number; seed?: number; warmup?: number } = {},
 ): Scenario {
   return parseScenario(
-    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: 3s\ndrain: ${drain}s\nseed: ${seed}\nfaults:${faults || ' []'}\n`,
+    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: ${warmup}s\ndrain: ${drain}s\nseed: ${seed}\nfaults:${faults || ' []'}\n`,
     `${name}.yaml`,
   );
 }

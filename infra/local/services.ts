@@ -220,7 +220,9 @@ export async function kafkaReady(bootstrap: string): Promise<true> {
  * A base64url-encoded 16-byte UUID, as Kafka wants. Like Kafka's own `Uuid.randomUuid()`, never one that
  * starts with '-' (1 in 64 do): command-line tools read it as an option ("--cluster-id: expected one argument").
  */
-export function clusterId(random: () => Uint8Array = () => crypto.getRandomValues(new Uint8Array(16))): string {
+export function clusterId(
+  random: () => Uint8Array = () => crypto.getRandomValues(new Uint8Array(16)),
+): string {
   for (;;) {
     const id = Buffer.from(random()).toString('base64url');
     if (!id.startsWith('-')) return id;
