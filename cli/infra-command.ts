@@ -126,10 +126,13 @@ function printLeftovers(leftovers: Orphan[]): void {
   if (leftovers.length === 0) return;
   console.log('leftovers of dead runners (the next faultline start sweeps them):');
   for (const o of leftovers) {
-    const running = o.running.map((s) => `${s.name} pid ${s.pid} port ${s.port}`).join(', ');
-    console.log(
-      `  infra "${o.name}" (owner pid ${o.owner} is gone; created ${o.createdAt}): ${running || 'no process still running'}  (${o.dir})`,
-    );
+    const processes = [
+      ...o.running.map((s) => `${s.name} pid ${s.pid} port ${s.port}`),
+      ...o.strays.map((s) => `${s.service} pid ${s.pid} (not in its state file)`),
+    ].join(', ');
+    const why =
+      o.owner === null ? 'its folder is gone' : `owner pid ${o.owner} is gone; created ${o.createdAt}`;
+    console.log(`  infra "${o.name}" (${why}): ${processes || 'no process still running'}  (${o.dir})`);
   }
 }
 

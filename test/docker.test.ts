@@ -43,11 +43,18 @@ describe.skipIf(noDocker !== undefined)(title, () => {
   });
 
   const kill = '\n  - { kind: kill, target: "features[1]", at: 5s }';
-  const run = (engine: string, guarantee: string, engineOptions: Record<string, unknown>, faults = kill) =>
+  // 12 s of load: 7 s after the kill at 5 s, and the drain waits until every container is back up.
+  const run = (
+    engine: string,
+    guarantee: string,
+    engineOptions: Record<string, unknown>,
+    faults = kill,
+    duration = faults ? 12 : 5,
+  ) =>
     runScenario({
       engine,
       guarantee: guarantee as 'exactly-once',
-      scenario: testScenario('kill-worker', faults, { duration: 20, seed: 5 }),
+      scenario: testScenario('kill-worker', faults, { duration, seed: 5 }),
       engineOptions,
       outDir: out,
       infra,
@@ -123,6 +130,7 @@ describe.skipIf(noDocker !== undefined)(title, () => {
       'exactly-once',
       { windowMs: 500, checkpointWindowCount: 10, heartbeatTimeoutS: 10 },
       faults,
+      16,
     );
     expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
     const kinds = runEvents(dir)

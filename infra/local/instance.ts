@@ -12,7 +12,7 @@ import { freePorts, isPortFree } from '../../clients/ports.ts';
 import { BadInputError, PortInUseError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 import { instancesDir } from './paths.ts';
-import { isAlive, isOurProcess, stopProcess, tailFile } from './processes.ts';
+import { isAlive, isOurProcess, processesMentioning, stopProcess, tailFile } from './processes.ts';
 import { provision } from './provision.ts';
 import {
   kafkaReady,
@@ -238,6 +238,8 @@ async function statusOf(file: InstanceFile, dir: string): Promise<InfraStatus> {
 
 async function stopInstance(file: InstanceFile, dir: string): Promise<void> {
   await stopServices(file.services);
+  // Whatever still runs from this folder was never recorded (a broker a racing restart started): stop it too.
+  await stopStrays(straysUnder(dir));
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -246,14 +248,58 @@ async function stopServices(services: ServiceState[]): Promise<void> {
   await Promise.all(services.map((s) => stopProcess(s.pid, s.marker, STOP_GRACE_MS[s.name])));
 }
 
-/** An instance whose owner died (a crashed test run, a killed `faultline run` or soak): the next start sweeps it. */
+/** What a service's command line holds, to tell a service process from any other naming the folder. */
+const SERVICE_COMMANDS: [ServiceName, string][] = [
+  ['kafka', 'kafka.Kafka '],
+  ['redis', 'redis-server'],
+  ['toxiproxy', 'toxiproxy-server'],
+];
+
+/** A service process found by its command line rather than through a state file. */
+export interface StrayProcess {
+  pid: number;
+  service: ServiceName;
+  /** Where it was found: the path inside an instance folder its command line names. */
+  marker: string;
+}
+
+/**
+ * Service processes that name a path inside `dir` (Kafka's config, Redis's data folder) but are not among
+ * `recorded`: a second broker a racing restart started, or the services of an instance whose folder was removed
+ * while they ran. No state file knows them, so only this finds them.
+ */
+function straysUnder(dir: string, recorded: ServiceState[] = []): StrayProcess[] {
+  const known = new Set(recorded.map((s) => s.pid));
+  return serviceProcessesUnder(dir)
+    .filter((p) => !known.has(p.pid))
+    .map(({ pid, service }) => ({ pid, service, marker: `${dir}/` }));
+}
+
+function serviceProcessesUnder(dir: string): { pid: number; service: ServiceName; cmdline: string }[] {
+  return processesMentioning(`${dir}/`).flatMap(({ pid, cmdline }) => {
+    const service = SERVICE_COMMANDS.find(([, text]) => cmdline.includes(text))?.[0];
+    return service ? [{ pid, service, cmdline }] : [];
+  });
+}
+
+async function stopStrays(strays: StrayProcess[]): Promise<void> {
+  await Promise.all(strays.map((s) => stopProcess(s.pid, s.marker, STOP_GRACE_MS[s.service])));
+}
+
+/**
+ * Leftovers the next start sweeps: an instance whose owner died (a crashed test run, a killed `faultline run` or
+ * soak), or service processes still running for an instance folder that is gone.
+ */
 export interface Orphan {
   name: string;
   dir: string;
-  owner: number;
-  createdAt: string;
-  /** Its services whose processes still run (pid and port each). */
+  /** The dead owner's pid; null when the instance's folder (and its state file) no longer exists. */
+  owner: number | null;
+  createdAt: string | null;
+  /** Its recorded services whose processes still run (pid and port each). */
   running: { name: string; pid: number; port: number }[];
+  /** Service processes no state file records (see `straysUnder`). */
+  strays: StrayProcess[];
 }
 
 /** The instances `sweepOrphans` would stop and remove, without touching them (for `infra status`). */
@@ -264,17 +310,39 @@ export function listOrphans(): Orphan[] {
   for (const name of readdirSync(root).sort()) {
     const file = readInstance(name);
     if (!file || file.owner === null || isAlive(file.owner)) continue;
+    const dir = join(root, name);
     orphans.push({
       name,
-      dir: join(root, name),
+      dir,
       owner: file.owner,
       createdAt: file.createdAt,
       running: file.services
         .filter((s) => isOurProcess(s.pid, s.marker))
         .map((s) => ({ name: s.name, pid: s.pid, port: s.port })),
+      strays: straysUnder(dir, file.services),
     });
   }
-  return orphans;
+  return [...orphans, ...folderlessOrphans(root)];
+}
+
+/** Service processes of instances whose folder is gone, one orphan per instance name. */
+function folderlessOrphans(root: string): Orphan[] {
+  const byName = new Map<string, StrayProcess[]>();
+  for (const { pid, service, cmdline } of serviceProcessesUnder(root)) {
+    // The instance is the first path component after the root in the process's command line.
+    const name = cmdline.slice(cmdline.indexOf(`${root}/`) + root.length + 1).split(/[/\s]/)[0];
+    if (!name || existsSync(join(root, name, 'state.json'))) continue;
+    const marker = `${join(root, name)}/`;
+    byName.set(name, [...(byName.get(name) ?? []), { pid, service, marker }]);
+  }
+  return [...byName].map(([name, strays]) => ({
+    name,
+    dir: join(root, name),
+    owner: null,
+    createdAt: null,
+    running: [],
+    strays,
+  }));
 }
 
 /** Instances whose owner process died (a crashed test run, a killed `faultline run`) are stopped and removed. */
@@ -298,6 +366,15 @@ export async function sweepOrphans(progress: ProgressSink = noProgress): Promise
       await stopInstance(file, dir);
       swept.push(name);
     }
+  }
+  for (const orphan of folderlessOrphans(root)) {
+    const pids = orphan.strays.map((s) => `${s.service} pid ${s.pid}`).join(', ');
+    progress({
+      message: `stopping ${pids}: still running for removed infra "${orphan.name}"`,
+      state: 'info',
+    });
+    await stopStrays(orphan.strays);
+    swept.push(orphan.name);
   }
   return swept;
 }
@@ -335,6 +412,26 @@ export async function controlService(
   service: ServiceName,
   action: 'pause' | 'resume' | 'stop' | 'start',
 ): Promise<void> {
+  // One action at a time per service: overlapping restarts (a start still waiting for the broker while the next
+  // fault stops or starts it) would otherwise each spawn a broker, and the state file keep only one of them.
+  const key = `${instance}/${service}`;
+  const previous = serviceActions.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(() => applyServiceAction(instance, service, action));
+  serviceActions.set(key, next);
+  try {
+    await next;
+  } finally {
+    if (serviceActions.get(key) === next) serviceActions.delete(key);
+  }
+}
+
+const serviceActions = new Map<string, Promise<void>>();
+
+async function applyServiceAction(
+  instance: string,
+  service: ServiceName,
+  action: 'pause' | 'resume' | 'stop' | 'start',
+): Promise<void> {
   const file = readInstance(instance);
   const dir = join(instancesDir(), instance);
   const s = file?.services.find((x) => x.name === service);
@@ -348,6 +445,8 @@ export async function controlService(
     return;
   }
   if (isOurProcess(s.pid, s.marker)) return;
+  // A copy of this service that no state file records (another process's racing restart) would hold the port.
+  await stopStrays(straysUnder(dir, file.services).filter((x) => x.service === service));
   const bin = await provision();
   const fresh =
     service === 'redis'

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listOrphans, sweepOrphans } from './instance.ts';
+import { listOrphans, stopInfra, sweepOrphans } from './instance.ts';
 import { isAlive } from './processes.ts';
 
 let home: string;
@@ -77,4 +77,58 @@ describe('leftovers of dead runners', () => {
       if (isAlive(leftover.pid!)) process.kill(leftover.pid!, 'SIGKILL');
     }
   });
+
+  it('service processes no state file records are found by the folder they name, listed and stopped', async () => {
+    // What a racing broker restart leaves: a second "Kafka" whose command line names the instance's config.
+    const fakeKafka = (config: string) => {
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'kafka.Kafka ', config], {
+        detached: true,
+        stdio: 'ignore',
+      });
+      child.unref();
+      return child.pid!;
+    };
+    const recorded = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', `marker-${process.pid}`], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    recorded.unref();
+    const liveDir = instance('run-live', process.pid, {
+      pid: recorded.pid!,
+      marker: `marker-${process.pid}`,
+    });
+    const strayOfLive = fakeKafka(join(liveDir, 'kafka.properties'));
+    const strayOfGone = fakeKafka(join(home, 'instances', 'run-gone', 'kafka.properties'));
+    const pids = [recorded.pid!, strayOfLive, strayOfGone];
+    try {
+      // A live owner's instance is not a leftover; an instance folder that is gone, with a broker still up, is.
+      await waitFor(() => listOrphans().length > 0);
+      expect(listOrphans()).toEqual([
+        {
+          name: 'run-gone',
+          dir: join(home, 'instances', 'run-gone'),
+          owner: null,
+          createdAt: null,
+          running: [],
+          strays: [{ pid: strayOfGone, service: 'kafka', marker: `${join(home, 'instances', 'run-gone')}/` }],
+        },
+      ]);
+      expect(await sweepOrphans()).toEqual(['run-gone']);
+      expect(isAlive(strayOfGone)).toBe(false);
+      expect(isAlive(strayOfLive)).toBe(true);
+      // Stopping the live instance stops its recorded service and the broker it never recorded.
+      expect(await stopInfra('run-live')).toBe(true);
+      expect(isAlive(recorded.pid!)).toBe(false);
+      expect(isAlive(strayOfLive)).toBe(false);
+      expect(existsSync(liveDir)).toBe(false);
+    } finally {
+      for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
 });
+
+/** A spawned process's command line is readable a moment after spawn returns. */
+async function waitFor(ok: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}

@@ -3,7 +3,7 @@
  * liveness checks that guard against reused pids, and stop with SIGTERM then SIGKILL after a grace period.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 export interface SpawnedService {
@@ -59,6 +59,26 @@ export function isAlive(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * Running processes (not this one) whose command line contains `text`, e.g. a path inside an instance's folder:
+ * how services are found that no state file records (a broker a racing restart started, one whose instance
+ * folder is gone). Each with its command line, to name it.
+ */
+export function processesMentioning(text: string): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(text) && isAlive(pid)) found.push({ pid, cmdline });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
 
 /** SIGTERM, wait up to `graceMs`, then SIGKILL. Resolves when the process is gone. */
