@@ -69,7 +69,8 @@ export async function soakCommand(flags: SoakFlags): Promise<number> {
 function runLine(run: SoakAttempt, phase: 'start' | 'end' | 'skip', what: string, started: number): string {
   const elapsed = `${Math.round((Date.now() - started) / 1000)} s`;
   if (phase === 'skip') return `${what}: already ${run.status}\n`;
-  if (phase === 'start') return `${what}: ${run.faults.length} faults … (${elapsed} elapsed)\n`;
+  if (phase === 'start')
+    return `${what}: ${run.faults.length} fault${run.faults.length === 1 ? '' : 's'} … (${elapsed} elapsed)\n`;
   const verdict =
     run.status === 'failed'
       ? `HARNESS ERROR: ${run.error}`

@@ -36,7 +36,16 @@ export function viaProxy(broker: string, via: { host: string; port: number }): I
   };
 }
 
-export function createKafka(bootstrap: string, clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
+/**
+ * A kafkajs client. Its error lines go to `logTo` (default stderr: a worker's stderr is its log file); the
+ * harness sends them to the run's folder, so a broker restart does not fill the user's terminal.
+ */
+export function createKafka(
+  bootstrap: string,
+  clientId: string,
+  extra: Partial<KafkaConfig> = {},
+  logTo: (line: string) => void = (line) => process.stderr.write(line),
+): Kafka {
   return new Kafka({
     clientId,
     brokers: [bootstrap],
@@ -45,7 +54,7 @@ export function createKafka(bootstrap: string, clientId: string, extra: Partial<
       () =>
       ({ namespace, label, log }) => {
         const { message, ...rest } = log as { message: string };
-        process.stderr.write(
+        logTo(
           `${new Date().toISOString()} kafkajs ${label} [${namespace}] ${message} ${JSON.stringify(rest)}\n`,
         );
       },

@@ -15,7 +15,7 @@
  * removed by one cleanup stack in a `finally`; faults are always healed.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -238,7 +238,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let files: ReturnType<typeof openRunFiles> | undefined;
   let deployment: Deployment | undefined;
   try {
-    const kafka = createKafka(infra.kafka.bootstrap, `fl-${run.runId}-harness`);
+    // The harness's own client errors (a broker restart makes many) belong with the run, not on the terminal.
+    const kafka = createKafka(infra.kafka.bootstrap, `fl-${run.runId}-harness`, {}, (line) => {
+      mkdirSync(dir, { recursive: true });
+      appendFileSync(join(dir, 'harness-kafka.log'), line);
+    });
     const topics = {
       input: `fl.${run.runId}.in`,
       output: `fl.${run.runId}.out`,
