@@ -480,7 +480,7 @@ export function formatSoak(file: SoakFile, dir: string): string {
   const t = soakTotals(file);
   const lines = [
     '',
-    `soak ${spec.engine} · ${spec.guarantee} · ${file.runs.length} schedules from seed ${spec.seed} · ${spec.durationS} s each · kinds ${spec.kinds.join(', ')}`,
+    `soak ${spec.engine} · ${spec.guarantee} · ${file.runs.length} schedule${file.runs.length === 1 ? '' : 's'} from seed ${spec.seed} · ${spec.durationS} s each · kinds ${spec.kinds.join(', ')}`,
     `  runs ${t.runs}   held ${t.held}   violated ${t.violated}   unknown ${t.unknown}   harness errors ${t.harnessErrors}` +
       `${t.pending ? `   not run ${t.pending}` : ''}   wall time ${(file.wallS / 60).toFixed(1)} min`,
   ];
