@@ -3,7 +3,7 @@
  * folder (`matrix.json` + `runs/<cell>/`). matrix.json is rewritten (atomically) after every cell, so a matrix
  * that was interrupted resumes where it stopped: finished cells are skipped.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { BadInputError, isFaultlineError } from '../core/errors.ts';
@@ -13,6 +13,7 @@ import { getEngine } from '../engines/index.ts';
 import { CATALOG_DIR, loadScenario, parseSeconds, RUN_SHAPE_KEYS } from '../scenarios/index.ts';
 import { DEFAULT_WORKLOAD, loadModel } from '../scenarios/workloads/index.ts';
 import { acquireInfra, type Provider, parseProvider, providerOf, type RunInfra } from './provider.ts';
+import { writeJsonAtomic } from './run-files.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -391,10 +392,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ dir: string; fil
       cells: matrixCells(opts.spec),
     };
   }
-  const save = () => {
-    writeFileSync(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
-    renameSync(`${path}.tmp`, path);
-  };
+  const save = () => writeJsonAtomic(path, file);
   save();
   const spec = file.spec;
   // One set of services for the whole matrix: the running `infra up` instance, or one of its own.

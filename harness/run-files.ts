@@ -9,6 +9,12 @@ import type { EngineEvent } from '../core/types.ts';
 import type { SecondRow } from './collector.ts';
 import { createHlogWriter, type Histogram } from './latency.ts';
 
+/** Writes `value` as JSON to `path` atomically: a reader (or a crash) sees the old file or the new, never half. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
 export const TIMESERIES_HEADER = 'second,outputs,p50_ms,p99_ms,max_ms';
 
 export interface RunFiles {
@@ -35,9 +41,7 @@ export function openRunFiles(dir: string): RunFiles {
       log = createHlogWriter((text) => hlog.write(text), startMs);
     },
     writeJson(name, value) {
-      const path = join(dir, name);
-      writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-      renameSync(`${path}.tmp`, path);
+      writeJsonAtomic(join(dir, name), value);
     },
     event(e) {
       events.write(`${JSON.stringify(e)}\n`);

@@ -8,7 +8,7 @@
  * Results: `<dir>/soak.json` (schema faultline/soak@1, rewritten atomically after every run and every shrink
  * step, so an interrupted soak resumes where it stopped), `schedules/*.yaml` and `runs/<id>/`.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { drawSoakSchedule, SOAK_KINDS, soakTargets, validateSoakKinds } from '../chaos/soak-schedule.ts';
 import { BadInputError, isFaultlineError } from '../core/errors.ts';
@@ -17,6 +17,7 @@ import type { FaultSpec, Guarantee, Verdict } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
 import { formatScenario, loadScenario, type Scenario } from '../scenarios/schema.ts';
 import { acquireInfra, type RunInfra } from './provider.ts';
+import { writeJsonAtomic } from './run-files.ts';
 import { DEFAULT_RESULTS_DIR, type RunOptions, type RunResult, resolveRun, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -223,8 +224,7 @@ export async function runSoak(opts: SoakOptions): Promise<{ dir: string; file: S
     const now = Date.now();
     file.wallS = Math.round((file.wallS + (now - sessionStart) / 1000) * 10) / 10;
     sessionStart = now;
-    writeFileSync(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
-    renameSync(`${path}.tmp`, path);
+    writeJsonAtomic(path, file);
   };
   save();
 
