@@ -33,6 +33,7 @@ const SCALED: Record<string, Record<string, unknown>> = {
   'ack-tree': { messageTimeoutS: 2, commitIntervalMs: 1000, supervisorCheckMs: 1000 },
   'barrier-snapshot': { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 },
   'operator-checkpoint': { windowMs: 250, checkpointWindowCount: 4, heartbeatTimeoutS: 5 },
+  storm: { messageTimeoutS: 2, commitIntervalMs: 1000, supervisorCheckMs: 1000 },
 };
 
 const cases = Object.values(engines).flatMap((engine) =>

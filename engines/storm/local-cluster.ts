@@ -1,0 +1,205 @@
+/**
+ * The single-node Storm deployment: one JVM running the topology in Storm's LocalCluster (in-process ZooKeeper,
+ * nimbus, a supervisor and one worker, every executor in it). This module is the host-side supervisor of that
+ * JVM, outside the reach of process faults: it starts it, tells when it has submitted the topology (ready),
+ * and after an exit it did not ask for relaunches it `supervisorCheckMs` later, as Storm's supervisor relaunches
+ * a dead worker; the KafkaSpout then resumes from the consumer group's committed offsets and Redis keeps
+ * whatever state the dead worker had written (not rolled back).
+ *
+ * Fault targets: with every executor in one worker, each operator instance id (`features[1]`, `source[0]`…)
+ * and `worker` name that JVM, so a kill of `features[1]` kills the whole worker (blast radius: every instance),
+ * which is what SIGKILL of a Storm worker process does to the executors it hosts.
+ * Events (all observed by this parent, which is reliable): worker.started at spawn, worker.serving when the JVM
+ * printed that it submitted the topology, worker.failed on an exit nobody asked for, worker.restarting and
+ * worker.restarted around a relaunch, worker.stopped at the end.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../core/clock.ts';
+import { TimeoutError } from '../../core/errors.ts';
+import type { NewEngineEvent } from '../../core/types.ts';
+import { placementOf } from '../runtime/placement.ts';
+import { topologyFor } from '../runtime/topology.ts';
+import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
+import type { StormOptions } from './options.ts';
+import { STORM_MAIN_CLASS, type StormProgram } from './provision.ts';
+
+/** The fault target naming the worker JVM itself, beside the operator instance ids. */
+export const STORM_WORKER = 'worker';
+const SUBMITTED = 'faultline-storm: submitted';
+
+/** What the topology's main reads (FaultlineTopology.java). */
+export function topologyConfig(plan: DeployPlan, options: StormOptions): Record<string, unknown> {
+  const placement = placementOf(plan);
+  return {
+    runId: plan.runId,
+    guarantee: plan.guarantee,
+    workload: plan.workload.name,
+    modelPath: plan.workload.modelPath,
+    bootstrap: placement.kafka.bootstrap,
+    inputTopic: plan.topics.input,
+    outputTopic: plan.topics.output,
+    groupId: `fl-${plan.runId}-storm`,
+    redisHost: placement.redis.host,
+    redisPort: placement.redis.port,
+    parallelism: plan.parallelism,
+    ...options,
+  };
+}
+
+export function deployLocalCluster(
+  plan: DeployPlan,
+  options: StormOptions,
+  program: StormProgram,
+): Deployment {
+  const dir = join(plan.runDir, 'storm');
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(plan.runDir, 'workers'), { recursive: true });
+  const configFile = join(dir, 'topology.json');
+  writeFileSync(configFile, `${JSON.stringify(topologyConfig(plan, options), null, 2)}\n`);
+  const log = createWriteStream(join(plan.runDir, 'workers', `${STORM_WORKER}.log`), { flags: 'a' });
+  const instances = topologyFor(plan.topology, plan.parallelism).instances;
+  const emit = (e: NewEngineEvent) => plan.onEvent({ at: systemClock.nowUs(), ...e });
+
+  let child: ChildProcess | undefined;
+  let attempt = -1;
+  let alive = false;
+  let serving = false;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  const launch = () => {
+    attempt += 1;
+    serving = false;
+    const proc = spawn(
+      program.java,
+      ['-Xmx768m', '-cp', program.classpath, STORM_MAIN_CLASS, configFile],
+      // stdin stays open: the JVM exits when it closes (this runner died). Its own process group, so a
+      // terminal's Ctrl-C reaches the runner, which stops it in order.
+      { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], detached: true },
+    );
+    child = proc;
+    alive = true;
+    const thisAttempt = attempt;
+    emit({ type: 'worker.started', worker: STORM_WORKER, attempt, pid: proc.pid });
+    if (attempt > 0) emit({ type: 'worker.restarted', worker: STORM_WORKER, attempt, pid: proc.pid });
+    let pending = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      log.write(d);
+      if (serving) return;
+      pending = (pending + d.toString()).slice(-4096);
+      if (pending.includes(SUBMITTED)) {
+        serving = true;
+        emit({ type: 'worker.serving', worker: STORM_WORKER, attempt: thisAttempt });
+        for (const w of readyWaiters.splice(0)) w.resolve();
+      }
+    });
+    proc.stderr?.on('data', (d: Buffer) => log.write(d));
+    proc.on('exit', (code, signal) => {
+      alive = false;
+      serving = false;
+      if (stopping) return;
+      emit({ type: 'worker.failed', worker: STORM_WORKER, attempt: thisAttempt, code, signal });
+      emit({
+        type: 'worker.restarting',
+        worker: STORM_WORKER,
+        attempt: thisAttempt + 1,
+        inMs: options.supervisorCheckMs,
+      });
+      restartTimer = setTimeout(launch, options.supervisorCheckMs);
+    });
+  };
+
+  const signal = (sig: NodeJS.Signals) => {
+    if (alive && child?.pid) {
+      try {
+        process.kill(child.pid, sig);
+      } catch {
+        // gone already
+      }
+    }
+  };
+  const control: ProcessControl = {
+    kill: async () => signal('SIGKILL'),
+    pause: async () => signal('SIGSTOP'),
+    resume: async () => signal('SIGCONT'),
+  };
+  const ids = [...instances.map((i) => i.id), STORM_WORKER];
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearTimeout(restartTimer);
+    for (const w of readyWaiters.splice(0))
+      w.reject(new Error('storm: stopped before the topology was submitted'));
+    const proc = child;
+    if (proc && alive) {
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      signal('SIGCONT');
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    emit({ type: 'worker.stopped', worker: STORM_WORKER, attempt });
+    await new Promise((resolve) => log.end(resolve));
+  };
+
+  launch();
+  return {
+    workers(): WorkerInfo[] {
+      return instances.map((i) => ({
+        id: i.id,
+        operator: i.operator,
+        instance: i.instance,
+        pid: alive ? (child?.pid ?? null) : null,
+        attempt,
+        alive,
+        starting: !serving,
+      }));
+    },
+    faultTargets() {
+      const pid = alive ? (child?.pid ?? null) : null;
+      return {
+        processes: Object.fromEntries(ids.map((id) => [id, pid])),
+        controls: Object.fromEntries(ids.map((id) => [id, alive ? control : null])),
+        links: {},
+      };
+    },
+    ready() {
+      if (serving) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new TimeoutError(
+                'storm: the worker JVM submitting the topology',
+                options.launchTimeoutS * 1000,
+                {
+                  fix: `read ${join(plan.runDir, 'workers', `${STORM_WORKER}.log`)}`,
+                },
+              ),
+            ),
+          options.launchTimeoutS * 1000,
+        );
+        readyWaiters.push({
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        });
+      });
+    },
+    restartedWorkers: () => (attempt > 0 ? instances.map((i) => i.id) : []),
+    // Storm does not count its replays where this parent can see them (tuple failures are in its metrics).
+    recordsReplayed: () => 0,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { STORM_DEFAULTS } from '../ack-tree/options.ts';
+import { parseStormOptions } from './options.ts';
+
+describe('storm options', () => {
+  it("start from Storm's defaults, the same as ack-tree's where they mean the same", () => {
+    const o = parseStormOptions({});
+    expect(o.messageTimeoutS).toBe(STORM_DEFAULTS.messageTimeoutS);
+    expect(o.commitIntervalMs).toBe(STORM_DEFAULTS.commitIntervalMs);
+    expect(o.maxSpoutPending).toBeNull();
+    expect(o.proxied).toBe(false);
+  });
+
+  it('read the catalogue values and unbounded', () => {
+    const o = parseStormOptions({ messageTimeoutS: 5, commitIntervalMs: 1000, maxSpoutPending: 'unbounded' });
+    expect(o).toMatchObject({ messageTimeoutS: 5, commitIntervalMs: 1000, maxSpoutPending: null });
+  });
+
+  it("refuse ack-tree's model-only settings, bad values and proxied links", () => {
+    expect(() => parseStormOptions({ heartbeatTimeoutS: 5 })).toThrow(/no option "heartbeatTimeoutS"/);
+    expect(() => parseStormOptions({ messageTimeoutS: 0 })).toThrow(/≥ 1/);
+    expect(() => parseStormOptions({ ackers: 1.5 })).toThrow(/integer/);
+    expect(() => parseStormOptions({ proxied: true })).toThrow(/Toxiproxy/);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * storm options: the settings handed to the real topology (topology.message.timeout.secs, max spout pending,
+ * ackers, the KafkaSpout's offset commit period and retry back-off, the feature bolt's Jedis timeout), with
+ * Storm's defaults (ack-tree's STORM_DEFAULTS, where they mean the same thing), plus the adapter's own
+ * supervision: how long after the worker JVM died it is started again.
+ */
+import { BadInputError } from '../../core/errors.ts';
+import { type AckTreeOptions, STORM_DEFAULTS } from '../ack-tree/options.ts';
+import { parseEngineOptions } from '../runtime/options.ts';
+
+/** The settings with ack-tree's meaning (see engines/ack-tree/options.ts) plus the adapter's own. */
+export type StormOptions = Pick<
+  AckTreeOptions,
+  | 'messageTimeoutS'
+  | 'maxSpoutPending'
+  | 'ackers'
+  | 'commitIntervalMs'
+  | 'retryInitialDelayMs'
+  | 'retryDelayPeriodMs'
+  | 'retryMaxDelayMs'
+  | 'maxRetries'
+  | 'stateTimeoutMs'
+  | 'supervisorCheckMs'
+  | 'launchTimeoutS'
+> & {
+  /** Links through Toxiproxy: not yet (the JVM reaches Kafka and Redis directly). */
+  proxied: boolean;
+};
+
+export const STORM_ENGINE_DEFAULTS: StormOptions = {
+  messageTimeoutS: STORM_DEFAULTS.messageTimeoutS,
+  maxSpoutPending: STORM_DEFAULTS.maxSpoutPending,
+  ackers: STORM_DEFAULTS.ackers,
+  commitIntervalMs: STORM_DEFAULTS.commitIntervalMs,
+  retryInitialDelayMs: STORM_DEFAULTS.retryInitialDelayMs,
+  retryDelayPeriodMs: STORM_DEFAULTS.retryDelayPeriodMs,
+  retryMaxDelayMs: STORM_DEFAULTS.retryMaxDelayMs,
+  maxRetries: STORM_DEFAULTS.maxRetries,
+  stateTimeoutMs: STORM_DEFAULTS.stateTimeoutMs,
+  supervisorCheckMs: STORM_DEFAULTS.supervisorCheckMs,
+  launchTimeoutS: STORM_DEFAULTS.launchTimeoutS,
+  proxied: false,
+};
+
+const NULLABLE = new Set(['maxSpoutPending', 'ackers', 'maxRetries']);
+const INTEGER = new Set(['messageTimeoutS', 'maxSpoutPending', 'ackers', 'maxRetries', 'launchTimeoutS']);
+
+export function parseStormOptions(raw: Record<string, unknown>): StormOptions {
+  const options = parseEngineOptions('storm', STORM_ENGINE_DEFAULTS, raw, (k, value, out) => {
+    if (NULLABLE.has(k) && (value === null || value === 'null' || value === 'unbounded')) {
+      (out as unknown as Record<string, null>)[k] = null;
+      return;
+    }
+    const n = Number(value);
+    const min = k === 'messageTimeoutS' || k === 'launchTimeoutS' ? 1 : 0;
+    if (!Number.isFinite(n) || n < min || (INTEGER.has(k) && !Number.isInteger(n))) {
+      throw new BadInputError(
+        `storm option ${k} must be ${INTEGER.has(k) ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`,
+      );
+    }
+    (out as unknown as Record<string, number>)[k] = n;
+  });
+  if (options.proxied) {
+    throw new BadInputError('storm cannot route its links through Toxiproxy yet', {
+      fix: 'leave proxied off: Kafka and Redis faults act on the services themselves',
+    });
+  }
+  return options;
+}
