@@ -10,14 +10,18 @@
  * and `worker` name that JVM, so a kill of `features[1]` kills the whole worker (blast radius: every instance),
  * which is what SIGKILL of a Storm worker process does to the executors it hosts.
  * Events (all observed by this parent, which is reliable): worker.started at spawn, worker.serving when the JVM
- * printed that it submitted the topology, worker.failed on an exit nobody asked for, worker.restarting and
- * worker.restarted around a relaunch, worker.stopped at the end.
+ * printed that it submitted the topology, worker.failed on an exit nobody asked for (this parent's exit
+ * watch stands in for Storm's supervisor noticing its worker's death), worker.restarting and worker.restarted
+ * around a relaunch, worker.stopped at the end; and Storm's own, from the KafkaSpout's tuple listener
+ * (SpoutEvents.java): tuple.failed (a fail or a message timeout scheduled a retry), tuple.replayed (tuples
+ * emitted again), source.positioned (partitions assigned).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../core/clock.ts';
-import { TimeoutError } from '../../core/errors.ts';
+import { ServiceFailedError, TimeoutError } from '../../core/errors.ts';
+import { EV, isEventType } from '../../core/events.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf } from '../runtime/placement.ts';
 import { topologyFor } from '../runtime/topology.ts';
@@ -28,6 +32,17 @@ import { STORM_MAIN_CLASS, type StormProgram } from './provision.ts';
 /** The fault target naming the worker JVM itself, beside the operator instance ids. */
 export const STORM_WORKER = 'worker';
 const SUBMITTED = 'faultline-storm: submitted';
+const EVENT_PREFIX = 'faultline-event ';
+
+/** A `faultline-event` line's JSON, when it is an event of the vocabulary (anything else is only logged). */
+export function parseSpoutEvent(json: string): NewEngineEvent | undefined {
+  try {
+    const event = JSON.parse(json) as { type?: unknown };
+    return isEventType(event.type) ? (event as NewEngineEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** What the topology's main reads (FaultlineTopology.java). */
 export function topologyConfig(plan: DeployPlan, options: StormOptions): Record<string, unknown> {
@@ -58,7 +73,8 @@ export function deployLocalCluster(
   mkdirSync(join(plan.runDir, 'workers'), { recursive: true });
   const configFile = join(dir, 'topology.json');
   writeFileSync(configFile, `${JSON.stringify(topologyConfig(plan, options), null, 2)}\n`);
-  const log = createWriteStream(join(plan.runDir, 'workers', `${STORM_WORKER}.log`), { flags: 'a' });
+  const logFile = join(plan.runDir, 'workers', `${STORM_WORKER}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
   const instances = topologyFor(plan.topology, plan.parallelism).instances;
   const emit = (e: NewEngineEvent) => plan.onEvent({ at: systemClock.nowUs(), ...e });
 
@@ -68,7 +84,23 @@ export function deployLocalCluster(
   let serving = false;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  let failedToStart: Error | undefined;
   const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  let replayed = 0;
+  /** A line of the JVM's stdout: the topology's submission, or one of the spout's events (SpoutEvents.java). */
+  const onLine = (line: string, lineAttempt: number) => {
+    if (line.startsWith(EVENT_PREFIX)) {
+      const event = parseSpoutEvent(line.slice(EVENT_PREFIX.length));
+      if (!event) return;
+      if (event.type === EV.tupleReplayed) replayed += Number(event.count ?? 0);
+      emit({ ...event, attempt: lineAttempt });
+    } else if (!serving && line.startsWith(SUBMITTED)) {
+      serving = true;
+      emit({ type: 'worker.serving', worker: STORM_WORKER, attempt: lineAttempt });
+      for (const w of readyWaiters.splice(0)) w.resolve();
+    }
+  };
 
   const launch = () => {
     attempt += 1;
@@ -85,22 +117,30 @@ export function deployLocalCluster(
     const thisAttempt = attempt;
     emit({ type: 'worker.started', worker: STORM_WORKER, attempt, pid: proc.pid });
     if (attempt > 0) emit({ type: 'worker.restarted', worker: STORM_WORKER, attempt, pid: proc.pid });
-    let pending = '';
+    let partial = '';
     proc.stdout?.on('data', (d: Buffer) => {
       log.write(d);
-      if (serving) return;
-      pending = (pending + d.toString()).slice(-4096);
-      if (pending.includes(SUBMITTED)) {
-        serving = true;
-        emit({ type: 'worker.serving', worker: STORM_WORKER, attempt: thisAttempt });
-        for (const w of readyWaiters.splice(0)) w.resolve();
-      }
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line, thisAttempt);
     });
     proc.stderr?.on('data', (d: Buffer) => log.write(d));
     proc.on('exit', (code, signal) => {
       alive = false;
+      const wasServing = serving;
       serving = false;
       if (stopping) return;
+      if (!wasServing && thisAttempt === 0) {
+        // A first start that never submitted: a build or configuration fault, which a relaunch repeats.
+        stopping = true;
+        const error = new ServiceFailedError(
+          'storm',
+          `the worker JVM exited (${signal ?? code}) before submitting the topology; see ${logFile}`,
+        );
+        for (const w of readyWaiters.splice(0)) w.reject(error);
+        failedToStart = error;
+        return;
+      }
       emit({ type: 'worker.failed', worker: STORM_WORKER, attempt: thisAttempt, code, signal });
       emit({
         type: 'worker.restarting',
@@ -170,6 +210,7 @@ export function deployLocalCluster(
     },
     ready() {
       if (serving) return Promise.resolve();
+      if (failedToStart) return Promise.reject(failedToStart);
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () =>
@@ -178,7 +219,7 @@ export function deployLocalCluster(
                 'storm: the worker JVM submitting the topology',
                 options.launchTimeoutS * 1000,
                 {
-                  fix: `read ${join(plan.runDir, 'workers', `${STORM_WORKER}.log`)}`,
+                  fix: `read ${logFile}`,
                 },
               ),
             ),
@@ -197,8 +238,8 @@ export function deployLocalCluster(
       });
     },
     restartedWorkers: () => (attempt > 0 ? instances.map((i) => i.id) : []),
-    // Storm does not count its replays where this parent can see them (tuple failures are in its metrics).
-    recordsReplayed: () => 0,
+    // Tuples the KafkaSpout emitted again after a failure (its tuple listener's count).
+    recordsReplayed: () => replayed,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -93,6 +93,7 @@ public final class FaultlineTopology {
             c.path("maxRetries").isNull() ? Integer.MAX_VALUE : c.path("maxRetries").asInt(),
             TimeInterval.milliSeconds(c.path("retryMaxDelayMs").asLong())))
         .setRecordTranslator(new InputTranslator(), new Fields("id", "key", "t", "r", "body"))
+        .setTupleListener(new SpoutEvents())
         .build();
 
     Properties producer = new Properties();
@@ -150,8 +151,10 @@ public final class FaultlineTopology {
     orphanGuard.start();
     cluster.submitTopology(name, stormConfig(c), topology);
     // The adapter waits for this line (its `ready`).
-    System.out.println("faultline-storm: submitted " + name);
-    System.out.flush();
+    synchronized (System.out) {
+      System.out.println("faultline-storm: submitted " + name);
+      System.out.flush();
+    }
     Thread.sleep(Long.MAX_VALUE);
   }
 }
