@@ -10,7 +10,7 @@
  * and `worker` name that JVM, so a kill of `features[1]` kills the whole worker (blast radius: every instance),
  * which is what SIGKILL of a Storm worker process does to the executors it hosts.
  * Events (all observed by this parent, which is reliable): worker.started at spawn, worker.serving when the JVM
- * printed that it submitted the topology, worker.failed on an exit nobody asked for (this parent's exit
+ * printed that it submitted the topology and every spout task has its partitions, worker.failed on an exit nobody asked for (this parent's exit
  * watch stands in for Storm's supervisor noticing its worker's death), worker.restarting and worker.restarted
  * around a relaunch, worker.stopped at the end; and Storm's own, from the KafkaSpout's tuple listener
  * (SpoutEvents.java): tuple.failed (a fail or a message timeout scheduled a retry), tuple.replayed (tuples
@@ -88,23 +88,38 @@ export function deployLocalCluster(
   const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   let replayed = 0;
-  /** A line of the JVM's stdout: the topology's submission, or one of the spout's events (SpoutEvents.java). */
+  let submitted = false;
+  const positioned = new Set<string>();
+  const markServing = (lineAttempt: number) => {
+    serving = true;
+    emit({ type: 'worker.serving', worker: STORM_WORKER, attempt: lineAttempt });
+    for (const w of readyWaiters.splice(0)) w.resolve();
+  };
+  /**
+   * A line of the JVM's stdout: the topology's submission, or one of the spout's events (SpoutEvents.java).
+   * Serving (ready) once submitted and every spout task has its partitions: the spouts start polling seconds
+   * after the submission, and load sent before that would only wait in Kafka.
+   */
   const onLine = (line: string, lineAttempt: number) => {
     if (line.startsWith(EVENT_PREFIX)) {
       const event = parseSpoutEvent(line.slice(EVENT_PREFIX.length));
       if (!event) return;
       if (event.type === EV.tupleReplayed) replayed += Number(event.count ?? 0);
+      if (event.type === EV.sourcePositioned && event.worker) positioned.add(event.worker);
       emit({ ...event, attempt: lineAttempt });
-    } else if (!serving && line.startsWith(SUBMITTED)) {
-      serving = true;
-      emit({ type: 'worker.serving', worker: STORM_WORKER, attempt: lineAttempt });
-      for (const w of readyWaiters.splice(0)) w.resolve();
+    } else if (line.startsWith(SUBMITTED)) {
+      submitted = true;
+    } else {
+      return;
     }
+    if (!serving && submitted && positioned.size >= plan.parallelism.source) markServing(lineAttempt);
   };
 
   const launch = () => {
     attempt += 1;
     serving = false;
+    submitted = false;
+    positioned.clear();
     const proc = spawn(
       program.java,
       ['-Xmx768m', '-cp', program.classpath, STORM_MAIN_CLASS, configFile],
