@@ -6,8 +6,17 @@
  * returns at once; an edited source gets a new folder and the old ones are removed.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, run, which } from '../../clients/host-tools.ts';
 import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
@@ -15,13 +24,23 @@ import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 
 export const STORM_VERSION = '2.8.0';
 export const STORM_MAIN_CLASS = 'dev.faultline.storm.FaultlineTopology';
+/** Runs a Storm daemon's main with an orphan guard (Daemon.java). */
+export const STORM_DAEMON_CLASS = 'dev.faultline.storm.Daemon';
+const TOPOLOGY_JAR = 'faultline-storm-topology.jar';
 const MODULE = fileURLToPath(new URL('./java/', import.meta.url));
+
+/** How the module is built; part of the cache key, so a change of recipe rebuilds. */
+const RECIPE = 'compile, runtime jars, topology jar v2';
 
 /** The built topology: `java -cp <classpath> <mainClass> <config.json>`. */
 export interface StormProgram {
   java: string;
   classpath: string;
   home: string;
+  /** The runtime jars (a cluster's `lib-worker/`). */
+  libs: string;
+  /** The module's classes alone, the jar a cluster's nimbus is given (StormSubmitter's `storm.jar`). */
+  topologyJar: string;
 }
 
 /** The files that make the module, in a stable order (what the cache key is computed from). */
@@ -39,7 +58,7 @@ function moduleFiles(dir = MODULE): string[] {
 }
 
 export function stormModuleHash(): string {
-  const h = createHash('sha256');
+  const h = createHash('sha256').update(RECIPE).update('\0');
   for (const file of moduleFiles()) h.update(relative(MODULE, file)).update('\0').update(readFileSync(file));
   return h.digest('hex').slice(0, 12);
 }
@@ -56,7 +75,13 @@ export async function ensureStormTopology(progress: ProgressSink = noProgress): 
   if (!mvn) throw new MissingToolError('mvn (Maven)', 'install Maven: sudo apt-get install -y maven');
   const name = `storm-${STORM_VERSION}-${stormModuleHash()}`;
   const home = join(cacheDir(), name);
-  const program = { java, classpath: `${join(home, 'target', 'classes')}:${join(home, 'libs', '*')}`, home };
+  const program: StormProgram = {
+    java,
+    classpath: `${join(home, 'target', 'classes')}:${join(home, 'libs', '*')}`,
+    home,
+    libs: join(home, 'libs'),
+    topologyJar: join(home, 'target', TOPOLOGY_JAR),
+  };
   if (existsSync(join(home, '.complete'))) return program;
 
   const staging = `${home}.partial`;
@@ -78,6 +103,14 @@ export async function ensureStormTopology(progress: ProgressSink = noProgress): 
       },
     ),
   );
+  // The JDK's jar tool, beside the java that runs it (javac came from the same JDK through Maven).
+  await run(join(dirname(realpathSync(java)), 'jar'), [
+    'cf',
+    join(staging, 'target', TOPOLOGY_JAR),
+    '-C',
+    join(staging, 'target', 'classes'),
+    '.',
+  ]);
   if (!existsSync(join(staging, 'libs', `storm-client-${STORM_VERSION}.jar`))) {
     throw new ServiceFailedError('storm', `Maven finished but ${staging}/libs holds no storm-client jar`);
   }

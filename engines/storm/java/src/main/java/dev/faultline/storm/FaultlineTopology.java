@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.storm.Config;
 import org.apache.storm.LocalCluster;
+import org.apache.storm.StormSubmitter;
 import org.apache.storm.generated.StormTopology;
 import org.apache.storm.kafka.bolt.KafkaBolt;
 import org.apache.storm.kafka.bolt.mapper.TupleToKafkaMapper;
@@ -30,7 +31,10 @@ import org.apache.storm.tuple.Values;
  * one worker in-process) until the JVM is killed; the TypeScript adapter (engines/storm/index.ts) is its
  * supervisor and restarts it, and the spout then resumes from the group's committed offsets.
  *
- * Usage: FaultlineTopology <config.json> (fields: see engines/storm/topology-config.ts).
+ * With `nimbusPort` in the config, `main` instead submits the topology to that cluster's nimbus (StormSubmitter,
+ * the jar named by -Dstorm.jar) and exits: the cluster's supervisors run and relaunch its workers.
+ *
+ * Usage: FaultlineTopology <config.json> (fields: engines/storm/local-cluster.ts topologyConfig).
  */
 public final class FaultlineTopology {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -105,7 +109,8 @@ public final class FaultlineTopology {
     KafkaBolt<String, String> sink = new KafkaBolt<String, String>()
         .withProducerProperties(producer)
         .withTopicSelector(new DefaultTopicSelector(c.path("outputTopic").asText()))
-        .withTupleToKafkaMapper(new OutputMapper());
+        .withTupleToKafkaMapper(new OutputMapper())
+        .withProducerCallback(new Placement.SinkAnnouncer());
 
     LinearModel model = LinearModel.read(c.path("modelPath").asText(), c.path("workload").asText());
     String statePrefix = "fl:" + c.path("runId").asText() + ":state:";
@@ -122,7 +127,9 @@ public final class FaultlineTopology {
   static Config stormConfig(JsonNode c) {
     boolean atLeastOnce = "at-least-once".equals(c.path("guarantee").asText());
     Config conf = new Config();
-    conf.setNumWorkers(1);
+    // A cluster spreads the executors over this many worker JVMs (Storm's even scheduler); LocalCluster: one.
+    conf.setNumWorkers(c.path("workers").asInt(1));
+    if (c.has("ownerPid")) conf.put(Placement.OWNER_PID, c.path("ownerPid").asLong());
     // null: Storm's defaults (one acker per worker, max spout pending unbounded).
     conf.setNumAckers(atLeastOnce ? (c.path("ackers").isNull() ? 1 : c.path("ackers").asInt()) : 0);
     conf.setMessageTimeoutSecs(c.path("messageTimeoutS").asInt());
@@ -135,20 +142,18 @@ public final class FaultlineTopology {
     JsonNode c = JSON.readTree(new File(args[0]));
     String name = "faultline-" + c.path("runId").asText();
     StormTopology topology = build(c);
+    if (c.has("nimbusPort")) {
+      Config conf = stormConfig(c);
+      conf.put(Config.NIMBUS_SEEDS, List.of(c.path("nimbusHost").asText()));
+      conf.put(Config.NIMBUS_THRIFT_PORT, c.path("nimbusPort").asInt());
+      StormSubmitter.submitTopology(name, conf, topology);
+      System.out.println("faultline-storm: submitted " + name);
+      System.out.flush();
+      System.exit(0);
+    }
     LocalCluster cluster = new LocalCluster();
     // The adapter holds our stdin: when it goes away (the runner died), so do we, without waiting for a sweep.
-    Thread orphanGuard = new Thread(() -> {
-      try {
-        while (System.in.read() != -1) {
-          // nothing is ever sent
-        }
-      } catch (Exception e) {
-        // stdin broken: the same as closed
-      }
-      Runtime.getRuntime().halt(0);
-    }, "faultline-orphan-guard");
-    orphanGuard.setDaemon(true);
-    orphanGuard.start();
+    Daemon.haltWhenStdinCloses();
     cluster.submitTopology(name, stormConfig(c), topology);
     // The adapter waits for this line (its `ready`).
     synchronized (System.out) {

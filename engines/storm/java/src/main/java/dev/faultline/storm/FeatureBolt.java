@@ -37,6 +37,7 @@ public final class FeatureBolt extends BaseRichBolt {
   public void prepare(Map<String, Object> conf, TopologyContext context, OutputCollector collector) {
     this.collector = collector;
     this.json = new ObjectMapper();
+    Placement.announce(conf, context, "features");
   }
 
   private Jedis redis() {

@@ -22,6 +22,7 @@ public final class ScoreBolt extends BaseRichBolt {
   @Override
   public void prepare(Map<String, Object> conf, TopologyContext context, OutputCollector collector) {
     this.collector = collector;
+    Placement.announce(conf, context, "score");
   }
 
   @Override

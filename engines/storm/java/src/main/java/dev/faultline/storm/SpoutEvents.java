@@ -35,6 +35,7 @@ public final class SpoutEvents implements KafkaTupleListener {
     replayed = new AtomicLong();
     gaveUp = new AtomicLong();
     worker = "source[" + context.getThisTaskIndex() + "]";
+    Placement.announce(conf, context, "source");
     Thread flusher = new Thread(() -> {
       while (true) {
         try {
