@@ -3,12 +3,15 @@
  * acking on for at-least-once with its retry back-off and offset commits, AT_MOST_ONCE and no ackers for
  * at-most-once) → feature bolt (per-key state in Redis, not rolled back) → scoring bolt (the workload's linear
  * model) → KafkaBolt. The topology is Java (engines/storm/java), built into the cache on first use.
- * Single node so far: one LocalCluster JVM (local-cluster.ts); workload `transactions` only.
+ * Deployed as one LocalCluster JVM (local-cluster.ts, the default) or, with `-o supervisors=N`, as a cluster
+ * of separate JVMs: ZooKeeper, nimbus, N supervisors and their worker JVMs (cluster.ts, local provider only so
+ * far). Workload `transactions` only.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { stormReplayHorizonMs } from '../ack-tree/options.ts';
 import { secondsText } from '../runtime/options.ts';
 import type { Engine } from '../types.ts';
+import { deployStormCluster } from './cluster.ts';
 import { deployLocalCluster } from './local-cluster.ts';
 import { parseStormOptions } from './options.ts';
 import { ensureStormTopology } from './provision.ts';
@@ -19,7 +22,7 @@ const PORTED_WORKLOADS = ['transactions'];
 export const storm: Engine = {
   name: 'storm',
   description:
-    'the real Apache Storm 2.8.0: KafkaSpout, Redis state bolt, scoring bolt, KafkaBolt (LocalCluster)',
+    'the real Apache Storm 2.8.0: KafkaSpout, Redis state bolt, scoring bolt, KafkaBolt (LocalCluster, or -o supervisors=N)',
   guarantees: ['at-least-once', 'at-most-once'],
   defaultGuarantee: 'at-least-once',
   topologies: ['chain'],
@@ -48,6 +51,15 @@ export const storm: Engine = {
       throw new BadInputError(`storm deploys the chain topology only, not ${plan.topology}`);
     }
     const program = await ensureStormTopology();
-    return deployLocalCluster(plan, options, program);
+    if (options.supervisors === 0) return deployLocalCluster(plan, options, program);
+    if (plan.placement && plan.placement.launcher.kind !== 'local') {
+      throw new BadInputError(
+        `storm runs its cluster as local processes only so far, not ${plan.placement.launcher.kind}`,
+        {
+          fix: 'run it with --provider local, or leave supervisors out for the single-JVM LocalCluster',
+        },
+      );
+    }
+    return deployStormCluster(plan, options, program);
   },
 };

@@ -28,6 +28,7 @@ import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
 import type { StormOptions } from './options.ts';
 import { STORM_MAIN_CLASS, type StormProgram } from './provision.ts';
+import { readyGate } from './ready-gate.ts';
 
 /** The fault target naming the worker JVM itself, beside the operator instance ids. */
 export const STORM_WORKER = 'worker';
@@ -84,8 +85,13 @@ export function deployLocalCluster(
   let serving = false;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
-  let failedToStart: Error | undefined;
-  const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const gate = readyGate(
+    options.launchTimeoutS * 1000,
+    () =>
+      new TimeoutError('storm: the worker JVM submitting the topology', options.launchTimeoutS * 1000, {
+        fix: `read ${logFile}`,
+      }),
+  );
 
   let replayed = 0;
   let submitted = false;
@@ -93,7 +99,7 @@ export function deployLocalCluster(
   const markServing = (lineAttempt: number) => {
     serving = true;
     emit({ type: 'worker.serving', worker: STORM_WORKER, attempt: lineAttempt });
-    for (const w of readyWaiters.splice(0)) w.resolve();
+    gate.open();
   };
   /**
    * A line of the JVM's stdout: the topology's submission, or one of the spout's events (SpoutEvents.java).
@@ -152,8 +158,7 @@ export function deployLocalCluster(
           'storm',
           `the worker JVM exited (${signal ?? code}) before submitting the topology; see ${logFile}`,
         );
-        for (const w of readyWaiters.splice(0)) w.reject(error);
-        failedToStart = error;
+        gate.fail(error);
         return;
       }
       emit({ type: 'worker.failed', worker: STORM_WORKER, attempt: thisAttempt, code, signal });
@@ -187,8 +192,7 @@ export function deployLocalCluster(
     if (stopping) return;
     stopping = true;
     clearTimeout(restartTimer);
-    for (const w of readyWaiters.splice(0))
-      w.reject(new Error('storm: stopped before the topology was submitted'));
+    gate.fail(new Error('storm: stopped before the topology was submitted'));
     const proc = child;
     if (proc && alive) {
       const exited = new Promise((resolve) => proc.once('exit', resolve));
@@ -223,35 +227,7 @@ export function deployLocalCluster(
         links: {},
       };
     },
-    ready() {
-      if (serving) return Promise.resolve();
-      if (failedToStart) return Promise.reject(failedToStart);
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new TimeoutError(
-                'storm: the worker JVM submitting the topology',
-                options.launchTimeoutS * 1000,
-                {
-                  fix: `read ${logFile}`,
-                },
-              ),
-            ),
-          options.launchTimeoutS * 1000,
-        );
-        readyWaiters.push({
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          reject: (e) => {
-            clearTimeout(timer);
-            reject(e);
-          },
-        });
-      });
-    },
+    ready: () => gate.wait(),
     restartedWorkers: () => (attempt > 0 ? instances.map((i) => i.id) : []),
     // Tuples the KafkaSpout emitted again after a failure (its tuple listener's count).
     recordsReplayed: () => replayed,

@@ -22,4 +22,13 @@ describe('storm options', () => {
     expect(() => parseStormOptions({ ackers: 1.5 })).toThrow(/integer/);
     expect(() => parseStormOptions({ proxied: true })).toThrow(/Toxiproxy/);
   });
+
+  it('a cluster: supervisors ≥ 1, workers that fit on them (one slot each), none for LocalCluster', () => {
+    expect(parseStormOptions({}).supervisors).toBe(0);
+    expect(parseStormOptions({ supervisors: '3' })).toMatchObject({ supervisors: 3, workers: null });
+    expect(parseStormOptions({ supervisors: 3, workers: 2 }).workers).toBe(2);
+    expect(() => parseStormOptions({ workers: 2 })).toThrow(/for a cluster/);
+    expect(() => parseStormOptions({ supervisors: 2, workers: 3 })).toThrow(/do not fit/);
+    expect(() => parseStormOptions({ supervisors: 1.5 })).toThrow(/integer/);
+  });
 });

@@ -1,8 +1,10 @@
 /**
  * storm options: the settings handed to the real topology (topology.message.timeout.secs, max spout pending,
  * ackers, the KafkaSpout's offset commit period and retry back-off, the feature bolt's Jedis timeout), with
- * Storm's defaults (ack-tree's STORM_DEFAULTS, where they mean the same thing), plus the adapter's own
- * supervision: how long after the worker JVM died it is started again.
+ * Storm's defaults (ack-tree's STORM_DEFAULTS, where they mean the same thing), plus the deployment: 0
+ * supervisors (the default) is one LocalCluster JVM that the adapter relaunches `supervisorCheckMs` after it
+ * died; N ≥ 1 is a cluster of separate JVMs (ZooKeeper, nimbus, N supervisors, `workers` worker JVMs) where
+ * Storm's own supervisors relaunch a dead worker on their settings.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { type AckTreeOptions, STORM_DEFAULTS } from '../ack-tree/options.ts';
@@ -23,6 +25,10 @@ export type StormOptions = Pick<
   | 'supervisorCheckMs'
   | 'launchTimeoutS'
 > & {
+  /** 0: one LocalCluster JVM; N: a cluster of ZooKeeper, nimbus and N supervisor JVMs (one slot each). */
+  supervisors: number;
+  /** Worker JVMs of the topology in a cluster (topology.workers); null: one per supervisor. */
+  workers: number | null;
   /** Links through Toxiproxy: not yet (the JVM reaches Kafka and Redis directly). */
   proxied: boolean;
 };
@@ -39,11 +45,21 @@ export const STORM_ENGINE_DEFAULTS: StormOptions = {
   stateTimeoutMs: STORM_DEFAULTS.stateTimeoutMs,
   supervisorCheckMs: STORM_DEFAULTS.supervisorCheckMs,
   launchTimeoutS: STORM_DEFAULTS.launchTimeoutS,
+  supervisors: 0,
+  workers: null,
   proxied: false,
 };
 
-const NULLABLE = new Set(['maxSpoutPending', 'ackers', 'maxRetries']);
-const INTEGER = new Set(['messageTimeoutS', 'maxSpoutPending', 'ackers', 'maxRetries', 'launchTimeoutS']);
+const NULLABLE = new Set(['maxSpoutPending', 'ackers', 'maxRetries', 'workers']);
+const INTEGER = new Set([
+  'messageTimeoutS',
+  'maxSpoutPending',
+  'ackers',
+  'maxRetries',
+  'launchTimeoutS',
+  'supervisors',
+  'workers',
+]);
 
 export function parseStormOptions(raw: Record<string, unknown>): StormOptions {
   const options = parseEngineOptions('storm', STORM_ENGINE_DEFAULTS, raw, (k, value, out) => {
@@ -52,7 +68,7 @@ export function parseStormOptions(raw: Record<string, unknown>): StormOptions {
       return;
     }
     const n = Number(value);
-    const min = k === 'messageTimeoutS' || k === 'launchTimeoutS' ? 1 : 0;
+    const min = k === 'messageTimeoutS' || k === 'launchTimeoutS' || k === 'workers' ? 1 : 0;
     if (!Number.isFinite(n) || n < min || (INTEGER.has(k) && !Number.isInteger(n))) {
       throw new BadInputError(
         `storm option ${k} must be ${INTEGER.has(k) ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`,
@@ -64,6 +80,16 @@ export function parseStormOptions(raw: Record<string, unknown>): StormOptions {
     throw new BadInputError('storm cannot route its links through Toxiproxy yet', {
       fix: 'leave proxied off: Kafka and Redis faults act on the services themselves',
     });
+  }
+  if (options.workers !== null && options.supervisors === 0) {
+    throw new BadInputError('storm option workers is for a cluster (supervisors ≥ 1)', {
+      fix: 'add -o supervisors=N, or leave workers out: LocalCluster runs one worker',
+    });
+  }
+  if (options.workers !== null && options.workers > options.supervisors) {
+    throw new BadInputError(
+      `storm: ${options.workers} workers do not fit on ${options.supervisors} supervisors of one slot each`,
+    );
   }
   return options;
 }
