@@ -34,7 +34,11 @@ export const storm: Engine = {
     return {
       restorePointMs: o.commitIntervalMs,
       detectionMs: o.messageTimeoutS * 1000,
-      text: `offset commit ${secondsText(o.commitIntervalMs)} · message timeout ${o.messageTimeoutS} s · relaunch after ${secondsText(o.supervisorCheckMs)}`,
+      text: `offset commit ${secondsText(o.commitIntervalMs)} · message timeout ${o.messageTimeoutS} s · ${
+        o.supervisors > 0
+          ? `${o.supervisors} supervisors relaunch workers`
+          : `relaunch after ${secondsText(o.supervisorCheckMs)}`
+      }`,
     };
   },
   async deploy(plan) {
