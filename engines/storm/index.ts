@@ -54,16 +54,14 @@ export const storm: Engine = {
     if ((plan.topology ?? 'chain') !== 'chain') {
       throw new BadInputError(`storm deploys the chain topology only, not ${plan.topology}`);
     }
+    const provider = plan.placement?.launcher.kind ?? 'local';
+    if (options.supervisors > 0 && provider !== 'local') {
+      throw new BadInputError(`storm runs its cluster as local processes only so far, not ${provider}`, {
+        fix: 'run it with --provider local, or leave supervisors out for the single-JVM LocalCluster',
+      });
+    }
     const program = await ensureStormTopology();
     if (options.supervisors === 0) return deployLocalCluster(plan, options, program);
-    if (plan.placement && plan.placement.launcher.kind !== 'local') {
-      throw new BadInputError(
-        `storm runs its cluster as local processes only so far, not ${plan.placement.launcher.kind}`,
-        {
-          fix: 'run it with --provider local, or leave supervisors out for the single-JVM LocalCluster',
-        },
-      );
-    }
     return deployStormCluster(plan, options, program);
   },
 };

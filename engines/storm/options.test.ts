@@ -31,4 +31,18 @@ describe('storm options', () => {
     expect(() => parseStormOptions({ supervisors: 2, workers: 3 })).toThrow(/do not fit/);
     expect(() => parseStormOptions({ supervisors: 1.5 })).toThrow(/integer/);
   });
+
+  it("hands Storm's own topology.* settings on as they are, numbers and booleans typed", () => {
+    const o = parseStormOptions({
+      'topology.bolt.wait.progressive.level2.count': '10',
+      'topology.debug': 'false',
+      topologyConf: { 'topology.worker.childopts': '-Xmx256m' },
+    });
+    expect(o.topologyConf).toEqual({
+      'topology.bolt.wait.progressive.level2.count': 10,
+      'topology.debug': false,
+      'topology.worker.childopts': '-Xmx256m',
+    });
+    expect(() => parseStormOptions({ topologyConf: { 'nimbus.seeds': 'x' } })).toThrow(/topology\.\* keys/);
+  });
 });

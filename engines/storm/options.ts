@@ -29,6 +29,11 @@ export type StormOptions = Pick<
   supervisors: number;
   /** Worker JVMs of the topology in a cluster (topology.workers); null: one per supervisor. */
   workers: number | null;
+  /**
+   * Storm's own `topology.*` settings, handed to the topology's config as they are (`-o
+   * topology.bolt.wait.progressive.level2.count=10`); Storm validates them at submission.
+   */
+  topologyConf: Record<string, string | number | boolean>;
   /** Links through Toxiproxy: not yet (the JVM reaches Kafka and Redis directly). */
   proxied: boolean;
 };
@@ -47,6 +52,7 @@ export const STORM_ENGINE_DEFAULTS: StormOptions = {
   launchTimeoutS: STORM_DEFAULTS.launchTimeoutS,
   supervisors: 0,
   workers: null,
+  topologyConf: {},
   proxied: false,
 };
 
@@ -61,21 +67,47 @@ const INTEGER = new Set([
   'workers',
 ]);
 
+/** A `-o` value as Storm's YAML would read it: a number or a boolean when it looks like one. */
+function stormValue(key: string, value: unknown): string | number | boolean {
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value !== 'string')
+    throw new BadInputError(`storm setting ${key} must be a number, boolean or text`);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+}
+
 export function parseStormOptions(raw: Record<string, unknown>): StormOptions {
-  const options = parseEngineOptions('storm', STORM_ENGINE_DEFAULTS, raw, (k, value, out) => {
-    if (NULLABLE.has(k) && (value === null || value === 'null' || value === 'unbounded')) {
-      (out as unknown as Record<string, null>)[k] = null;
-      return;
-    }
-    const n = Number(value);
-    const min = k === 'messageTimeoutS' || k === 'launchTimeoutS' || k === 'workers' ? 1 : 0;
-    if (!Number.isFinite(n) || n < min || (INTEGER.has(k) && !Number.isInteger(n))) {
-      throw new BadInputError(
-        `storm option ${k} must be ${INTEGER.has(k) ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`,
-      );
-    }
-    (out as unknown as Record<string, number>)[k] = n;
-  });
+  const topologyConf: StormOptions['topologyConf'] = {};
+  const own: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith('topology.')) topologyConf[key] = stormValue(key, value);
+    else if (key === 'topologyConf') {
+      for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+        if (!k.startsWith('topology.'))
+          throw new BadInputError(`storm topologyConf takes topology.* keys, not ${k}`);
+        topologyConf[k] = stormValue(k, v);
+      }
+    } else own[key] = value;
+  }
+  const options = parseEngineOptions(
+    'storm',
+    { ...STORM_ENGINE_DEFAULTS, topologyConf },
+    own,
+    (k, value, out) => {
+      if (NULLABLE.has(k) && (value === null || value === 'null' || value === 'unbounded')) {
+        (out as unknown as Record<string, null>)[k] = null;
+        return;
+      }
+      const n = Number(value);
+      const min = k === 'messageTimeoutS' || k === 'launchTimeoutS' || k === 'workers' ? 1 : 0;
+      if (!Number.isFinite(n) || n < min || (INTEGER.has(k) && !Number.isInteger(n))) {
+        throw new BadInputError(
+          `storm option ${k} must be ${INTEGER.has(k) ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`,
+        );
+      }
+      (out as unknown as Record<string, number>)[k] = n;
+    },
+  );
   if (options.proxied) {
     throw new BadInputError('storm cannot route its links through Toxiproxy yet', {
       fix: 'leave proxied off: Kafka and Redis faults act on the services themselves',

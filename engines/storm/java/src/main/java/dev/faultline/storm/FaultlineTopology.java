@@ -135,6 +135,14 @@ public final class FaultlineTopology {
     conf.setMessageTimeoutSecs(c.path("messageTimeoutS").asInt());
     if (!c.path("maxSpoutPending").isNull()) conf.setMaxSpoutPending(c.path("maxSpoutPending").asInt());
     conf.registerSerialization(double[].class);
+    // Storm's own topology.* settings given with -o, as they are (Storm validates them at submission).
+    c.path("topologyConf").properties().forEach(e -> {
+      JsonNode v = e.getValue();
+      Object value = v.isBoolean() ? (Object) v.asBoolean()
+          : v.canConvertToInt() && v.isIntegralNumber() ? (Object) v.asInt()
+          : v.isNumber() ? (Object) v.asDouble() : v.asText();
+      conf.put(e.getKey(), value);
+    });
     return conf;
   }
 
