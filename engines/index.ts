@@ -7,6 +7,7 @@ import { ackTree } from './ack-tree/index.ts';
 import { barrierSnapshot } from './barrier-snapshot/index.ts';
 import { operatorCheckpoint } from './operator-checkpoint/index.ts';
 import { passthrough } from './passthrough/index.ts';
+import { storm } from './storm/index.ts';
 import type { Engine, EngineName } from './types.ts';
 
 export { startControlServer } from './runtime/control.ts';
@@ -27,6 +28,7 @@ export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   'ack-tree': ackTree,
   'barrier-snapshot': barrierSnapshot,
   'operator-checkpoint': operatorCheckpoint,
+  storm,
 };
 
 export function engineNames(): string[] {

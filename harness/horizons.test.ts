@@ -5,11 +5,12 @@ import { catalogNames, loadScenario } from '../scenarios/index.ts';
 const faultTolerant = Object.values(engines).filter((e) => e?.horizon !== undefined);
 
 describe('the catalogue gives every engine the same replay horizon', () => {
-  it('covers the three fault-tolerant engines', () => {
+  it('covers the fault-tolerant engines, the real Storm among them', () => {
     expect(faultTolerant.map((e) => e!.name).sort()).toEqual([
       'ack-tree',
       'barrier-snapshot',
       'operator-checkpoint',
+      'storm',
     ]);
   });
 
@@ -35,6 +36,7 @@ describe('the catalogue gives every engine the same replay horizon', () => {
       'offset commit 30 s · message timeout 30 s · heartbeat timeout 30 s',
       'checkpoint 1 s · heartbeat timeout 50 s',
       'checkpoint 60 × 500 ms windows = 30 s · heartbeat timeout 30 s',
+      'offset commit 30 s · message timeout 30 s · relaunch after 3 s',
     ]);
   });
 });

@@ -33,10 +33,20 @@ const SCALED: Record<string, Record<string, unknown>> = {
   'ack-tree': { messageTimeoutS: 2, commitIntervalMs: 1000, supervisorCheckMs: 1000 },
   'barrier-snapshot': { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 },
   'operator-checkpoint': { windowMs: 250, checkpointWindowCount: 4, heartbeatTimeoutS: 5 },
+  // The real Storm: a tuple that takes longer than the message timeout is replayed (a duplicate with no fault),
+  // and the JVM's first seconds (JIT, the producer's first metadata fetch) reach 2 s on a busy 2-core machine.
+  storm: { messageTimeoutS: 5, commitIntervalMs: 1000, supervisorCheckMs: 1000, retryMaxDelayMs: 1000 },
 };
 
+/**
+ * The guarantees checked here when not all of an engine's. storm: each case starts a Storm JVM (about 40 s a
+ * case), CI has about 3 minutes for Storm in all; at-most-once differs only in the spout's commit mode and no
+ * ackers, and its kill-worker run is measured in the issue notes.
+ */
+const CONTRACT_GUARANTEES: Partial<Record<string, readonly Guarantee[]>> = { storm: ['at-least-once'] };
+
 const cases = Object.values(engines).flatMap((engine) =>
-  engine!.guarantees.map((guarantee) => ({
+  (CONTRACT_GUARANTEES[engine!.name] ?? engine!.guarantees).map((guarantee) => ({
     engine: engine!,
     guarantee,
     name: `${engine!.name} · ${guarantee}`,

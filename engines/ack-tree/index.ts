@@ -10,7 +10,7 @@ import { EV } from '../../core/events.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { secondsText } from '../runtime/options.ts';
 import type { Engine } from '../types.ts';
-import { parseAckTreeOptions } from './options.ts';
+import { parseAckTreeOptions, stormReplayHorizonMs } from './options.ts';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
@@ -22,13 +22,7 @@ export const ackTree: Engine = {
   // Fan-out: the feature bolt anchors one child per branch, so a failure on one branch replays the whole tree.
   topologies: ['chain', 'fan-out'],
   parseOptions: parseAckTreeOptions,
-  // A tuple tree that fails is failed when its timeout fires, T..2T after it was emitted (rotating map of
-  // two buckets), and replayed once its retry back-off has passed (at most the max delay); a dead worker is
-  // noticed within the supervisor's check period.
-  replayHorizonMs(raw) {
-    const o = parseAckTreeOptions(raw);
-    return 2 * o.messageTimeoutS * 1000 + o.retryMaxDelayMs + o.supervisorCheckMs;
-  },
+  replayHorizonMs: (raw) => stormReplayHorizonMs(parseAckTreeOptions(raw)),
   // A restarted spout resumes from its last committed offsets; a lost tuple is replayed T..2T after it was
   // emitted; a hung worker is reassigned after the nimbus timeout.
   horizon(raw) {

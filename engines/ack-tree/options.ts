@@ -106,3 +106,14 @@ export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOption
     (out as unknown as Record<string, number>)[k] = n;
   });
 }
+
+/**
+ * How long after the last input a Storm topology may still deliver on its own: a failed tuple tree is failed
+ * T..2T after it was emitted (rotating map of two buckets) and replayed once its retry back-off has passed (at
+ * most the max delay); a dead worker is noticed within the supervisor's check period.
+ */
+export function stormReplayHorizonMs(
+  o: Pick<AckTreeOptions, 'messageTimeoutS' | 'retryMaxDelayMs' | 'supervisorCheckMs'>,
+): number {
+  return 2 * o.messageTimeoutS * 1000 + o.retryMaxDelayMs + o.supervisorCheckMs;
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { clusterLayout, clusterPortCount } from './cluster.ts';
+import { parseStormOptions } from './options.ts';
+
+describe("a Storm cluster's layout", () => {
+  it('gives ZooKeeper, nimbus and every supervisor its ports, one slot each, and its own storm.local.dir', () => {
+    const options = parseStormOptions({ supervisors: 2 });
+    const ports = [2181, 6627, 7001, 6700, 7002, 6701];
+    expect(clusterPortCount(options)).toBe(ports.length);
+    const layout = clusterLayout('/runs/r1/storm-cluster', options, ports);
+    expect(layout).toMatchObject({ zookeeperPort: 2181, nimbusPort: 6627 });
+    expect(layout.supervisors.map((s) => [s.name, s.thriftPort, s.slotPort])).toEqual([
+      ['supervisor[0]', 7001, 6700],
+      ['supervisor[1]', 7002, 6701],
+    ]);
+    expect(layout.confs['supervisor-1']).toMatchObject({
+      'storm.zookeeper.port': 2181,
+      'nimbus.thrift.port': 6627,
+      'supervisor.slots.ports': [6701],
+      'supervisor.thrift.port': 7002,
+      'storm.local.dir': '/runs/r1/storm-cluster/local/supervisor-1',
+    });
+    expect(layout.confs.nimbus!['storm.local.dir']).toBe('/runs/r1/storm-cluster/local/nimbus');
+  });
+});

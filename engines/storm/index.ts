@@ -1,0 +1,67 @@
+/**
+ * storm: the real Apache Storm 2.8.0 (issue 20), next to ack-tree, its model. KafkaSpout (storm-kafka-client,
+ * acking on for at-least-once with its retry back-off and offset commits, AT_MOST_ONCE and no ackers for
+ * at-most-once) → feature bolt (per-key state in Redis, not rolled back) → scoring bolt (the workload's linear
+ * model) → KafkaBolt. The topology is Java (engines/storm/java), built into the cache on first use.
+ * Deployed as one LocalCluster JVM (local-cluster.ts, the default) or, with `-o supervisors=N`, as a cluster
+ * of separate JVMs: ZooKeeper, nimbus, N supervisors and their worker JVMs (cluster.ts, local provider only so
+ * far). Workload `transactions` only.
+ */
+import { BadInputError } from '../../core/errors.ts';
+import { stormReplayHorizonMs } from '../ack-tree/options.ts';
+import { secondsText } from '../runtime/options.ts';
+import type { Engine } from '../types.ts';
+import { deployStormCluster } from './cluster.ts';
+import { deployLocalCluster } from './local-cluster.ts';
+import { parseStormOptions } from './options.ts';
+import { ensureStormTopology } from './provision.ts';
+
+/** The workloads whose `step` has a Java port (TransactionFeatures.java), bit-identical to the TypeScript. */
+const PORTED_WORKLOADS = ['transactions'];
+
+export const storm: Engine = {
+  name: 'storm',
+  description:
+    'the real Apache Storm 2.8.0: KafkaSpout, Redis state bolt, scoring bolt, KafkaBolt (LocalCluster, or -o supervisors=N)',
+  guarantees: ['at-least-once', 'at-most-once'],
+  defaultGuarantee: 'at-least-once',
+  topologies: ['chain'],
+  parseOptions: parseStormOptions,
+  // As ack-tree's (the same Storm settings); the relaunch of the worker JVM is this adapter's check period.
+  replayHorizonMs: (raw) => stormReplayHorizonMs(parseStormOptions(raw)),
+  horizon(raw) {
+    const o = parseStormOptions(raw);
+    return {
+      restorePointMs: o.commitIntervalMs,
+      detectionMs: o.messageTimeoutS * 1000,
+      text: `offset commit ${secondsText(o.commitIntervalMs)} · message timeout ${o.messageTimeoutS} s · ${
+        o.supervisors > 0
+          ? `${o.supervisors} supervisors relaunch workers`
+          : `relaunch after ${secondsText(o.supervisorCheckMs)}`
+      }`,
+    };
+  },
+  async deploy(plan) {
+    const options = parseStormOptions(plan.options);
+    if (!PORTED_WORKLOADS.includes(plan.workload.name)) {
+      throw new BadInputError(
+        `storm runs the workloads ${PORTED_WORKLOADS.join(', ')} so far, not ${plan.workload.name}`,
+        {
+          fix: 'run --workload transactions (the titanic features have no Java port yet)',
+        },
+      );
+    }
+    if ((plan.topology ?? 'chain') !== 'chain') {
+      throw new BadInputError(`storm deploys the chain topology only, not ${plan.topology}`);
+    }
+    const provider = plan.placement?.launcher.kind ?? 'local';
+    if (options.supervisors > 0 && provider !== 'local') {
+      throw new BadInputError(`storm runs its cluster as local processes only so far, not ${provider}`, {
+        fix: 'run it with --provider local, or leave supervisors out for the single-JVM LocalCluster',
+      });
+    }
+    const program = await ensureStormTopology();
+    if (options.supervisors === 0) return deployLocalCluster(plan, options, program);
+    return deployStormCluster(plan, options, program);
+  },
+};
