@@ -2,7 +2,7 @@
  * Small process utilities for services started as detached children: spawn with the log captured to a file,
  * liveness checks that guard against reused pids, and stop with SIGTERM then SIGKILL after a grace period.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
@@ -124,9 +124,4 @@ export async function tailFile(path: string, lines = 20, maxBytes = 64 * 1024): 
   }
 }
 
-/** Is an executable on PATH? Returns its path or undefined. */
-export function which(command: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
-  const out = r.stdout.trim();
-  return r.status === 0 && out ? out : undefined;
-}
+export { which } from '../../clients/host-tools.ts';

@@ -3,9 +3,9 @@
  * mode from Maven Central jars, and the Toxiproxy v2 server built with `go install`. A second call finds the
  * cache and returns in milliseconds; the first shows what it fetches and how long it takes.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from '../../clients/host-tools.ts';
 import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 import { cacheDir } from './paths.ts';
@@ -140,28 +140,4 @@ function kafkaPom(version: string): string {
 }
 
 /** Runs a command to completion; on failure the error carries the tail of its output. */
-export function run(
-  command: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (d: Buffer) => {
-      output = (output + d.toString()).slice(-8000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else {
-        const tail = output.trim().split('\n').slice(-15).join('\n');
-        reject(
-          new ServiceFailedError(command, `\`${command} ${args.join(' ')}\` exited with ${code}\n${tail}`),
-        );
-      }
-    });
-  });
-}
+export { run };

@@ -1,0 +1,55 @@
+/**
+ * flink: the real Apache Flink 1.20.3 (issue 21), next to barrier-snapshot, its model. A standalone session
+ * cluster (a JobManager JVM, TaskManager JVMs: cluster.ts) runs faultline's job (engines/flink/java):
+ * KafkaSource → features (per-card state in Flink's keyed state, checkpointed) → score (the workload's linear
+ * model) → KafkaSink; exactly-once = EXACTLY_ONCE checkpoints and the transactional sink, at-least-once =
+ * AT_LEAST_ONCE checkpoints and plain writes. The job and the cluster's jars are built into the cache on first
+ * use. Local processes only so far; workload `transactions` only.
+ */
+import { BadInputError } from '../../core/errors.ts';
+import { flinkHorizon } from '../barrier-snapshot/options.ts';
+import type { Engine } from '../types.ts';
+import { deployFlinkCluster } from './cluster.ts';
+import { parseFlinkOptions } from './options.ts';
+import { ensureFlinkJob } from './provision.ts';
+
+/** The workloads whose `step` has a Java port (TransactionFeatures.java), bit-identical to the TypeScript. */
+const PORTED_WORKLOADS = ['transactions'];
+/**
+ * How long a failover may take on a loaded 2-core machine before output flows again: a TaskManager JVM
+ * restarted, registered and the job redeployed on it (seconds each), plus the restart delay.
+ */
+const REDEPLOY_ALLOWANCE_MS = 10_000;
+
+export const flink: Engine = {
+  name: 'flink',
+  description:
+    'the real Apache Flink 1.20.3: KafkaSource, keyed state, 2PC KafkaSink; JobManager + TaskManager JVMs',
+  guarantees: ['exactly-once', 'at-least-once'],
+  defaultGuarantee: 'exactly-once',
+  topologies: ['chain'],
+  parseOptions: parseFlinkOptions,
+  // Transactional output becomes visible at the next completed checkpoint after the job runs again.
+  replayHorizonMs(raw) {
+    const o = parseFlinkOptions(raw);
+    return o.restartDelayMs + 2 * o.checkpointIntervalMs + REDEPLOY_ALLOWANCE_MS;
+  },
+  horizon: (raw) => flinkHorizon(parseFlinkOptions(raw)),
+  async deploy(plan) {
+    const options = parseFlinkOptions(plan.options, plan.guarantee);
+    if (!PORTED_WORKLOADS.includes(plan.workload.name)) {
+      throw new BadInputError(
+        `flink runs the workloads ${PORTED_WORKLOADS.join(', ')} so far, not ${plan.workload.name}`,
+        { fix: 'run --workload transactions (the titanic features have no Java port yet)' },
+      );
+    }
+    if ((plan.topology ?? 'chain') !== 'chain') {
+      throw new BadInputError(`flink deploys the chain topology only, not ${plan.topology}`);
+    }
+    if (plan.placement && plan.placement.launcher.kind !== 'local') {
+      throw new BadInputError('flink runs as local processes only so far', { fix: 'use --provider local' });
+    }
+    const program = await ensureFlinkJob();
+    return deployFlinkCluster(plan, options, program);
+  },
+};
