@@ -33,10 +33,17 @@ const SCALED: Record<string, Record<string, unknown>> = {
   'ack-tree': { messageTimeoutS: 2, commitIntervalMs: 1000, supervisorCheckMs: 1000 },
   'barrier-snapshot': { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 },
   'operator-checkpoint': { windowMs: 250, checkpointWindowCount: 4, heartbeatTimeoutS: 5 },
+  flink: { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 },
 };
 
+/**
+ * Guarantees an engine is checked at here when not all: the real Flink's at-least-once is the same cluster
+ * and job with untransacted writes, and each real-cluster run costs ~40 s of CI (JVM start-ups).
+ */
+const CONTRACT_GUARANTEES: Record<string, readonly Guarantee[]> = { flink: ['exactly-once'] };
+
 const cases = Object.values(engines).flatMap((engine) =>
-  engine!.guarantees.map((guarantee) => ({
+  (CONTRACT_GUARANTEES[engine!.name] ?? engine!.guarantees).map((guarantee) => ({
     engine: engine!,
     guarantee,
     name: `${engine!.name} · ${guarantee}`,

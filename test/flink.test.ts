@@ -3,9 +3,9 @@
  * and scoring code (TransactionFeatures, LinearModel, the card state through Flink's POJO serializer as a
  * checkpoint would carry it) must give the reference scorer's doubles bit for bit, or every Flink output would
  * count as incorrect; FeatureCheck in a JVM on the first 5000 events of seed 1, no cluster. Then one short run
- * on a real cluster (a JobManager and two TaskManager JVMs) with a TaskManager killed under load: Flink's
- * failover restores the checkpoint and the transactional sink keeps the output exactly-once. The fault-free
- * runs and teardown are the engine contract's (contract.test.ts).
+ * on a real cluster (a JobManager and two TaskManager JVMs) with a TaskManager killed under load at
+ * at-least-once: Flink's failover restores the latest checkpoint and nothing is lost. The fault-free run, the
+ * exactly-once kill and teardown are the engine contract's (contract.test.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -74,28 +74,34 @@ describe('flink: the Java features and score', () => {
 });
 
 describe('flink: a TaskManager killed under load', () => {
-  it('exactly-once holds; Flink detects it, restarts every subtask from the latest checkpoint', async () => {
+  // At-least-once here: the engine contract (contract.test.ts) kills a worker at exactly-once.
+  it("at-least-once: nothing lost; Flink's own failover, every subtask restarted from a checkpoint", async () => {
     const kill = '\n  - { kind: kill, target: "features[1]", at: 2s }';
     const { summary, dir } = await runScenario({
       engine: flink,
-      guarantee: 'exactly-once',
-      scenario: testScenario('flink-kill', kill, { duration: 8, warmup: 2, seed: 5 }),
-      engineOptions: { checkpointIntervalMs: 1000, heartbeatTimeoutS: 5 },
+      guarantee: 'at-least-once',
+      scenario: testScenario('flink-kill', kill, { duration: 6, warmup: 2, seed: 5 }),
+      engineOptions: { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 },
       outDir: out,
       infra,
     });
-    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
-    expect(summary.counts.produced).toBe(summary.counts.unique);
+    expect(summary.counts).toMatchObject({ lost: 0, unexpected: 0 });
     expect(summary.faults.map((f) => `${f.kind} ${f.target}`)).toEqual(['kill features[1]']);
     // One pipelined region (a keyBy): the failover redeploys every subtask, not only the dead TaskManager's.
     expect(summary.blastRadius.workersRestarted).toBe(summary.blastRadius.workersTotal);
     const events = runEvents(dir);
     const injectedAt = events.find((e) => e.type === 'fault.inject')!.at;
     const after = events.filter((e) => e.at >= injectedAt).map((e) => e.type);
-    // Flink's own signals, read from its REST API: the failure, the restart, the restore, running again.
-    for (const type of ['failure.detected', 'job.restarting', 'task.restored', 'job.running'] as const)
+    // Flink's own signals, read from its REST API: the failure, the restart, the restore, running again; and
+    // the adapter's relaunch of the dead TaskManager JVM.
+    for (const type of [
+      'failure.detected',
+      'job.restarting',
+      'task.restored',
+      'job.running',
+      'worker.restarted',
+    ])
       expect(after).toContain(type);
-    expect(after).toContain('worker.restarted');
     expect(summary.verdict.guaranteeHeld).toBe(true);
   });
 });

@@ -18,7 +18,8 @@
  * task.restored, task.started per subtask attempt.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeListenPorts, LOOPBACK } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -87,6 +88,9 @@ export function clusterConfig(
     'taskmanager.memory.managed.size': '0m',
     // Spread subtasks over the TaskManagers, so a TaskManager's death hits part of every operator.
     'cluster.evenly-spread-out-slots': true,
+    // TaskManagers start beside the JobManager: one that finds its resource manager not up yet retries after
+    // this (Flink's default is 10 s, which added 10 s to every start-up here).
+    'cluster.registration.error-delay': 1000,
     'heartbeat.interval': heartbeatIntervalMs(options),
     'heartbeat.timeout': options.heartbeatTimeoutS * 1000,
     'restart-strategy.type': 'fixed-delay',
@@ -153,6 +157,37 @@ function capture(command: string, args: string[]): Promise<string> {
   });
 }
 
+/** The config keys BashJavaUtils' TaskManager memory computation reads. */
+const MEMORY_KEYS = /^taskmanager\.(memory|cpu)\./;
+
+/**
+ * The TaskManager's memory flags, computed by Flink's BashJavaUtils (a JVM start, seconds on a loaded 2-core
+ * machine) once per memory configuration and kept beside the build.
+ */
+async function taskManagerParams(
+  program: FlinkProgram,
+  common: string[],
+  confDir: string,
+  config: Record<string, string | number | boolean>,
+): Promise<{ jvm: string[]; dynamic: string[] }> {
+  const memory = Object.entries(config).filter(([k]) => MEMORY_KEYS.test(k));
+  const key = createHash('sha256').update(JSON.stringify(memory)).digest('hex').slice(0, 12);
+  const cached = join(program.home, `tm-resource-params-${key}.json`);
+  if (existsSync(cached))
+    return JSON.parse(readFileSync(cached, 'utf8')) as { jvm: string[]; dynamic: string[] };
+  const params = parseTaskManagerParams(
+    await capture(program.java, [
+      ...common,
+      BASH_JAVA_UTILS,
+      'GET_TM_RESOURCE_PARAMS',
+      '--configDir',
+      confDir,
+    ]),
+  );
+  writeFileSync(cached, JSON.stringify(params));
+  return params;
+}
+
 interface JvmSlot {
   id: string;
   attempt: number;
@@ -193,15 +228,7 @@ export async function deployFlinkCluster(
     program.classpath,
   ];
 
-  const tmParams = parseTaskManagerParams(
-    await capture(program.java, [
-      ...common,
-      BASH_JAVA_UTILS,
-      'GET_TM_RESOURCE_PARAMS',
-      '--configDir',
-      confDir,
-    ]),
-  );
+  const tmParams = await taskManagerParams(program, common, confDir, config);
 
   let stopping = false;
   let failedToStart: Error | undefined;

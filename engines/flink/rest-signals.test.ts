@@ -9,6 +9,10 @@ function snapshot(state: string, attempt = 0, extra: Partial<RestSnapshot> = {})
   return {
     job: {
       state,
+      timestamps: {
+        RUNNING: attempt === 0 ? 1000 : 6500,
+        RESTARTING: state === 'RUNNING' && attempt === 0 ? 0 : 5200,
+      },
       vertices: [
         { id: 'a', name: 'Source: source', parallelism: 2, status: 'RUNNING' },
         { id: 'b', name: 'features -> score', parallelism: 2, status: 'RUNNING' },
@@ -94,7 +98,7 @@ describe('flink REST signals', () => {
     });
     const during = signals.observe(failing, 2);
     expect(during.map((e) => `${e.type}@${e.at}`)).toEqual([
-      'job.restarting@2',
+      'job.restarting@5200000',
       'failure.detected@5000000',
       'checkpoint.completed@3100000',
       'checkpoint.aborted@5001000',

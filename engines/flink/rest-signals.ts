@@ -4,7 +4,8 @@
  * instance runs. Pure: the adapter polls the REST API and hands each reply here, so the translation is tested
  * without a cluster.
  *
- * - job status: RUNNING → job.running, RESTARTING → job.restarting, CANCELED/FAILED → job.cancelled;
+ * - job status: entering RUNNING → job.running, RESTARTING → job.restarting, CANCELED/FAILED → job.cancelled,
+ *   each at the JobManager's timestamp of the change (a state shorter than a poll is not missed);
  * - the exception history: each new failure → failure.detected, at the JobManager's own timestamp (its
  *   detection, not our poll), naming the task and TaskManager;
  * - checkpoint history: each finished checkpoint → checkpoint.completed or checkpoint.aborted; a new restored
@@ -16,6 +17,8 @@ import type { NewEngineEvent } from '../../core/types.ts';
 /** GET /jobs/:id (the fields read). */
 export interface JobDetails {
   state: string;
+  /** When the job last entered each state (ms since the epoch; 0 = never). */
+  timestamps?: Record<string, number>;
   vertices: { id: string; name: string; parallelism: number; status: string }[];
 }
 
@@ -78,9 +81,17 @@ export function operatorsOfVertex(name: string, operators: readonly string[]): s
   return operators.filter((o) => words.includes(o));
 }
 
+const JOB_STATE_EVENTS = [
+  ['RESTARTING', 'job.restarting'],
+  ['RUNNING', 'job.running'],
+  ['CANCELED', 'job.cancelled'],
+  ['FAILED', 'job.cancelled'],
+] as const;
+
 /** Keeps what was seen, and turns each new snapshot into the events it adds. */
 export function createRestSignals(operators: readonly string[]) {
   let jobState: string | undefined;
+  const stateEntered = new Map<string, number>();
   let lastCheckpoint = 0;
   let lastRestored: number | undefined;
   const failuresSeen = new Set<string>();
@@ -104,15 +115,15 @@ export function createRestSignals(operators: readonly string[]) {
     observe(snapshot: RestSnapshot, nowUs: number): (NewEngineEvent & { at: number })[] {
       const out: (NewEngineEvent & { at: number })[] = [];
       const { job } = snapshot;
-      if (job.state !== jobState) {
-        const previous = jobState;
-        jobState = job.state;
-        const detail = { state: job.state, previous };
-        if (job.state === 'RUNNING') out.push({ at: nowUs, type: 'job.running', ...detail });
-        else if (job.state === 'RESTARTING') out.push({ at: nowUs, type: 'job.restarting', ...detail });
-        else if (job.state === 'CANCELED' || job.state === 'FAILED')
-          out.push({ at: nowUs, type: 'job.cancelled', ...detail });
+      // The state changes at the JobManager's own times: a RESTARTING shorter than a poll is not missed.
+      for (const [state, type] of JOB_STATE_EVENTS) {
+        const at = job.timestamps?.[state] ?? 0;
+        if (at > 0 && at !== stateEntered.get(state)) {
+          stateEntered.set(state, at);
+          out.push({ at: at * 1000, type, state });
+        }
       }
+      jobState = job.state;
       for (const e of snapshot.exceptions?.exceptionHistory?.entries ?? []) {
         const key = `${e.timestamp}:${e.exceptionName}:${e.taskName ?? ''}`;
         if (failuresSeen.has(key)) continue;
