@@ -4,7 +4,7 @@
  * KafkaSource → features (per-card state in Flink's keyed state, checkpointed) → score (the workload's linear
  * model) → KafkaSink; exactly-once = EXACTLY_ONCE checkpoints and the transactional sink, at-least-once =
  * AT_LEAST_ONCE checkpoints and plain writes. The job and the cluster's jars are built into the cache on first
- * use. Local processes only so far; workload `transactions` only.
+ * use. Local processes only so far.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { flinkHorizon } from '../barrier-snapshot/options.ts';
@@ -13,8 +13,11 @@ import { deployFlinkCluster } from './cluster.ts';
 import { parseFlinkOptions } from './options.ts';
 import { ensureFlinkJob } from './provision.ts';
 
-/** The workloads whose `step` has a Java port (TransactionFeatures.java), bit-identical to the TypeScript. */
-const PORTED_WORKLOADS = ['transactions'];
+/**
+ * The workloads whose `parse` and `step` have a Java port (TransactionFeatures.java, TitanicFeatures.java),
+ * bit-identical to the TypeScript (test/flink.test.ts).
+ */
+const PORTED_WORKLOADS = ['transactions', 'titanic'];
 /**
  * How long output may still pause once Flink says the job runs again (job.running; the drain does not count
  * before it, nor while a subtask is being deployed): the sources catching up on a loaded 2-core machine.
@@ -41,7 +44,7 @@ export const flink: Engine = {
     if (!PORTED_WORKLOADS.includes(plan.workload.name)) {
       throw new BadInputError(
         `flink runs the workloads ${PORTED_WORKLOADS.join(', ')} so far, not ${plan.workload.name}`,
-        { fix: 'run --workload transactions (the titanic features have no Java port yet)' },
+        { fix: `run --workload ${PORTED_WORKLOADS.join(' or ')}` },
       );
     }
     if ((plan.topology ?? 'chain') !== 'chain') {

@@ -3,7 +3,7 @@ package dev.faultline.flink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.flink.Records.Featured;
-import dev.faultline.flink.Records.Payment;
+import dev.faultline.flink.Records.Input;
 import dev.faultline.flink.Records.Scored;
 import java.io.File;
 import java.io.IOException;
@@ -44,58 +44,96 @@ public final class FaultlineJob {
 
   private FaultlineJob() {}
 
-  /** Kafka input record (core/types.ts InputRecord) → Payment, stamped with the read time. */
-  static final class InputSchema implements KafkaRecordDeserializationSchema<Payment> {
+  /** Kafka input record (core/types.ts InputRecord) → Input, stamped with the read time. */
+  static final class InputSchema implements KafkaRecordDeserializationSchema<Input> {
     private static final long serialVersionUID = 1L;
     private transient ObjectMapper json;
 
     @Override
-    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Payment> out) throws IOException {
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Input> out) throws IOException {
       if (json == null) json = new ObjectMapper();
       long readUs = System.currentTimeMillis() * 1000;
       JsonNode in = json.readTree(record.value());
-      JsonNode b = in.path("body");
-      Payment p = new Payment();
-      p.id = in.path("id").asLong();
-      p.key = in.path("key").asText();
-      p.t = in.path("t").asLong();
-      p.r = readUs;
-      p.card = b.path("card").asText();
-      p.eventTime = b.path("eventTime").asDouble();
-      p.amount = b.path("amount").asDouble();
-      p.merchant = b.path("merchant").asText();
-      out.collect(p);
+      Input i = new Input();
+      i.id = in.path("id").asLong();
+      i.key = in.path("key").asText();
+      i.t = in.path("t").asLong();
+      i.r = readUs;
+      i.body = in.path("body").toString();
+      out.collect(i);
     }
 
     @Override
-    public TypeInformation<Payment> getProducedType() {
-      return TypeInformation.of(Payment.class);
+    public TypeInformation<Input> getProducedType() {
+      return TypeInformation.of(Input.class);
     }
   }
 
-  /** The features operator: the card's state lives in Flink's keyed state (ValueState), restored on failover. */
-  static final class Features extends KeyedProcessFunction<String, Payment, Featured> {
+  static Featured featured(Input in, double[] features) {
+    Featured f = new Featured();
+    f.id = in.id;
+    f.key = in.key;
+    f.t = in.t;
+    f.r = in.r;
+    f.features = features;
+    return f;
+  }
+
+  /** The features operator of `transactions`: the card's state in Flink's keyed state, restored on failover. */
+  static final class TransactionsStep extends KeyedProcessFunction<String, Input, Featured> {
     private static final long serialVersionUID = 1L;
     private transient ValueState<TransactionFeatures.CardState> card;
+    private transient ObjectMapper json;
 
     @Override
     public void open(OpenContext context) {
       card = getRuntimeContext().getState(new ValueStateDescriptor<>("card", TransactionFeatures.CardState.class));
+      json = new ObjectMapper();
     }
 
     @Override
-    public void processElement(Payment p, Context ctx, Collector<Featured> out) throws IOException {
-      var tx = TransactionFeatures.parse(p.card, p.eventTime, p.amount, p.merchant);
+    public void processElement(Input in, Context ctx, Collector<Featured> out) throws IOException {
+      JsonNode b = json.readTree(in.body);
+      var tx = TransactionFeatures.parse(b.path("card").asText(), b.path("eventTime").asDouble(),
+          b.path("amount").asDouble(), b.path("merchant").asText());
       var step = TransactionFeatures.step(card.value(), tx);
       card.update(step.state());
-      Featured f = new Featured();
-      f.id = p.id;
-      f.key = p.key;
-      f.t = p.t;
-      f.r = p.r;
-      f.features = step.features();
-      out.collect(f);
+      out.collect(featured(in, step.features()));
     }
+  }
+
+  /** The features operator of `titanic`: the ticket's state in Flink's keyed state, restored on failover. */
+  static final class TitanicStep extends KeyedProcessFunction<String, Input, Featured> {
+    private static final long serialVersionUID = 1L;
+    private final TitanicFeatures.Params params;
+    private transient ValueState<TitanicFeatures.TicketState> ticket;
+    private transient ObjectMapper json;
+
+    TitanicStep(TitanicFeatures.Params params) {
+      this.params = params;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+      ticket = getRuntimeContext().getState(new ValueStateDescriptor<>("ticket", TitanicFeatures.TicketState.class));
+      json = new ObjectMapper();
+    }
+
+    @Override
+    public void processElement(Input in, Context ctx, Collector<Featured> out) throws IOException {
+      var step = TitanicFeatures.step(ticket.value(), TitanicFeatures.parse(json.readTree(in.body)), params);
+      ticket.update(step.state());
+      out.collect(featured(in, step.features()));
+    }
+  }
+
+  /** The workload's features operator. */
+  static KeyedProcessFunction<String, Input, Featured> featuresOf(String workload, String modelPath) throws IOException {
+    return switch (workload) {
+      case "transactions" -> new TransactionsStep();
+      case "titanic" -> new TitanicStep(TitanicFeatures.Params.read(JSON.readTree(new File(modelPath)).path("params")));
+      default -> throw new IllegalArgumentException("no Java port of the workload " + workload);
+    };
   }
 
   /** The score operator: the workload's linear model on the feature vector. */
@@ -162,7 +200,7 @@ public final class FaultlineJob {
       cp.setMaxConcurrentCheckpoints(1);
     }
 
-    KafkaSource<Payment> source = KafkaSource.<Payment>builder()
+    KafkaSource<Input> source = KafkaSource.<Input>builder()
         .setBootstrapServers(bootstrap)
         .setTopics(c.path("inputTopic").asText())
         .setGroupId(c.path("groupId").asText())
@@ -184,8 +222,8 @@ public final class FaultlineJob {
 
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "source")
         .uid("source").setParallelism(p.path("source").asInt(1))
-        .keyBy(payment -> payment.key, TypeInformation.of(String.class))
-        .process(new Features()).name("features").uid("features").setParallelism(p.path("features").asInt(1))
+        .keyBy(input -> input.key, TypeInformation.of(String.class))
+        .process(featuresOf(c.path("workload").asText(), c.path("modelPath").asText())).name("features").uid("features").setParallelism(p.path("features").asInt(1))
         .map(new Score(model)).name("score").uid("score").setParallelism(p.path("score").asInt(1))
         .sinkTo(sink).name("sink").uid("sink").setParallelism(p.path("sink").asInt(1));
     env.execute(c.path("jobName").asText());

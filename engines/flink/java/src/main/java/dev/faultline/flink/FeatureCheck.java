@@ -2,10 +2,13 @@ package dev.faultline.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -21,12 +24,34 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 public final class FeatureCheck {
   private FeatureCheck() {}
 
+  /** A workload's step over its state type S: (state or null, body) → (state, features). */
+  private record Port<S>(Class<S> stateType, BiFunction<S, JsonNode, Map.Entry<S, double[]>> step) {}
+
   public static void main(String[] args) throws Exception {
     LinearModel model = LinearModel.read(args[0], args[1]);
-    TypeSerializer<TransactionFeatures.CardState> serializer = TypeInformation.of(TransactionFeatures.CardState.class)
+    Port<?> port = switch (args[1]) {
+      case "transactions" -> new Port<>(TransactionFeatures.CardState.class, (state, b) -> {
+        var step = TransactionFeatures.step(state, TransactionFeatures.parse(b.path("card").asText(),
+            b.path("eventTime").asDouble(), b.path("amount").asDouble(), b.path("merchant").asText()));
+        return Map.entry(step.state(), step.features());
+      });
+      case "titanic" -> {
+        var params = TitanicFeatures.Params.read(FaultlineJob.JSON.readTree(new File(args[0])).path("params"));
+        yield new Port<>(TitanicFeatures.TicketState.class, (state, b) -> {
+          var step = TitanicFeatures.step(state, TitanicFeatures.parse(b), params);
+          return Map.entry(step.state(), step.features());
+        });
+      }
+      default -> throw new IllegalArgumentException("no Java port of the workload " + args[1]);
+    };
+    System.out.print(run(port, model));
+  }
+
+  private static <S> String run(Port<S> port, LinearModel model) throws IOException {
+    TypeSerializer<S> serializer = TypeInformation.of(port.stateType())
         .createSerializer(new ExecutionConfig().getSerializerConfig());
     if (!serializer.getClass().getSimpleName().equals("PojoSerializer")) {
-      throw new IllegalStateException("CardState is not a Flink POJO: " + serializer.getClass().getName());
+      throw new IllegalStateException(port.stateType() + " is not a Flink POJO: " + serializer.getClass().getName());
     }
     Map<String, byte[]> states = new HashMap<>();
     var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -35,18 +60,15 @@ public final class FeatureCheck {
     for (String line; (line = in.readLine()) != null; ) {
       if (line.isBlank()) continue;
       JsonNode e = FaultlineJob.JSON.readTree(line);
-      JsonNode b = e.path("body");
       String key = e.path("key").asText();
-      var tx = TransactionFeatures.parse(b.path("card").asText(), b.path("eventTime").asDouble(),
-          b.path("amount").asDouble(), b.path("merchant").asText());
       byte[] stored = states.get(key);
-      var state = stored == null ? null : serializer.deserialize(new DataInputDeserializer(stored));
-      var step = TransactionFeatures.step(state, tx);
+      S state = stored == null ? null : serializer.deserialize(new DataInputDeserializer(stored));
+      var step = port.step().apply(state, e.path("body"));
       buffer.clear();
-      serializer.serialize(step.state(), buffer);
+      serializer.serialize(step.getKey(), buffer);
       states.put(key, buffer.getCopyOfBuffer());
-      out.append(Long.toHexString(Double.doubleToRawLongBits(model.score(step.features())))).append('\n');
+      out.append(Long.toHexString(Double.doubleToRawLongBits(model.score(step.getValue())))).append('\n');
     }
-    System.out.print(out);
+    return out.toString();
   }
 }

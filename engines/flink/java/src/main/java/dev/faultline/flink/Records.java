@@ -8,18 +8,15 @@ package dev.faultline.flink;
 public final class Records {
   private Records() {}
 
-  /** An input record as the source read it. */
-  public static final class Payment {
+  /** An input record as the source read it: its body stays JSON text until the workload's features parse it. */
+  public static final class Input {
     public long id;
     public String key;
     public long t;
     public long r;
-    public String card;
-    public double eventTime;
-    public double amount;
-    public String merchant;
+    public String body;
 
-    public Payment() {}
+    public Input() {}
   }
 
   /** The features operator's output: the payment's feature vector. */
