@@ -166,7 +166,7 @@ const MEMORY_KEYS = /^taskmanager\.(memory|cpu)\./;
  */
 async function taskManagerParams(
   program: FlinkProgram,
-  common: string[],
+  jvmBase: string[],
   confDir: string,
   config: Record<string, string | number | boolean>,
 ): Promise<{ jvm: string[]; dynamic: string[] }> {
@@ -177,7 +177,9 @@ async function taskManagerParams(
     return JSON.parse(readFileSync(cached, 'utf8')) as { jvm: string[]; dynamic: string[] };
   const params = parseTaskManagerParams(
     await capture(program.java, [
-      ...common,
+      ...jvmBase,
+      '-cp',
+      program.classpath,
       BASH_JAVA_UTILS,
       'GET_TM_RESOURCE_PARAMS',
       '--configDir',
@@ -221,14 +223,9 @@ export async function deployFlinkCluster(
   const instances = topologyFor(plan.topology, plan.parallelism).instances;
   const operators = [...new Set(instances.map((i) => i.operator))];
   const signals = createRestSignals(operators);
-  const common = [
-    ...JAVA_17_OPENS,
-    `-Dlog4j.configurationFile=file:${program.logConfig}`,
-    '-cp',
-    program.classpath,
-  ];
-
-  const tmParams = await taskManagerParams(program, common, confDir, config);
+  /** What every Flink JVM gets first: Java 17's opens, the log configuration. */
+  const jvmBase = [...JAVA_17_OPENS, `-Dlog4j.configurationFile=file:${program.logConfig}`];
+  const tmParams = await taskManagerParams(program, jvmBase, confDir, config);
 
   let stopping = false;
   let failedToStart: Error | undefined;
@@ -284,7 +281,7 @@ export async function deployFlinkCluster(
     const resourceId = `tm${taskManagers.indexOf(slot)}-${slot.attempt + 1}`;
     byResourceId.set(resourceId, slot);
     launch(slot, [
-      ...common.slice(0, -2),
+      ...jvmBase,
       ...tmParams.jvm,
       '-cp',
       program.classpath,
@@ -299,7 +296,7 @@ export async function deployFlinkCluster(
   };
 
   launch(jobManager, [
-    ...common.slice(0, -2),
+    ...jvmBase,
     '-Xmx320m',
     '-Xms320m',
     '-XX:MaxMetaspaceSize=256m',
