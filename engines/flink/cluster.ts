@@ -30,7 +30,13 @@ import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
 import { type FlinkOptions, heartbeatIntervalMs } from './options.ts';
 import type { FlinkProgram } from './provision.ts';
-import { createRestSignals, type RestSnapshot, type VertexDetails } from './rest-signals.ts';
+import { createReplayCount, currentOffsetMetric } from './replay-count.ts';
+import {
+  createRestSignals,
+  operatorsOfVertex,
+  type RestSnapshot,
+  type VertexDetails,
+} from './rest-signals.ts';
 
 export const JOB_MAIN_CLASS = 'dev.faultline.flink.FaultlineJob';
 const LAUNCHER = 'dev.faultline.flink.Launcher';
@@ -367,6 +373,39 @@ export async function deployFlinkCluster(
     return { job, vertices, checkpoints, exceptions };
   };
 
+  const replays = createReplayCount();
+  /** The source subtasks' record counts and partition offsets (replay-count.ts). */
+  const observeSources = async (vertex: VertexDetails) => {
+    const prefix = vertex.name.replace(/[^A-Za-z0-9_-]/g, '_');
+    const partitions = Array.from({ length: plan.topics.partitions }, (_, p) => p);
+    const ids = [
+      'numRecordsOut',
+      ...partitions.map((p) => currentOffsetMetric(prefix, plan.topics.input, p)),
+    ];
+    const readings = await Promise.all(
+      vertex.subtasks
+        .filter((t) => t.status === 'RUNNING')
+        .map(async (t) => {
+          const metrics = await call<{ id: string; value: string }[]>(
+            `/jobs/${jobId}/vertices/${vertex.id}/subtasks/${t.subtask}/metrics?get=${ids.join(',')}`,
+          );
+          const value = new Map(metrics.map((m) => [m.id, Number(m.value)]));
+          const offsets: Record<string, number> = {};
+          for (const p of partitions) {
+            const o = value.get(ids[p + 1]!);
+            if (o !== undefined && Number.isFinite(o) && o >= 0) offsets[String(p)] = o;
+          }
+          return {
+            subtask: t.subtask,
+            attempt: t.attempt,
+            recordsOut: value.get('numRecordsOut') ?? 0,
+            offsets,
+          };
+        }),
+    );
+    replays.observe(readings);
+  };
+
   let pollTimer: NodeJS.Timeout | undefined;
   const poll = async () => {
     if (stopping || !jobId) return;
@@ -374,6 +413,8 @@ export async function deployFlinkCluster(
       const s = await snapshot();
       for (const e of signals.observe(s, systemClock.nowUs())) plan.onEvent(e);
       serving = signals.running(s);
+      const source = s.vertices.find((v) => operatorsOfVertex(v.name, ['source']).length > 0);
+      if (source) await observeSources(source).catch(() => {});
       if (serving) for (const w of readyWaiters.splice(0)) w.resolve();
     } catch {
       // The JobManager is busy or gone; the next poll tells.
@@ -449,7 +490,8 @@ export async function deployFlinkCluster(
           pid: slot?.alive ? (slot.child?.pid ?? null) : null,
           attempt: placed?.attempt ?? 0,
           alive: slot?.alive ?? false,
-          starting: !serving || placed?.status !== 'RUNNING',
+          // Without its JobManager (no HA) nothing is being restarted: the job is gone.
+          starting: jobManager.alive && (!serving || placed?.status !== 'RUNNING'),
         };
       });
     },
@@ -494,8 +536,8 @@ export async function deployFlinkCluster(
     // Every subtask that Flink deployed again (attempt > 0): a failover restarts the whole pipelined region.
     restartedWorkers: () =>
       instances.filter((i) => (signals.placement().get(i.id)?.attempt ?? 0) > 0).map((i) => i.id),
-    // Not measured yet: the source's offsets at the restored checkpoint against its read position.
-    recordsReplayed: () => 0,
+    // Records the sources read more than once (a lower bound: see replay-count.ts).
+    recordsReplayed: () => replays.replayed(),
     stop,
     [Symbol.asyncDispose]: stop,
   };
