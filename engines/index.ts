@@ -5,6 +5,7 @@
 import { BadInputError } from '../core/errors.ts';
 import { ackTree } from './ack-tree/index.ts';
 import { barrierSnapshot } from './barrier-snapshot/index.ts';
+import { flink } from './flink/index.ts';
 import { operatorCheckpoint } from './operator-checkpoint/index.ts';
 import { passthrough } from './passthrough/index.ts';
 import { storm } from './storm/index.ts';
@@ -29,6 +30,7 @@ export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   'barrier-snapshot': barrierSnapshot,
   'operator-checkpoint': operatorCheckpoint,
   storm,
+  flink,
 };
 
 export function engineNames(): string[] {

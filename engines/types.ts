@@ -6,7 +6,13 @@
 import type { EngineEvent, Guarantee, NewEngineEvent, TopologyKind } from '../core/types.ts';
 import type { WorkerMessage } from './runtime/control.ts';
 
-export type EngineName = 'passthrough' | 'ack-tree' | 'barrier-snapshot' | 'operator-checkpoint' | 'storm';
+export type EngineName =
+  | 'passthrough'
+  | 'ack-tree'
+  | 'barrier-snapshot'
+  | 'operator-checkpoint'
+  | 'storm'
+  | 'flink';
 
 export interface ServiceEndpoints {
   kafka: { bootstrap: string };

@@ -17,7 +17,8 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v java >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 # javac compiles the H2O launcher and the MOJO scorer (infra/h2o/java).
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
-# Maven fetches Kafka's and H2O's jars and builds the Storm topology (engines/storm/java).
+# Maven fetches Kafka's and H2O's jars and builds the Storm topology (engines/storm/java) and the Flink job
+# (engines/flink/java).
 command -v mvn >/dev/null || need_apt+=(maven)
 command -v go >/dev/null || need_apt+=(golang-go)
 command -v chromium >/dev/null || need_apt+=(chromium)

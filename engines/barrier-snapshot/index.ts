@@ -9,10 +9,9 @@ import { BadInputError } from '../../core/errors.ts';
 import { EV } from '../../core/events.ts';
 import type { EngineEvent } from '../../core/types.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
-import { secondsText } from '../runtime/options.ts';
 import { dataLinks } from '../runtime/topology.ts';
 import type { Engine } from '../types.ts';
-import { parseBarrierSnapshotOptions } from './options.ts';
+import { flinkHorizon, parseBarrierSnapshotOptions } from './options.ts';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 /** How long starting the new attempt's workers may take on a loaded 2-core machine: processes ~3 s, containers
@@ -36,15 +35,7 @@ export const barrierSnapshot: Engine = {
   },
   // A restore starts from the latest completed checkpoint (with none, from the beginning); a hung task fails
   // the job after the heartbeat timeout.
-  horizon(raw) {
-    const o = parseBarrierSnapshotOptions(raw);
-    const every = o.checkpointIntervalMs;
-    return {
-      restorePointMs: every > 0 ? every : null,
-      detectionMs: o.heartbeatTimeoutS * 1000,
-      text: `${every > 0 ? `checkpoint ${secondsText(every)}` : 'no checkpoints'} · heartbeat timeout ${o.heartbeatTimeoutS} s`,
-    };
-  },
+  horizon: (raw) => flinkHorizon(parseBarrierSnapshotOptions(raw)),
   async deploy(plan) {
     const options = parseBarrierSnapshotOptions(plan.options);
     const transactional =

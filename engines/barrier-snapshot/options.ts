@@ -4,7 +4,8 @@
  * timeout 100 ms, heartbeat timeout 50 s. Flink has no default checkpoint interval; ours is explicit (1 s).
  */
 import { BadInputError } from '../../core/errors.ts';
-import { parseEngineOptions } from '../runtime/options.ts';
+import { parseEngineOptions, secondsText } from '../runtime/options.ts';
+import type { ReplayHorizon } from '../types.ts';
 
 export interface BarrierSnapshotOptions {
   /** execution.checkpointing.interval; 0 turns checkpointing off (to measure its cost). */
@@ -65,4 +66,19 @@ export function parseBarrierSnapshotOptions(raw: Record<string, unknown>): Barri
       (out as unknown as Record<string, number>)[key] = n;
     }
   });
+}
+
+/**
+ * Flink's replay horizon, for the model and the real thing alike: a restore starts from the latest completed
+ * checkpoint (with none, from the beginning); a hung task fails the job after the heartbeat timeout.
+ */
+export function flinkHorizon(
+  o: Pick<BarrierSnapshotOptions, 'checkpointIntervalMs' | 'heartbeatTimeoutS'>,
+): ReplayHorizon {
+  const every = o.checkpointIntervalMs;
+  return {
+    restorePointMs: every > 0 ? every : null,
+    detectionMs: o.heartbeatTimeoutS * 1000,
+    text: `${every > 0 ? `checkpoint ${secondsText(every)}` : 'no checkpoints'} · heartbeat timeout ${o.heartbeatTimeoutS} s`,
+  };
 }

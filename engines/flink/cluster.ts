@@ -1,0 +1,544 @@
+/**
+ * A standalone Flink session cluster on this machine, without flink-dist (issue 21): one JobManager JVM
+ * (StandaloneSessionClusterEntrypoint: dispatcher, resource manager, checkpoint coordinator, REST API) and
+ * `taskManagers` TaskManager JVMs (TaskManagerRunner, `slotsPerTaskManager` slots each), all started through
+ * the module's Launcher (an orphan guard on stdin), with a configuration written into the run's folder:
+ * heartbeats, fixed-delay restarts, checkpoints to a local directory, loopback addresses and ports.
+ *
+ * faultline's terms: each TaskManager JVM is a worker (`taskmanager[i]`); an operator instance id
+ * (`features[1]`) names the TaskManager its subtask runs on now (Flink places subtasks, so the target follows
+ * the placement the REST API reports); the JobManager is the `coordinator`. This module is the host-side
+ * supervisor of the JVMs, outside the reach of process faults: a TaskManager that exits unasked is started
+ * again `supervisorCheckMs` later (as Kubernetes or YARN would give a session cluster a new one) under a new
+ * resource id; the JobManager is not (no HA: killing it loses the job, the real behaviour).
+ *
+ * Events: worker.started / worker.failed / worker.restarting / worker.restarted / worker.stopped for the
+ * JVMs (this parent sees the exits); Flink's own from its REST API (rest-signals.ts): job.running,
+ * job.restarting, failure.detected at the JobManager's timestamp, checkpoint.completed / aborted,
+ * task.restored, task.started per subtask attempt.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freeListenPorts, LOOPBACK } from '../../clients/ports.ts';
+import { systemClock } from '../../core/clock.ts';
+import { ServiceFailedError, TimeoutError } from '../../core/errors.ts';
+import type { NewEngineEvent } from '../../core/types.ts';
+import { placementOf } from '../runtime/placement.ts';
+import { topologyFor } from '../runtime/topology.ts';
+import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
+import { type FlinkOptions, heartbeatIntervalMs } from './options.ts';
+import type { FlinkProgram } from './provision.ts';
+import { createReplayCount, currentOffsetMetric } from './replay-count.ts';
+import {
+  createRestSignals,
+  operatorsOfVertex,
+  type RestSnapshot,
+  type VertexDetails,
+} from './rest-signals.ts';
+
+export const JOB_MAIN_CLASS = 'dev.faultline.flink.FaultlineJob';
+const LAUNCHER = 'dev.faultline.flink.Launcher';
+const JOB_MANAGER_MAIN = 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint';
+const TASK_MANAGER_MAIN = 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner';
+const BASH_JAVA_UTILS = 'org.apache.flink.runtime.util.bash.BashJavaUtils';
+const COORDINATOR = 'coordinator';
+const POLL_MS = 500;
+
+/** What flink-dist's config.yaml puts on every JVM for Java 17 (env.java.default-opts.all). */
+export const JAVA_17_OPENS = [
+  '--add-exports=java.base/sun.net.util=ALL-UNNAMED',
+  '--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED',
+  '--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED',
+  '--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED',
+  '--add-exports=jdk.compiler/com.sun.tools.javac.parser=ALL-UNNAMED',
+  '--add-exports=jdk.compiler/com.sun.tools.javac.tree=ALL-UNNAMED',
+  '--add-exports=jdk.compiler/com.sun.tools.javac.util=ALL-UNNAMED',
+  '--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED',
+  '--add-opens=java.base/java.lang=ALL-UNNAMED',
+  '--add-opens=java.base/java.net=ALL-UNNAMED',
+  '--add-opens=java.base/java.io=ALL-UNNAMED',
+  '--add-opens=java.base/java.nio=ALL-UNNAMED',
+  '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
+  '--add-opens=java.base/java.lang.reflect=ALL-UNNAMED',
+  '--add-opens=java.base/java.text=ALL-UNNAMED',
+  '--add-opens=java.base/java.time=ALL-UNNAMED',
+  '--add-opens=java.base/java.util=ALL-UNNAMED',
+  '--add-opens=java.base/java.util.concurrent=ALL-UNNAMED',
+  '--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED',
+  '--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED',
+];
+
+export const taskManagerId = (i: number) => `taskmanager[${i}]`;
+
+/** The cluster's config.yaml (flat keys): loopback, ports, memory, heartbeats, restarts, checkpoint storage. */
+export function clusterConfig(
+  options: FlinkOptions,
+  ports: { rest: number; rpc: number },
+  dir: string,
+): Record<string, string | number | boolean> {
+  return {
+    'jobmanager.rpc.address': LOOPBACK,
+    'jobmanager.rpc.port': ports.rpc,
+    'jobmanager.bind-host': LOOPBACK,
+    'jobmanager.memory.process.size': '640m',
+    'rest.address': LOOPBACK,
+    'rest.bind-address': LOOPBACK,
+    'rest.port': ports.rest,
+    'taskmanager.host': LOOPBACK,
+    'taskmanager.bind-host': LOOPBACK,
+    'taskmanager.numberOfTaskSlots': options.slotsPerTaskManager,
+    // Small TaskManagers: the heap backend keeps state on the heap, so no managed memory.
+    'taskmanager.memory.process.size': '1024m',
+    'taskmanager.memory.managed.size': '0m',
+    // Spread subtasks over the TaskManagers, so a TaskManager's death hits part of every operator.
+    'cluster.evenly-spread-out-slots': true,
+    // TaskManagers start beside the JobManager: one that finds its resource manager not up yet retries after
+    // this (Flink's default is 10 s, which added 10 s to every start-up here).
+    'cluster.registration.error-delay': 1000,
+    'heartbeat.interval': heartbeatIntervalMs(options),
+    'heartbeat.timeout': options.heartbeatTimeoutS * 1000,
+    'restart-strategy.type': 'fixed-delay',
+    'restart-strategy.fixed-delay.attempts': 2147483647,
+    'restart-strategy.fixed-delay.delay': `${options.restartDelayMs} ms`,
+    'state.backend.type': 'hashmap',
+    'state.checkpoints.dir': `file://${join(dir, 'checkpoints')}`,
+    'state.checkpoints.num-retained': 1,
+    'io.tmp.dirs': join(dir, 'tmp'),
+    'web.tmpdir': join(dir, 'web'),
+    'web.upload.dir': join(dir, 'web'),
+    'blob.storage.directory': join(dir, 'blobs'),
+    'web.checkpoints.history': 20,
+  };
+}
+
+/** What the job's main reads (FaultlineJob.java). */
+export function jobConfig(plan: DeployPlan, options: FlinkOptions): Record<string, unknown> {
+  return {
+    jobName: `faultline-${plan.runId}`,
+    guarantee: plan.guarantee,
+    workload: plan.workload.name,
+    modelPath: plan.workload.modelPath,
+    bootstrap: placementOf(plan).kafka.bootstrap,
+    inputTopic: plan.topics.input,
+    outputTopic: plan.topics.output,
+    groupId: `fl-${plan.runId}-flink`,
+    transactionalIdPrefix: `fl-${plan.runId}-flink`,
+    parallelism: plan.parallelism,
+    ...options,
+  };
+}
+
+/**
+ * BashJavaUtils GET_TM_RESOURCE_PARAMS output → the TaskManager's JVM memory flags and the dynamic properties
+ * that pin the computed memory sizes (what flink-dist's taskmanager.sh passes on).
+ */
+export function parseTaskManagerParams(stdout: string): { jvm: string[]; dynamic: string[] } {
+  const results = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:'))
+    .map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim());
+  if (results.length < 2)
+    throw new ServiceFailedError('flink', `BashJavaUtils printed no resource params:\n${stdout}`);
+  return { jvm: results[0]!.split(/\s+/).filter(Boolean), dynamic: results[1]!.split(/\s+/).filter(Boolean) };
+}
+
+function capture(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new ServiceFailedError('flink', `${args.at(-3)} exited ${code}:\n${out}`)),
+    );
+  });
+}
+
+/** The config keys BashJavaUtils' TaskManager memory computation reads. */
+const MEMORY_KEYS = /^taskmanager\.(memory|cpu)\./;
+
+/**
+ * The TaskManager's memory flags, computed by Flink's BashJavaUtils (a JVM start, seconds on a loaded 2-core
+ * machine) once per memory configuration and kept beside the build.
+ */
+async function taskManagerParams(
+  program: FlinkProgram,
+  jvmBase: string[],
+  confDir: string,
+  config: Record<string, string | number | boolean>,
+): Promise<{ jvm: string[]; dynamic: string[] }> {
+  const memory = Object.entries(config).filter(([k]) => MEMORY_KEYS.test(k));
+  const key = createHash('sha256').update(JSON.stringify(memory)).digest('hex').slice(0, 12);
+  const cached = join(program.home, `tm-resource-params-${key}.json`);
+  if (existsSync(cached))
+    return JSON.parse(readFileSync(cached, 'utf8')) as { jvm: string[]; dynamic: string[] };
+  const params = parseTaskManagerParams(
+    await capture(program.java, [
+      ...jvmBase,
+      '-cp',
+      program.classpath,
+      BASH_JAVA_UTILS,
+      'GET_TM_RESOURCE_PARAMS',
+      '--configDir',
+      confDir,
+    ]),
+  );
+  writeFileSync(cached, JSON.stringify(params));
+  return params;
+}
+
+interface JvmSlot {
+  id: string;
+  attempt: number;
+  child?: ChildProcess;
+  alive: boolean;
+  restartTimer?: NodeJS.Timeout;
+}
+
+export async function deployFlinkCluster(
+  plan: DeployPlan,
+  options: FlinkOptions,
+  program: FlinkProgram,
+): Promise<Deployment> {
+  const dir = join(plan.runDir, 'flink');
+  const confDir = join(dir, 'conf');
+  const logDir = join(plan.runDir, 'workers');
+  for (const d of [confDir, logDir, join(dir, 'tmp'), join(dir, 'web'), join(dir, 'checkpoints')])
+    mkdirSync(d, { recursive: true });
+  const [rest, rpc] = await freeListenPorts(2);
+  const config = clusterConfig(options, { rest: rest!, rpc: rpc! }, dir);
+  writeFileSync(
+    join(confDir, 'config.yaml'),
+    `${Object.entries(config)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n')}\n`,
+  );
+  const jobConfigFile = join(dir, 'job.json');
+  writeFileSync(jobConfigFile, `${JSON.stringify(jobConfig(plan, options), null, 2)}\n`);
+  const api = `http://${LOOPBACK}:${rest}`;
+  const emit = (e: NewEngineEvent) => plan.onEvent({ at: systemClock.nowUs(), ...e });
+  const instances = topologyFor(plan.topology, plan.parallelism).instances;
+  const operators = [...new Set(instances.map((i) => i.operator))];
+  const signals = createRestSignals(operators);
+  /** What every Flink JVM gets first: Java 17's opens, the log configuration. */
+  const jvmBase = [...JAVA_17_OPENS, `-Dlog4j.configurationFile=file:${program.logConfig}`];
+  const tmParams = await taskManagerParams(program, jvmBase, confDir, config);
+
+  let stopping = false;
+  let failedToStart: Error | undefined;
+  const jobManager: JvmSlot = { id: COORDINATOR, attempt: -1, alive: false };
+  const taskManagers: JvmSlot[] = Array.from({ length: options.taskManagers }, (_, i) => ({
+    id: taskManagerId(i),
+    attempt: -1,
+    alive: false,
+  }));
+  /** Resource id (as Flink's REST API names a TaskManager) → its slot. */
+  const byResourceId = new Map<string, JvmSlot>();
+
+  const launch = (slot: JvmSlot, args: string[]) => {
+    slot.attempt += 1;
+    const log = createWriteStream(join(logDir, `${slot.id}.log`), { flags: 'a' });
+    // stdin stays open: the Launcher halts the JVM when it closes (this runner died). Its own process group,
+    // so a terminal's Ctrl-C reaches the runner, which stops it in order.
+    const proc = spawn(program.java, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    slot.child = proc;
+    slot.alive = true;
+    const attempt = slot.attempt;
+    proc.stdout?.pipe(log);
+    proc.stderr?.pipe(log, { end: false });
+    emit({
+      type: attempt === 0 ? 'worker.started' : 'worker.restarted',
+      worker: slot.id,
+      attempt,
+      pid: proc.pid,
+    });
+    proc.on('exit', (code, signal) => {
+      if (slot.child !== proc) return;
+      slot.alive = false;
+      if (stopping) return;
+      emit({ type: 'worker.failed', worker: slot.id, attempt, code, signal });
+      if (slot === jobManager) {
+        // No HA: the job is gone with its JobManager (the real behaviour, reported as the run's result).
+        failedToStart ??= new ServiceFailedError('flink', `the JobManager exited (${signal ?? code})`);
+        return;
+      }
+      emit({
+        type: 'worker.restarting',
+        worker: slot.id,
+        attempt: attempt + 1,
+        inMs: options.supervisorCheckMs,
+      });
+      slot.restartTimer = setTimeout(() => {
+        if (!stopping) startTaskManager(slot);
+      }, options.supervisorCheckMs);
+    });
+  };
+
+  const startTaskManager = (slot: JvmSlot) => {
+    const resourceId = `tm${taskManagers.indexOf(slot)}-${slot.attempt + 1}`;
+    byResourceId.set(resourceId, slot);
+    launch(slot, [
+      ...jvmBase,
+      ...tmParams.jvm,
+      '-cp',
+      program.classpath,
+      LAUNCHER,
+      TASK_MANAGER_MAIN,
+      '--configDir',
+      confDir,
+      '-D',
+      `taskmanager.resource-id=${resourceId}`,
+      ...tmParams.dynamic,
+    ]);
+  };
+
+  launch(jobManager, [
+    ...jvmBase,
+    '-Xmx320m',
+    '-Xms320m',
+    '-XX:MaxMetaspaceSize=256m',
+    '-cp',
+    program.classpath,
+    LAUNCHER,
+    JOB_MANAGER_MAIN,
+    '--configDir',
+    confDir,
+  ]);
+  for (const tm of taskManagers) startTaskManager(tm);
+
+  const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
+    const res = await fetch(`${api}${path}`, { ...init, signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    if (!res.ok)
+      throw new ServiceFailedError('flink', `${init?.method ?? 'GET'} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+
+  let jobId: string | undefined;
+  let serving = false;
+  const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const failStart = (e: Error) => {
+    failedToStart ??= e;
+    for (const w of readyWaiters.splice(0)) w.reject(e);
+  };
+
+  /** Starts the job once the cluster has every TaskManager's slots. */
+  const submit = async () => {
+    const deadline = Date.now() + options.launchTimeoutS * 1000;
+    const wanted = options.taskManagers * options.slotsPerTaskManager;
+    for (;;) {
+      if (stopping || failedToStart) return;
+      try {
+        const overview = await call<{ 'slots-total': number }>('/overview');
+        if (overview['slots-total'] >= wanted) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline)
+        throw new TimeoutError('flink: the cluster starting', options.launchTimeoutS * 1000);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const form = new FormData();
+    form.append(
+      'jarfile',
+      new Blob([readFileSync(program.jobJar)], { type: 'application/x-java-archive' }),
+      'faultline-flink.jar',
+    );
+    const uploaded = await call<{ filename: string }>('/jars/upload', { method: 'POST', body: form });
+    const jarId = uploaded.filename.split('/').pop()!;
+    const started = await call<{ jobid: string }>(`/jars/${jarId}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entryClass: JOB_MAIN_CLASS, programArgsList: [jobConfigFile] }),
+    });
+    jobId = started.jobid;
+  };
+
+  const snapshot = async (): Promise<RestSnapshot> => {
+    const job = await call<RestSnapshot['job']>(`/jobs/${jobId}`);
+    const [vertices, checkpoints, exceptions] = await Promise.all([
+      Promise.all(job.vertices.map((v) => call<VertexDetails>(`/jobs/${jobId}/vertices/${v.id}`))),
+      call<RestSnapshot['checkpoints']>(`/jobs/${jobId}/checkpoints`).catch(() => undefined),
+      call<RestSnapshot['exceptions']>(`/jobs/${jobId}/exceptions?maxExceptions=20`).catch(() => undefined),
+    ]);
+    return { job, vertices, checkpoints, exceptions };
+  };
+
+  const replays = createReplayCount();
+  /** The source subtasks' record counts and partition offsets (replay-count.ts). */
+  const observeSources = async (vertex: VertexDetails) => {
+    const prefix = vertex.name.replace(/[^A-Za-z0-9_-]/g, '_');
+    const partitions = Array.from({ length: plan.topics.partitions }, (_, p) => p);
+    const ids = [
+      'numRecordsOut',
+      ...partitions.map((p) => currentOffsetMetric(prefix, plan.topics.input, p)),
+    ];
+    const readings = await Promise.all(
+      vertex.subtasks
+        .filter((t) => t.status === 'RUNNING')
+        .map(async (t) => {
+          const metrics = await call<{ id: string; value: string }[]>(
+            `/jobs/${jobId}/vertices/${vertex.id}/subtasks/${t.subtask}/metrics?get=${ids.join(',')}`,
+          );
+          const value = new Map(metrics.map((m) => [m.id, Number(m.value)]));
+          const offsets: Record<string, number> = {};
+          for (const p of partitions) {
+            const o = value.get(ids[p + 1]!);
+            if (o !== undefined && Number.isFinite(o) && o >= 0) offsets[String(p)] = o;
+          }
+          return {
+            subtask: t.subtask,
+            attempt: t.attempt,
+            recordsOut: value.get('numRecordsOut') ?? 0,
+            offsets,
+          };
+        }),
+    );
+    replays.observe(readings);
+  };
+
+  let pollTimer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    if (stopping || !jobId) return;
+    try {
+      const s = await snapshot();
+      for (const e of signals.observe(s, systemClock.nowUs())) plan.onEvent(e);
+      serving = signals.running(s);
+      const source = s.vertices.find((v) => operatorsOfVertex(v.name, ['source']).length > 0);
+      if (source) await observeSources(source).catch(() => {});
+      if (serving) for (const w of readyWaiters.splice(0)) w.resolve();
+    } catch {
+      // The JobManager is busy or gone; the next poll tells.
+      serving = false;
+    }
+    if (!stopping) pollTimer = setTimeout(() => void poll(), POLL_MS);
+  };
+  void submit()
+    .then(() => poll())
+    .catch((e: Error) => failStart(e));
+
+  /** The TaskManager an operator instance (or a TaskManager id) names now. */
+  const slotOf = (id: string): JvmSlot | undefined => {
+    if (id === COORDINATOR) return jobManager;
+    const tm = taskManagers.find((t) => t.id === id);
+    if (tm) return tm;
+    const where = signals.placement().get(id)?.taskManager;
+    const placed = where ? byResourceId.get(where) : undefined;
+    if (placed) return placed;
+    // Not placed yet (before the first poll): Flink spreads subtask i over the TaskManagers in turn.
+    const instance = instances.find((i) => i.id === id)?.instance;
+    return instance === undefined ? undefined : taskManagers[instance % taskManagers.length];
+  };
+  const signal = (slot: JvmSlot | undefined, sig: NodeJS.Signals) => {
+    if (slot?.alive && slot.child?.pid) {
+      try {
+        process.kill(slot.child.pid, sig);
+      } catch {
+        // gone already
+      }
+    }
+  };
+  const controlOf = (id: string): ProcessControl => ({
+    // Resolved at the fault's time: the subtask may have moved since the targets were read.
+    kill: async () => signal(slotOf(id), 'SIGKILL'),
+    pause: async () => signal(slotOf(id), 'SIGSTOP'),
+    resume: async () => signal(slotOf(id), 'SIGCONT'),
+  });
+  const targetIds = [...instances.map((i) => i.id), ...taskManagers.map((t) => t.id), COORDINATOR];
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearTimeout(pollTimer);
+    for (const w of readyWaiters.splice(0)) w.reject(new Error('flink: stopped before the job ran'));
+    const slots = [...taskManagers, jobManager];
+    for (const s of slots) clearTimeout(s.restartTimer);
+    await Promise.all(
+      slots.map(async (s) => {
+        const proc = s.child;
+        if (!proc || !s.alive) return;
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        signal(s, 'SIGCONT');
+        signal(s, 'SIGTERM');
+        const timer = setTimeout(() => signal(s, 'SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+        s.alive = false;
+      }),
+    );
+    for (const s of slots) emit({ type: 'worker.stopped', worker: s.id, attempt: s.attempt });
+  };
+
+  return {
+    workers(): WorkerInfo[] {
+      return instances.map((i) => {
+        const slot = slotOf(i.id);
+        const placed = signals.placement().get(i.id);
+        return {
+          id: i.id,
+          operator: i.operator,
+          instance: i.instance,
+          pid: slot?.alive ? (slot.child?.pid ?? null) : null,
+          attempt: placed?.attempt ?? 0,
+          alive: slot?.alive ?? false,
+          // Without its JobManager (no HA) nothing is being restarted: the job is gone.
+          starting: jobManager.alive && (!serving || placed?.status !== 'RUNNING'),
+        };
+      });
+    },
+    faultTargets() {
+      return {
+        processes: Object.fromEntries(
+          targetIds.map((id) => {
+            const slot = slotOf(id);
+            return [id, slot?.alive ? (slot.child?.pid ?? null) : null];
+          }),
+        ),
+        controls: Object.fromEntries(targetIds.map((id) => [id, slotOf(id)?.alive ? controlOf(id) : null])),
+        links: {},
+      };
+    },
+    ready() {
+      if (serving) return Promise.resolve();
+      if (failedToStart) return Promise.reject(failedToStart);
+      return new Promise<void>((resolve, reject) => {
+        const ms = options.launchTimeoutS * 1000;
+        const timer = setTimeout(
+          () =>
+            reject(
+              new TimeoutError('flink: the cluster running the job', ms, {
+                fix: `read the logs in ${logDir}`,
+              }),
+            ),
+          ms,
+        );
+        readyWaiters.push({
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        });
+      });
+    },
+    // Every subtask that Flink deployed again (attempt > 0): a failover restarts the whole pipelined region.
+    restartedWorkers: () =>
+      instances.filter((i) => (signals.placement().get(i.id)?.attempt ?? 0) > 0).map((i) => i.id),
+    // Records the sources read more than once (a lower bound: see replay-count.ts).
+    recordsReplayed: () => replays.replayed(),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

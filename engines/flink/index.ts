@@ -1,0 +1,59 @@
+/**
+ * flink: the real Apache Flink 1.20.3 (issue 21), next to barrier-snapshot, its model. A standalone session
+ * cluster (a JobManager JVM, TaskManager JVMs: cluster.ts) runs faultline's job (engines/flink/java):
+ * KafkaSource → features (per-card state in Flink's keyed state, checkpointed) → score (the workload's linear
+ * model) → KafkaSink; exactly-once = EXACTLY_ONCE checkpoints and the transactional sink, at-least-once =
+ * AT_LEAST_ONCE checkpoints and plain writes. The job and the cluster's jars are built into the cache on first
+ * use. Local processes only so far.
+ */
+import { BadInputError } from '../../core/errors.ts';
+import { flinkHorizon } from '../barrier-snapshot/options.ts';
+import type { Engine } from '../types.ts';
+import { deployFlinkCluster } from './cluster.ts';
+import { parseFlinkOptions } from './options.ts';
+import { ensureFlinkJob } from './provision.ts';
+
+/**
+ * The workloads whose `parse` and `step` have a Java port (TransactionFeatures.java, TitanicFeatures.java),
+ * bit-identical to the TypeScript (test/flink.test.ts).
+ */
+const PORTED_WORKLOADS = ['transactions', 'titanic'];
+/**
+ * How long output may still pause once Flink says the job runs again (job.running; the drain does not count
+ * before it, nor while a subtask is being deployed): the sources catching up on a loaded 2-core machine.
+ */
+const CATCH_UP_ALLOWANCE_MS = 3000;
+
+export const flink: Engine = {
+  name: 'flink',
+  description:
+    'the real Apache Flink 1.20.3: KafkaSource, keyed state, 2PC KafkaSink; JobManager + TaskManager JVMs',
+  guarantees: ['exactly-once', 'at-least-once'],
+  defaultGuarantee: 'exactly-once',
+  topologies: ['chain'],
+  parseOptions: parseFlinkOptions,
+  // After a failover the job runs again after the restart delay; transactional output becomes visible at the
+  // next completed checkpoint after that.
+  replayHorizonMs(raw) {
+    const o = parseFlinkOptions(raw);
+    return o.restartDelayMs + 2 * o.checkpointIntervalMs + CATCH_UP_ALLOWANCE_MS;
+  },
+  horizon: (raw) => flinkHorizon(parseFlinkOptions(raw)),
+  async deploy(plan) {
+    const options = parseFlinkOptions(plan.options, plan.guarantee);
+    if (!PORTED_WORKLOADS.includes(plan.workload.name)) {
+      throw new BadInputError(
+        `flink runs the workloads ${PORTED_WORKLOADS.join(', ')} so far, not ${plan.workload.name}`,
+        { fix: `run --workload ${PORTED_WORKLOADS.join(' or ')}` },
+      );
+    }
+    if ((plan.topology ?? 'chain') !== 'chain') {
+      throw new BadInputError(`flink deploys the chain topology only, not ${plan.topology}`);
+    }
+    if (plan.placement && plan.placement.launcher.kind !== 'local') {
+      throw new BadInputError('flink runs as local processes only so far', { fix: 'use --provider local' });
+    }
+    const program = await ensureFlinkJob();
+    return deployFlinkCluster(plan, options, program);
+  },
+};
