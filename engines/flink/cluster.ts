@@ -30,13 +30,7 @@ import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
 import { type FlinkOptions, heartbeatIntervalMs } from './options.ts';
 import type { FlinkProgram } from './provision.ts';
-import { createReplayCount, currentOffsetMetric } from './replay-count.ts';
-import {
-  createRestSignals,
-  operatorsOfVertex,
-  type RestSnapshot,
-  type VertexDetails,
-} from './rest-signals.ts';
+import { createRestSignals, type RestSnapshot, type VertexDetails } from './rest-signals.ts';
 
 export const JOB_MAIN_CLASS = 'dev.faultline.flink.FaultlineJob';
 const LAUNCHER = 'dev.faultline.flink.Launcher';
@@ -45,6 +39,8 @@ const TASK_MANAGER_MAIN = 'org.apache.flink.runtime.taskexecutor.TaskManagerRunn
 const BASH_JAVA_UTILS = 'org.apache.flink.runtime.util.bash.BashJavaUtils';
 const COORDINATOR = 'coordinator';
 const POLL_MS = 500;
+/** How long the jar upload and the job's submission may take on a loaded machine. */
+const SUBMIT_TIMEOUT_MS = 60_000;
 
 /** What flink-dist's config.yaml puts on every JVM for Java 17 (env.java.default-opts.all). */
 export const JAVA_17_OPENS = [
@@ -315,8 +311,9 @@ export async function deployFlinkCluster(
   ]);
   for (const tm of taskManagers) startTaskManager(tm);
 
-  const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const res = await fetch(`${api}${path}`, { ...init, signal: AbortSignal.timeout(5000) });
+  /** A REST call; polls give up after 5 s, the submission (the job's main runs in the JobManager) after 60 s. */
+  const call = async <T>(path: string, init?: RequestInit, timeoutMs = 5000): Promise<T> => {
+    const res = await fetch(`${api}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     if (!res.ok)
       throw new ServiceFailedError('flink', `${init?.method ?? 'GET'} ${path}: ${res.status} ${text}`);
@@ -353,13 +350,21 @@ export async function deployFlinkCluster(
       new Blob([readFileSync(program.jobJar)], { type: 'application/x-java-archive' }),
       'faultline-flink.jar',
     );
-    const uploaded = await call<{ filename: string }>('/jars/upload', { method: 'POST', body: form });
+    const uploaded = await call<{ filename: string }>(
+      '/jars/upload',
+      { method: 'POST', body: form },
+      SUBMIT_TIMEOUT_MS,
+    );
     const jarId = uploaded.filename.split('/').pop()!;
-    const started = await call<{ jobid: string }>(`/jars/${jarId}/run`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ entryClass: JOB_MAIN_CLASS, programArgsList: [jobConfigFile] }),
-    });
+    const started = await call<{ jobid: string }>(
+      `/jars/${jarId}/run`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ entryClass: JOB_MAIN_CLASS, programArgsList: [jobConfigFile] }),
+      },
+      SUBMIT_TIMEOUT_MS,
+    );
     jobId = started.jobid;
   };
 
@@ -373,39 +378,6 @@ export async function deployFlinkCluster(
     return { job, vertices, checkpoints, exceptions };
   };
 
-  const replays = createReplayCount();
-  /** The source subtasks' record counts and partition offsets (replay-count.ts). */
-  const observeSources = async (vertex: VertexDetails) => {
-    const prefix = vertex.name.replace(/[^A-Za-z0-9_-]/g, '_');
-    const partitions = Array.from({ length: plan.topics.partitions }, (_, p) => p);
-    const ids = [
-      'numRecordsOut',
-      ...partitions.map((p) => currentOffsetMetric(prefix, plan.topics.input, p)),
-    ];
-    const readings = await Promise.all(
-      vertex.subtasks
-        .filter((t) => t.status === 'RUNNING')
-        .map(async (t) => {
-          const metrics = await call<{ id: string; value: string }[]>(
-            `/jobs/${jobId}/vertices/${vertex.id}/subtasks/${t.subtask}/metrics?get=${ids.join(',')}`,
-          );
-          const value = new Map(metrics.map((m) => [m.id, Number(m.value)]));
-          const offsets: Record<string, number> = {};
-          for (const p of partitions) {
-            const o = value.get(ids[p + 1]!);
-            if (o !== undefined && Number.isFinite(o) && o >= 0) offsets[String(p)] = o;
-          }
-          return {
-            subtask: t.subtask,
-            attempt: t.attempt,
-            recordsOut: value.get('numRecordsOut') ?? 0,
-            offsets,
-          };
-        }),
-    );
-    replays.observe(readings);
-  };
-
   let pollTimer: NodeJS.Timeout | undefined;
   const poll = async () => {
     if (stopping || !jobId) return;
@@ -413,8 +385,6 @@ export async function deployFlinkCluster(
       const s = await snapshot();
       for (const e of signals.observe(s, systemClock.nowUs())) plan.onEvent(e);
       serving = signals.running(s);
-      const source = s.vertices.find((v) => operatorsOfVertex(v.name, ['source']).length > 0);
-      if (source) await observeSources(source).catch(() => {});
       if (serving) for (const w of readyWaiters.splice(0)) w.resolve();
     } catch {
       // The JobManager is busy or gone; the next poll tells.
@@ -536,8 +506,10 @@ export async function deployFlinkCluster(
     // Every subtask that Flink deployed again (attempt > 0): a failover restarts the whole pipelined region.
     restartedWorkers: () =>
       instances.filter((i) => (signals.placement().get(i.id)?.attempt ?? 0) > 0).map((i) => i.id),
-    // Records the sources read more than once (a lower bound: see replay-count.ts).
-    recordsReplayed: () => replays.replayed(),
+    // Not measured yet. A count from the REST API's source metrics was tried and dropped: after one restart it
+    // said 7086 where ~2000 were expected, most likely because the metric store is keyed by subtask index, so a
+    // new attempt's first readings still show the dead attempt's counters.
+    recordsReplayed: () => 0,
     stop,
     [Symbol.asyncDispose]: stop,
   };

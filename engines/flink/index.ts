@@ -20,9 +20,12 @@ import { ensureFlinkJob } from './provision.ts';
 const PORTED_WORKLOADS = ['transactions', 'titanic'];
 /**
  * How long output may still pause once Flink says the job runs again (job.running; the drain does not count
- * before it, nor while a subtask is being deployed): the sources catching up on a loaded 2-core machine.
+ * before it, nor while a subtask is being deployed): the sources catching up and the first checkpoint after
+ * the restore completing, which makes transactional output visible. With 3 s a contract kill run failed its
+ * guarantee at load average 14 (the machine shared with other runs; the test's folder was gone, so whether
+ * the drain ended too soon is not proven): 8 s.
  */
-const CATCH_UP_ALLOWANCE_MS = 3000;
+const CATCH_UP_ALLOWANCE_MS = 8000;
 
 export const flink: Engine = {
   name: 'flink',
