@@ -5,8 +5,10 @@
  * FAULTLINE_CACHE_DIR overrides the cache root.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ServiceFailedError } from '../core/errors.ts';
 
 export function cacheDir(): string {
@@ -47,4 +49,26 @@ export function run(
       }
     });
   });
+}
+
+/**
+ * A short hash of a source folder's files (their paths relative to it and their bytes, in a stable order;
+ * `target/` skipped): the cache key of a module built from it, so an edited source rebuilds. `include` picks the
+ * files that make the build; `salt` names the recipe, so a changed recipe rebuilds too.
+ */
+export function sourceTreeHash(root: string, include: (name: string) => boolean, salt = ''): string {
+  const h = createHash('sha256');
+  if (salt) h.update(salt).update('\0');
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'target') visit(path);
+      } else if (include(entry.name)) h.update(relative(root, path)).update('\0').update(readFileSync(path));
+    }
+  };
+  visit(root);
+  return h.digest('hex').slice(0, 12);
 }

@@ -1,17 +1,7 @@
-/**
- * Builds faultline's Flink job and the classpath of a standalone Flink cluster (engines/flink/java, a Maven
- * module) into the cache, once per version of its sources: `<cache>/flink-<version>-<hash of pom.xml, every
- * .java and resource>/` holds a copy of the module, the job jar (target/faultline-flink-1.jar, uploaded to the
- * JobManager over REST), its compiled classes (the process launcher) and the cluster's runtime jars (Flink
- * 1.20.3 without flink-dist, flink-connector-kafka, kafka-clients, log4j 2: about 60 jars, 90 MB from Maven
- * Central on the first build). A second call finds the `.complete` marker and returns at once; an edited source
- * gets a new folder and the old ones are removed.
- */
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, run, which } from '../../clients/host-tools.ts';
+import { cacheDir, run, sourceTreeHash, which } from '../../clients/host-tools.ts';
 import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 
@@ -29,24 +19,8 @@ export interface FlinkProgram {
   home: string;
 }
 
-/** The files that make the module, in a stable order (what the cache key is computed from). */
-function moduleFiles(dir = MODULE): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  )) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== 'target') out.push(...moduleFiles(path));
-    } else if (entry.name !== '.gitignore') out.push(path);
-  }
-  return out;
-}
-
 export function flinkModuleHash(): string {
-  const h = createHash('sha256');
-  for (const file of moduleFiles()) h.update(relative(MODULE, file)).update('\0').update(readFileSync(file));
-  return h.digest('hex').slice(0, 12);
+  return sourceTreeHash(MODULE, (name) => name !== '.gitignore');
 }
 
 function programIn(java: string, home: string): FlinkProgram {

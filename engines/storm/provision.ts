@@ -1,24 +1,7 @@
-/**
- * Builds faultline's Storm topology (engines/storm/java, a Maven module) into the cache, once per version of
- * its sources: `<cache>/storm-<hash of pom.xml and every .java>/` holds a copy of the module, its compiled
- * classes and its runtime jars (Storm 2.8.0, storm-kafka-client, kafka-clients 3.9.1, Jedis, Jackson: about
- * 60 jars, 140 MB from Maven Central on the first build). A second call finds the `.complete` marker and
- * returns at once; an edited source gets a new folder and the old ones are removed.
- */
-import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { cpSync, existsSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, run, which } from '../../clients/host-tools.ts';
+import { cacheDir, run, sourceTreeHash, which } from '../../clients/host-tools.ts';
 import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 
@@ -43,24 +26,8 @@ export interface StormProgram {
   topologyJar: string;
 }
 
-/** The files that make the module, in a stable order (what the cache key is computed from). */
-function moduleFiles(dir = MODULE): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  )) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== 'target') out.push(...moduleFiles(path));
-    } else if (entry.name === 'pom.xml' || entry.name.endsWith('.java')) out.push(path);
-  }
-  return out;
-}
-
 export function stormModuleHash(): string {
-  const h = createHash('sha256').update(RECIPE).update('\0');
-  for (const file of moduleFiles()) h.update(relative(MODULE, file)).update('\0').update(readFileSync(file));
-  return h.digest('hex').slice(0, 12);
+  return sourceTreeHash(MODULE, (name) => name === 'pom.xml' || name.endsWith('.java'), RECIPE);
 }
 
 export async function ensureStormTopology(progress: ProgressSink = noProgress): Promise<StormProgram> {
