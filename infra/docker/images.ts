@@ -174,6 +174,8 @@ export interface BuildImagesOptions {
   offline: boolean;
   progress?: ProgressSink;
   only?: ImageName[];
+  /** Offline bases already built are kept (they hold downloads, not faultline's sources). */
+  keepBases?: boolean;
 }
 
 export async function buildImages(opts: BuildImagesOptions): Promise<void> {
@@ -184,6 +186,7 @@ export async function buildImages(opts: BuildImagesOptions): Promise<void> {
   await ensureDocker();
   if (opts.offline) await ensureDebianImage(root, progress);
   for (const build of plan) {
+    if (build.stage === 'base' && opts.keepBases && (await imageExists(build.tag))) continue;
     if (build.stage === 'base') await prepareOfflineContext(build, nodeVersion, progress);
     await dockerBuild(build, opts.offline, progress);
   }

@@ -373,7 +373,11 @@ export async function attachComposeServices(
   };
 }
 
-/** Images are built, not pulled; the engine image is rebuilt from the sources each time (a cached no-op). */
+/**
+ * Images are built, not pulled, and rebuilt from the sources each time (docker's layer cache makes that a
+ * no-op when nothing changed): an image built by an older faultline would otherwise keep its old files (the
+ * Kafka image's entry script once passed a cluster id starting with '-' to kafka-storage).
+ */
 export async function ensureImages(progress: ProgressSink): Promise<void> {
   const missing = await missingImages();
   const services = missing.filter((m) => m !== IMAGES.engine);
@@ -381,7 +385,7 @@ export async function ensureImages(progress: ProgressSink): Promise<void> {
     throw new HarnessError(`faultline's images are missing: ${services.join(', ')}`, {
       fix: 'build them: npx faultline images build --offline (no registry) or npx faultline images build',
     });
-  await buildImages({ offline: await hasOfflineBases(), only: ['engine'], progress });
+  await buildImages({ offline: await hasOfflineBases(), keepBases: true, progress });
 }
 
 async function hasOfflineBases(): Promise<boolean> {
