@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ServiceFailedError } from '../core/errors.ts';
+import { MissingToolError, ServiceFailedError } from '../core/errors.ts';
 
 export function cacheDir(): string {
   if (process.env.FAULTLINE_CACHE_DIR) return process.env.FAULTLINE_CACHE_DIR;
@@ -22,6 +22,24 @@ export function which(command: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
   const out = r.stdout.trim();
   return r.status === 0 && out ? out : undefined;
+}
+
+/** The JVM, or a MissingToolError that says how to install a JDK. */
+export function requireJava(): string {
+  const java = which('java');
+  if (!java)
+    throw new MissingToolError(
+      'java (JDK 17+)',
+      'install a JDK: sudo apt-get install -y openjdk-17-jdk-headless',
+    );
+  return java;
+}
+
+/** Maven, or a MissingToolError that says how to install it. */
+export function requireMaven(): string {
+  const mvn = which('mvn');
+  if (!mvn) throw new MissingToolError('mvn (Maven)', 'install Maven: sudo apt-get install -y maven');
+  return mvn;
 }
 
 /** Runs a command to completion; rejects with the last lines of its output when it exits non-zero. */

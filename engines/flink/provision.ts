@@ -1,8 +1,8 @@
 import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, run, sourceTreeHash, which } from '../../clients/host-tools.ts';
-import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
+import { cacheDir, requireJava, requireMaven, run, sourceTreeHash } from '../../clients/host-tools.ts';
+import { ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 
 export const FLINK_VERSION = '1.20.3';
@@ -34,15 +34,8 @@ function programIn(java: string, home: string): FlinkProgram {
 }
 
 export async function ensureFlinkJob(progress: ProgressSink = noProgress): Promise<FlinkProgram> {
-  const java = which('java');
-  const mvn = which('mvn');
-  if (!java) {
-    throw new MissingToolError(
-      'java (JDK 17+)',
-      'install a JDK: sudo apt-get install -y openjdk-17-jdk-headless',
-    );
-  }
-  if (!mvn) throw new MissingToolError('mvn (Maven)', 'install Maven: sudo apt-get install -y maven');
+  const java = requireJava();
+  const mvn = requireMaven();
   const name = `flink-${FLINK_VERSION}-${flinkModuleHash()}`;
   const home = join(cacheDir(), name);
   if (existsSync(join(home, '.complete'))) return programIn(java, home);

@@ -1,8 +1,8 @@
 import { cpSync, existsSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, run, sourceTreeHash, which } from '../../clients/host-tools.ts';
-import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
+import { cacheDir, requireJava, requireMaven, run, sourceTreeHash } from '../../clients/host-tools.ts';
+import { ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 
 export const STORM_VERSION = '2.8.0';
@@ -31,15 +31,8 @@ export function stormModuleHash(): string {
 }
 
 export async function ensureStormTopology(progress: ProgressSink = noProgress): Promise<StormProgram> {
-  const java = which('java');
-  const mvn = which('mvn');
-  if (!java) {
-    throw new MissingToolError(
-      'java (JDK 17+)',
-      'install a JDK: sudo apt-get install -y openjdk-17-jdk-headless',
-    );
-  }
-  if (!mvn) throw new MissingToolError('mvn (Maven)', 'install Maven: sudo apt-get install -y maven');
+  const java = requireJava();
+  const mvn = requireMaven();
   const name = `storm-${STORM_VERSION}-${stormModuleHash()}`;
   const home = join(cacheDir(), name);
   const program: StormProgram = {

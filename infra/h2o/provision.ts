@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireMaven } from '../../clients/host-tools.ts';
 import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 import { cacheDir } from '../local/paths.ts';
@@ -92,8 +93,7 @@ async function ensureJavaModule(module: JavaModule, progress: ProgressSink): Pro
   }
   mkdirSync(home, { recursive: true });
   if (!existsSync(join(home, '.complete'))) {
-    const mvn = which('mvn');
-    if (!mvn) throw new MissingToolError('mvn (Maven)', 'install Maven: sudo apt-get install -y maven');
+    const mvn = requireMaven();
     writeFileSync(join(home, 'pom.xml'), modulePom(module));
     const staging = join(home, 'libs.partial');
     rmSync(staging, { recursive: true, force: true });

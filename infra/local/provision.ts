@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../clients/host-tools.ts';
+import { requireJava, requireMaven, run } from '../../clients/host-tools.ts';
 import { MissingToolError, ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
 import { cacheDir } from './paths.ts';
@@ -63,19 +63,12 @@ export async function ensureRedis(progress: ProgressSink = noProgress): Promise<
 export async function ensureKafka(
   progress: ProgressSink = noProgress,
 ): Promise<{ java: string; libs: string }> {
-  const java = which('java');
-  if (!java) {
-    throw new MissingToolError(
-      'java (JDK 17+)',
-      'install a JDK: sudo apt-get install -y openjdk-17-jdk-headless',
-    );
-  }
+  const java = requireJava();
   const home = join(cacheDir(), `kafka-${KAFKA_VERSION}`);
   const libs = join(home, 'libs');
   if (existsSync(join(home, '.complete'))) return { java, libs };
 
-  const mvn = which('mvn');
-  if (!mvn) throw new MissingToolError('mvn (Maven)', 'install Maven: sudo apt-get install -y maven');
+  const mvn = requireMaven();
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'pom.xml'), kafkaPom(KAFKA_VERSION));
   const staging = join(home, 'libs.partial');
