@@ -92,7 +92,16 @@ export function expectSteadyContract(name: string, run: RunResult, services: Inf
 /** Check 2 and 3: a SIGKILL of one worker happened, the engine reacted, the guarantee holds; nothing left behind. */
 export function expectKillContract(name: string, run: RunResult, services: InfraEndpoints): Promise<void> {
   return expectCase(name, run, services, (summary) => {
-    expect(summary.faults.map((f) => f.kind)).toEqual(['kill']);
+    // Why no kill happened, if none did: the run's errors and notes (a skipped fault), the worker exits before it.
+    const why = JSON.stringify({
+      errors: summary.errors,
+      notes: summary.verdict.notes,
+      exits: runEvents(run.dir).filter((e) => e.type === 'worker.failed'),
+    });
+    expect(
+      summary.faults.map((f) => f.kind),
+      why,
+    ).toEqual(['kill']);
     expect(runEvents(run.dir).some((e) => e.type === 'fault.inject')).toBe(true);
     expect(summary.blastRadius.workersRestarted).toBeGreaterThan(0);
     expect(summary.errors ?? []).toEqual([]);
