@@ -2,7 +2,8 @@
  * storm: the real Apache Storm 2.8.0 (issue 20), next to ack-tree, its model. KafkaSpout (storm-kafka-client,
  * acking on for at-least-once with its retry back-off and offset commits, AT_MOST_ONCE and no ackers for
  * at-most-once) → feature bolt (per-key state in Redis, not rolled back, as the TypeScript engines keep it) →
- * scoring bolt (the run's linear model, from its coefficients: own or h2o-glm) → KafkaBolt. The topology is Java (engines/storm/java, with the
+ * scoring bolt (the run's model: a linear model from its coefficients, own or h2o-glm, or an H2O GBM from its
+ * MOJO through h2o-genmodel: `scoresMojo`) → KafkaBolt. The topology is Java (engines/storm/java, with the
  * workloads' ports shared with flink in engines/jvm-workloads), built into the cache on first use.
  * Deployed as one LocalCluster JVM (local-cluster.ts, the default) or, with `-o supervisors=N`, as a cluster
  * of separate JVMs: ZooKeeper, nimbus, N supervisors and their worker JVMs (cluster.ts, local provider only so
@@ -30,6 +31,8 @@ export const storm: Engine = {
   guarantees: ['at-least-once', 'at-most-once'],
   defaultGuarantee: 'at-least-once',
   topologies: ['chain'],
+  // The scoring bolt runs an H2O GBM's MOJO through h2o-genmodel (ScoreBolt, dev.faultline.workloads.H2oMojoModel).
+  scoresMojo: true,
   parseOptions: parseStormOptions,
   // As ack-tree's (the same Storm settings); the relaunch of the worker JVM is this adapter's check period.
   replayHorizonMs: (raw) => stormReplayHorizonMs(parseStormOptions(raw)),
