@@ -17,7 +17,7 @@
  * opened, task.restored per store restored from its changelog, failure.detected per uncaught error.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createKafka } from '../../clients/kafka.ts';
@@ -115,9 +115,20 @@ export async function deployStreamsApp(
     const log = createWriteStream(join(logDir, `${slot.id}.log`), { flags: 'a' });
     // stdin stays open: the app halts when it closes (this runner died). Its own process group, so a terminal's
     // Ctrl-C reaches the runner, which stops the instances in order.
+    // Its own temp folder: RocksDB unpacks its native library (14 MB) there at every start and a killed JVM
+    // never deletes it; the folder goes at stop.
+    const tmp = join(dir, `tmp-${slot.index}`);
+    mkdirSync(tmp, { recursive: true });
     const proc = spawn(
       program.java,
-      [...JVM_FLAGS, '-cp', program.classpath, APP_MAIN_CLASS, configFiles[slot.index]!],
+      [
+        ...JVM_FLAGS,
+        `-Djava.io.tmpdir=${tmp}`,
+        '-cp',
+        program.classpath,
+        APP_MAIN_CLASS,
+        configFiles[slot.index]!,
+      ],
       {
         cwd: dir,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -219,6 +230,7 @@ export async function deployStreamsApp(
       }),
     );
     for (const s of slots) emit({ type: 'worker.stopped', worker: s.id, attempt: s.attempt });
+    for (const s of slots) rmSync(join(dir, `tmp-${s.index}`), { recursive: true, force: true });
     await deleteInternalTopics().catch(() => {});
   };
 
