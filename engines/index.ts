@@ -6,6 +6,7 @@ import { BadInputError } from '../core/errors.ts';
 import { ackTree } from './ack-tree/index.ts';
 import { barrierSnapshot } from './barrier-snapshot/index.ts';
 import { flink } from './flink/index.ts';
+import { kafkaStreams } from './kafka-streams/index.ts';
 import { operatorCheckpoint } from './operator-checkpoint/index.ts';
 import { passthrough } from './passthrough/index.ts';
 import { storm } from './storm/index.ts';
@@ -31,6 +32,7 @@ export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   'operator-checkpoint': operatorCheckpoint,
   storm,
   flink,
+  'kafka-streams': kafkaStreams,
 };
 
 export function engineNames(): string[] {

@@ -12,7 +12,8 @@ export type EngineName =
   | 'barrier-snapshot'
   | 'operator-checkpoint'
   | 'storm'
-  | 'flink';
+  | 'flink'
+  | 'kafka-streams';
 
 export interface ServiceEndpoints {
   kafka: { bootstrap: string };

@@ -5,11 +5,12 @@ import { catalogNames, loadScenario } from '../scenarios/index.ts';
 const faultTolerant = Object.values(engines).filter((e) => e?.horizon !== undefined);
 
 describe('the catalogue gives every engine the same replay horizon', () => {
-  it('covers the fault-tolerant engines, the real Storm and Flink among them', () => {
+  it('covers the fault-tolerant engines, the real Storm, Flink and Kafka Streams among them', () => {
     expect(faultTolerant.map((e) => e!.name).sort()).toEqual([
       'ack-tree',
       'barrier-snapshot',
       'flink',
+      'kafka-streams',
       'operator-checkpoint',
       'storm',
     ]);
@@ -39,6 +40,7 @@ describe('the catalogue gives every engine the same replay horizon', () => {
       'checkpoint 60 × 500 ms windows = 30 s · heartbeat timeout 30 s',
       'offset commit 30 s · message timeout 30 s · relaunch after 3 s',
       'checkpoint 1 s · heartbeat timeout 50 s',
+      'commit interval 0.1 s · session timeout 45 s',
     ]);
   });
 });

@@ -34,7 +34,10 @@ export async function leftovers(services: InfraEndpoints, runId: string, pids: n
   const admin = createKafka(services.kafka.bootstrap, `contract-${runId}`).admin();
   await admin.connect();
   try {
-    for (const t of await admin.listTopics()) if (t.startsWith(`fl.${runId}.`)) found.push(`topic ${t}`);
+    // The harness's topics (fl.<run>.*) and an engine's own (a Kafka Streams application's changelog,
+    // fl-<run>-kstreams-state-changelog).
+    for (const t of await admin.listTopics())
+      if (t.startsWith(`fl.${runId}.`) || t.startsWith(`fl-${runId}-`)) found.push(`topic ${t}`);
     for (const g of (await admin.listGroups()).groups)
       if (g.groupId.startsWith(`fl-${runId}-`)) found.push(`consumer group ${g.groupId}`);
   } finally {

@@ -7,7 +7,6 @@
  * TaskManager killed under load at at-least-once: Flink's failover restores the latest checkpoint and nothing
  * is lost. The fault-free run, the exactly-once kill and teardown are the engine contract's (contract.test.ts).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,67 +14,21 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { flink } from '../engines/flink/index.ts';
 import { ensureFlinkJob } from '../engines/flink/provision.ts';
 import { runScenario } from '../harness/runner.ts';
-import {
-  createReferenceScorer,
-  defaultModelPath,
-  getWorkload,
-  loadModel,
-} from '../scenarios/workloads/index.ts';
 import { runEvents, testScenario } from './helpers.ts';
+import { featureCheck } from './java-feature-check.ts';
 
-const EVENTS = 5000;
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-flink-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
-
-async function javaScoreBits(workload: string, lines: string[]): Promise<string[]> {
-  const program = await ensureFlinkJob();
-  return new Promise((resolve, reject) => {
-    const child = spawn(program.java, [
-      '-cp',
-      program.classpath,
-      'dev.faultline.flink.FeatureCheck',
-      defaultModelPath(workload),
-      workload,
-    ]);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`FeatureCheck exited ${code}: ${err}`)),
-    );
-    child.stdin.end(`${lines.join('\n')}\n`);
-  });
-}
 
 describe('flink: the Java features and score', () => {
   // titanic: 5000 events are more than five loops over its 1309 passengers, so tickets recur across loops.
   it.each(['transactions', 'titanic'])(
     '%s: agree bit for bit with the reference scorer, state through Flink serializer',
     async (name) => {
-      const workload = getWorkload(name);
-      const source = await workload.source({ seed: 1 });
-      const model = loadModel(defaultModelPath(name), name);
-      const ids = Array.from({ length: EVENTS }, (_, i) => i);
-      const expected = createReferenceScorer(workload, source, model).expectedScores(ids);
-      const bits = new DataView(new ArrayBuffer(8));
-      const expectedBits = Array.from(expected, (s) => {
-        bits.setFloat64(0, s);
-        return bits.getBigUint64(0).toString(16);
-      });
-      const actual = await javaScoreBits(
-        name,
-        ids.map((id) => JSON.stringify(source.event(id))),
-      );
-      const mismatches = actual.flatMap((b, id) => (b === expectedBits[id] ? [] : [id]));
-      expect(actual).toHaveLength(EVENTS);
-      expect(mismatches.slice(0, 5)).toEqual([]);
+      const result = await featureCheck(await ensureFlinkJob(), 'dev.faultline.flink.FeatureCheck', name);
+      expect(result.scores).toBe(5000);
+      expect(result.mismatches.slice(0, 5)).toEqual([]);
     },
   );
 });

@@ -1,0 +1,54 @@
+/**
+ * kafka-streams: the real Kafka Streams 3.9.1 (issue 21), the same version as faultline's broker. N instances
+ * (JVMs, cluster.ts) of faultline's app (engines/kafka-streams/java): input topic → features (the key's state
+ * in a changelogged state store) → score (the workload's linear model) → output topic. exactly-once =
+ * processing.guarantee exactly_once_v2 (output, changelog and input offsets committed in one transaction every
+ * commit interval), at-least-once = at_least_once. No coordinator process: the broker's group coordinator
+ * assigns the tasks. The app is built into the cache on first use. Local processes only so far.
+ */
+import { BadInputError } from '../../core/errors.ts';
+import type { Engine } from '../types.ts';
+import { deployStreamsApp } from './cluster.ts';
+import { kafkaStreamsHorizon, parseKafkaStreamsOptions } from './options.ts';
+import { ensureStreamsApp } from './provision.ts';
+
+/** The workloads with a Java port (engines/jvm-workloads), bit-identical to the TypeScript. */
+const PORTED_WORKLOADS = ['transactions', 'titanic'];
+/**
+ * How long output may still pause once every task runs again (the drain does not count while a task is not
+ * running): the task catching up from its last commit, and with exactly-once the first commit after it, which
+ * makes the output visible.
+ */
+const CATCH_UP_ALLOWANCE_MS = 8000;
+
+export const kafkaStreams: Engine = {
+  name: 'kafka-streams',
+  description: 'the real Kafka Streams 3.9.1: state store + changelog, exactly_once_v2; one JVM per instance',
+  guarantees: ['exactly-once', 'at-least-once'],
+  defaultGuarantee: 'exactly-once',
+  topologies: ['chain'],
+  parseOptions: (raw) => parseKafkaStreamsOptions(raw),
+  replayHorizonMs(raw) {
+    return 2 * parseKafkaStreamsOptions(raw).commitIntervalMs + CATCH_UP_ALLOWANCE_MS;
+  },
+  horizon: (raw) => kafkaStreamsHorizon(parseKafkaStreamsOptions(raw)),
+  async deploy(plan) {
+    const options = parseKafkaStreamsOptions(plan.options);
+    if (!PORTED_WORKLOADS.includes(plan.workload.name)) {
+      throw new BadInputError(
+        `kafka-streams runs the workloads ${PORTED_WORKLOADS.join(', ')} so far, not ${plan.workload.name}`,
+        { fix: `run --workload ${PORTED_WORKLOADS.join(' or ')}` },
+      );
+    }
+    if ((plan.topology ?? 'chain') !== 'chain') {
+      throw new BadInputError(`kafka-streams deploys the chain topology only, not ${plan.topology}`);
+    }
+    if (plan.placement && plan.placement.launcher.kind !== 'local') {
+      throw new BadInputError('kafka-streams runs as local processes only so far', {
+        fix: 'use --provider local',
+      });
+    }
+    const program = await ensureStreamsApp();
+    return deployStreamsApp(plan, options, program);
+  },
+};
