@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, requireJava, requireMaven, run, sourceTreeHash } from '../../clients/host-tools.ts';
-import { ServiceFailedError } from '../../core/errors.ts';
-import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
-import { jvmWorkloadsHash, stageWithWorkloads } from '../jvm-workloads/reactor.ts';
+import { run, sourceTreeHash } from '../../clients/host-tools.ts';
+import { noProgress, type ProgressSink } from '../../core/progress.ts';
+import { buildJvmModule } from '../jvm-workloads/build.ts';
+import { jvmWorkloadsHash } from '../jvm-workloads/reactor.ts';
 
 export const STORM_VERSION = '2.8.0';
 export const STORM_MAIN_CLASS = 'dev.faultline.storm.FaultlineTopology';
@@ -36,58 +36,25 @@ export function stormModuleHash(): string {
 }
 
 export async function ensureStormTopology(progress: ProgressSink = noProgress): Promise<StormProgram> {
-  const java = requireJava();
-  const mvn = requireMaven();
-  const name = `storm-${STORM_VERSION}-${stormModuleHash()}`;
-  const home = join(cacheDir(), name);
-  const program: StormProgram = {
-    java,
-    classpath: `${join(home, 'target', 'classes')}:${join(home, 'libs', '*')}`,
-    home,
-    libs: join(home, 'libs'),
-    topologyJar: join(home, 'target', TOPOLOGY_JAR),
-  };
-  if (existsSync(join(home, '.complete'))) return program;
-
-  const staging = `${home}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  const reactor = stageWithWorkloads(MODULE, staging);
-  await timed(progress, `Building the Storm ${STORM_VERSION} topology (Maven)`, () =>
-    run(
-      mvn,
-      [
-        ...reactor,
-        '-B',
-        '-q',
-        'package',
-        'dependency:copy-dependencies',
-        '-DincludeScope=runtime',
-        '-DoutputDirectory=libs',
-      ],
-      {
-        cwd: staging,
-      },
-    ),
+  const built = await buildJvmModule(
+    {
+      system: 'storm',
+      module: MODULE,
+      prefix: `storm-${STORM_VERSION}-`,
+      hash: stormModuleHash(),
+      building: `Building the Storm ${STORM_VERSION} topology (Maven)`,
+      expect: [`libs/storm-client-${STORM_VERSION}.jar`, `target/${TOPOLOGY_JAR}`],
+      // The JDK's jar tool, beside the java that runs it (javac came from the same JDK through Maven).
+      after: (staging, java) =>
+        run(join(dirname(realpathSync(java)), 'jar'), [
+          'cf',
+          join(staging, 'target', TOPOLOGY_JAR),
+          '-C',
+          join(staging, 'target', 'classes'),
+          '.',
+        ]),
+    },
+    progress,
   );
-  // The JDK's jar tool, beside the java that runs it (javac came from the same JDK through Maven).
-  await run(join(dirname(realpathSync(java)), 'jar'), [
-    'cf',
-    join(staging, 'target', TOPOLOGY_JAR),
-    '-C',
-    join(staging, 'target', 'classes'),
-    '.',
-  ]);
-  if (!existsSync(join(staging, 'libs', `storm-client-${STORM_VERSION}.jar`))) {
-    throw new ServiceFailedError('storm', `Maven finished but ${staging}/libs holds no storm-client jar`);
-  }
-  writeFileSync(join(staging, '.complete'), new Date().toISOString());
-  rmSync(home, { recursive: true, force: true });
-  renameSync(staging, home);
-  // Older builds of the module are of no further use.
-  for (const entry of readdirSync(cacheDir())) {
-    if (entry.startsWith(`storm-${STORM_VERSION}-`) && entry !== name) {
-      rmSync(join(cacheDir(), entry), { recursive: true, force: true });
-    }
-  }
-  return program;
+  return { ...built, libs: join(built.home, 'libs'), topologyJar: join(built.home, 'target', TOPOLOGY_JAR) };
 }
