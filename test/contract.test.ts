@@ -96,7 +96,13 @@ async function contractRun(engine: Engine, guarantee: Guarantee, faults: string,
   return result;
 }
 
-describe.each(cases)('engine contract: $name', ({ engine, guarantee, name }) => {
+/** The cases with a check left to run here (vitest fails a suite that holds no test). */
+const runHere = cases.filter(
+  ({ engine, name }) =>
+    !elsewhere(name, 'steady') || (engine.name !== 'passthrough' && !elsewhere(name, 'kill')),
+);
+
+describe.each(runHere)('engine contract: $name', ({ engine, guarantee, name }) => {
   // A case checked in its engine suite registers no test here (a skipped test would read as "not run").
   if (!elsewhere(name, 'steady'))
     it('no faults: exact output, and teardown leaves nothing behind', async () => {
