@@ -240,7 +240,8 @@ export async function deployFlinkCluster(
   /** Resource id (as Flink's REST API names a TaskManager) → its slot. */
   const byResourceId = new Map<string, JvmSlot>();
 
-  const launch = (slot: JvmSlot, args: string[]) => {
+  /** resourceId: how Flink's REST API (failure.detected, task.started) names this TaskManager JVM. */
+  const launch = (slot: JvmSlot, args: string[], resourceId?: string) => {
     slot.attempt += 1;
     const log = createWriteStream(join(logDir, `${slot.id}.log`), { flags: 'a' });
     // stdin stays open: the Launcher halts the JVM when it closes (this runner died). Its own process group,
@@ -256,6 +257,7 @@ export async function deployFlinkCluster(
       worker: slot.id,
       attempt,
       pid: proc.pid,
+      ...(resourceId ? { resourceId } : {}),
     });
     proc.on('exit', (code, signal) => {
       if (slot.child !== proc) return;
@@ -282,19 +284,23 @@ export async function deployFlinkCluster(
   const startTaskManager = (slot: JvmSlot) => {
     const resourceId = `tm${taskManagers.indexOf(slot)}-${slot.attempt + 1}`;
     byResourceId.set(resourceId, slot);
-    launch(slot, [
-      ...jvmBase,
-      ...tmParams.jvm,
-      '-cp',
-      program.classpath,
-      LAUNCHER,
-      TASK_MANAGER_MAIN,
-      '--configDir',
-      confDir,
-      '-D',
-      `taskmanager.resource-id=${resourceId}`,
-      ...tmParams.dynamic,
-    ]);
+    launch(
+      slot,
+      [
+        ...jvmBase,
+        ...tmParams.jvm,
+        '-cp',
+        program.classpath,
+        LAUNCHER,
+        TASK_MANAGER_MAIN,
+        '--configDir',
+        confDir,
+        '-D',
+        `taskmanager.resource-id=${resourceId}`,
+        ...tmParams.dynamic,
+      ],
+      resourceId,
+    );
   };
 
   launch(jobManager, [
