@@ -13,14 +13,16 @@
  * resource id; the JobManager is not (no HA: killing it loses the job, the real behaviour).
  *
  * Events: worker.started / worker.failed / worker.restarting / worker.restarted / worker.stopped for the
- * JVMs (this parent sees the exits); Flink's own from its REST API (rest-signals.ts): job.running,
- * job.restarting, failure.detected at the JobManager's timestamp, checkpoint.completed / aborted,
- * task.restored, task.started per subtask attempt.
+ * JVMs (this parent sees the exits; a TaskManager's carry its resource id); Flink's own from the JobManager's
+ * log (log-signals.ts: job.running, job.restarting, job.cancelled at every state switch, task.restored at every
+ * restore) and its REST API (rest-signals.ts: failure.detected at the JobManager's timestamp,
+ * checkpoint.completed / aborted, task.started per subtask attempt).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { freeListenPorts, LOOPBACK } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
 import { ServiceFailedError, TimeoutError } from '../../core/errors.ts';
@@ -28,6 +30,7 @@ import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf } from '../runtime/placement.ts';
 import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
+import { jobManagerLogEvent } from './log-signals.ts';
 import { type FlinkOptions, heartbeatIntervalMs } from './options.ts';
 import type { FlinkProgram } from './provision.ts';
 import { createRestSignals, type RestSnapshot, type VertexDetails } from './rest-signals.ts';
@@ -224,7 +227,7 @@ export async function deployFlinkCluster(
   const emit = (e: NewEngineEvent) => plan.onEvent({ at: systemClock.nowUs(), ...e });
   const instances = topologyFor(plan.topology, plan.parallelism).instances;
   const operators = [...new Set(instances.map((i) => i.operator))];
-  const signals = createRestSignals(operators);
+  const signals = createRestSignals(operators, { jobStatesFromLog: true });
   /** What every Flink JVM gets first: Java 17's opens, the log configuration. */
   const jvmBase = [...JAVA_17_OPENS, `-Dlog4j.configurationFile=file:${program.logConfig}`];
   const tmParams = await taskManagerParams(program, jvmBase, confDir, config);
@@ -252,6 +255,12 @@ export async function deployFlinkCluster(
     const attempt = slot.attempt;
     proc.stdout?.pipe(log);
     proc.stderr?.pipe(log, { end: false });
+    // The JobManager's log has every job state switch and restore, at its own times (log-signals.ts).
+    if (slot === jobManager && proc.stdout)
+      createInterface({ input: proc.stdout }).on('line', (line) => {
+        const e = jobManagerLogEvent(line, new Date());
+        if (e) plan.onEvent(e);
+      });
     emit({
       type: attempt === 0 ? 'worker.started' : 'worker.restarted',
       worker: slot.id,
