@@ -5,6 +5,7 @@
  */
 import type { ExcludedRun } from './claim-evidence.ts';
 import { type ClaimPart, type ClaimResult, runIds, verdictLabel } from './claims.ts';
+import { realVsModelMarkdown } from './real-vs-model.ts';
 import type { ReportModel, ScenarioSection } from './report-model.ts';
 import { soakMarkdown } from './soak-section.ts';
 import type { TableView } from './tradeoff-table.ts';
@@ -84,6 +85,7 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   for (const s of model.scenarios) lines.push(...scenarioSection(s));
+  lines.push(...realVsModelMarkdown(model.realVsModel, mdCell));
 
   lines.push("## The talk's claims", '', '| claim | measured evidence | verdict |', '| --- | --- | --- |');
   for (const c of model.claims)
