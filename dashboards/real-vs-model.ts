@@ -225,7 +225,10 @@ export function failoverOf(r: LoadedRun): Failover {
       ? {
           ms: rel(exited),
           worker: String(exited.worker),
-          how: String(exited.signal ?? (exited.code === undefined ? 'exit' : `exit ${exited.code}`)),
+          // flink's adapter gives signal/code, the mini engines' supervisor `exit` (a signal or a code).
+          how: String(
+            exited.signal ?? exited.exit ?? (exited.code === undefined ? 'exit' : `exit ${exited.code}`),
+          ),
         }
       : null,
     failures: of(EV.failureDetected).map((e) => ({
