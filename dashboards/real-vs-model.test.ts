@@ -69,7 +69,7 @@ const real = () =>
     engine: 'flink',
     faults: [killAt(10)],
     engineOptions: options,
-    blastRadius: { workersRestarted: 7, restartedWorkers: WORKERS },
+    blastRadius: { workersRestarted: 7, recordsReplayed: null, restartedWorkers: WORKERS },
     events: [
       [0, 'worker.started', 'taskmanager[0]', { attempt: 0, resourceId: 'tm0-0' }],
       [0, 'worker.started', 'taskmanager[1]', { attempt: 0, resourceId: 'tm1-0' }],
@@ -145,7 +145,7 @@ describe('the real-vs-model section', () => {
     expect(text).toContain(
       'tm0-0 ×1, tm1-0 ×1 before the fault (features[1] ran on tm0-0 when the fault came)',
     );
-    expect(text).toContain('flink records re-read not measured');
+    expect(text).toContain('flink records replayed not measured');
     const md = realVsModelMarkdown([s!], mdCell).join('\n');
     expect(md).toContain('## Real system vs model');
     expect(md).toContain('| not measured |');

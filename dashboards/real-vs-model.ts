@@ -52,7 +52,7 @@ export interface ComparedRun {
   recovered: string;
   /** Workers restarted / total. */
   restarted: string;
-  /** Records re-read after the restore; null when the engine reports no source positions (not measured). */
+  /** Records replayed after the restore; null when the engine cannot count them (not measured). */
   replayed: number | null;
   /** The failover as the run's events tell it, ms from the injection. */
   failover: Failover;
@@ -189,7 +189,7 @@ function comparedRun(r: LoadedRun): ComparedRun {
     firstOutput: rec?.firstOutputMs === null && rec ? 'never' : fig(rec?.firstOutputMs),
     recovered: rec ? formatRecovery(rec) : '—',
     restarted: `${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal}`,
-    replayed: r.events.some((e) => e.type === EV.sourcePositioned) ? s.blastRadius.recordsReplayed : null,
+    replayed: s.blastRadius.recordsReplayed,
     failover: failoverOf(r),
   };
 }
@@ -402,10 +402,10 @@ function differences(model: LoadedRun, real: LoadedRun): string[] {
     const k = run.summary.counts;
     return `${k.lost}/${k.duplicated}/${k.incorrect}`;
   };
-  const replayed = (run: LoadedRun) =>
-    run.events.some((e) => e.type === EV.sourcePositioned)
-      ? `${run.summary.blastRadius.recordsReplayed} records re-read (source positions)`
-      : 'records re-read not measured (no source positions in its events)';
+  const replayed = (run: LoadedRun) => {
+    const n = run.summary.blastRadius.recordsReplayed;
+    return n === null ? 'records replayed not measured' : `${n} records replayed`;
+  };
   lines.push(
     `Delivery lost/duplicated/incorrect: ${me} ${c(model)}, ${re} ${c(real)}` +
       `${c(model) === c(real) ? ' (the same)' : ''}; ${me} ${replayed(model)}, ${re} ${replayed(real)}.`,
