@@ -447,11 +447,11 @@ export function deliveryCells(r: ComparedRun): string[] {
 export const REAL_VS_MODEL_INTRO =
   'Each real system beside the model faultline runs for it, under the same fault, guarantee and settings. ' +
   'Times are from the fault injection. "detected" is the first detection event of either kind (a supervisor ' +
-  "seeing a process exit, or the engine recording a failure); the failover rows come from each run's events " +
-  '(flink: Flink\'s REST API at the JobManager\'s timestamps; barrier-snapshot: its job manager), "—" where the run ' +
-  "had no such event. flink's job states are polled (every 500 ms) from the JobManager's latest time of each " +
-  'state: a state entered twice between two answered polls shows once. The differences are read from those ' +
-  'events and figures, for the first run of each engine.';
+  "seeing a process exit, or the engine recording a failure). The failover rows come from each run's events: " +
+  "barrier-snapshot's from its job manager; flink's job states and restores from the JobManager's log (every " +
+  'switch, at its time), its failures from the exception history and its placement from the REST API (polled ' +
+  'every 500 ms); "—" where the run had no such event. The differences are read from those events and figures, ' +
+  'for the first run of each engine.';
 
 /** The sections as Markdown lines (cell: the report's table-cell escaper). */
 export function realVsModelMarkdown(
