@@ -25,9 +25,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freeListenPorts, LOOPBACK } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
-import { ServiceFailedError, TimeoutError } from '../../core/errors.ts';
+import { BadInputError, ServiceFailedError, TimeoutError } from '../../core/errors.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf } from '../runtime/placement.ts';
+import { createProxies, linkName } from '../runtime/proxies.ts';
 import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
 import { jobManagerLogEvent } from './log-signals.ts';
@@ -70,6 +71,38 @@ export const JAVA_17_OPENS = [
 ];
 
 export const taskManagerId = (i: number) => `taskmanager[${i}]`;
+
+/**
+ * The link that carries every data connection to TaskManager i (proxied): a consumer subtask reads a producer's
+ * output partition over a connection it opens to the producer's TaskManager, at the data port that TaskManager
+ * advertises. Flink advertises one data port per TaskManager, so a proxy per TaskManager is the finest cut:
+ * not per subtask pair (and chained operators, features → score, exchange nothing over the network).
+ */
+export const dataLinkName = (i: number) => linkName('data', taskManagerId(i));
+
+/**
+ * proxied: a Toxiproxy proxy in front of each TaskManager's data port. The TaskManager binds
+ * `taskmanager.data.bind-port` and advertises `taskmanager.data.port`, the proxy's (Flink 1.20.3's
+ * TaskManagerServices puts the external data port, when set, into the location it registers with the
+ * JobManager, and listens on the bind port), so every consumer's connection crosses the proxy.
+ */
+async function taskManagerDataProxies(plan: DeployPlan, n: number) {
+  const at = placementOf(plan).proxy;
+  if (at.clientHost !== LOOPBACK) {
+    throw new BadInputError(
+      `flink's TaskManagers advertise ${LOOPBACK}, but Toxiproxy is reached at ${at.clientHost}`,
+      { fix: 'run flink with proxied links against a Toxiproxy on this host (the local provider)' },
+    );
+  }
+  const bindPorts = await freeListenPorts(n);
+  const proxies = await createProxies(
+    plan.services.toxiproxy.api,
+    at,
+    plan.runId,
+    bindPorts.map((port, i) => ({ name: dataLinkName(i), upstream: { host: LOOPBACK, port } })),
+  );
+  return { bindPorts, proxies };
+}
 
 /** The cluster's config.yaml (flat keys): loopback, ports, memory, heartbeats, restarts, checkpoint storage. */
 export function clusterConfig(
@@ -231,6 +264,13 @@ export async function deployFlinkCluster(
   /** What every Flink JVM gets first: Java 17's opens, the log configuration. */
   const jvmBase = [...JAVA_17_OPENS, `-Dlog4j.configurationFile=file:${program.logConfig}`];
   const tmParams = await taskManagerParams(program, jvmBase, confDir, config);
+  const data = options.proxied ? await taskManagerDataProxies(plan, options.taskManagers) : null;
+  plan.onEvent({
+    at: systemClock.nowUs(),
+    type: 'deploy.links',
+    links: data?.proxies.links().length ?? 0,
+    proxied: options.proxied,
+  });
 
   let stopping = false;
   let failedToStart: Error | undefined;
@@ -291,7 +331,16 @@ export async function deployFlinkCluster(
   };
 
   const startTaskManager = (slot: JvmSlot) => {
-    const resourceId = `tm${taskManagers.indexOf(slot)}-${slot.attempt + 1}`;
+    const index = taskManagers.indexOf(slot);
+    const resourceId = `tm${index}-${slot.attempt + 1}`;
+    const dataPorts = data
+      ? [
+          '-D',
+          `taskmanager.data.bind-port=${data.bindPorts[index]}`,
+          '-D',
+          `taskmanager.data.port=${data.proxies.address(dataLinkName(index)).port}`,
+        ]
+      : [];
     byResourceId.set(resourceId, slot);
     launch(
       slot,
@@ -306,6 +355,7 @@ export async function deployFlinkCluster(
         confDir,
         '-D',
         `taskmanager.resource-id=${resourceId}`,
+        ...dataPorts,
         ...tmParams.dynamic,
       ],
       resourceId,
@@ -461,6 +511,7 @@ export async function deployFlinkCluster(
       }),
     );
     for (const s of slots) emit({ type: 'worker.stopped', worker: s.id, attempt: s.attempt });
+    await data?.proxies.removeAll();
   };
 
   return {
@@ -489,7 +540,7 @@ export async function deployFlinkCluster(
           }),
         ),
         controls: Object.fromEntries(targetIds.map((id) => [id, slotOf(id)?.alive ? controlOf(id) : null])),
-        links: {},
+        links: Object.fromEntries((data?.proxies.links() ?? []).map((l) => [l, data!.proxies.proxyName(l)])),
       };
     },
     ready() {
