@@ -71,6 +71,8 @@ export interface Failover {
   /** The checkpoint restored (first task.restored after the injection), and the last completed before it. */
   restored: number | null;
   lastBefore: number | null;
+  /** How long before the fault that checkpoint completed: what at-least-once writes again grows with it. */
+  lastBeforeAgoMs: number | null;
   /** Processes (re)started by a supervisor or the job manager after the injection (worker.restarted). */
   relaunched: { ms: number; worker: string; resourceId: string | null }[];
   /** The first checkpoint completed after the job last ran again. */
@@ -244,6 +246,7 @@ export function failoverOf(r: LoadedRun): Failover {
     running: running.map(rel),
     restored: restored ? Number(restored.checkpoint) : null,
     lastBefore: completedBefore ? Number(completedBefore.checkpoint) : null,
+    lastBeforeAgoMs: completedBefore ? -rel(completedBefore) : null,
     relaunched: of(EV.workerRestarted).map((e) => ({
       ms: rel(e),
       worker: String(e.worker),
@@ -386,8 +389,14 @@ function differences(model: LoadedRun, real: LoadedRun): string[] {
   const restore = (f: Failover, e: string) =>
     f.restored === null
       ? `${e} no task.restored`
-      : `${e} checkpoint ${f.restored}${f.lastBefore === f.restored ? ' (the last completed before the fault)' : ` (last completed before the fault: ${f.lastBefore ?? 'none'})`}`;
-  lines.push(`Restore: ${restore(m, me)}; ${restore(r, re)}.`);
+      : `${e} checkpoint ${f.restored}${f.lastBefore === f.restored ? ' (the last completed before the fault' : ` (last completed before the fault: ${f.lastBefore ?? 'none'}`}${f.lastBeforeAgoMs === null ? '' : `, ${f.lastBeforeAgoMs} ms before it`})`;
+  lines.push(
+    `Restore: ${restore(m, me)}; ${restore(r, re)}.` +
+      (model.summary.guarantee === 'at-least-once'
+        ? ' What was written after that checkpoint is written again (the duplicates), so one run per engine ' +
+          'compares duplicates only as far as these two times agree.'
+        : ''),
+  );
   const resumed = (run: LoadedRun, f: Failover) => {
     const rec = run.summary.recovery[0];
     const lastRun = f.running.at(-1);
