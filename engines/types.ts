@@ -145,6 +145,12 @@ export interface Engine {
   /** The topologies it can deploy (a capability: the runner refuses any other before a run starts). */
   topologies: readonly TopologyKind[];
   /**
+   * Scores an H2O GBM model file (kind gradient-boosting) from its MOJO through h2o-genmodel in its own JVM
+   * (a capability: without it the runner refuses such a model before a run starts; linear models every engine
+   * scores). The checker's reference scores then come from the same MOJO (infra/h2o/mojo-scorer.ts).
+   */
+  scoresMojo?: boolean;
+  /**
    * Validates engine options (unknown keys, bad values, and with the run's guarantee the combinations it
    * cannot keep) before a run starts; throws BadInputError.
    */

@@ -32,19 +32,14 @@ import {
   mergeVerdicts,
   type TopologyKind,
 } from '../core/types.ts';
-import { branchScorer, type ModelArtefact, trainerOf } from '../core/workload.ts';
+import { type AnyModelArtefact, trainerOf } from '../core/workload.ts';
 import { getEngine } from '../engines/index.ts';
 import { topologyFor } from '../engines/runtime/topology.ts';
 import type { Deployment, DeployPlan, Engine } from '../engines/types.ts';
 import type { InfraEndpoints } from '../infra/local/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { loadScenario } from '../scenarios/schema.ts';
-import {
-  createReferenceScorer,
-  defaultModelPath,
-  getWorkload,
-  loadModel,
-} from '../scenarios/workloads/index.ts';
+import { defaultModelPath, getWorkload } from '../scenarios/workloads/index.ts';
 import { createAccounting } from './branch-checker.ts';
 import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { createCollector, type SecondRow } from './collector.ts';
@@ -63,6 +58,7 @@ import {
 } from './provider.ts';
 import { type RecoveryEntry, type RecoveryInput, recoveryTimes } from './recovery.ts';
 import { openRunFiles } from './run-files.ts';
+import { modelFor, referenceScores } from './run-model.ts';
 import { createSchedule, firstIdAtOrAfter } from './schedule.ts';
 import { type RunError, type RunModel, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
 
@@ -142,7 +138,8 @@ interface ResolvedRun {
   drainS: number;
   seed: number;
   modelPath: string;
-  model: ModelArtefact;
+  /** A linear model, or an H2O GBM for an engine that `scoresMojo`. */
+  model: AnyModelArtefact;
   dataPath?: string;
   engineOptions: Record<string, unknown>;
   outDir: string;
@@ -183,7 +180,7 @@ export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
   if (!Number.isInteger(seed) || seed < 0)
     throw new BadInputError(`--seed must be a non-negative integer, got ${seed}`);
   const modelPath = resolve(opts.modelPath ?? defaultModelPath(workloadName));
-  const model = loadModel(modelPath, workloadName);
+  const model = modelFor(engine, modelPath, workloadName, topology);
   // Reading the data file now surfaces a missing titanic.csv as bad input, not as a worker crash.
   await workload.source({ seed, dataPath: opts.dataPath });
   // Fault kinds and parameters need no deployment: a scenario with an unknown kind fails here, before any service.
@@ -522,13 +519,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const expectedScores = new Map<string, Float64Array>();
     try {
       await timed(progress, 'Checking outputs against the reference scorer', async () => {
-        const reference = createReferenceScorer(workload, source, run.model);
         for (const branch of branches?.map((b) => b.branch) ?? ['']) {
           expectedScores.set(
             branch,
             opts.referenceScores
               ? opts.referenceScores(acked, schedule.count)
-              : reference.expectedScores(acked, schedule.count, branch ? branchScorer(branch) : undefined),
+              : await referenceScores(run, workload, source, acked, schedule.count, branch),
           );
         }
       });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runScenario } from '../harness/runner.ts';
+import { expectKillContract, expectSteadyContract } from './contract-checks.ts';
 import { runEvents, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
@@ -24,13 +25,14 @@ const events = runEvents;
 
 describe('ack-tree', () => {
   it('no faults: nothing lost, duplicated or incorrect; every tuple tree completes', async () => {
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine: 'ack-tree',
       scenario: scenario('steady', '', { duration: 8 }),
       engineOptions: scaled,
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     expect(summary.counts).toMatchObject({
       produced: 4400,
       unique: 4400,
@@ -46,6 +48,7 @@ describe('ack-tree', () => {
       restartedWorkers: [],
     });
     expect(events(dir).filter((e) => e.type === 'tuple.timeout')).toEqual([]);
+    await expectSteadyContract('ack-tree · at-least-once', run, infra);
   });
 
   it('max.spout.pending under more load than it lets through: pending per spout task never exceeds it, nothing times out', async () => {
@@ -73,7 +76,7 @@ describe('ack-tree', () => {
   });
 
   it('SIGKILL of features[1], at-least-once: nothing lost, duplicates from replay, recovered only after the replays arrived', async () => {
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine: 'ack-tree',
       guarantee: 'at-least-once',
       // Long enough after the fault for 5 s of recovered output: replays land T..2T after the loss.
@@ -82,6 +85,7 @@ describe('ack-tree', () => {
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     expect(summary.counts.lost).toBe(0);
     expect(summary.counts.unexpected).toBe(0);
     expect(summary.counts.duplicated).toBeGreaterThan(0);
@@ -107,10 +111,11 @@ describe('ack-tree', () => {
     expect(types).toEqual(
       expect.arrayContaining(['worker.failed', 'worker.restarted', 'tuple.timeout', 'tuple.replayed']),
     );
+    await expectKillContract('ack-tree · at-least-once', run, infra);
   });
 
   it('SIGKILL of features[1], at-most-once: data lost, nothing duplicated', async () => {
-    const { summary } = await runScenario({
+    const run = await runScenario({
       engine: 'ack-tree',
       guarantee: 'at-most-once',
       // Lost ids never arrive: a short drain is enough.
@@ -119,10 +124,12 @@ describe('ack-tree', () => {
       outDir: out,
       infra,
     });
+    const { summary } = run;
     expect(summary.counts.lost).toBeGreaterThan(0);
     expect(summary.counts.duplicated).toBe(0);
     expect(summary.verdict.guaranteeHeld).toBe(true);
     expect(summary.blastRadius.recordsReplayed).toBe(0);
+    await expectKillContract('ack-tree · at-most-once', run, infra);
   });
 
   it('SIGSTOP of score[0] for longer than the message timeout: its tuples time out and are replayed', async () => {

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Kafka, logLevel } from '../clients/kafka.ts';
 import { HEARTBEAT_MS } from '../engines/runtime/worker-host.ts';
 import { runScenario } from '../harness/runner.ts';
+import { expectKillContract, expectSteadyContract } from './contract-checks.ts';
 import { randomName, runEvents, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
@@ -41,13 +42,14 @@ function commitsFollowCompletion(dir: string): number {
 
 describe('barrier-snapshot', () => {
   it('no faults: exact, and checkpoints complete with increasing ids', async () => {
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine: 'barrier-snapshot',
       scenario: scenario('steady', '', 8),
       engineOptions: options,
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     expect(summary.counts).toMatchObject({
       produced: 4400,
       unique: 4400,
@@ -65,6 +67,7 @@ describe('barrier-snapshot', () => {
     expect(commitsFollowCompletion(dir)).toBeGreaterThan(5);
     // Transactional output is visible only at checkpoint completion: latency is at least a fraction of the interval.
     expect(summary.latencyMs.p50).toBeGreaterThan(100);
+    await expectSteadyContract('barrier-snapshot · exactly-once', run, infra);
   });
 
   it('SIGKILL of features[1], exactly-once: every task restarts from the last checkpoint; nothing lost or duplicated', async () => {
@@ -143,7 +146,7 @@ describe('barrier-snapshot', () => {
   });
 
   it('SIGKILL of features[1] with the plain (non-transactional) sink: duplicates, nothing lost', async () => {
-    const { summary } = await runScenario({
+    const run = await runScenario({
       engine: 'barrier-snapshot',
       guarantee: 'at-least-once',
       scenario: scenario('kill-plain', killFeatures, 20),
@@ -151,9 +154,11 @@ describe('barrier-snapshot', () => {
       outDir: out,
       infra,
     });
+    const { summary } = run;
     expect(summary.counts.lost).toBe(0);
     expect(summary.counts.duplicated).toBeGreaterThan(0);
     expect(summary.blastRadius.workersRestarted).toBe(summary.blastRadius.workersTotal);
+    await expectKillContract('barrier-snapshot · at-least-once', run, infra);
   });
 
   it('a hung task (SIGSTOP past the heartbeat timeout) fails the job over; exactly-once holds', async () => {

@@ -78,7 +78,7 @@ describe('faultline model train / validate with H2O', () => {
       runs,
     ]);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toContain('mini engines score linear models only');
+    expect(run.stderr).toContain('engine operator-checkpoint scores linear models only');
     expect(existsSync(runs) ? readdirSync(runs) : []).toEqual([]);
   });
 });

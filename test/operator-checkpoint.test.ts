@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { EngineEvent } from '../core/types.ts';
 import { runScenario } from '../harness/runner.ts';
+import { expectKillContract, expectSteadyContract } from './contract-checks.ts';
 import { runEvents, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
@@ -47,13 +48,14 @@ function restartedSet(evs: EngineEvent[]): string[] {
 
 describe('operator-checkpoint', () => {
   it('no faults: nothing lost, duplicated or incorrect; windows, checkpoints and the committed window advance', async () => {
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine: 'operator-checkpoint',
       scenario: scenario('steady', '', { duration: 10 }),
       engineOptions: scaled,
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     expect(summary.counts).toMatchObject({
       produced: 5200,
       unique: 5200,
@@ -70,10 +72,11 @@ describe('operator-checkpoint', () => {
     expect(types).not.toContain('operator.failed');
     const committed = evs.filter((e) => e.type === 'committed.window').map((e) => e.window as number);
     expect(committed).toEqual([...committed].sort((a, b) => a - b));
+    await expectSteadyContract('operator-checkpoint · at-least-once', run, infra);
   });
 
   it('SIGKILL of score[0], at-least-once: only score[0] and the sink redeploy, nothing lost', async () => {
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine: 'operator-checkpoint',
       guarantee: 'at-least-once',
       scenario: scenario('kill-score', kill('score[0]')),
@@ -81,6 +84,7 @@ describe('operator-checkpoint', () => {
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     const evs = events(dir);
     expect(restartedSet(evs)).toEqual(['score[0]', 'sink[0]']);
     expect(summary.counts.lost).toBe(0);
@@ -96,6 +100,7 @@ describe('operator-checkpoint', () => {
     const [recovery] = summary.recovery;
     expect(recovery?.detectedMs).not.toBeNull();
     expect(recovery?.detectedMs ?? Number.POSITIVE_INFINITY).toBeLessThan(2000);
+    await expectKillContract('operator-checkpoint · at-least-once', run, infra);
   });
 
   it('SIGKILL of score[0], exactly-once: the transactional output writes each window once', async () => {
@@ -113,7 +118,7 @@ describe('operator-checkpoint', () => {
   });
 
   it('SIGKILL of score[0], at-most-once: the windows in flight are lost, nothing is duplicated', async () => {
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine: 'operator-checkpoint',
       guarantee: 'at-most-once',
       scenario: scenario('kill-score-amo', kill('score[0]'), { drain: 8 }),
@@ -121,14 +126,16 @@ describe('operator-checkpoint', () => {
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     expect(restartedSet(events(dir))).toEqual(['score[0]', 'sink[0]']);
     expect(summary.counts.lost).toBeGreaterThan(0);
     expect(summary.counts.duplicated).toBe(0);
     expect(summary.verdict.guaranteeHeld).toBe(true);
+    await expectKillContract('operator-checkpoint · at-most-once', run, infra);
   });
 
   it('SIGKILL of features[1], exactly-once: its downstream closure redeploys, output exact', async () => {
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine: 'operator-checkpoint',
       guarantee: 'exactly-once',
       scenario: scenario('kill-features-eo', kill('features[1]')),
@@ -136,10 +143,12 @@ describe('operator-checkpoint', () => {
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     expect(restartedSet(events(dir))).toEqual(['features[1]', 'score[0]', 'score[1]', 'sink[0]']);
     expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
     expect(summary.blastRadius.workersRestarted).toBeLessThan(summary.blastRadius.workersTotal);
     expect(summary.recovery[0]?.recoveredMs).not.toBeNull();
+    await expectKillContract('operator-checkpoint · exactly-once', run, infra);
   });
 
   it('a hung task: SIGSTOP of features[1] past the heartbeat timeout, STRAM fails it over while it is still paused', async () => {

@@ -1,9 +1,10 @@
-import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, requireJava, requireMaven, run, sourceTreeHash } from '../../clients/host-tools.ts';
 import { ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
+import { jvmWorkloadsHash, stageWithWorkloads } from '../jvm-workloads/reactor.ts';
 
 export const FLINK_VERSION = '1.20.3';
 const MODULE = fileURLToPath(new URL('./java/', import.meta.url));
@@ -20,7 +21,7 @@ export interface FlinkProgram {
 }
 
 export function flinkModuleHash(): string {
-  return sourceTreeHash(MODULE, (name) => name !== '.gitignore');
+  return sourceTreeHash(MODULE, (name) => name !== '.gitignore', `jvm-workloads ${jvmWorkloadsHash()}`);
 }
 
 function programIn(java: string, home: string): FlinkProgram {
@@ -42,7 +43,7 @@ export async function ensureFlinkJob(progress: ProgressSink = noProgress): Promi
 
   const staging = `${home}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  cpSync(MODULE, staging, { recursive: true, filter: (src) => !src.includes('/target') });
+  const reactor = stageWithWorkloads(MODULE, staging);
   await timed(
     progress,
     `Building the Flink ${FLINK_VERSION} job and cluster classpath (Maven; ~90 MB of jars the first time)`,
@@ -50,6 +51,7 @@ export async function ensureFlinkJob(progress: ProgressSink = noProgress): Promi
       run(
         mvn,
         [
+          ...reactor,
           '-B',
           '-q',
           'package',

@@ -1,11 +1,13 @@
 /**
  * storm: the real Apache Storm 2.8.0 (issue 20), next to ack-tree, its model. KafkaSpout (storm-kafka-client,
  * acking on for at-least-once with its retry back-off and offset commits, AT_MOST_ONCE and no ackers for
- * at-most-once) → feature bolt (per-key state in Redis, not rolled back) → scoring bolt (the workload's linear
- * model) → KafkaBolt. The topology is Java (engines/storm/java), built into the cache on first use.
+ * at-most-once) → feature bolt (per-key state in Redis, not rolled back, as the TypeScript engines keep it) →
+ * scoring bolt (the run's model: a linear model from its coefficients, own or h2o-glm, or an H2O GBM from its
+ * MOJO through h2o-genmodel: `scoresMojo`) → KafkaBolt. The topology is Java (engines/storm/java, with the
+ * workloads' ports shared with flink in engines/jvm-workloads), built into the cache on first use.
  * Deployed as one LocalCluster JVM (local-cluster.ts, the default) or, with `-o supervisors=N`, as a cluster
  * of separate JVMs: ZooKeeper, nimbus, N supervisors and their worker JVMs (cluster.ts, local provider only so
- * far). Workload `transactions` only.
+ * far). Workloads `transactions` and `titanic`.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { stormReplayHorizonMs } from '../ack-tree/options.ts';
@@ -16,8 +18,11 @@ import { deployLocalCluster } from './local-cluster.ts';
 import { parseStormOptions } from './options.ts';
 import { ensureStormTopology } from './provision.ts';
 
-/** The workloads whose `step` has a Java port (TransactionFeatures.java), bit-identical to the TypeScript. */
-const PORTED_WORKLOADS = ['transactions'];
+/**
+ * The workloads whose `step` has a Java port (engines/jvm-workloads) and a Redis JSON state adapter
+ * (RedisJsonState.java), bit-identical to the TypeScript.
+ */
+const PORTED_WORKLOADS = ['transactions', 'titanic'];
 
 export const storm: Engine = {
   name: 'storm',
@@ -26,6 +31,8 @@ export const storm: Engine = {
   guarantees: ['at-least-once', 'at-most-once'],
   defaultGuarantee: 'at-least-once',
   topologies: ['chain'],
+  // The scoring bolt runs an H2O GBM's MOJO through h2o-genmodel (ScoreBolt, dev.faultline.workloads.H2oMojoModel).
+  scoresMojo: true,
   parseOptions: parseStormOptions,
   // As ack-tree's (the same Storm settings); the relaunch of the worker JVM is this adapter's check period.
   replayHorizonMs: (raw) => stormReplayHorizonMs(parseStormOptions(raw)),
@@ -47,7 +54,7 @@ export const storm: Engine = {
       throw new BadInputError(
         `storm runs the workloads ${PORTED_WORKLOADS.join(', ')} so far, not ${plan.workload.name}`,
         {
-          fix: 'run --workload transactions (the titanic features have no Java port yet)',
+          fix: `run --workload ${PORTED_WORKLOADS.join(' or ')}: only these have a Java port (engines/jvm-workloads)`,
         },
       );
     }

@@ -1,9 +1,10 @@
-import { cpSync, existsSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, requireJava, requireMaven, run, sourceTreeHash } from '../../clients/host-tools.ts';
 import { ServiceFailedError } from '../../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../../core/progress.ts';
+import { jvmWorkloadsHash, stageWithWorkloads } from '../jvm-workloads/reactor.ts';
 
 export const STORM_VERSION = '2.8.0';
 export const STORM_MAIN_CLASS = 'dev.faultline.storm.FaultlineTopology';
@@ -13,7 +14,7 @@ const TOPOLOGY_JAR = 'faultline-storm-topology.jar';
 const MODULE = fileURLToPath(new URL('./java/', import.meta.url));
 
 /** How the module is built; part of the cache key, so a change of recipe rebuilds. */
-const RECIPE = 'compile, runtime jars, topology jar v2';
+const RECIPE = 'package with jvm-workloads, runtime jars, topology jar v3';
 
 /** The built topology: `java -cp <classpath> <mainClass> <config.json>`. */
 export interface StormProgram {
@@ -27,7 +28,11 @@ export interface StormProgram {
 }
 
 export function stormModuleHash(): string {
-  return sourceTreeHash(MODULE, (name) => name === 'pom.xml' || name.endsWith('.java'), RECIPE);
+  return sourceTreeHash(
+    MODULE,
+    (name) => name === 'pom.xml' || name.endsWith('.java'),
+    `${RECIPE} ${jvmWorkloadsHash()}`,
+  );
 }
 
 export async function ensureStormTopology(progress: ProgressSink = noProgress): Promise<StormProgram> {
@@ -46,14 +51,15 @@ export async function ensureStormTopology(progress: ProgressSink = noProgress): 
 
   const staging = `${home}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  cpSync(MODULE, staging, { recursive: true, filter: (src) => !src.includes('/target') });
+  const reactor = stageWithWorkloads(MODULE, staging);
   await timed(progress, `Building the Storm ${STORM_VERSION} topology (Maven)`, () =>
     run(
       mvn,
       [
+        ...reactor,
         '-B',
         '-q',
-        'compile',
+        'package',
         'dependency:copy-dependencies',
         '-DincludeScope=runtime',
         '-DoutputDirectory=libs',

@@ -4,6 +4,7 @@
  */
 export {
   createReferenceScorer,
+  foldFeatures,
   type PipelineStepResult,
   type ReferenceScorer,
   runPipelineStep,

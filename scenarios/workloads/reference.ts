@@ -47,14 +47,8 @@ export function createReferenceScorer<Body, Parsed, State>(
   return {
     expectedScores(ids, size, scorer) {
       let scores = new Float64Array(size ?? 1024).fill(Number.NaN);
-      const stateByKey = new Map<string, State>();
-      let previous = -1;
-      for (const id of ids) {
-        if (!Number.isInteger(id) || id <= previous) {
-          throw new RangeError(
-            `reference scorer: ids must be strictly increasing integers ≥ 0 (got ${id} after ${previous})`,
-          );
-        }
+      let last = -1;
+      for (const { id, features } of foldFeatures(workload, source, model.params, ids)) {
         if (id >= scores.length) {
           if (size !== undefined)
             throw new RangeError(`reference scorer: id ${id} is outside 0..${size - 1}`);
@@ -62,13 +56,37 @@ export function createReferenceScorer<Body, Parsed, State>(
           grown.set(scores);
           scores = grown;
         }
-        const { key, body } = source.event(id);
-        const result = runPipelineStep(workload, model, stateByKey.get(key), body);
-        stateByKey.set(key, result.state);
-        scores[id] = scorer ? scorer(model, result.features) : result.score;
-        previous = id;
+        scores[id] = (scorer ?? score)(model, features);
+        last = id;
       }
-      return size === undefined ? scores.slice(0, previous + 1) : scores;
+      return size === undefined ? scores.slice(0, last + 1) : scores;
     },
   };
+}
+
+/**
+ * The feature vectors the pipeline computes at `ids` (strictly increasing; ids left out are skipped, state and
+ * all), per-key state folded from scratch exactly as `expectedScores` does: what a model TypeScript cannot score
+ * (an H2O MOJO, scored in the JVM by infra/h2o) is given for the reference scores.
+ */
+export function* foldFeatures<Body, Parsed, State>(
+  workload: Workload<Body, Parsed, State>,
+  source: EventSource<Body>,
+  params: Record<string, unknown>,
+  ids: Iterable<number>,
+): Generator<{ id: number; features: number[] }> {
+  const stateByKey = new Map<string, State>();
+  let previous = -1;
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id <= previous) {
+      throw new RangeError(
+        `reference scorer: ids must be strictly increasing integers ≥ 0 (got ${id} after ${previous})`,
+      );
+    }
+    const { key, body } = source.event(id);
+    const next = workload.step(stateByKey.get(key), workload.parse(body), params);
+    stateByKey.set(key, next.state);
+    yield { id, features: next.features };
+    previous = id;
+  }
 }

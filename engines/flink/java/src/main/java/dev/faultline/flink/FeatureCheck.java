@@ -1,6 +1,9 @@
 package dev.faultline.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.faultline.workloads.LinearModel;
+import dev.faultline.workloads.TitanicFeatures;
+import dev.faultline.workloads.TransactionFeatures;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.faultline.storm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.workloads.ModelFile;
 import java.io.File;
 import java.util.List;
 import java.util.Properties;
@@ -25,8 +26,8 @@ import org.apache.storm.tuple.Tuple;
 import org.apache.storm.tuple.Values;
 
 /**
- * faultline's Storm topology (issue 20, steps 0 and 3): KafkaSpout → features (per-key state in Redis) →
- * score (the workload's linear model) → KafkaBolt, with storm-kafka-client's own processing guarantee,
+ * faultline's Storm topology (issue 20, steps 0, 1 and 3): KafkaSpout → features (per-key state in Redis) →
+ * score (the workload's linear model, or an H2O GBM's MOJO) → KafkaBolt, with storm-kafka-client's own processing guarantee,
  * retry back-off and offset commits. `main` runs it in a LocalCluster (one JVM: nimbus, a supervisor and
  * one worker in-process) until the JVM is killed; the TypeScript adapter (engines/storm/index.ts) is its
  * supervisor and restarts it, and the spout then resumes from the group's committed offsets.
@@ -112,14 +113,15 @@ public final class FaultlineTopology {
         .withTupleToKafkaMapper(new OutputMapper())
         .withProducerCallback(new Placement.SinkAnnouncer());
 
-    LinearModel model = LinearModel.read(c.path("modelPath").asText(), c.path("workload").asText());
+    ModelFile modelFile = ModelFile.read(c.path("modelPath").asText(), c.path("workload").asText());
+    RedisJsonState workload = RedisJsonState.of(c.path("workload").asText(), modelFile.params());
     String statePrefix = "fl:" + c.path("runId").asText() + ":state:";
 
     TopologyBuilder b = new TopologyBuilder();
     b.setSpout("source", new KafkaSpout<>(spoutConfig), p.path("source").asInt(1));
-    b.setBolt("features", new FeatureBolt(c.path("redisHost").asText(), c.path("redisPort").asInt(), statePrefix,
+    b.setBolt("features", new FeatureBolt(workload, c.path("redisHost").asText(), c.path("redisPort").asInt(), statePrefix,
         c.path("stateTimeoutMs").asInt()), p.path("features").asInt(1)).fieldsGrouping("source", new Fields("key"));
-    b.setBolt("score", new ScoreBolt(model), p.path("score").asInt(1)).fieldsGrouping("features", new Fields("key"));
+    b.setBolt("score", new ScoreBolt(modelFile.model()), p.path("score").asInt(1)).fieldsGrouping("features", new Fields("key"));
     b.setBolt("sink", sink, p.path("sink").asInt(1)).fieldsGrouping("score", new Fields("key"));
     return b.createTopology();
   }

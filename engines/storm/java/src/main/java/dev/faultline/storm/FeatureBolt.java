@@ -13,7 +13,7 @@ import redis.clients.jedis.Jedis;
 
 /**
  * The features operator: per-key state read from and written back to Redis (`fl:<runId>:state:<key>`, the
- * TypeScript engines' keys, plain JSON) around the workload's `step`. Not rolled back on replay, the Storm way:
+ * TypeScript engines' keys, plain JSON: RedisJsonState) around the workload's `step`. Not rolled back on replay, the Storm way:
  * a replayed tuple is folded in twice. A Redis error fails the tuple, so the spout replays it after its back-off.
  */
 public final class FeatureBolt extends BaseRichBolt {
@@ -22,11 +22,13 @@ public final class FeatureBolt extends BaseRichBolt {
   private final int redisPort;
   private final String statePrefix;
   private final int timeoutMs;
+  private final RedisJsonState workload;
   private transient ObjectMapper json;
   private transient Jedis redis;
   private transient OutputCollector collector;
 
-  public FeatureBolt(String redisHost, int redisPort, String statePrefix, int timeoutMs) {
+  public FeatureBolt(RedisJsonState workload, String redisHost, int redisPort, String statePrefix, int timeoutMs) {
+    this.workload = workload;
     this.redisHost = redisHost;
     this.redisPort = redisPort;
     this.statePrefix = statePrefix;
@@ -50,13 +52,8 @@ public final class FeatureBolt extends BaseRichBolt {
     String key = input.getStringByField("key");
     try {
       var body = json.readTree(input.getStringByField("body"));
-      var tx = TransactionFeatures.parse(body.path("card").asText(), body.path("eventTime").asDouble(),
-          body.path("amount").asDouble(), body.path("merchant").asText());
-      String stored = redis().get(statePrefix + key);
-      TransactionFeatures.CardState state =
-          stored == null ? null : json.readValue(stored, TransactionFeatures.CardState.class);
-      var step = TransactionFeatures.step(state, tx);
-      redis().set(statePrefix + key, json.writeValueAsString(step.state()));
+      var step = workload.step(redis().get(statePrefix + key), body);
+      redis().set(statePrefix + key, step.state());
       collector.emit(input, new Values(input.getLongByField("id"), key, input.getLongByField("t"),
           input.getLongByField("r"), step.features()));
       collector.ack(input);

@@ -1,5 +1,6 @@
 package dev.faultline.storm;
 
+import dev.faultline.workloads.Model;
 import java.util.Map;
 import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.TopologyContext;
@@ -9,13 +10,16 @@ import org.apache.storm.tuple.Fields;
 import org.apache.storm.tuple.Tuple;
 import org.apache.storm.tuple.Values;
 
-/** The score operator: the workload's linear model artefact on the feature vector (step 0 of the lab). */
+/**
+ * The score operator: the run's model on the feature vector — the workload's linear model artefact (step 0 of
+ * the lab; h2o-glm too, from its coefficients) or an H2O GBM's MOJO through h2o-genmodel (step 1).
+ */
 public final class ScoreBolt extends BaseRichBolt {
   private static final long serialVersionUID = 1L;
-  private final LinearModel model;
+  private final Model model;
   private transient OutputCollector collector;
 
-  public ScoreBolt(LinearModel model) {
+  public ScoreBolt(Model model) {
     this.model = model;
   }
 

@@ -1,14 +1,14 @@
-package dev.faultline.storm;
+package dev.faultline.workloads;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
- * The `transactions` workload's `step` (scenarios/workloads/transactions.ts), ported line by line so a Storm
- * score is bit-identical to the reference scorer's: the same double operations in the same order, and
- * StrictMath (fdlibm, as V8's Math.log/log1p/sin/cos/exp) rather than Math, whose intrinsics may differ in
- * the last bit. The per-card state is the same plain JSON the TypeScript engines keep in Redis.
+ * The `transactions` workload's `parse` and `step` (scenarios/workloads/transactions.ts), ported line by line so
+ * a JVM engine's score is bit-identical to the reference scorer's: the same double operations in the same
+ * order, and StrictMath (fdlibm, as V8's Math.log/log1p/sin/cos) rather than Math, whose intrinsics may differ in
+ * the last bit. The per-card state is a Flink POJO (public fields, primitive arrays): Flink's own serializer
+ * writes it into keyed state and checkpoints, no Kryo; Storm converts it to the TypeScript engines' JSON.
  */
 public final class TransactionFeatures {
   static final double MS_PER_HOUR = 3_600_000;
@@ -31,13 +31,18 @@ public final class TransactionFeatures {
       Map.entry("gambling", 0.85),
       Map.entry("money-transfer", 0.9));
 
-  /** Per-card state, serialised as {count, total, lastTime, days: [[day, spend]], recent: [t]}. */
+  /** Per-card state: {count, total, lastTime, days: [[day, spend]] as two columns, recent: [t]}. */
   public static final class CardState {
     public long count;
     public double total;
     public double lastTime;
-    public List<double[]> days = new ArrayList<>();
-    public List<Double> recent = new ArrayList<>();
+    /** Day numbers inside the 30-day window, ascending, and the spend of each. */
+    public double[] dayNumbers = new double[0];
+    public double[] daySpend = new double[0];
+    /** Event times of payments in the last 24 h, ascending. */
+    public double[] recent = new double[0];
+
+    public CardState() {}
   }
 
   /** A parsed payment: the Kafka body plus the merchant's risk. */
@@ -60,14 +65,24 @@ public final class TransactionFeatures {
   public static Step step(CardState state, Transaction tx) {
     double now = tx.eventTime();
     double today = Math.floor(now / MS_PER_DAY);
-    List<double[]> days = new ArrayList<>();
-    List<Double> recent = new ArrayList<>();
-    if (state != null) {
-      for (double[] d : state.days) if (d[0] > today - SPEND_WINDOW_DAYS) days.add(d);
-      for (double t : state.recent) if (t > now - MS_PER_DAY) recent.add(t);
+    int n = state == null ? 0 : state.dayNumbers.length;
+    double[] dayNumbers = new double[n + 1];
+    double[] daySpend = new double[n + 1];
+    int days = 0;
+    for (int i = 0; i < n; i++) {
+      if (state.dayNumbers[i] > today - SPEND_WINDOW_DAYS) {
+        dayNumbers[days] = state.dayNumbers[i];
+        daySpend[days] = state.daySpend[i];
+        days++;
+      }
     }
+    int r = state == null ? 0 : state.recent.length;
+    double[] recent = new double[r + 1];
+    int recentCount = 0;
+    for (int i = 0; i < r; i++) if (state.recent[i] > now - MS_PER_DAY) recent[recentCount++] = state.recent[i];
+
     double spend30d = 0;
-    for (double[] d : days) spend30d += d[1];
+    for (int i = 0; i < days; i++) spend30d += daySpend[i];
     double meanAmount = state != null ? state.total / (double) state.count : tx.amount();
     double hoursSinceLast = state != null
         ? Math.min(HOURS_SINCE_LAST_CAP, Math.max(0, (now - state.lastTime) / MS_PER_HOUR))
@@ -79,7 +94,7 @@ public final class TransactionFeatures {
     f[1] = StrictMath.log(tx.amount());
     f[2] = StrictMath.log(tx.amount() / meanAmount);
     f[3] = StrictMath.log1p(spend30d);
-    f[4] = recent.size();
+    f[4] = recentCount;
     f[5] = StrictMath.log1p(hoursSinceLast);
     f[6] = state != null ? 0 : 1;
     f[7] = StrictMath.sin((2 * Math.PI * hour) / 24);
@@ -87,21 +102,23 @@ public final class TransactionFeatures {
     f[9] = hour < 6 ? 1 : 0;
     f[10] = tx.merchantRisk();
 
-    double[] last = days.isEmpty() ? null : days.get(days.size() - 1);
-    if (last != null && last[0] == today) {
-      days.set(days.size() - 1, new double[] {today, last[1] + tx.amount()});
+    if (days > 0 && dayNumbers[days - 1] == today) {
+      daySpend[days - 1] = daySpend[days - 1] + tx.amount();
     } else {
-      days.add(new double[] {today, tx.amount()});
+      dayNumbers[days] = today;
+      daySpend[days] = tx.amount();
+      days++;
     }
-    recent.add(now);
+    recent[recentCount++] = now;
     CardState next = new CardState();
     next.count = (state != null ? state.count : 0) + 1;
     next.total = (state != null ? state.total : 0) + tx.amount();
     next.lastTime = now;
-    next.days = days;
-    next.recent = recent.size() > RECENT_PAYMENTS_CAP
-        ? new ArrayList<>(recent.subList(recent.size() - RECENT_PAYMENTS_CAP, recent.size()))
-        : recent;
+    next.dayNumbers = Arrays.copyOf(dayNumbers, days);
+    next.daySpend = Arrays.copyOf(daySpend, days);
+    next.recent = recentCount > RECENT_PAYMENTS_CAP
+        ? Arrays.copyOfRange(recent, recentCount - RECENT_PAYMENTS_CAP, recentCount)
+        : Arrays.copyOf(recent, recentCount);
     return new Step(next, f);
   }
 }

@@ -1,17 +1,16 @@
-package dev.faultline.flink;
+package dev.faultline.workloads;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
-import java.io.Serializable;
 
 /**
  * A workload's linear model artefact (core/workload.ts `ModelArtefact`, kind logistic-regression) and its
  * `score`: z = intercept + Σ coef[i]·((x[i] − mean[i]) / std[i]) in index order, then 1 / (1 + exp(−z)), the
- * same double operations as the TypeScript scorer (StrictMath.exp: fdlibm, as V8's Math.exp).
+ * same double operations as the TypeScript scorer (StrictMath.exp: fdlibm, as V8's Math.exp). An `h2o-glm`
+ * artefact is scored this way too, from the coefficients H2O exported (not its MOJO), so every engine and the
+ * reference scorer compute the same doubles.
  */
-public final class LinearModel implements Serializable {
+public final class LinearModel implements Model {
   private static final long serialVersionUID = 1L;
   final double[] coefficients;
   final double[] mean;
@@ -25,13 +24,14 @@ public final class LinearModel implements Serializable {
     this.intercept = intercept;
   }
 
+  /** A linear model file of `workload`; any other kind is refused (ModelFile.read takes every kind). */
   public static LinearModel read(String path, String workload) throws IOException {
-    JsonNode m = new ObjectMapper().readTree(new File(path));
-    if (!"faultline/model@1".equals(m.path("schema").asText())) throw new IOException(path + ": not a faultline/model@1 file");
-    if (!"logistic-regression".equals(m.path("kind").asText())) {
-      throw new IOException(path + ": kind " + m.path("kind").asText() + "; the Flink job scores linear models only so far");
-    }
-    if (!workload.equals(m.path("workload").asText())) throw new IOException(path + ": a model of " + m.path("workload").asText() + ", not " + workload);
+    Model model = ModelFile.read(path, workload).model();
+    if (model instanceof LinearModel linear) return linear;
+    throw new IOException(path + ": not a linear model (kind gradient-boosting); this engine scores linear models only");
+  }
+
+  static LinearModel of(JsonNode m) {
     return new LinearModel(
         doubles(m.path("coefficients")),
         doubles(m.path("preprocessing").path("mean")),
@@ -45,6 +45,7 @@ public final class LinearModel implements Serializable {
     return out;
   }
 
+  @Override
   public double score(double[] features) {
     double z = intercept;
     for (int i = 0; i < coefficients.length; i++) {

@@ -1,4 +1,4 @@
-package dev.faultline.flink;
+package dev.faultline.workloads;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Arrays;
@@ -7,9 +7,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The `titanic` workload's `parse` and `step` (scenarios/workloads/titanic.ts), ported line by line so a Flink
- * score is bit-identical to the reference scorer's (StrictMath.log1p: fdlibm, as V8's Math.log1p). The per-ticket
- * state is a Flink POJO: the distinct passenger ids seen on the ticket, in first-seen order, at most 16.
+ * The `titanic` workload's `parse` and `step` (scenarios/workloads/titanic.ts), ported line by line so a JVM
+ * engine's score is bit-identical to the reference scorer's (StrictMath.log1p: fdlibm, as V8's Math.log1p). The per-ticket
+ * state is a Flink POJO whose JSON (Jackson, public fields) is the TypeScript engines' `{"passengers": [...]}`:
+ * the distinct passenger ids seen on the ticket, in first-seen order, at most 16.
  */
 public final class TitanicFeatures {
   static final int TICKET_PASSENGERS_CAP = 16;
@@ -31,7 +32,7 @@ public final class TitanicFeatures {
   /** What `step` reads from the model artefact's params, learnt from the training split. */
   public record Params(Map<String, Double> medianAgeByTitle, Map<String, Double> medianFareByClass)
       implements java.io.Serializable {
-    static Params read(JsonNode params) {
+    public static Params read(JsonNode params) {
       var ages = new java.util.HashMap<String, Double>();
       params.path("medianAgeByTitle").fields().forEachRemaining(e -> ages.put(e.getKey(), e.getValue().asDouble()));
       var fares = new java.util.HashMap<String, Double>();
