@@ -102,7 +102,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
         ]
       : []),
     `  throughput ${s.throughput.meanPerS}/s of ${s.throughput.targetPerS}/s target`,
-    `  blast radius ${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal} workers restarted, ${s.blastRadius.recordsReplayed} records replayed`,
+    `  blast radius ${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal} workers restarted, ${s.blastRadius.recordsReplayed === null ? 'records replayed not measured' : `${s.blastRadius.recordsReplayed} records replayed`}`,
     ...(s.horizon ? [`  replay horizon: ${s.horizon.text}`] : []),
   ];
   for (const f of s.faults)

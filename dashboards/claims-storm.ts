@@ -255,7 +255,8 @@ function chainReplayContext(runs: readonly LoadedRun[]): string[] {
   if (kills.length === 0) return [];
   return [
     `context, not evidence (chain topology): after killing ${[...new Set(kills.flatMap(workerKills).map((f) => f.target))].join(', ')}, ` +
-      `${list(kills.map((r) => r.summary.blastRadius.recordsReplayed))} records replayed from the spout, ` +
+      // ack-tree counts its replays (tuple.replayed); only an engine that cannot count them reports null.
+      `${list(kills.flatMap((r) => r.summary.blastRadius.recordsReplayed ?? []))} records replayed from the spout, ` +
       `${list(kills.map((r) => r.summary.counts.duplicated))} duplicated`,
   ];
 }

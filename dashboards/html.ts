@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import type { RunGroup } from './aggregate.ts';
 import { type ClaimResult, verdictLabel } from './claims.ts';
 import { partText } from './markdown.ts';
+import { realVsModelHtml } from './real-vs-model.ts';
 import type { ReportModel, ScenarioSection } from './report-model.ts';
 import { soakHtml } from './soak-section.ts';
 import { LANE_TITLES, LANES, type RunTimeline, runTimeline } from './timeline.ts';
@@ -475,6 +476,7 @@ export function renderHtml(model: ReportModel, opts: { echarts?: string } = {}):
     .join('');
   const nav = [
     ...model.scenarios.map((s) => `<a href="#scenario-${slug(s.scenario)}">${escapeHtml(s.scenario)}</a>`),
+    ...(model.realVsModel.length ? ['<a href="#real-vs-model">real system vs model</a>'] : []),
     '<a href="#claims">the talk\'s claims</a>',
     '<a href="#environment">environment</a>',
     '<a href="#runs">runs</a>',
@@ -503,6 +505,7 @@ export function renderHtml(model: ReportModel, opts: { echarts?: string } = {}):
 <p class="hint">Each table row is one engine × guarantee (and variant when rate, duration or engine options differ). With repeats a cell reads <em>median [lo–hi]</em>: the 95 % percentile-bootstrap interval of the median (fixed seed). Highlighted: the best value of a column (lowest; highest share of the target for outputs/s). Latency is end-to-end from the intended send time, after warm-up; recovery is the first fault's.</p>
 ${model.soaks.map((soak) => soakHtml(soak, escapeHtml)).join('\n')}
 ${model.scenarios.map(scenarioHtml).join('\n')}
+${realVsModelHtml(model.realVsModel, escapeHtml)}
 ${claimsHtml(model.claims)}
 ${environmentHtml(model)}
 ${runsHtml(model)}

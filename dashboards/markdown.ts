@@ -5,6 +5,7 @@
  */
 import type { ExcludedRun } from './claim-evidence.ts';
 import { type ClaimPart, type ClaimResult, runIds, verdictLabel } from './claims.ts';
+import { realVsModelMarkdown } from './real-vs-model.ts';
 import type { ReportModel, ScenarioSection } from './report-model.ts';
 import { soakMarkdown } from './soak-section.ts';
 import type { TableView } from './tradeoff-table.ts';
@@ -80,10 +81,11 @@ export function renderMarkdown(model: ReportModel): string {
       "send time, after the warm-up. Recovery is the first fault's recovery time: " +
       'from the injection to the first healthy 5 s window after every record intended before it was delivered; ' +
       '"> N s (load ended)" when the load ended before such a window (a lower bound), "never (why)" when it ' +
-      'could not recover (records intended before the fault never arrived), "—" without faults; replayed counts records replayed after a failure.',
+      'could not recover (records intended before the fault never arrived), "—" without faults; replayed counts records replayed after a failure ("—": the engine cannot count them, e.g. the real Flink).',
     '',
   );
   for (const s of model.scenarios) lines.push(...scenarioSection(s));
+  lines.push(...realVsModelMarkdown(model.realVsModel, mdCell));
 
   lines.push("## The talk's claims", '', '| claim | measured evidence | verdict |', '| --- | --- | --- |');
   for (const c of model.claims)

@@ -7,6 +7,7 @@ import { relative } from 'node:path';
 import { groupRuns, type ScenarioGroups } from './aggregate.ts';
 import { type ClaimResult, judgeClaims } from './claims.ts';
 import type { LoadedRun, ReportInput, SkippedRun } from './load.ts';
+import { type RealVsModelSection, realVsModelSections } from './real-vs-model.ts';
 import { type SoakSection, soakSection } from './soak-section.ts';
 import { type TableView, tradeoffTable } from './tradeoff-table.ts';
 
@@ -46,6 +47,8 @@ export interface ReportModel {
   inputs: string[];
   scenarios: ScenarioSection[];
   claims: ClaimResult[];
+  /** Each real system beside its model, per scenario and guarantee where the runs hold both. */
+  realVsModel: RealVsModelSection[];
   environment: EnvironmentField[];
   runs: RunListEntry[];
   skipped: SkippedRun[];
@@ -92,6 +95,7 @@ export function buildReportModel(
     inputs: opts.inputs,
     scenarios,
     claims: judgeClaims(input.runs),
+    realVsModel: realVsModelSections(input.runs),
     environment,
     runs: input.runs.map((r) => runEntry(r, rel(r.dir))),
     skipped: input.skipped.map((s) => ({

@@ -113,8 +113,8 @@ export interface Deployment extends AsyncDisposable {
   ready(): Promise<void>;
   /** Workers restarted at least once since deploy (blast radius). */
   restartedWorkers(): string[];
-  /** Records the engine replayed (ack-tree replays, recomputed windows), when it knows. */
-  recordsReplayed(): number;
+  /** Records the engine replayed (ack-tree replays, recomputed windows); null when it cannot count them. */
+  recordsReplayed(): number | null;
   stop(): Promise<void>;
 }
 

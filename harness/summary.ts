@@ -78,7 +78,8 @@ export interface RunSummary {
   blastRadius: {
     workersTotal: number;
     workersRestarted: number;
-    recordsReplayed: number;
+    /** null: the engine cannot count them (not measured), e.g. the real Flink. */
+    recordsReplayed: number | null;
     restartedWorkers: string[];
   };
   /** The engine's restore point and detection timeouts with the run's options (absent: passthrough, older runs). */

@@ -89,7 +89,11 @@ const JOB_STATE_EVENTS = [
 ] as const;
 
 /** Keeps what was seen, and turns each new snapshot into the events it adds. */
-export function createRestSignals(operators: readonly string[]) {
+/**
+ * jobStatesFromLog: the job's state switches and restores come from the JobManager's log (log-signals.ts),
+ * which has every one; the REST API's latest-only timestamps are then not turned into events.
+ */
+export function createRestSignals(operators: readonly string[], opts: { jobStatesFromLog?: boolean } = {}) {
   let jobState: string | undefined;
   const stateEntered = new Map<string, number>();
   let lastCheckpoint = 0;
@@ -116,7 +120,7 @@ export function createRestSignals(operators: readonly string[]) {
       const out: (NewEngineEvent & { at: number })[] = [];
       const { job } = snapshot;
       // The state changes at the JobManager's own times: a RESTARTING shorter than a poll is not missed.
-      for (const [state, type] of JOB_STATE_EVENTS) {
+      for (const [state, type] of opts.jobStatesFromLog ? [] : JOB_STATE_EVENTS) {
         const at = job.timestamps?.[state] ?? 0;
         if (at > 0 && at !== stateEntered.get(state)) {
           stateEntered.set(state, at);
@@ -158,7 +162,7 @@ export function createRestSignals(operators: readonly string[]) {
         }
       }
       const restored = snapshot.checkpoints?.latest?.restored;
-      if (restored && restored.id !== lastRestored) {
+      if (restored && restored.id !== lastRestored && !opts.jobStatesFromLog) {
         lastRestored = restored.id;
         out.push({ at: restored.restore_timestamp * 1000, type: 'task.restored', checkpoint: restored.id });
       }
