@@ -296,7 +296,7 @@ export async function deployStreamsApp(
     restartedWorkers: restarted,
     // Not measured: Streams does not say how many input records a task reprocessed after it restarted from the
     // last commit (task.restored's `records` are changelog records, the store's state, not input).
-    recordsReplayed: () => 0,
+    recordsReplayed: () => null,
     stop,
     [Symbol.asyncDispose]: stop,
   };
