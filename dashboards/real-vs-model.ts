@@ -1,7 +1,7 @@
 /**
  * The report's "Real system vs model" section (issue 21): where the loaded runs hold the same scenario and
- * guarantee on a real system and on faultline's model of it (flink and barrier-snapshot), their delivery
- * profiles and recoveries side by side, the settings both ran with (equal or not), and the differences read
+ * guarantee on a real system and on faultline's model of it (flink and barrier-snapshot, issue 21; storm and
+ * ack-tree, issue 20), their delivery profiles and recoveries side by side, the settings both ran with (equal or not), and the differences read
  * from the measured events of each run, never assumed.
  */
 import { EV } from '../core/events.ts';
@@ -10,11 +10,8 @@ import { getEngine } from '../engines/index.ts';
 import { formatRecovery, type RunSummary } from '../harness/index.ts';
 import type { LoadedRun } from './load.ts';
 
-/** Each real system and the model engine that stands for it. */
-export const MODEL_OF: Readonly<Record<string, string>> = { flink: 'barrier-snapshot' };
-
 /**
- * The settings a comparison must hold equal, under the names both engines' options use: the restore point
+ * The settings a flink comparison must hold equal, under the names both engines' options use: the restore point
  * (checkpoint interval), detection (heartbeat timeout), the restart (fixed delay), and what shapes output
  * timing and checkpoint failure handling.
  */
@@ -28,16 +25,46 @@ export const COMPARED_SETTINGS = [
   'tolerableFailedCheckpoints',
 ] as const;
 
+/**
+ * The settings a storm comparison must hold equal: every setting the storm adapter shares with ack-tree (its
+ * options are a Pick of ack-tree's, engines/storm/options.ts): when an unacked tuple is failed (message
+ * timeout), how many may be in flight (max spout pending, ackers), the restore point after a worker's death
+ * (offset commit period), when a failed tuple is emitted again (the KafkaSpout retry back-off), how a Redis
+ * stall fails tuples, and when a dead worker is relaunched.
+ */
+export const STORM_COMPARED_SETTINGS = [
+  'messageTimeoutS',
+  'maxSpoutPending',
+  'ackers',
+  'commitIntervalMs',
+  'retryInitialDelayMs',
+  'retryDelayPeriodMs',
+  'retryMaxDelayMs',
+  'maxRetries',
+  'stateTimeoutMs',
+  'supervisorCheckMs',
+  'launchTimeoutS',
+] as const;
+
+/** Each real system and the model engine that stands for it. */
+export const MODEL_OF: Readonly<Record<string, string>> = { flink: 'barrier-snapshot', storm: 'ack-tree' };
+
+/** The real system an engine is, or is the model of (undefined: neither). */
+const realOf = (engine: string) =>
+  MODEL_OF[engine] ? engine : Object.keys(MODEL_OF).find((r) => MODEL_OF[r] === engine);
+
+/** The settings compared for an engine's pair. */
+export function comparedSettingNames(engine: string): readonly string[] {
+  return realOf(engine) === 'storm' ? STORM_COMPARED_SETTINGS : COMPARED_SETTINGS;
+}
+
 /** An engine's compared settings as it resolves them (its defaults under the scenario's engine options). */
 export function comparedSettings(
   engine: string,
   rawOptions: Record<string, unknown>,
-): Record<(typeof COMPARED_SETTINGS)[number], unknown> {
+): Record<string, unknown> {
   const parsed = (getEngine(engine).parseOptions?.(rawOptions) ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(COMPARED_SETTINGS.map((k) => [k, parsed[k]])) as Record<
-    (typeof COMPARED_SETTINGS)[number],
-    unknown
-  >;
+  return Object.fromEntries(comparedSettingNames(engine).map((k) => [k, parsed[k]]));
 }
 
 /** One run of a comparison: its delivery, recovery and failover as measured. */
@@ -84,6 +111,26 @@ export interface Failover {
   target: { id: string; taskManager: string | null } | null;
   /** TaskManager resource ids by the faultline worker (taskmanager[i]) and attempt that started them. */
   resourceIds: Record<string, string>;
+  /** Every worker.failed, worker.restarting and worker.heartbeat-timeout after the injection. */
+  exits: { ms: number; worker: string }[];
+  workerRestarting: number[];
+  heartbeatTimeouts: { ms: number; target: string }[];
+  /** The spouts' tuple events after the injection: failed (explicitly), timed out, emitted again (counts). */
+  tuplesFailed: TupleCount[];
+  tuplesTimedOut: TupleCount[];
+  tuplesReplayed: TupleCount[];
+  /** The last offsets.committed before the injection (ms, negative) and the first after it. */
+  commitBefore: number | null;
+  commitAfter: number | null;
+  /** The run's message timeout (Storm's topology.message.timeout.secs), in ms; null for engines without one. */
+  messageTimeoutMs: number | null;
+}
+
+/** A spout's tuple event: when (ms from the injection), which spout task, how many tuples. */
+export interface TupleCount {
+  ms: number;
+  worker: string;
+  count: number;
 }
 
 export interface SettingRow {
@@ -103,6 +150,8 @@ export interface RealVsModelSection {
   settings: SettingRow[];
   modelRuns: ComparedRun[];
   realRuns: ComparedRun[];
+  /** The failover table of the first run of each: row name, model cell, real cell. */
+  failover: [string, string, string][];
   /** The differences between the first run of each, read from their events and figures. */
   differences: string[];
 }
@@ -116,7 +165,7 @@ export function realVsModelSections(runs: readonly LoadedRun[]): RealVsModelSect
   const keys = new Map<string, { scenario: string; guarantee: string; real: string }>();
   for (const r of runs) {
     const s = r.summary;
-    if (MODEL_OF[s.engine] && s.faults.length > 0)
+    if (PAIRS[s.engine] && s.faults.length > 0)
       keys.set(`${s.scenario}|${s.guarantee}|${s.engine}`, {
         scenario: s.scenario,
         guarantee: s.guarantee,
@@ -124,7 +173,7 @@ export function realVsModelSections(runs: readonly LoadedRun[]): RealVsModelSect
       });
   }
   for (const { scenario, guarantee, real } of keys.values()) {
-    const model = MODEL_OF[real]!;
+    const model = PAIRS[real]!.model;
     const of = (engine: string) =>
       runs.filter(
         (r) =>
@@ -142,7 +191,8 @@ export function realVsModelSections(runs: readonly LoadedRun[]): RealVsModelSect
       settings: settingRows(modelRuns[0]!, realRuns[0]!),
       modelRuns: modelRuns.map(comparedRun),
       realRuns: realRuns.map(comparedRun),
-      differences: differences(modelRuns[0]!, realRuns[0]!),
+      failover: failoverTable(real, modelRuns[0]!, realRuns[0]!),
+      differences: PAIRS[real]!.differences(modelRuns[0]!, realRuns[0]!),
     });
   }
   return sections;
@@ -156,7 +206,7 @@ function faultText(f: RunSummary['faults'][number]): string {
 function settingRows(model: LoadedRun, real: LoadedRun): SettingRow[] {
   const a = comparedSettings(model.summary.engine, model.scenario.engineOptions ?? {});
   const b = comparedSettings(real.summary.engine, real.scenario.engineOptions ?? {});
-  const rows: Omit<SettingRow, 'equal'>[] = COMPARED_SETTINGS.map((k) => ({
+  const rows: Omit<SettingRow, 'equal'>[] = comparedSettingNames(real.summary.engine).map((k) => ({
     name: k,
     model: text(a[k]),
     real: text(b[k]),
@@ -211,6 +261,18 @@ export function failoverOf(r: LoadedRun): Failover {
     ? after.find((e) => e.type === EV.checkpointCompleted && e.at >= lastRunning.at)
     : undefined;
   const restored = of(EV.taskRestored)[0];
+  const commitBefore = events.filter((e) => e.at < t0 && e.type === EV.offsetsCommitted).at(-1);
+  const commitAfter = of(EV.offsetsCommitted)[0];
+  const timeoutS = (
+    getEngine(r.summary.engine).parseOptions?.(r.scenario.engineOptions ?? {}) as
+      | Record<string, unknown>
+      | undefined
+  )?.messageTimeoutS;
+  const tupleCount = (e: EngineEvent): TupleCount => ({
+    ms: rel(e),
+    worker: String(e.worker),
+    count: Number(e.count ?? 0),
+  });
   const placement = (list: EngineEvent[]) => {
     const out: Record<string, string> = {};
     for (const e of list)
@@ -265,6 +327,18 @@ export function failoverOf(r: LoadedRun): Failover {
     placementBefore: placement(events.filter((e) => e.at < t0)),
     placementAfter: placement(events),
     resourceIds,
+    exits: of(EV.workerFailed).map((e) => ({ ms: rel(e), worker: String(e.worker) })),
+    workerRestarting: of(EV.workerRestarting).map(rel),
+    heartbeatTimeouts: of(EV.workerHeartbeatTimeout).map((e) => ({
+      ms: rel(e),
+      target: String(e.target ?? e.worker),
+    })),
+    tuplesFailed: of(EV.tupleFailed).map(tupleCount),
+    tuplesTimedOut: of(EV.tupleTimeout).map(tupleCount),
+    tuplesReplayed: of(EV.tupleReplayed).map(tupleCount),
+    commitBefore: commitBefore ? rel(commitBefore) : null,
+    commitAfter: commitAfter ? rel(commitAfter) : null,
+    messageTimeoutMs: typeof timeoutS === 'number' ? timeoutS * 1000 : null,
   };
 }
 
@@ -317,7 +391,7 @@ export function failoverCells(f: Failover): string[] {
   ];
 }
 
-function differences(model: LoadedRun, real: LoadedRun): string[] {
+function flinkDifferences(model: LoadedRun, real: LoadedRun): string[] {
   const m = failoverOf(model);
   const r = failoverOf(real);
   const me = model.summary.engine;
@@ -407,6 +481,14 @@ function differences(model: LoadedRun, real: LoadedRun): string[] {
     );
   };
   lines.push(`Output: ${resumed(model, m)}; ${resumed(real, r)}.`);
+  lines.push(deliveryLine(model, real));
+  return lines;
+}
+
+/** Lost/duplicated/incorrect of both, and what each replayed. */
+function deliveryLine(model: LoadedRun, real: LoadedRun): string {
+  const me = model.summary.engine;
+  const re = real.summary.engine;
   const c = (run: LoadedRun) => {
     const k = run.summary.counts;
     return `${k.lost}/${k.duplicated}/${k.incorrect}`;
@@ -415,11 +497,154 @@ function differences(model: LoadedRun, real: LoadedRun): string[] {
     const n = run.summary.blastRadius.recordsReplayed;
     return n === null ? 'records replayed not measured' : `${n} records replayed`;
   };
-  lines.push(
+  return (
     `Delivery lost/duplicated/incorrect: ${me} ${c(model)}, ${re} ${c(real)}` +
-      `${c(model) === c(real) ? ' (the same)' : ''}; ${me} ${replayed(model)}, ${re} ${replayed(real)}.`,
+    `${c(model) === c(real) ? ' (the same)' : ''}; ${me} ${replayed(model)}, ${re} ${replayed(real)}.`
   );
+}
+
+/** A real system, the model engine that stands for it, and what their comparison reads. */
+interface Pair {
+  model: string;
+  /** The failover table's rows and one run's cells for them. */
+  rows: readonly string[];
+  cells: (f: Failover) => string[];
+  differences: (model: LoadedRun, real: LoadedRun) => string[];
+}
+
+/** The storm pair's failover rows: the worker's death and relaunch, then the spouts' failing and replaying. */
+export const STORM_FAILOVER_ROWS = [
+  'process exit seen (worker.failed)',
+  'heartbeat timeout (worker.heartbeat-timeout)',
+  'relaunch begun (worker.restarting)',
+  'processes started again (worker.restarted)',
+  'tuples failed (tuple.failed)',
+  'tuples timed out (tuple.timeout)',
+  'tuples replayed (tuple.replayed)',
+  'first failure · first replay, in message timeouts',
+  'offsets committed (last before · first after)',
+] as const;
+
+const total = (xs: readonly TupleCount[]) => xs.reduce((n, x) => n + x.count, 0);
+/** `1,240 in 4 events, 9.05–14.81 s` ("—" without events). */
+const tupleCells = (xs: readonly TupleCount[]) =>
+  xs.length
+    ? `${total(xs)} in ${xs.length} event${xs.length === 1 ? '' : 's'}, ${span(xs.map((x) => x.ms))}`
+    : '—';
+/** A time from the fault as a multiple of the message timeout: `9.05 s = 1.81 T`. */
+const inTimeouts = (v: number | undefined, f: Failover) =>
+  v === undefined
+    ? '—'
+    : `${ms(v)}${f.messageTimeoutMs ? ` = ${(v / f.messageTimeoutMs).toFixed(2)} T` : ''}`;
+/** The first tuple failure of either kind (explicit or timeout) after the fault. */
+const firstFailure = (f: Failover) =>
+  [...f.tuplesFailed, ...f.tuplesTimedOut].map((x) => x.ms).sort((a, b) => a - b)[0];
+
+export function stormFailoverCells(f: Failover): string[] {
+  const relaunched = f.relaunched.length
+    ? f.relaunched.map((r) => `${r.worker} at ${ms(r.ms)}`).join(', ')
+    : '—';
+  return [
+    f.exited ? `${f.exited.worker} (${f.exited.how}) at ${ms(f.exited.ms)}` : '—',
+    f.heartbeatTimeouts.length
+      ? f.heartbeatTimeouts.map((h) => `${h.target} at ${ms(h.ms)}`).join(', ')
+      : '—',
+    times(f.workerRestarting),
+    relaunched,
+    tupleCells(f.tuplesFailed),
+    tupleCells(f.tuplesTimedOut),
+    tupleCells(f.tuplesReplayed),
+    `${inTimeouts(firstFailure(f), f)} · ${inTimeouts(f.tuplesReplayed[0]?.ms, f)}`,
+    `${f.commitBefore === null ? '—' : ms(f.commitBefore)} · ${f.commitAfter === null ? '—' : ms(f.commitAfter)}`,
+  ];
+}
+
+/** The differences between ack-tree and the real Storm, each read from the two runs' events and figures. */
+function stormDifferences(model: LoadedRun, real: LoadedRun): string[] {
+  const m = failoverOf(model);
+  const r = failoverOf(real);
+  const me = model.summary.engine;
+  const re = real.summary.engine;
+  const lines: string[] = [];
+  const detection = (e: string, f: Failover) =>
+    f.exited
+      ? `${e} saw ${f.exited.worker} exit (${f.exited.how}) at ${ms(f.exited.ms)}`
+      : f.heartbeatTimeouts[0]
+        ? `${e} had no process exit; its heartbeat timeout on ${f.heartbeatTimeouts[0].target} fired at ${ms(f.heartbeatTimeouts[0].ms)}`
+        : `${e} had no process exit and no heartbeat timeout`;
+  lines.push(`Detection: ${detection(me, m)}; ${detection(re, r)}.`);
+  const scope = (run: LoadedRun, f: Failover) => {
+    const b = run.summary.blastRadius;
+    const names = [...new Set(f.relaunched.map((x) => x.worker))];
+    return (
+      `${run.summary.engine} restarted ${b.workersRestarted}/${b.workersTotal} operator instances` +
+      (names.length
+        ? ` by relaunching ${names.join(', ')} (${f.relaunched.length} start${f.relaunched.length === 1 ? '' : 's'}, first at ${ms(f.relaunched[0]!.ms)})`
+        : ', no process started again')
+    );
+  };
+  const whole = (run: LoadedRun) =>
+    run.summary.blastRadius.workersRestarted === run.summary.blastRadius.workersTotal &&
+    run.summary.blastRadius.workersTotal > 1;
+  lines.push(
+    `Restart scope: ${scope(model, m)}; ${scope(real, r)}.` +
+      (whole(real) && !whole(model)
+        ? ` ${re} runs every executor in one worker JVM here, so the fault on ${r.target?.id ?? 'its target'} took the spouts and the acker with it; ${me} runs each operator instance in its own process and only the target's tuples were lost in flight.`
+        : ''),
+  );
+  const replay = (e: string, f: Failover) => {
+    const fails = total(f.tuplesFailed) + total(f.tuplesTimedOut);
+    const first = firstFailure(f);
+    if (fails === 0 && f.tuplesReplayed.length === 0)
+      return `${e} failed and replayed no tuple after the fault`;
+    return (
+      `${e} failed ${fails} tuples (${total(f.tuplesTimedOut)} by timeout), the first at ${inTimeouts(first, f)}, ` +
+      `and replayed ${total(f.tuplesReplayed)}, the first at ${inTimeouts(f.tuplesReplayed[0]?.ms, f)}` +
+      (f.tuplesReplayed.length > 1 ? `, the last at ${inTimeouts(f.tuplesReplayed.at(-1)!.ms, f)}` : '')
+    );
+  };
+  const t = m.messageTimeoutMs ?? r.messageTimeoutMs;
+  lines.push(
+    `Replay against the message timeout (T = ${t === null ? '—' : ms(t)}; Storm fails an unacked tuple T..2T after its emit, and the relaunched worker's spout re-reads from the last committed offset without counting a replay): ${replay(me, m)}; ${replay(re, r)}.` +
+      (r.tuplesTimedOut.length === 0 && r.tuplesFailed.length > 0
+        ? ` ${re}'s tuple.failed counts timeouts and explicit fails together (the KafkaSpout's retry service sees no difference), in 1 s batches.`
+        : ''),
+  );
+  lines.push(
+    `Commits: ${me}'s last offset commit before the fault at ${m.commitBefore === null ? '—' : ms(m.commitBefore)}, first after it at ${m.commitAfter === null ? '—' : ms(m.commitAfter)}; ` +
+      (r.commitBefore === null && r.commitAfter === null
+        ? `${re}'s adapter does not report the KafkaSpout's commits (not measured).`
+        : `${re}'s at ${r.commitBefore === null ? '—' : ms(r.commitBefore)} and ${r.commitAfter === null ? '—' : ms(r.commitAfter)}.`),
+  );
+  const out = (run: LoadedRun) => {
+    const rec = run.summary.recovery[0];
+    return `${run.summary.engine} first output ${rec?.firstOutputMs == null ? '—' : ms(rec.firstOutputMs)}, recovered ${rec ? formatRecovery(rec) : '—'}`;
+  };
+  lines.push(`Output: ${out(model)}; ${out(real)}.`);
+  lines.push(deliveryLine(model, real));
   return lines;
+}
+
+const PAIRS: Readonly<Record<string, Pair>> = {
+  flink: {
+    model: MODEL_OF.flink!,
+    rows: FAILOVER_ROWS,
+    cells: failoverCells,
+    differences: flinkDifferences,
+  },
+  storm: {
+    model: MODEL_OF.storm!,
+    rows: STORM_FAILOVER_ROWS,
+    cells: stormFailoverCells,
+    differences: stormDifferences,
+  },
+};
+
+function failoverTable(real: string, model: LoadedRun, realRun: LoadedRun): [string, string, string][] {
+  const pair = PAIRS[real]!;
+  const mc = pair.cells(failoverOf(model));
+  const rc = pair.cells(failoverOf(realRun));
+  return pair.rows.map((row, i) => [row, mc[i]!, rc[i]!]);
 }
 
 const DELIVERY_HEADER = [
@@ -459,7 +684,10 @@ export const REAL_VS_MODEL_INTRO =
   "seeing a process exit, or the engine recording a failure). The failover rows come from each run's events: " +
   "barrier-snapshot's from its job manager; flink's job states and restores from the JobManager's log (every " +
   'switch, at its time), its failures from the exception history and its placement from the REST API (polled ' +
-  'every 500 ms); "—" where the run had no such event. The differences are read from those events and figures, ' +
+  "every 500 ms); ack-tree's from its supervisor, coordinator and spouts; storm's process exits and relaunches " +
+  "from the adapter's watch of the worker JVM (LocalCluster) or the supervisors' logs (a cluster), its tuple " +
+  "failures and replays from the KafkaSpout's retry listener, summed each second; " +
+  '"—" where the run had no such event. The differences are read from those events and figures, ' +
   'for the first run of each engine.';
 
 /** The sections as Markdown lines (cell: the report's table-cell escaper). */
@@ -485,19 +713,8 @@ export function realVsModelMarkdown(
       '',
     );
     lines.push(...table(DELIVERY_HEADER, [...s.modelRuns, ...s.realRuns].map(deliveryCells)), '');
-    const m = s.modelRuns[0];
-    const r = s.realRuns[0];
-    if (m && r) {
-      const mc = failoverCells(m.failover);
-      const rc = failoverCells(r.failover);
-      lines.push(
-        ...table(
-          ['failover (from the fault)', s.model, s.real],
-          FAILOVER_ROWS.map((row, i) => [row, mc[i]!, rc[i]!]),
-        ),
-        '',
-      );
-    }
+    if (s.failover.length)
+      lines.push(...table(['failover (from the fault)', s.model, s.real], s.failover), '');
     lines.push('Differences, from the measured events:', '');
     for (const d of s.differences) lines.push(`- ${cell(d)}`);
     lines.push('');
@@ -513,19 +730,9 @@ export function realVsModelHtml(sections: readonly RealVsModelSection[], esc: (t
       .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
       .join('')}</tbody></table></div>`;
   const parts = sections.map((s) => {
-    const m = s.modelRuns[0];
-    const r = s.realRuns[0];
-    const failover =
-      m && r
-        ? table(
-            ['failover (from the fault)', s.model, s.real],
-            FAILOVER_ROWS.map((row, i) => [
-              row,
-              failoverCells(m.failover)[i]!,
-              failoverCells(r.failover)[i]!,
-            ]),
-          )
-        : '';
+    const failover = s.failover.length
+      ? table(['failover (from the fault)', s.model, s.real], s.failover)
+      : '';
     return `<h3>${esc(`${s.scenario} · ${s.guarantee}: ${s.model} vs ${s.real}`)}</h3>
 <p class="description">Faults (seconds from run start): ${esc(s.faults.join('; '))}.</p>
 ${table(
