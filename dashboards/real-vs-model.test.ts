@@ -14,7 +14,7 @@ import {
   STORM_FAILOVER_ROWS,
 } from './real-vs-model.ts';
 
-describe.each(['real-vs-model'])('the %s matrix', (name) => {
+describe.each(['real-vs-model', 'storm-vs-model'])('the %s matrix', (name) => {
   const spec = loadMatrixSpec(name);
   const cells = spec.parts.flatMap((p) => p.scenarios.map((s) => ({ part: p, scenario: s })));
   /** The real systems the matrix runs (each with its model). */
