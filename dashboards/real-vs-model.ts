@@ -572,7 +572,14 @@ function stormDifferences(model: LoadedRun, real: LoadedRun): string[] {
       : f.heartbeatTimeouts[0]
         ? `${e} had no process exit; its heartbeat timeout on ${f.heartbeatTimeouts[0].target} fired at ${ms(f.heartbeatTimeouts[0].ms)}`
         : `${e} had no process exit and no heartbeat timeout`;
-  lines.push(`Detection: ${detection(me, m)}; ${detection(re, r)}.`);
+  const hb = (getEngine(me).parseOptions?.(model.scenario.engineOptions ?? {}) as Record<string, unknown>)
+    ?.heartbeatTimeoutS;
+  lines.push(
+    `Detection: ${detection(me, m)}; ${detection(re, r)}.` +
+      (m.heartbeatTimeouts.length > 0 && r.heartbeatTimeouts.length === 0 && !r.exited
+        ? ` ${me}'s heartbeat timeout (heartbeatTimeoutS ${String(hb)} s, Storm's nimbus.task.timeout.secs) is not among the compared settings: the ${re} adapter has no such option and reported no silent worker.`
+        : ''),
+  );
   const scope = (run: LoadedRun, f: Failover) => {
     const b = run.summary.blastRadius;
     const names = [...new Set(f.relaunched.map((x) => x.worker))];
