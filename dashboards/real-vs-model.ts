@@ -238,7 +238,7 @@ function comparedRun(r: LoadedRun): ComparedRun {
     counts: s.counts,
     verdict: held === true ? 'held' : held === false ? 'VIOLATED' : 'unknown',
     detected: fig(rec?.detectedMs),
-    firstOutput: rec?.firstOutputMs === null && rec ? 'never' : fig(rec?.firstOutputMs),
+    firstOutput: rec?.firstOutputMs === null && rec ? 'none before the run ended' : fig(rec?.firstOutputMs),
     recovered: rec ? formatRecovery(rec) : '—',
     restarted: `${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal}`,
     replayed: s.blastRadius.recordsReplayed,
