@@ -109,7 +109,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
     lines.push(`  fault ${f.kind} ${f.target} at ${f.at} s${f.until === null ? '' : ` until ${f.until} s`}`);
   for (const r of s.recovery) {
     lines.push(
-      `  recovery of ${r.fault}: detected ${ms(r.detectedMs)}, first output ${ms(r.firstOutputMs)}, recovered ${formatRecovery(r)}`,
+      `  recovery of ${r.fault}: detected ${ms(r.detectedMs)}${r.detectedBy ? ` (${r.detectedBy})` : ''}, first output ${ms(r.firstOutputMs)}, recovered ${formatRecovery(r)}`,
     );
   }
   if (s.drain)

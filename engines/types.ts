@@ -3,6 +3,7 @@
  * (topology, topics, services, workload) as worker processes and reports what it does as EngineEvents.
  * Engines know nothing of scenarios: the plan names the workload module they load in their workers.
  */
+import type { EventType } from '../core/events.ts';
 import type { EngineEvent, Guarantee, NewEngineEvent, TopologyKind } from '../core/types.ts';
 import type { WorkerMessage } from './runtime/control.ts';
 
@@ -151,6 +152,12 @@ export interface Engine {
    * scores). The checker's reference scores then come from the same MOJO (infra/h2o/mojo-scorer.ts).
    */
   scoresMojo?: boolean;
+  /**
+   * Event types that, for this engine, also say it noticed a failure, beyond the shared list
+   * (harness/recovery.ts DETECTION_EVENT_TYPES): a system whose reaction to a failure is the only signal of
+   * its detection (Kafka Streams: the group coordinator expires a silent member, the survivors rebalance).
+   */
+  detectionEvents?: readonly EventType[];
   /**
    * Validates engine options (unknown keys, bad values, and with the run's guarantee the combinations it
    * cannot keep) before a run starts; throws BadInputError.

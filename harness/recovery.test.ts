@@ -82,7 +82,13 @@ describe('recoveryTimes', () => {
       event(32, 'worker.restarted'),
     ];
     expect(run({ series: buckets, faults: [kill(30)], events })).toEqual([
-      { fault: 'kill features[1]', detectedMs: 1234.5, firstOutputMs: 3000, recoveredMs: 4000 },
+      {
+        fault: 'kill features[1]',
+        detectedMs: 1234.5,
+        detectedBy: 'worker.failed features[1]',
+        firstOutputMs: 3000,
+        recoveredMs: 4000,
+      },
     ]);
   });
 
@@ -228,11 +234,16 @@ describe('recoveryTimes', () => {
       event(31, 'job.restarting'),
       event(32, 'worker.failed'),
     ];
-    expect(run({ series: series(60), faults: [kill(30)], events })[0]?.detectedMs).toBe(2000);
+    expect(run({ series: series(60), faults: [kill(30)], events })[0]).toMatchObject({
+      detectedMs: 2000,
+      detectedBy: 'worker.failed features[1]',
+    });
     expect(
-      run({ series: series(60), faults: [kill(30)], events, detectionEventTypes: ['job.restarting'] })[0]
-        ?.detectedMs,
-    ).toBe(1000);
+      run({ series: series(60), faults: [kill(30)], events, detectionEventTypes: ['job.restarting'] })[0],
+    ).toMatchObject({ detectedMs: 1000, detectedBy: 'job.restarting features[1]' });
+    expect(
+      run({ series: series(60), faults: [kill(30)], events: [event(31, 'worker.started')] })[0],
+    ).not.toHaveProperty('detectedBy');
     expect(
       run({ series: series(60), faults: [kill(30)], events: [event(31, 'worker.started')] })[0]?.detectedMs,
     ).toBe(null);
@@ -246,8 +257,20 @@ describe('recoveryTimes', () => {
     });
     const events = [event(30.8, 'worker.failed'), event(70.25, 'worker.failed', 'score[1]')];
     expect(run({ series: buckets, faults: [kill(70, 'score[1]'), kill(30)], events })).toEqual([
-      { fault: 'kill score[1]', detectedMs: 250, firstOutputMs: 5000, recoveredMs: 8000 },
-      { fault: 'kill features[1]', detectedMs: 800, firstOutputMs: 2000, recoveredMs: 2000 },
+      {
+        fault: 'kill score[1]',
+        detectedMs: 250,
+        detectedBy: 'worker.failed score[1]',
+        firstOutputMs: 5000,
+        recoveredMs: 8000,
+      },
+      {
+        fault: 'kill features[1]',
+        detectedMs: 800,
+        detectedBy: 'worker.failed features[1]',
+        firstOutputMs: 2000,
+        recoveredMs: 2000,
+      },
     ]);
   });
 

@@ -62,6 +62,8 @@ export interface RecoveryEntry {
   /** `${kind} ${target}` */
   fault: string;
   detectedMs: number | null;
+  /** The event that set detectedMs: its type, and the worker it names if any (`worker.failed features[1]`). */
+  detectedBy?: string;
   firstOutputMs: number | null;
   recoveredMs: number | null;
   /** Set when recoveredMs is null because the load ended first: "load ended N s after the fault". */
@@ -204,7 +206,7 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
     );
     const entry: RecoveryEntry = {
       fault: `${fault.kind} ${fault.target}`,
-      detectedMs: detectedMs(input.events ?? [], detection, injectedUs),
+      ...firstDetection(input.events ?? [], detection, injectedUs),
       firstOutputMs: firstOutputMs(
         series,
         fault.at,
@@ -307,16 +309,18 @@ function measuredBaseline(
   return p99Us === null ? null : { p99Us, gapS };
 }
 
-function detectedMs(
+function firstDetection(
   events: readonly EngineEvent[],
   types: ReadonlySet<string>,
   injectedUs: number,
-): number | null {
-  let first = Number.POSITIVE_INFINITY;
+): Pick<RecoveryEntry, 'detectedMs' | 'detectedBy'> {
+  let first: EngineEvent | undefined;
   for (const e of events) {
-    if (e.at >= injectedUs && e.at < first && types.has(e.type)) first = e.at;
+    if (e.at >= injectedUs && (first === undefined || e.at < first.at) && types.has(e.type)) first = e;
   }
-  return first === Number.POSITIVE_INFINITY ? null : roundMs((first - injectedUs) / 1000);
+  if (first === undefined) return { detectedMs: null };
+  const worker = typeof first.worker === 'string' ? ` ${first.worker}` : '';
+  return { detectedMs: roundMs((first.at - injectedUs) / 1000), detectedBy: `${first.type}${worker}` };
 }
 
 function firstOutputMs(

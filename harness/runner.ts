@@ -56,7 +56,7 @@ import {
   type RunInfra,
   serviceControl,
 } from './provider.ts';
-import { type RecoveryEntry, type RecoveryInput, recoveryTimes } from './recovery.ts';
+import { DETECTION_EVENT_TYPES, type RecoveryEntry, type RecoveryInput, recoveryTimes } from './recovery.ts';
 import { openRunFiles } from './run-files.ts';
 import { modelFor, referenceScores } from './run-model.ts';
 import { createSchedule, firstIdAtOrAfter } from './schedule.ts';
@@ -602,6 +602,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
           return ms === null ? null : Math.max(atS, ms / 1000);
         },
         ...recoverySettings(run.scenario),
+        detectionEventTypes: [...DETECTION_EVENT_TYPES, ...(run.engine.detectionEvents ?? [])],
       });
     } catch (e) {
       analysisErrors.push({ phase: 'recovery', error: (e as Error).message });

@@ -7,6 +7,7 @@
  * assigns the tasks. The app is built into the cache on first use. Local processes only so far.
  */
 import { BadInputError } from '../../core/errors.ts';
+import { EV } from '../../core/events.ts';
 import type { Engine } from '../types.ts';
 import { deployStreamsApp } from './cluster.ts';
 import { kafkaStreamsHorizon, parseKafkaStreamsOptions } from './options.ts';
@@ -28,6 +29,10 @@ export const kafkaStreams: Engine = {
   defaultGuarantee: 'exactly-once',
   topologies: ['chain'],
   parseOptions: (raw) => parseKafkaStreamsOptions(raw),
+  // Streams reports no failure of a silent (paused) instance: the broker's group coordinator expires its member
+  // after session.timeout.ms and the survivors rebalance (state REBALANCING → job.restarting). After a fault, the
+  // first rebalance is that reaction, so it is the detection (a kill is detected earlier, by the JVM's exit).
+  detectionEvents: [EV.jobRestarting],
   replayHorizonMs(raw) {
     return 2 * parseKafkaStreamsOptions(raw).commitIntervalMs + CATCH_UP_ALLOWANCE_MS;
   },
