@@ -46,8 +46,9 @@ export const passthrough: Engine = {
   // Processes that copy input to output: no operators to fan out.
   topologies: ['chain'],
   parseOptions: (raw) => parsePassthroughOptions(raw),
-  // kafkajs auto-commits the group's resolved offsets every second (autoCommitInterval in serve.ts).
-  committedOffsets: () => ({ groupInfix: 'passthrough', intervalMs: 1000 }),
+  // kafkajs auto-commits the resolved offsets after every batch (its runner's autoCommitOffsets after eachBatch;
+  // serve.ts's autoCommitInterval of 1 s only adds commits between batches): the lag trails by one batch.
+  committedOffsets: () => ({ groupInfix: 'passthrough', intervalMs: 0 }),
   deploy: (plan) =>
     deployPassthrough(plan, WORKER_ENTRY, {}, parsePassthroughOptions(plan.options).instances),
 };
