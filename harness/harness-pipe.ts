@@ -1,9 +1,13 @@
 /**
  * The harness alone, as the bench's upper limit: no engine. The generator writes output-shaped records
- * (`{id, key, t, score: 0, r, w}`, r = w = the handoff to Kafka) straight to the output topic, and the collector
- * reads them with read_committed as it reads any engine's output. What it measures is generator → Kafka →
- * collector: the same producer, broker and consumer the engines' figures pass through, without the engines'
- * extra hop. Its scores are not the workload's (nothing scores them): the run compares none (reference NaN).
+ * (`{id, key, t, score: 0, r, w, body}`, r = w = the handoff to Kafka) straight to the output topic, and the
+ * collector reads them with read_committed as it reads any engine's output. What it measures is generator →
+ * Kafka → collector: the same producer, broker and consumer the engines' figures pass through, without the
+ * engines' extra hop. The input's body stays in the record, so the generator produces the bytes it produces for
+ * an engine and the collector parses more than it would: the limit errs low. It cannot show the generator
+ * starved of CPU by an engine's processes on the same cores: each step checks that the generator produced its
+ * rate, and fails saying the harness is the limit when it did not. Its scores are not the workload's (nothing
+ * scores them): the run compares none (reference NaN).
  */
 import { BadInputError } from '../core/errors.ts';
 import type { Deployment, Engine } from '../engines/index.ts';
