@@ -1,4 +1,4 @@
-/** `faultline bench`: sustainable throughput per engine and workload, as ratios to passthrough. */
+/** `faultline bench`: sustainable throughput per engine and workload, the limits, and the goals as measured. */
 import type { Guarantee } from '../core/index.ts';
 import { formatBench, runBench } from '../harness/index.ts';
 import { terminalProgress } from './progress-reporter.ts';
@@ -10,6 +10,10 @@ export interface BenchFlags {
   startRate: number;
   maxRate: number;
   step: number;
+  warmup: number;
+  bisections: number;
+  repeats: number;
+  limits: boolean;
   out?: string;
   option?: Record<string, unknown>;
   json?: boolean;
@@ -24,12 +28,16 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     startRate: flags.startRate,
     maxRate: flags.maxRate,
     stepS: flags.step,
+    warmupS: flags.warmup,
+    bisections: flags.bisections,
+    repeats: flags.repeats,
+    limits: flags.limits,
     engineOptions: flags.option,
     outDir: flags.out,
     progress: flags.verbose ? terminalProgress() : undefined,
     onStep: (s) =>
       process.stderr.write(
-        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; ${s.judgement.meanPerS.toFixed(0)}/s, p50 ${s.judgement.earlyP50Ms ?? '-'} → ${s.judgement.lateP50Ms ?? '-'} ms)\n`,
+        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${s.judgement.lateP50Ms ?? '-'}/${s.judgement.lateP99Ms ?? '-'} ms)\n`,
       ),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

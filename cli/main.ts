@@ -6,7 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FAULT_KINDS, faultKindNames, SOAK_KINDS } from '../chaos/index.ts';
 import { describeError, EXIT, GUARANTEES, isFaultlineError, TOPOLOGIES } from '../core/index.ts';
 import { engineNames, getEngine } from '../engines/index.ts';
-import { DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
+import { BENCH_DEFAULTS, DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, parseSeconds, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
@@ -193,19 +193,33 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('bench')
     .description(
-      'sustainable throughput per engine and workload (ratios to passthrough) and latency at 50 % of it',
+      'sustainable throughput per engine and workload (backlog and latency bounded, the winner repeated), the limits (harness alone, parallel passthrough) and latency at 50 % of it',
     )
-    .option('--engines <list>', 'comma-separated engines', 'passthrough')
+    .option('--engines <list>', 'comma-separated engines (variants: name:key=value)', 'passthrough')
     .option('--workloads <list>', 'comma-separated workloads', 'transactions,titanic')
     .addOption(new Option('--guarantee <g>', 'delivery guarantee').choices([...GUARANTEES]))
     .option(
       '--start-rate <n>',
-      'first step, events/s (doubles until a step fails, then bisects)',
+      'first step, events/s (the low-load reference; doubles until a step fails, then bisects)',
       number,
-      1000,
+      BENCH_DEFAULTS.startRate,
     )
-    .option('--max-rate <n>', 'highest step, events/s', number, 64000)
-    .option('--step <s>', 'measured seconds per step', number, 10)
+    .option('--max-rate <n>', 'highest step, events/s', number, BENCH_DEFAULTS.maxRate)
+    .option('--step <s>', 'measured seconds per step', number, BENCH_DEFAULTS.stepS)
+    .option('--warmup <s>', 'warm-up seconds before each step', number, BENCH_DEFAULTS.warmupS)
+    .option(
+      '--bisections <n>',
+      'bisections between the last pass and the first failure',
+      number,
+      BENCH_DEFAULTS.bisections,
+    )
+    .option(
+      '--repeats <n>',
+      'runs of the winning step and of the run at 50 %, in all',
+      number,
+      BENCH_DEFAULTS.repeats,
+    )
+    .option('--no-limits', 'do not add the harness-only pipe and the parallel passthrough')
     .option('--out <dir>', 'results root (default: results/)')
     .option('-o, --option <key=value>', 'engine option, repeatable', engineOption, {})
     .option('--verbose', "show every step's deploy and cleanup")

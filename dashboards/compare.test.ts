@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
+import { type BenchEntry, latencyAtHalf } from '../harness/index.ts';
 import {
   type CellChange,
   type CompareSide,
@@ -167,31 +168,38 @@ describe('bench results', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-compare-bench-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const writeBench = (name: string, sustainablePerS: number, p99Ms: number) => {
+  const writeBench = (name: string, sustainablePerS: number, p99Ms: number, schema = 'faultline/bench@2') => {
     const benchDir = join(dir, name);
     mkdirSync(benchDir);
-    const entry = {
+    const half = (v: number) => ({ p50: v, p99: v, max: v });
+    const entry: BenchEntry = {
       engine: 'barrier-snapshot:checkpointIntervalMs=0',
+      role: 'engine',
       workload: 'transactions',
       guarantee: 'exactly-once',
+      resolvedOptions: { checkpointIntervalMs: 0 },
+      lowLoad: { p50Ms: 20, p99Ms: p99Ms / 2 },
+      consumerLagRead: false,
       sustainablePerS,
+      failedAtPerS: sustainablePerS * 2,
+      runsAtWinner: 2,
+      passedAtWinner: 2,
       steps: [],
-      atHalf: {
-        rate: sustainablePerS / 2,
-        p50Ms: 40,
-        p99Ms,
-        p999Ms: p99Ms * 1.2,
-        maxMs: 500,
-        runDir: join(benchDir, 'runs', 'gone'),
-      },
+      // Two repeats at 50 %: p99 and p99 + 10.
+      atHalf: latencyAtHalf(
+        sustainablePerS / 2,
+        [p99Ms, p99Ms + 10].map((p99) => ({
+          latencyMs: { p50: 40, p90: 60, p99, p999: p99 * 1.2, p9999: p99 * 1.5, max: 500, mean: 45 },
+          inputLatencyMs: half(5),
+          processingLatencyMs: half(10),
+          deliveryLatencyMs: half(25),
+        })),
+        [join(benchDir, 'runs', 'gone')],
+      ),
+      ratioToParallel: null,
       ratioToPassthrough: null,
     };
-    const bench = {
-      schema: 'faultline/bench@1',
-      startedAt: '2026-11-30T00:00:00Z',
-      dir: benchDir,
-      entries: [entry],
-    };
+    const bench = { schema, startedAt: '2026-11-30T00:00:00Z', dir: benchDir, entries: [entry] };
     writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(bench));
     return benchDir;
   };
@@ -207,6 +215,8 @@ describe('bench results', () => {
       variant: { workload: 'transactions', checkpointIntervalMs: 0 },
     });
     expect(side.cells[0]!.figures.throughput.values).toEqual([8000]);
+    // Every repeat at 50 % is a value of the cell, so the comparison sees the spread.
+    expect(side.cells[0]!.figures.p99.values).toEqual([100, 110]);
     expect(side.warnings[0]).toContain('its lost, duplicated and incorrect are not compared');
   });
 
@@ -218,5 +228,10 @@ describe('bench results', () => {
       [],
     );
     expect(c.failures.map((f) => f.why)).toEqual(['change −2,000/s is beyond −800/s (10 % of A)']);
+  });
+
+  it('refuses a faultline/bench@1 file: its steps were judged by another rule', () => {
+    const old = writeBench('old', 8000, 100, 'faultline/bench@1');
+    expect(() => loadCompareSide(old)).toThrow(/is a faultline\/bench@1 result.*do not compare/);
   });
 });

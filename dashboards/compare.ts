@@ -40,7 +40,7 @@ import { type LoadedRun, loadReportInput, loadRun, type SkippedRun } from './loa
 import { formatEstimate, formatSeconds } from './tradeoff-table.ts';
 
 export const COMPARE_SCHEMA = 'faultline/compare@1';
-const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@1';
+const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@2';
 /** The scenario name a bench's cells go under (a bench always runs `steady` at many rates). */
 export const BENCH_SCENARIO = 'bench';
 
@@ -241,6 +241,11 @@ function loadBenchSide(input: string, file: string): CompareSide {
   } catch (e) {
     throw new BadInputError(`${file} is not readable JSON: ${(e as Error).message}`, { cause: e });
   }
+  if ((bench.schema as string) === 'faultline/bench@1')
+    throw new BadInputError(
+      `${file} is a faultline/bench@1 result: its steps were judged on the change of p50 within a 10 s step (issue 22), so its sustainable rates do not compare with a faultline/bench@2 bench's`,
+      { fix: 'run `faultline bench` again with this version and compare two faultline/bench@2 results' },
+    );
   if (bench.schema !== BENCH_SCHEMA || !Array.isArray(bench.entries))
     throw new BadInputError(
       `${file} is not a faultline bench result (schema ${JSON.stringify(bench.schema)})`,
@@ -254,7 +259,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
     const { engine, options } = parseEngineSpec(e.engine);
     const { guarantee: _fromSpec, ...engineOptions } = options;
     // Delivery counts come from the run at 50 % of the sustainable rate, when it can still be read.
-    const atHalf = e.atHalf ? benchRun(dir, e.atHalf.runDir, warnings) : null;
+    const atHalf = e.atHalf?.runDirs[0] ? benchRun(dir, e.atHalf.runDirs[0], warnings) : null;
     const counts = atHalf?.summary.counts;
     return {
       scenario: BENCH_SCENARIO,
@@ -264,14 +269,15 @@ function loadBenchSide(input: string, file: string): CompareSide {
       variantLabel: [e.workload, ...Object.entries(engineOptions).map(([k, v]) => `${k}=${String(v)}`)].join(
         ', ',
       ),
-      runs: 1,
+      runs: Math.max(1, e.atHalf?.runDirs.length ?? 1),
       figures: {
         lost: numbers([counts?.lost]),
         duplicated: numbers([counts?.duplicated]),
         incorrect: numbers([counts?.incorrect]),
-        p50: numbers([e.atHalf?.p50Ms]),
-        p99: numbers([e.atHalf?.p99Ms]),
-        p999: numbers([e.atHalf?.p999Ms]),
+        // Every repeat at 50 %, so the comparison's intervals see the spread.
+        p50: numbers(e.atHalf?.p50Ms.values ?? []),
+        p99: numbers(e.atHalf?.p99Ms.values ?? []),
+        p999: numbers(e.atHalf?.p999Ms.values ?? []),
         recovery: numbers([]),
         throughput: numbers([e.sustainablePerS]),
       },

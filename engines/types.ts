@@ -14,7 +14,9 @@ export type EngineName =
   | 'operator-checkpoint'
   | 'storm'
   | 'flink'
-  | 'kafka-streams';
+  | 'kafka-streams'
+  // Not a registered engine: the bench's harness-only limit (harness/harness-pipe.ts).
+  | 'harness-pipe';
 
 export interface ServiceEndpoints {
   kafka: { bootstrap: string };
@@ -171,6 +173,16 @@ export interface Engine {
   replayHorizonMs?(options: Record<string, unknown>): number;
   /** The settings that bound replay and failure detection with these options, compared across engines. */
   horizon?(options: Record<string, unknown>): ReplayHorizon;
+  /**
+   * Where the engine commits its input offsets to Kafka with these options: its consumer groups are the run's
+   * groups whose id starts with `fl-<runId>-<groupInfix>`, committed about every `intervalMs`. Absent or null:
+   * it keeps its offsets elsewhere (a checkpoint in Redis) or commits none, so no consumer lag can be read from
+   * Kafka for it (the bench then judges on the harness's backlog alone and says so).
+   */
+  committedOffsets?(
+    options: Record<string, unknown>,
+    guarantee: Guarantee,
+  ): { groupInfix: string; intervalMs: number } | null;
   deploy(plan: DeployPlan): Promise<Deployment>;
 }
 

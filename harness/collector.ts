@@ -15,12 +15,17 @@
 import type { Consumer, Kafka } from '../clients/kafka.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
+import { IdSet } from './id-set.ts';
 import { createLatencyHistogram, type Histogram, recordUs } from './latency.ts';
 
 export interface SecondRow {
   /** Seconds since run start (the bucket [second, second + 1)). */
   second: number;
   outputs: number;
+  /** Outputs that were the first trusted delivery of their id (and branch): what the engine newly delivered. */
+  firstDeliveries: number;
+  /** Events Kafka acknowledged to the generator in this second (0 when the collector is not told). */
+  produced: number;
   p50Us: number | null;
   p99Us: number | null;
   maxUs: number | null;
@@ -42,6 +47,8 @@ export interface CollectorOptions {
   onUntrusted: (id: number, why: string, branch: string | undefined) => void;
   /** Each closed second: its row and its interval histogram (for the hlog). */
   onSecond: (row: SecondRow, interval: Histogram) => void;
+  /** Events acknowledged to the generator in a second, read when that second closes (its acks are all in). */
+  producedIn?: (second: number) => number;
   clock?: Clock;
 }
 
@@ -75,6 +82,9 @@ export function createCollector(opts: CollectorOptions): Collector {
   let firstReadSecond = -1;
   let delivered = 0;
   let malformed = 0;
+  /** Trusted deliveries seen so far, per branch ('' on a chain): a repeat is no new delivery. */
+  const seen = new Map<string, IdSet>();
+  let firstDeliveries = 0;
   let consumer: Consumer | undefined;
   let ticker: NodeJS.Timeout | undefined;
 
@@ -85,6 +95,8 @@ export function createCollector(opts: CollectorOptions): Collector {
       const row: SecondRow = {
         second: currentSecond,
         outputs: h.totalCount,
+        firstDeliveries,
+        produced: opts.producedIn?.(currentSecond) ?? 0,
         p50Us: empty ? null : h.getValueAtPercentile(50),
         p99Us: empty ? null : h.getValueAtPercentile(99),
         maxUs: empty ? null : h.maxValue,
@@ -92,6 +104,7 @@ export function createCollector(opts: CollectorOptions): Collector {
       rows.push(row);
       opts.onSecond(row, h);
       interval = createLatencyHistogram();
+      firstDeliveries = 0;
       currentSecond++;
     }
   };
@@ -146,6 +159,8 @@ export function createCollector(opts: CollectorOptions): Collector {
               continue;
             }
             opts.observe(out.id, out.score, readUs, branch);
+            const ids = seen.get(branch ?? '') ?? seen.set(branch ?? '', new IdSet()).get(branch ?? '')!;
+            if (ids.add(out.id)) firstDeliveries++;
             const e2e = readUs - t;
             recordUs(interval, e2e);
             if (t >= opts.warmupEndUs) {

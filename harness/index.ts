@@ -2,7 +2,15 @@
  * The face of harness/ for the layers above (dashboards, cli): one run, a matrix, the throughput bench, the
  * providers, and the shapes of what a run leaves behind (summary, latency histograms, time series).
  */
-export { type BenchEntry, type BenchResult, formatBench, parseEngineSpec, runBench } from './bench.ts';
+export {
+  BENCH_DEFAULTS,
+  type BenchEntry,
+  type BenchResult,
+  formatBench,
+  latencyAtHalf,
+  parseEngineSpec,
+  runBench,
+} from './bench.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
   checkedModelPath,

@@ -43,8 +43,10 @@ import { defaultModelPath, getWorkload } from '../scenarios/workloads/index.ts';
 import { createAccounting } from './branch-checker.ts';
 import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { createCollector, type SecondRow } from './collector.ts';
+import { type ConsumerLagSample, readConsumerLag } from './consumer-lag.ts';
 import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
+import { HARNESS_PIPE, harnessPipe } from './harness-pipe.ts';
 import { IdSet } from './id-set.ts';
 import { type Histogram, summarizeMs } from './latency.ts';
 import { createLoadGenerator } from './load-generator.ts';
@@ -104,6 +106,11 @@ export interface RunOptions {
    * analysed and summarised as far as it got (an error "interrupted", exit 3), then cleaned up.
    */
   signal?: AbortSignal;
+  /**
+   * Read the engine's consumer lag from Kafka once a second while the load runs (the bench), for an engine
+   * that commits its offsets there (Engine.committedOffsets); default false.
+   */
+  sampleConsumerLag?: boolean;
   /** For tests of the analysis: replaces the workload's reference scorer (e.g. one that fails). */
   referenceScores?: (acked: IdSet, size: number) => Float64Array;
 }
@@ -123,6 +130,11 @@ export interface RunResult {
   summary: RunSummary;
   /** The per-second time series (also in timeseries.csv). */
   series: readonly SecondRow[];
+  /**
+   * Consumer lag read from Kafka once a second (`sampleConsumerLag`); null when not asked for, or when the
+   * engine commits no offsets to Kafka (it keeps them in a checkpoint): then there is no such figure.
+   */
+  consumerLag: ConsumerLagSample[] | null;
 }
 
 interface ResolvedRun {
@@ -147,7 +159,12 @@ interface ResolvedRun {
 
 /** Validates the request; everything that can be wrong with the input fails here, before any side effect. */
 export async function resolveRun(opts: RunOptions): Promise<ResolvedRun> {
-  const engine = typeof opts.engine === 'string' ? getEngine(opts.engine) : opts.engine;
+  const engine =
+    opts.engine === HARNESS_PIPE
+      ? harnessPipe
+      : typeof opts.engine === 'string'
+        ? getEngine(opts.engine)
+        : opts.engine;
   const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : opts.scenario;
   const guarantee = opts.guarantee ?? scenario.guarantee ?? engine.defaultGuarantee;
   if (!engine.guarantees.includes(guarantee)) {
@@ -375,6 +392,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const checker = createAccounting({ expectedIds: schedule.count, branches });
     const acked = new IdSet(schedule.count);
     const runStartUs = systemClock.nowUs() + 3_000_000; // room for the collector to join
+    /** Events Kafka acknowledged to the generator, per second of the ack (the bench's backlog). */
+    const producedBySecond: number[] = [];
+    const harnessOnly = run.engine === harnessPipe;
     const warmupEndUs = runStartUs + run.warmupS * 1e6;
     files.setOrigin(runStartUs / 1000);
     const untrusted: { id: number; why: string }[] = [];
@@ -394,6 +414,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         if (untrusted.length < SAMPLE_LIMIT) untrusted.push({ id, why });
       },
       onSecond: (row, interval) => files?.second(row, interval),
+      producedIn: (second) => producedBySecond[second] ?? 0,
     });
     await timed(progress, 'Starting the collector', () => collector.start());
     cleanups.unshift(() => collector.stop());
@@ -402,12 +423,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const source = await workload.source({ seed: run.seed, dataPath: opts.dataPath });
     const generator = createLoadGenerator({
       kafka,
-      topic: topics.input,
+      // The harness alone: output-shaped records straight to the output topic (harness-pipe.ts).
+      topic: harnessOnly ? topics.output : topics.input,
+      outputShaped: harnessOnly,
       source,
       schedule,
       startUs: runStartUs,
       onAcked: (from, to) => {
         for (let id = from; id < to; id++) acked.add(id);
+        const second = Math.max(0, Math.floor((systemClock.nowUs() - runStartUs) / 1e6));
+        producedBySecond[second] = (producedBySecond[second] ?? 0) + (to - from);
       },
       onFailed: (from, to, e) =>
         onEvent({ at: systemClock.nowUs(), type: 'generator.send-failed', from, to, error: e.message }),
@@ -475,10 +500,30 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }, 1000);
     cleanups.unshift(async () => clearInterval(ticker));
 
+    const committed = opts.sampleConsumerLag
+      ? (run.engine.committedOffsets?.(run.engineOptions, run.guarantee) ?? null)
+      : null;
+    const consumerLag: ConsumerLagSample[] | null = committed ? [] : null;
+    let lagSampling = Promise.resolve();
+    const lagTicker = committed
+      ? setInterval(() => {
+          const second = Math.floor((systemClock.nowUs() - runStartUs) / 1e6);
+          // One read at a time: a slow admin call skips a second rather than piling up.
+          lagSampling = lagSampling.then(() =>
+            readConsumerLag(admin, run.runId, committed.groupInfix, topics.input)
+              .then((lag) => void consumerLag!.push({ second, lag }))
+              .catch(() => void consumerLag!.push({ second, lag: null })),
+          );
+        }, 1000)
+      : undefined;
+    cleanups.unshift(async () => clearInterval(lagTicker));
+
     const interrupt = () => generator.stop();
     opts.signal?.addEventListener('abort', interrupt, { once: true });
     if (opts.signal?.aborted) interrupt();
     const genStats = await generator.run();
+    clearInterval(lagTicker);
+    await lagSampling;
     opts.signal?.removeEventListener('abort', interrupt);
     const loadEndS = run.warmupS + run.durationS;
     if (opts.signal?.aborted) {
@@ -524,7 +569,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
             branch,
             opts.referenceScores
               ? opts.referenceScores(acked, schedule.count)
-              : await referenceScores(run, workload, source, acked, schedule.count, branch),
+              : harnessOnly
+                ? new Float64Array(schedule.count).fill(Number.NaN) // nothing scored: no reference
+                : await referenceScores(run, workload, source, acked, schedule.count, branch),
           );
         }
       });
@@ -668,7 +715,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     };
     files.writeJson('samples.json', { ...result.samples, untrusted });
     files.writeJson('summary.json', summary);
-    return { dir, summary, series: rows };
+    return { dir, summary, series: rows, consumerLag };
   } catch (e) {
     if (isFaultlineError(e)) throw e;
     throw new HarnessError(`run ${run.runId} failed: ${(e as Error).message}`, { cause: e });

@@ -33,6 +33,11 @@ export const ackTree: Engine = {
       text: `offset commit ${secondsText(o.commitIntervalMs)} · message timeout ${o.messageTimeoutS} s · heartbeat timeout ${o.heartbeatTimeoutS} s`,
     };
   },
+  // Each spout commits its partitions' acked prefix every commitIntervalMs (at-most-once: right after emitting).
+  committedOffsets: (raw, guarantee) => ({
+    groupInfix: 'spout-',
+    intervalMs: guarantee === 'at-most-once' ? 0 : parseAckTreeOptions(raw).commitIntervalMs,
+  }),
   async deploy(plan) {
     const options = parseAckTreeOptions(plan.options);
     if (plan.guarantee === 'at-most-once') options.ackers = 0;

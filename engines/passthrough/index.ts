@@ -16,35 +16,59 @@ import type { PassthroughConfig } from './serve.ts';
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 
+export interface PassthroughOptions {
+  /**
+   * Worker processes in one consumer group: 1 (the default, the single-process baseline whose figures earlier
+   * benches report) or one per input partition (the bench's parallel baseline, as parallel as the engines).
+   */
+  instances: number;
+}
+
+export function parsePassthroughOptions(raw: Record<string, unknown>): PassthroughOptions {
+  const { instances = 1, ...rest } = raw;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0)
+    throw new BadInputError(`passthrough has no option ${unknown.join(', ')}`, {
+      fix: 'its only option is instances=N (worker processes, at most one per input partition)',
+    });
+  if (typeof instances !== 'number' || !Number.isInteger(instances) || instances < 1)
+    throw new BadInputError(`passthrough instances must be a positive integer, got ${String(instances)}`, {
+      fix: 'use -o instances=N with N ≥ 1 (e.g. the input partitions, 2 in the catalogue scenarios)',
+    });
+  return { instances };
+}
+
 export const passthrough: Engine = {
   name: 'passthrough',
-  description: 'baseline: one process, Kafka → score → Kafka, no fault tolerance',
+  description: 'baseline: Kafka → score → Kafka in one process (instances=N: N processes, one group)',
   guarantees: ['none'],
   defaultGuarantee: 'none',
-  // One process that copies input to output: it has no operators to fan out.
+  // Processes that copy input to output: no operators to fan out.
   topologies: ['chain'],
-  parseOptions(raw) {
-    const keys = Object.keys(raw);
-    if (keys.length > 0) throw new BadInputError(`passthrough has no options (got ${keys.join(', ')})`);
-    return {};
-  },
-  deploy: (plan) => deployPassthrough(plan, WORKER_ENTRY),
+  parseOptions: (raw) => parsePassthroughOptions(raw),
+  // kafkajs auto-commits the resolved offsets after every batch (its runner's autoCommitOffsets after eachBatch;
+  // serve.ts's autoCommitInterval of 1 s only adds commits between batches): the lag trails by one batch.
+  committedOffsets: () => ({ groupInfix: 'passthrough', intervalMs: 0 }),
+  deploy: (plan) =>
+    deployPassthrough(plan, WORKER_ENTRY, {}, parsePassthroughOptions(plan.options).instances),
 };
 
 /**
- * One unsupervised worker process running `entry` with the passthrough config (plus `extra`): the baseline,
- * and the harness's self-test engine, which is the baseline with deliberate defects.
+ * Unsupervised worker processes running `entry` with the passthrough config (plus `extra`), all in one
+ * consumer group, which splits the input partitions between them: the baseline, and the harness's self-test
+ * engine, which is the baseline with deliberate defects.
  */
 export async function deployPassthrough(
   plan: DeployPlan,
   entry: string,
   extra: Record<string, unknown> = {},
+  instances = 1,
 ): Promise<Deployment> {
-  const id = 'passthrough[0]';
-  let readyResolve!: () => void;
-  const readyPromise = new Promise<void>((r) => {
-    readyResolve = r;
-  });
+  if (instances > plan.topics.partitions)
+    throw new BadInputError(
+      `passthrough instances=${instances} but the input topic has ${plan.topics.partitions} partitions: ${instances - plan.topics.partitions} workers would sit idle`,
+      { fix: `use instances=${plan.topics.partitions} (one per input partition) or fewer` },
+    );
   const placement = placementOf(plan);
   const config: PassthroughConfig = {
     runId: plan.runId,
@@ -53,60 +77,72 @@ export async function deployPassthrough(
     services: { kafka: placement.kafka, redis: placement.redis },
     ...extra,
   };
-  const worker = await placement.launcher.launch(
-    { id, entry, config, attempt: 0 },
-    {
-      logDir: join(plan.runDir, 'workers'),
-      onMessage: (m) => {
-        if (m.type === 'ready') readyResolve();
-        else if (m.type === 'event') plan.onEvent(m.event);
-      },
-    },
-  );
-  plan.onEvent({
-    at: systemClock.nowUs(),
-    type: 'worker.started',
-    worker: id,
-    attempt: 0,
-    pid: worker.pid,
-  });
   let stopping = false;
-  void worker.exited.then((how) => {
-    if (!stopping)
-      plan.onEvent({ at: systemClock.nowUs(), type: 'worker.failed', worker: id, attempt: 0, exit: how });
-  });
+  const workers = await Promise.all(
+    Array.from({ length: instances }, async (_, instance) => {
+      const id = `passthrough[${instance}]`;
+      let readyResolve!: () => void;
+      const ready = new Promise<void>((r) => {
+        readyResolve = r;
+      });
+      const worker = await placement.launcher.launch(
+        { id, entry, config, attempt: 0 },
+        {
+          logDir: join(plan.runDir, 'workers'),
+          onMessage: (m) => {
+            if (m.type === 'ready') readyResolve();
+            else if (m.type === 'event') plan.onEvent(m.event);
+          },
+        },
+      );
+      plan.onEvent({
+        at: systemClock.nowUs(),
+        type: 'worker.started',
+        worker: id,
+        attempt: 0,
+        pid: worker.pid,
+      });
+      void worker.exited.then((how) => {
+        if (!stopping)
+          plan.onEvent({ at: systemClock.nowUs(), type: 'worker.failed', worker: id, attempt: 0, exit: how });
+      });
+      return { id, instance, worker, ready };
+    }),
+  );
   const stop = async () => {
     stopping = true;
-    await stopWorker(worker);
+    await Promise.all(workers.map((w) => stopWorker(w.worker)));
     await placement.launcher.close();
   };
+  const readyOne = ({ id, worker, ready }: (typeof workers)[number]) =>
+    Promise.race([
+      ready,
+      worker.exited.then((how) => {
+        throw new HarnessError(
+          `passthrough worker exited (${how}) before it was ready; see ${join(plan.runDir, 'workers', `${id}.log`)}`,
+        );
+      }),
+      systemClock.sleep(READY_TIMEOUT_MS).then(() => {
+        throw new HarnessError(`${id} not ready after ${READY_TIMEOUT_MS} ms`);
+      }),
+    ]);
   return {
-    workers: (): WorkerInfo[] => [
-      {
+    workers: (): WorkerInfo[] =>
+      workers.map(({ id, instance, worker }) => ({
         id,
         operator: 'passthrough',
-        instance: 0,
+        instance,
         pid: worker.pid,
         attempt: 0,
         alive: worker.isAlive(),
         starting: false,
-      },
-    ],
-    ready: () =>
-      Promise.race([
-        readyPromise,
-        worker.exited.then((how) => {
-          throw new HarnessError(
-            `passthrough worker exited (${how}) before it was ready; see ${join(plan.runDir, 'workers', `${id}.log`)}`,
-          );
-        }),
-        systemClock.sleep(READY_TIMEOUT_MS).then(() => {
-          throw new HarnessError(`passthrough worker not ready after ${READY_TIMEOUT_MS} ms`);
-        }),
-      ]),
+      })),
+    ready: async () => {
+      await Promise.all(workers.map(readyOne));
+    },
     faultTargets: () => ({
-      processes: { [id]: worker.isAlive() ? worker.pid : null },
-      controls: { [id]: worker.isAlive() ? worker : null },
+      processes: Object.fromEntries(workers.map((w) => [w.id, w.worker.isAlive() ? w.worker.pid : null])),
+      controls: Object.fromEntries(workers.map((w) => [w.id, w.worker.isAlive() ? w.worker : null])),
       links: {},
     }),
     restartedWorkers: () => [],

@@ -1,0 +1,232 @@
+/**
+ * What a bench result is (bench.json, schema faultline/bench@2) and what it says: the limits measured in the
+ * same bench (the harness alone, the parallel passthrough), the ratios to them, the issue-22 goals judged as
+ * measured, and bench.md. Pure: the runs are harness/bench.ts's.
+ */
+import type { Guarantee } from '../core/types.ts';
+import { HARNESS_PIPE } from './harness-pipe.ts';
+import type { LowLoad, StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
+
+export const BENCH_SCHEMA = 'faultline/bench@2';
+
+/** A figure over the repeats: its median, range and every value. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+export function spreadOf(values: readonly number[]): Spread | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { median: r(median), min: r(s[0]!), max: r(s.at(-1)!), values: [...values] };
+}
+
+export interface BenchStep {
+  rate: number;
+  judgement: StepJudgement;
+  runDir: string;
+}
+
+export interface LatencyAtHalf {
+  rate: number;
+  /** Over the repeats at that rate. */
+  p50Ms: Spread;
+  p99Ms: Spread;
+  p999Ms: Spread;
+  maxMs: Spread;
+  /** The summary's split: generator + Kafka + source fetch / source read → sink write / sink write → read. */
+  inputMs: { p50: Spread; p99: Spread };
+  processingMs: { p50: Spread; p99: Spread };
+  deliveryMs: { p50: Spread; p99: Spread };
+  runDirs: string[];
+}
+
+export type BenchRole = 'harness-only' | 'parallel-passthrough' | 'engine';
+
+export interface BenchEntry {
+  /** The spec as given: `barrier-snapshot:guarantee=exactly-once`, `passthrough:instances=2`, `harness-pipe`. */
+  engine: string;
+  role: BenchRole;
+  workload: string;
+  guarantee: Guarantee;
+  /** The engine's options as the first step resolved them (defaults filled in). */
+  resolvedOptions: Record<string, unknown>;
+  /** Later-half p50 and p99 (ms) at the first step: the low-load reference of the bounds. */
+  lowLoad: LowLoad | null;
+  /** Whether the engine's consumer lag was read from Kafka (it commits offsets there) or only the backlog. */
+  consumerLagRead: boolean;
+  sustainablePerS: number;
+  /** The lowest failing step above it: the true rate is in [sustainablePerS, failedAtPerS). */
+  failedAtPerS: number | null;
+  runsAtWinner: number;
+  passedAtWinner: number;
+  steps: BenchStep[];
+  atHalf: LatencyAtHalf | null;
+  /** sustainablePerS / the parallel passthrough's (same workload), and / the single passthrough's. */
+  ratioToParallel: number | null;
+  ratioToPassthrough: number | null;
+}
+
+export interface BenchGoal {
+  workload: string;
+  goal: string;
+  engine: string;
+  measured: string;
+  /** null: not measured (a figure it needs is missing). */
+  met: boolean | null;
+}
+
+export interface BenchResult {
+  schema: typeof BENCH_SCHEMA;
+  startedAt: string;
+  dir: string;
+  settings: {
+    stepS: number;
+    warmupS: number;
+    startRate: number;
+    maxRate: number;
+    bisections: number;
+    repeats: number;
+    rule: typeof SUSTAINABLE_RULE;
+  };
+  /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
+  parallelBaseline: string | null;
+  entries: BenchEntry[];
+  goals: BenchGoal[];
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Fills each entry's ratios from the baselines of its workload. */
+export function addRatios(entries: BenchEntry[]): void {
+  for (const e of entries) {
+    const same = entries.filter((b) => b.workload === e.workload);
+    const parallel = same.find((b) => b.role === 'parallel-passthrough');
+    const single = same.find((b) => b.engine === 'passthrough');
+    e.ratioToParallel =
+      parallel && parallel.sustainablePerS > 0 ? round3(e.sustainablePerS / parallel.sustainablePerS) : null;
+    e.ratioToPassthrough =
+      single && single.sustainablePerS > 0 ? round3(e.sustainablePerS / single.sustainablePerS) : null;
+  }
+}
+
+const baseName = (spec: string) => spec.split(':')[0]!;
+
+/** The issue-22 goals, each as measured and met / not met / not measured. */
+export function benchGoals(entries: readonly BenchEntry[]): BenchGoal[] {
+  const goals: BenchGoal[] = [];
+  for (const workload of [...new Set(entries.map((e) => e.workload))]) {
+    const same = entries.filter((e) => e.workload === workload);
+    const parallel = same.find((e) => e.role === 'parallel-passthrough');
+    const harness = same.find((e) => e.role === 'harness-only');
+    const engines = same.filter((e) => e.role === 'engine');
+    const add = (goal: string, engine: string, measured: string, met: boolean | null) =>
+      goals.push({ workload, goal, engine, measured, met });
+    const baseP99 = parallel?.atHalf?.p99Ms.median ?? null;
+    for (const e of engines.filter((x) => x.guarantee === 'at-least-once')) {
+      const goal = '≥ 0.7 × parallel passthrough';
+      if (e.ratioToParallel === null) add(goal, e.engine, 'parallel passthrough not measured', null);
+      else if (parallel!.failedAtPerS === null)
+        add(
+          goal,
+          e.engine,
+          `the parallel passthrough did not fail up to ${parallel!.sustainablePerS}/s: raise --max-rate`,
+          null,
+        );
+      else
+        add(
+          goal,
+          e.engine,
+          `${e.ratioToParallel}× (${e.sustainablePerS} / ${parallel!.sustainablePerS} events/s)`,
+          e.ratioToParallel >= 0.7,
+        );
+    }
+    for (const e of engines) {
+      const name = baseName(e.engine);
+      const p99 = e.atHalf?.p99Ms.median ?? null;
+      if ((name === 'ack-tree' || name === 'operator-checkpoint') && e.guarantee === 'at-least-once') {
+        const goal = 'p99 at 50 % ≤ 2 × parallel passthrough p99';
+        if (p99 === null || baseP99 === null) add(goal, e.engine, 'p99 at 50 % not measured', null);
+        else add(goal, e.engine, `${p99} ms vs 2 × ${baseP99} = ${2 * baseP99} ms`, p99 <= 2 * baseP99);
+      }
+      if (name === 'barrier-snapshot' && e.guarantee === 'exactly-once') {
+        const goal = 'p99 at 50 % ≤ checkpoint interval + 2 × parallel passthrough p99';
+        const interval = Number(e.resolvedOptions.checkpointIntervalMs);
+        if (p99 === null || baseP99 === null || !Number.isFinite(interval))
+          add(goal, e.engine, 'p99 at 50 % or the checkpoint interval not measured', null);
+        else {
+          const bound = interval + 2 * baseP99;
+          add(goal, e.engine, `${p99} ms vs ${interval} + 2 × ${baseP99} = ${bound} ms`, p99 <= bound);
+        }
+      }
+    }
+    const others = same.filter((e) => e.role !== 'harness-only');
+    const fastest = others.reduce<BenchEntry | null>(
+      (a, e) => (a === null || e.sustainablePerS > a.sustainablePerS ? e : a),
+      null,
+    );
+    const goal = 'harness alone ≥ 3 × the fastest engine';
+    if (!harness || !fastest) add(goal, HARNESS_PIPE, 'harness pipe or engines not measured', null);
+    else if (harness.failedAtPerS === null && harness.sustainablePerS < 3 * fastest.sustainablePerS)
+      add(
+        goal,
+        HARNESS_PIPE,
+        `${harness.sustainablePerS}+ (no step up to the max rate failed) vs 3 × ${fastest.sustainablePerS} (${fastest.engine}): raise --max-rate to ${3 * fastest.sustainablePerS}`,
+        null,
+      );
+    else
+      add(
+        goal,
+        HARNESS_PIPE,
+        `${harness.sustainablePerS}${harness.failedAtPerS === null ? '+' : ''} vs 3 × ${fastest.sustainablePerS} (${fastest.engine}) = ${3 * fastest.sustainablePerS} events/s`,
+        harness.sustainablePerS >= 3 * fastest.sustainablePerS,
+      );
+  }
+  return goals;
+}
+
+const spreadText = (s: Spread | undefined) =>
+  s === undefined ? '-' : s.values.length > 1 ? `${s.median} [${s.min}–${s.max}]` : `${s.median}`;
+const pair = (p: { p50: Spread; p99: Spread } | undefined) =>
+  p ? `${spreadText(p.p50)} / ${spreadText(p.p99)}` : '-';
+
+export function formatBench(result: BenchResult): string {
+  const base = result.parallelBaseline;
+  const lines = [
+    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all. [a–b): passed at a, failed at b.`,
+    `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
+    '',
+    `| engine | guarantee | workload | sustainable events/s [passed–failed) | winner passed | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 |`,
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const e of result.entries) {
+    const h = e.atHalf;
+    const bracket = `${e.sustainablePerS} [${e.sustainablePerS}–${e.failedAtPerS ?? `>${result.settings.maxRate}`})`;
+    lines.push(
+      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${e.passedAtWinner}/${e.runsAtWinner} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} |`,
+    );
+  }
+  lines.push('', 'Goals (issue 22), as measured:', '', '| workload | goal | engine | measured | verdict |');
+  lines.push('| --- | --- | --- | --- | --- |');
+  for (const g of result.goals)
+    lines.push(
+      `| ${g.workload} | ${g.goal} | ${g.engine} | ${g.measured} | ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'} |`,
+    );
+  for (const g of result.goals.filter((x) => x.engine === HARNESS_PIPE && x.met === false))
+    lines.push(
+      '',
+      `The harness is the limit (${g.workload}): the harness alone is not 3 × the fastest engine.`,
+    );
+  lines.push('', 'Steps (rate → verdict):');
+  for (const e of result.entries) {
+    lines.push(
+      `- ${e.engine}/${e.workload}: ${e.steps.map((s) => `${s.rate} ${s.judgement.sustainable ? '✓' : `✗ (${s.judgement.reason})`}`).join(', ')}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

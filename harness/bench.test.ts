@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { parsePassthroughOptions } from '../engines/passthrough/index.ts';
+import { withLimits } from './bench.ts';
+import { addRatios, type BenchEntry, benchGoals, formatBench, spreadOf } from './bench-report.ts';
+import { searchSustainable } from './bench-search.ts';
+import { lagFrom } from './consumer-lag.ts';
+import { SUSTAINABLE_RULE } from './sustainable.ts';
+
+/** A judge that passes every rate up to `limit`, except the rates listed as flaky on their n-th run. */
+function judgeUpTo(limit: number, flaky: Record<number, number[]> = {}) {
+  const calls: number[] = [];
+  const judge = async (rate: number) => {
+    calls.push(rate);
+    const nth = calls.filter((r) => r === rate).length;
+    return rate <= limit && !(flaky[rate] ?? []).includes(nth);
+  };
+  return { judge, calls };
+}
+const settings = { startRate: 1000, maxRate: 64_000, bisections: 2, repeats: 2 };
+
+describe('the search for the sustainable rate', () => {
+  it('doubles, bisects twice, then repeats the winner once', async () => {
+    const { judge, calls } = judgeUpTo(13_000);
+    const o = await searchSustainable(judge, settings);
+    // 8000 passes, 16000 fails; 12000 passes, 14000 fails; 12000 again.
+    expect(calls).toEqual([1000, 2000, 4000, 8000, 16_000, 12_000, 14_000, 12_000]);
+    expect(o).toEqual({ sustainablePerS: 12_000, failedAtPerS: 14_000, runsAtWinner: 2, passedAtWinner: 2 });
+  });
+
+  it('a winner whose repeat fails was luck: the search goes on below it and confirms the new winner', async () => {
+    // 12000 passes once, then fails its repeat; below it 8000 passed, so 10000 is tried and confirmed.
+    const { judge, calls } = judgeUpTo(13_000, { 12000: [2] });
+    const o = await searchSustainable(judge, settings);
+    expect(calls.slice(8)).toEqual([10_000, 10_000]);
+    expect(o).toEqual({ sustainablePerS: 10_000, failedAtPerS: 12_000, runsAtWinner: 2, passedAtWinner: 2 });
+  });
+
+  it('says when even the start rate fails, and when nothing up to the max rate failed', async () => {
+    expect(await searchSustainable(judgeUpTo(500).judge, settings)).toEqual({
+      sustainablePerS: 0,
+      failedAtPerS: 1000,
+      runsAtWinner: 0,
+      passedAtWinner: 0,
+    });
+    const { judge, calls } = judgeUpTo(1e9);
+    expect(await searchSustainable(judge, { ...settings, maxRate: 8000 })).toMatchObject({
+      sustainablePerS: 8000,
+      failedAtPerS: null,
+    });
+    expect(calls).toEqual([1000, 2000, 4000, 8000, 8000]);
+  });
+});
+
+const entry = (
+  engine: string,
+  role: BenchEntry['role'],
+  perS: number,
+  p99: number | null,
+  more: Partial<BenchEntry> = {},
+): BenchEntry => ({
+  engine,
+  role,
+  workload: 'transactions',
+  guarantee: 'none',
+  resolvedOptions: {},
+  lowLoad: { p50Ms: 10, p99Ms: 50 },
+  consumerLagRead: false,
+  sustainablePerS: perS,
+  failedAtPerS: perS * 2,
+  runsAtWinner: 2,
+  passedAtWinner: 2,
+  steps: [],
+  atHalf:
+    p99 === null
+      ? null
+      : {
+          rate: perS / 2,
+          p50Ms: spreadOf([p99 / 4])!,
+          p99Ms: spreadOf([p99 - 10, p99 + 10])!,
+          p999Ms: spreadOf([p99 * 2])!,
+          maxMs: spreadOf([p99 * 3])!,
+          inputMs: { p50: spreadOf([3, 5])!, p99: spreadOf([30])! },
+          processingMs: { p50: spreadOf([1])!, p99: spreadOf([9])! },
+          deliveryMs: { p50: spreadOf([8])!, p99: spreadOf([60])! },
+          runDirs: [],
+        },
+  ratioToParallel: null,
+  ratioToPassthrough: null,
+  ...more,
+});
+
+describe('limits, ratios and goals', () => {
+  const entries = [
+    entry('harness-pipe', 'harness-only', 30_000, 40),
+    entry('passthrough:instances=2', 'parallel-passthrough', 10_000, 100),
+    entry('passthrough', 'engine', 6000, 80),
+    entry('ack-tree', 'engine', 8000, 150, { guarantee: 'at-least-once', consumerLagRead: true }),
+    entry('operator-checkpoint', 'engine', 12_000, 300, { guarantee: 'at-least-once' }),
+    entry('barrier-snapshot:guarantee=exactly-once', 'engine', 5000, 1100, {
+      guarantee: 'exactly-once',
+      resolvedOptions: { checkpointIntervalMs: 1000 },
+    }),
+  ];
+  addRatios(entries);
+
+  it('the ratios are to the parallel passthrough and, apart, to the single one', () => {
+    expect(entries.map((e) => e.ratioToParallel)).toEqual([3, 1, 0.6, 0.8, 1.2, 0.5]);
+    expect(entries[3]!.ratioToPassthrough).toBe(1.333);
+  });
+
+  it('judges every goal of issue 22 as measured', () => {
+    expect(benchGoals(entries).map((g) => [g.goal, g.engine, g.measured, g.met])).toEqual([
+      ['≥ 0.7 × parallel passthrough', 'ack-tree', '0.8× (8000 / 10000 events/s)', true],
+      ['≥ 0.7 × parallel passthrough', 'operator-checkpoint', '1.2× (12000 / 10000 events/s)', true],
+      ['p99 at 50 % ≤ 2 × parallel passthrough p99', 'ack-tree', '150 ms vs 2 × 100 = 200 ms', true],
+      [
+        'p99 at 50 % ≤ 2 × parallel passthrough p99',
+        'operator-checkpoint',
+        '300 ms vs 2 × 100 = 200 ms',
+        false,
+      ],
+      [
+        'p99 at 50 % ≤ checkpoint interval + 2 × parallel passthrough p99',
+        'barrier-snapshot:guarantee=exactly-once',
+        '1100 ms vs 1000 + 2 × 100 = 1200 ms',
+        true,
+      ],
+      // 30000 < 3 × 12000: the harness is the limit.
+      [
+        'harness alone ≥ 3 × the fastest engine',
+        'harness-pipe',
+        '30000 vs 3 × 12000 (operator-checkpoint) = 36000 events/s',
+        false,
+      ],
+    ]);
+  });
+
+  it('a limit that never failed up to the max rate leaves its goals "not measured"', () => {
+    const capped = [
+      entry('harness-pipe', 'harness-only', 8000, 12, { failedAtPerS: null }),
+      entry('passthrough:instances=2', 'parallel-passthrough', 8000, 36, { failedAtPerS: null }),
+      entry('ack-tree', 'engine', 4000, 1700, { guarantee: 'at-least-once' }),
+    ];
+    addRatios(capped);
+    const goals = benchGoals(capped);
+    expect(goals.map((g) => g.met)).toEqual([null, false, null]);
+    expect(goals[0]!.measured).toBe('the parallel passthrough did not fail up to 8000/s: raise --max-rate');
+    expect(goals[2]!.measured).toBe(
+      '8000+ (no step up to the max rate failed) vs 3 × 8000 (passthrough:instances=2): raise --max-rate to 24000',
+    );
+  });
+
+  it('a goal whose figures are missing is "not measured", never met or failed', () => {
+    const alone = [entry('ack-tree', 'engine', 8000, null, { guarantee: 'at-least-once' })];
+    addRatios(alone);
+    expect(benchGoals(alone).map((g) => [g.measured, g.met])).toEqual([
+      ['parallel passthrough not measured', null],
+      ['p99 at 50 % not measured', null],
+      ['harness pipe or engines not measured', null],
+    ]);
+  });
+
+  it('bench.md: the bracket, the repeats, both baselines, the split with spreads, the goals and the harness limit', () => {
+    const md = formatBench({
+      schema: 'faultline/bench@2',
+      startedAt: '2026-11-30T00:00:00Z',
+      dir: '/tmp/b',
+      settings: {
+        stepS: 20,
+        warmupS: 5,
+        startRate: 1000,
+        maxRate: 64_000,
+        bisections: 2,
+        repeats: 2,
+        rule: SUSTAINABLE_RULE,
+      },
+      parallelBaseline: 'passthrough:instances=2',
+      entries,
+      goals: benchGoals(entries),
+    });
+    expect(md).toContain('| × passthrough:instances=2 | × passthrough |');
+    expect(md).toContain(
+      '| ack-tree | at-least-once | transactions | 8000 [8000–16000) | 2/2 | 0.8 | 1.333 | yes | 4000 | 37.5 | 150 [140–160] | 4 [3–5] / 30 | 1 / 9 | 8 / 60 |',
+    );
+    expect(md).toContain('| harness-pipe (harness alone) | none |');
+    expect(md).toContain(
+      '| transactions | p99 at 50 % ≤ 2 × parallel passthrough p99 | operator-checkpoint | 300 ms vs 2 × 100 = 200 ms | NOT met |',
+    );
+    expect(md).toContain('The harness is the limit (transactions)');
+  });
+
+  it('adds the harness pipe and the parallel passthrough in front, unless they are there', () => {
+    expect(withLimits(['passthrough', 'ack-tree'], 2)).toEqual([
+      'harness-pipe',
+      'passthrough:instances=2',
+      'passthrough',
+      'ack-tree',
+    ]);
+    expect(withLimits(['passthrough:instances=2', 'harness-pipe'], 2)).toEqual([
+      'passthrough:instances=2',
+      'harness-pipe',
+    ]);
+  });
+
+  it('spreads: median, range and the values', () => {
+    expect(spreadOf([3, 1, 2, 10])).toEqual({ median: 2.5, min: 1, max: 10, values: [3, 1, 2, 10] });
+    expect(spreadOf([])).toBeNull();
+  });
+});
+
+describe('consumer lag and the passthrough baseline', () => {
+  it('lag: log-end minus the highest commit over the groups, per partition; none until all have one', () => {
+    const ends = [
+      { partition: 0, offset: '1000' },
+      { partition: 1, offset: '900' },
+    ];
+    // ack-tree: one spout group per partition.
+    expect(lagFrom(ends, [[{ partition: 0, offset: '800' }], [{ partition: 1, offset: '900' }]])).toBe(200);
+    expect(
+      lagFrom(ends, [
+        [
+          { partition: 0, offset: '800' },
+          { partition: 1, offset: '-1' },
+        ],
+      ]),
+    ).toBeNull();
+  });
+
+  it('passthrough: one process by default (earlier figures keep their meaning), instances=N for N', () => {
+    expect(parsePassthroughOptions({})).toEqual({ instances: 1 });
+    expect(parsePassthroughOptions({ instances: 2 })).toEqual({ instances: 2 });
+    expect(() => parsePassthroughOptions({ instances: 0 })).toThrow(/positive integer/);
+    expect(() => parsePassthroughOptions({ threads: 2 })).toThrow(/no option threads/);
+  });
+});
