@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { DeployPlan } from '../types.ts';
 import { clusterLayout, clusterPortCount, innermostPid } from './cluster.ts';
+import { storm } from './index.ts';
 import { parseStormOptions } from './options.ts';
 
 describe("a Storm cluster's layout", () => {
@@ -40,5 +42,17 @@ describe('innermostPid', () => {
     expect(innermostPid('Name:\tjava\nPid:\t4242\nNSpid:\t4242\t57\nNSpgid:\t4242\t1\n')).toBe(57);
     expect(innermostPid('Name:\tjava\nNSpid:\t4242\n')).toBe(4242);
     expect(innermostPid('Name:\tjava\n')).toBeNull();
+  });
+});
+
+describe('storm under the docker provider', () => {
+  it('refuses the single-JVM LocalCluster (a cluster runs in containers) and says how to get one', async () => {
+    const refused = storm.deploy({
+      workload: { name: 'titanic' },
+      options: {},
+      placement: { launcher: { kind: 'docker' } },
+    } as unknown as DeployPlan);
+    await expect(refused).rejects.toThrow(/LocalCluster runs as a local process only, not under docker/);
+    await expect(refused).rejects.toMatchObject({ fix: expect.stringMatching(/-o supervisors=N/) });
   });
 });
