@@ -40,6 +40,49 @@ export interface Placement {
   /** Kafka and Redis as workers reach them. */
   kafka: { bootstrap: string };
   redis: { host: string; port: number };
+  /**
+   * Starts an engine's own processes (JVMs: a Flink TaskManager, a Streams instance, a Storm daemon) where
+   * workers go; default (undefined): local processes (`localProcesses`, engines/runtime/processes.ts).
+   */
+  processes?: ProcessLauncher;
+}
+
+/** A process an engine runs itself (not a TypeScript worker): a JVM, with its host-side paths. */
+export interface ProcessSpec {
+  /** The worker id (`taskmanager[0]`, `coordinator`): its host name under docker (`hostOf`), the log's name. */
+  id: string;
+  attempt: number;
+  /** The program and its arguments as on this host: `[java, ...args]` (a container runs its own `java`). */
+  command: string[];
+  cwd: string;
+  env?: Record<string, string>;
+  /**
+   * Every host path the process reads (jars, configuration, a model) or writes (the run folder). A container
+   * gets each bind-mounted at the same path, so command lines and configuration files need no rewriting.
+   */
+  paths: { path: string; writable: boolean }[];
+  /** Ports it listens on that the runner on this host must reach (a REST API): published 1:1 on loopback. */
+  ports?: number[];
+}
+
+export interface ProcessHandle extends ProcessControl {
+  /** The host's pid of the process (of a container's main process under docker). */
+  pid: number;
+  /** Its output (stdout; stderr is `stderr`). */
+  stdout: NodeJS.ReadableStream;
+  stderr: NodeJS.ReadableStream;
+  /** Resolves when it ends: the exit code, or the signal that ended it (a `docker kill` reads as SIGKILL). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends a signal (SIGSTOP / SIGCONT pause and resume a container). */
+  signal(sig: NodeJS.Signals): void;
+  /** Runs a command beside the process (in its container under docker; here, on this host) and says its exit. */
+  exec(command: string[]): Promise<{ code: number; output: string }>;
+}
+
+export interface ProcessLauncher {
+  /** `local` or `docker`. */
+  kind: string;
+  start(spec: ProcessSpec): Promise<ProcessHandle>;
 }
 
 export interface Parallelism {

@@ -37,4 +37,18 @@ describe('flink cluster', () => {
       'taskmanager.numberOfTaskSlots': 2,
     });
   });
+
+  it('under docker binds every interface and names the JobManager by its container alias', () => {
+    const c = clusterConfig(FLINK_ENGINE_DEFAULTS, { rest: 1, rpc: 2 }, '/r', {
+      jobManager: 'fl-0a1b2c3d-coordinator',
+      bind: '0.0.0.0',
+    });
+    expect(c).toMatchObject({
+      'jobmanager.rpc.address': 'fl-0a1b2c3d-coordinator',
+      'rest.address': 'fl-0a1b2c3d-coordinator',
+      'jobmanager.bind-host': '0.0.0.0',
+      'rest.bind-address': '0.0.0.0',
+      'taskmanager.bind-host': '0.0.0.0',
+    });
+  });
 });

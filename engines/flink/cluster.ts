@@ -18,19 +18,20 @@
  * restore) and its REST API (rest-signals.ts: failure.detected at the JobManager's timestamp,
  * checkpoint.completed / aborted, task.started per subtask attempt).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freeListenPorts, LOOPBACK } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
 import { BadInputError, ServiceFailedError, TimeoutError } from '../../core/errors.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
-import { placementOf } from '../runtime/placement.ts';
+import { placementOf, processesOf } from '../runtime/placement.ts';
+import { currentProcessControl } from '../runtime/processes.ts';
 import { createProxies, linkName } from '../runtime/proxies.ts';
 import { topologyFor } from '../runtime/topology.ts';
-import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
+import type { Deployment, DeployPlan, ProcessControl, ProcessHandle, WorkerInfo } from '../types.ts';
 import { jobManagerLogEvent } from './log-signals.ts';
 import { type FlinkOptions, heartbeatIntervalMs } from './options.ts';
 import type { FlinkProgram } from './provision.ts';
@@ -104,22 +105,33 @@ async function taskManagerDataProxies(plan: DeployPlan, n: number) {
   return { bindPorts, proxies };
 }
 
-/** The cluster's config.yaml (flat keys): loopback, ports, memory, heartbeats, restarts, checkpoint storage. */
+/**
+ * Where the JVMs bind and how they name each other: all on loopback locally; under docker each binds every
+ * interface of its container and is reached under its container's alias (each TaskManager gets its own
+ * `taskmanager.host` on its command line).
+ */
+export interface ClusterHosts {
+  jobManager: string;
+  bind: string;
+}
+
+/** The cluster's config.yaml (flat keys): addresses, ports, memory, heartbeats, restarts, checkpoint storage. */
 export function clusterConfig(
   options: FlinkOptions,
   ports: { rest: number; rpc: number },
   dir: string,
+  hosts: ClusterHosts = { jobManager: LOOPBACK, bind: LOOPBACK },
 ): Record<string, string | number | boolean> {
   return {
-    'jobmanager.rpc.address': LOOPBACK,
+    'jobmanager.rpc.address': hosts.jobManager,
     'jobmanager.rpc.port': ports.rpc,
-    'jobmanager.bind-host': LOOPBACK,
+    'jobmanager.bind-host': hosts.bind,
     'jobmanager.memory.process.size': '640m',
-    'rest.address': LOOPBACK,
-    'rest.bind-address': LOOPBACK,
+    'rest.address': hosts.jobManager,
+    'rest.bind-address': hosts.bind,
     'rest.port': ports.rest,
     'taskmanager.host': LOOPBACK,
-    'taskmanager.bind-host': LOOPBACK,
+    'taskmanager.bind-host': hosts.bind,
     'taskmanager.numberOfTaskSlots': options.slotsPerTaskManager,
     // Small TaskManagers: the heap backend keeps state on the heap, so no managed memory.
     'taskmanager.memory.process.size': '1024m',
@@ -231,7 +243,7 @@ async function taskManagerParams(
 interface JvmSlot {
   id: string;
   attempt: number;
-  child?: ChildProcess;
+  child?: ProcessHandle;
   alive: boolean;
   restartTimer?: NodeJS.Timeout;
 }
@@ -246,8 +258,13 @@ export async function deployFlinkCluster(
   const logDir = join(plan.runDir, 'workers');
   for (const d of [confDir, logDir, join(dir, 'tmp'), join(dir, 'web'), join(dir, 'checkpoints')])
     mkdirSync(d, { recursive: true });
+  const placement = placementOf(plan);
+  const processes = processesOf(plan);
   const [rest, rpc] = await freeListenPorts(2);
-  const config = clusterConfig(options, { rest: rest!, rpc: rpc! }, dir);
+  const config = clusterConfig(options, { rest: rest!, rpc: rpc! }, dir, {
+    jobManager: placement.hostOf(COORDINATOR),
+    bind: placement.listenHost,
+  });
   writeFileSync(
     join(confDir, 'config.yaml'),
     `${Object.entries(config)
@@ -283,20 +300,32 @@ export async function deployFlinkCluster(
   /** Resource id (as Flink's REST API names a TaskManager) → its slot. */
   const byResourceId = new Map<string, JvmSlot>();
 
+  /** What the JVMs read (the jars, the log configuration, the model) and write (the run's folder). */
+  const paths = [
+    { path: program.home, writable: false },
+    { path: dirname(plan.workload.modelPath), writable: false },
+    { path: plan.runDir, writable: true },
+  ];
   /** resourceId: how Flink's REST API (failure.detected, task.started) names this TaskManager JVM. */
-  const launch = (slot: JvmSlot, args: string[], resourceId?: string) => {
+  const launch = async (slot: JvmSlot, args: string[], resourceId?: string) => {
     slot.attempt += 1;
+    const attempt = slot.attempt;
     const log = createWriteStream(join(logDir, `${slot.id}.log`), { flags: 'a' });
-    // stdin stays open: the Launcher halts the JVM when it closes (this runner died). Its own process group,
-    // so a terminal's Ctrl-C reaches the runner, which stops it in order.
-    const proc = spawn(program.java, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    // The Launcher's orphan guard holds stdin (engines/runtime/processes.ts: local processes keep it open).
+    const proc = await processes.start({
+      id: slot.id,
+      attempt,
+      command: [program.java, ...args],
+      cwd: dir,
+      paths,
+      ports: slot === jobManager ? [rest!] : [],
+    });
     slot.child = proc;
     slot.alive = true;
-    const attempt = slot.attempt;
-    proc.stdout?.pipe(log);
-    proc.stderr?.pipe(log, { end: false });
+    proc.stdout.pipe(log);
+    proc.stderr.pipe(log, { end: false });
     // The JobManager's log has every job state switch and restore, at its own times (log-signals.ts).
-    if (slot === jobManager && proc.stdout)
+    if (slot === jobManager)
       createInterface({ input: proc.stdout }).on('line', (line) => {
         const e = jobManagerLogEvent(line, new Date());
         if (e) plan.onEvent(e);
@@ -308,7 +337,7 @@ export async function deployFlinkCluster(
       pid: proc.pid,
       ...(resourceId ? { resourceId } : {}),
     });
-    proc.on('exit', (code, signal) => {
+    void proc.exited.then(({ code, signal }) => {
       if (slot.child !== proc) return;
       slot.alive = false;
       if (stopping) return;
@@ -325,7 +354,7 @@ export async function deployFlinkCluster(
         inMs: options.supervisorCheckMs,
       });
       slot.restartTimer = setTimeout(() => {
-        if (!stopping) startTaskManager(slot);
+        if (!stopping) void startTaskManager(slot).catch((e: Error) => failStart(e));
       }, options.supervisorCheckMs);
     });
   };
@@ -342,7 +371,7 @@ export async function deployFlinkCluster(
         ]
       : [];
     byResourceId.set(resourceId, slot);
-    launch(
+    return launch(
       slot,
       [
         ...jvmBase,
@@ -355,6 +384,8 @@ export async function deployFlinkCluster(
         confDir,
         '-D',
         `taskmanager.resource-id=${resourceId}`,
+        '-D',
+        `taskmanager.host=${placement.hostOf(slot.id)}`,
         ...dataPorts,
         ...tmParams.dynamic,
       ],
@@ -362,7 +393,7 @@ export async function deployFlinkCluster(
     );
   };
 
-  launch(jobManager, [
+  const launched = launch(jobManager, [
     ...jvmBase,
     '-Xmx320m',
     '-Xms320m',
@@ -373,8 +404,7 @@ export async function deployFlinkCluster(
     JOB_MANAGER_MAIN,
     '--configDir',
     confDir,
-  ]);
-  for (const tm of taskManagers) startTaskManager(tm);
+  ]).then(() => Promise.all(taskManagers.map(startTaskManager)));
 
   /** A REST call; polls give up after 5 s, the submission (the job's main runs in the JobManager) after 60 s. */
   const call = async <T>(path: string, init?: RequestInit, timeoutMs = 5000): Promise<T> => {
@@ -457,7 +487,8 @@ export async function deployFlinkCluster(
     }
     if (!stopping) pollTimer = setTimeout(() => void poll(), POLL_MS);
   };
-  void submit()
+  void launched
+    .then(submit)
     .then(() => poll())
     .catch((e: Error) => failStart(e));
 
@@ -474,20 +505,14 @@ export async function deployFlinkCluster(
     return instance === undefined ? undefined : taskManagers[instance % taskManagers.length];
   };
   const signal = (slot: JvmSlot | undefined, sig: NodeJS.Signals) => {
-    if (slot?.alive && slot.child?.pid) {
-      try {
-        process.kill(slot.child.pid, sig);
-      } catch {
-        // gone already
-      }
-    }
+    if (slot?.alive) slot.child?.signal(sig);
   };
-  const controlOf = (id: string): ProcessControl => ({
-    // Resolved at the fault's time: the subtask may have moved since the targets were read.
-    kill: async () => signal(slotOf(id), 'SIGKILL'),
-    pause: async () => signal(slotOf(id), 'SIGSTOP'),
-    resume: async () => signal(slotOf(id), 'SIGCONT'),
-  });
+  const live = (id: string) => {
+    const slot = slotOf(id);
+    return slot?.alive ? slot.child : undefined;
+  };
+  const controlOf = (id: string): ProcessControl =>
+    currentProcessControl(() => live(id), processes.kind !== 'local');
   const targetIds = [...instances.map((i) => i.id), ...taskManagers.map((t) => t.id), COORDINATOR];
 
   const stop = async () => {
@@ -501,7 +526,7 @@ export async function deployFlinkCluster(
       slots.map(async (s) => {
         const proc = s.child;
         if (!proc || !s.alive) return;
-        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        const exited = proc.exited;
         signal(s, 'SIGCONT');
         signal(s, 'SIGTERM');
         const timer = setTimeout(() => signal(s, 'SIGKILL'), 5000);

@@ -4,7 +4,8 @@
  * KafkaSource → features (per-card state in Flink's keyed state, checkpointed) → score (the workload's linear
  * model) → KafkaSink; exactly-once = EXACTLY_ONCE checkpoints and the transactional sink, at-least-once =
  * AT_LEAST_ONCE checkpoints and plain writes. The job and the cluster's jars are built into the cache on first
- * use. Local processes only so far.
+ * use. The JVMs run where the placement puts processes: local processes, or (--provider docker) the JobManager
+ * and each TaskManager in its own container on the run's network.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { flinkHorizon } from '../barrier-snapshot/options.ts';
@@ -53,8 +54,13 @@ export const flink: Engine = {
     if ((plan.topology ?? 'chain') !== 'chain') {
       throw new BadInputError(`flink deploys the chain topology only, not ${plan.topology}`);
     }
-    if (plan.placement && plan.placement.launcher.kind !== 'local') {
-      throw new BadInputError('flink runs as local processes only so far', { fix: 'use --provider local' });
+    if (options.proxied && plan.placement && plan.placement.launcher.kind !== 'local') {
+      // A TaskManager advertises one host name for RPC and data alike (taskmanager.host): under docker its
+      // container's alias, so its data connections cannot be sent to Toxiproxy's host without its RPC too.
+      throw new BadInputError(
+        `flink's proxied data links need the local provider: under ${plan.placement.launcher.kind} a TaskManager advertises its container's name for RPC and data alike, so its data port cannot be put behind Toxiproxy alone`,
+        { fix: 'drop -o proxied=true, or use --provider local' },
+      );
     }
     const program = await ensureFlinkJob();
     return deployFlinkCluster(plan, options, program);

@@ -16,17 +16,17 @@
  * REBALANCING, job.running on RUNNING with the active tasks, job.cancelled on ERROR), task.started per task
  * opened, task.restored per store restored from its changelog, failure.detected per uncaught error.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createKafka } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
 import { TimeoutError } from '../../core/errors.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
-import { placementOf } from '../runtime/placement.ts';
+import { placementOf, processesOf } from '../runtime/placement.ts';
+import { currentProcessControl } from '../runtime/processes.ts';
 import { topologyFor } from '../runtime/topology.ts';
-import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
+import type { Deployment, DeployPlan, ProcessControl, ProcessHandle, WorkerInfo } from '../types.ts';
 import { createAppSignals, instanceId, parseAppLine, taskOf } from './app-signals.ts';
 import type { KafkaStreamsOptions } from './options.ts';
 import type { StreamsProgram } from './provision.ts';
@@ -66,7 +66,7 @@ interface InstanceSlot {
   index: number;
   id: string;
   attempt: number;
-  child?: ChildProcess;
+  child?: ProcessHandle;
   alive: boolean;
   restartTimer?: NodeJS.Timeout;
 }
@@ -109,19 +109,30 @@ export async function deployStreamsApp(
     for (const w of readyWaiters.splice(0)) w.resolve();
   };
 
-  const start = (slot: InstanceSlot) => {
+  const processes = processesOf(plan);
+  /** What the JVMs read (the jars, the model) and write (the run's folder: config, state, tmp). */
+  const paths = [
+    { path: program.home, writable: false },
+    { path: dirname(plan.workload.modelPath), writable: false },
+    { path: plan.runDir, writable: true },
+  ];
+  const failStart = (e: Error) => {
+    for (const w of readyWaiters.splice(0)) w.reject(e);
+  };
+  const start = async (slot: InstanceSlot) => {
     slot.attempt += 1;
     const attempt = slot.attempt;
     const log = createWriteStream(join(logDir, `${slot.id}.log`), { flags: 'a' });
-    // stdin stays open: the app halts when it closes (this runner died). Its own process group, so a terminal's
-    // Ctrl-C reaches the runner, which stops the instances in order.
+    // stdin stays open: the app halts when it closes (this runner died; engines/runtime/processes.ts).
     // Its own temp folder: RocksDB unpacks its native library (14 MB) there at every start and a killed JVM
     // never deletes it; the folder goes at stop.
     const tmp = join(dir, `tmp-${slot.index}`);
     mkdirSync(tmp, { recursive: true });
-    const proc = spawn(
-      program.java,
-      [
+    const proc = await processes.start({
+      id: slot.id,
+      attempt,
+      command: [
+        program.java,
         ...JVM_FLAGS,
         `-Djava.io.tmpdir=${tmp}`,
         '-cp',
@@ -129,16 +140,13 @@ export async function deployStreamsApp(
         APP_MAIN_CLASS,
         configFiles[slot.index]!,
       ],
-      {
-        cwd: dir,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
+      cwd: dir,
+      paths,
+    });
     slot.child = proc;
     slot.alive = true;
-    proc.stderr?.pipe(log);
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
+    proc.stderr.pipe(log);
+    createInterface({ input: proc.stdout }).on('line', (line) => {
       log.write(`${line}\n`);
       const parsed = parseAppLine(line);
       if (!parsed || slot.child !== proc) return;
@@ -152,7 +160,7 @@ export async function deployStreamsApp(
       attempt,
       pid: proc.pid,
     });
-    proc.on('exit', (code, signal) => {
+    void proc.exited.then(({ code, signal }) => {
       if (slot.child !== proc) return;
       slot.alive = false;
       signals.exited(slot.index);
@@ -165,11 +173,11 @@ export async function deployStreamsApp(
         inMs: options.supervisorCheckMs,
       });
       slot.restartTimer = setTimeout(() => {
-        if (!stopping) start(slot);
+        if (!stopping) void start(slot).catch(failStart);
       }, options.supervisorCheckMs);
     });
   };
-  for (const slot of slots) start(slot);
+  for (const slot of slots) void start(slot).catch(failStart);
 
   /** The instance a worker id names now: `instance[i]`, or the one running the operator instance's task. */
   const slotOf = (id: string): InstanceSlot | undefined => {
@@ -182,20 +190,13 @@ export async function deployStreamsApp(
     return slots[signals.ownerOf(task) ?? (instance % partitions) % slots.length];
   };
   const signal = (slot: InstanceSlot | undefined, sig: NodeJS.Signals) => {
-    if (slot?.alive && slot.child?.pid) {
-      try {
-        process.kill(slot.child.pid, sig);
-      } catch {
-        // gone already
-      }
-    }
+    if (slot?.alive) slot.child?.signal(sig);
   };
-  const controlOf = (id: string): ProcessControl => ({
-    // Resolved at the fault's time: the task may have moved since the targets were read.
-    kill: async () => signal(slotOf(id), 'SIGKILL'),
-    pause: async () => signal(slotOf(id), 'SIGSTOP'),
-    resume: async () => signal(slotOf(id), 'SIGCONT'),
-  });
+  const controlOf = (id: string): ProcessControl =>
+    currentProcessControl(() => {
+      const slot = slotOf(id);
+      return slot?.alive ? slot.child : undefined;
+    }, processes.kind !== 'local');
   const targetIds = [...operatorInstances.map((i) => i.id), ...slots.map((s) => s.id)];
 
   /** The application's internal topics (the store's changelog) go with the run. */
@@ -219,7 +220,7 @@ export async function deployStreamsApp(
       slots.map(async (s) => {
         const proc = s.child;
         if (!proc || !s.alive) return;
-        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        const exited = proc.exited;
         signal(s, 'SIGCONT');
         // SIGTERM: the app's shutdown hook closes the client (commits, leaves the group).
         signal(s, 'SIGTERM');

@@ -4,7 +4,8 @@
  * in a changelogged state store) → score (the workload's linear model) → output topic. exactly-once =
  * processing.guarantee exactly_once_v2 (output, changelog and input offsets committed in one transaction every
  * commit interval), at-least-once = at_least_once. No coordinator process: the broker's group coordinator
- * assigns the tasks. The app is built into the cache on first use. Local processes only so far.
+ * assigns the tasks. The app is built into the cache on first use. Each instance runs where the placement puts
+ * processes: a local process, or (--provider docker) its own container on the run's network.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { EV } from '../../core/events.ts';
@@ -47,11 +48,6 @@ export const kafkaStreams: Engine = {
     }
     if ((plan.topology ?? 'chain') !== 'chain') {
       throw new BadInputError(`kafka-streams deploys the chain topology only, not ${plan.topology}`);
-    }
-    if (plan.placement && plan.placement.launcher.kind !== 'local') {
-      throw new BadInputError('kafka-streams runs as local processes only so far', {
-        fix: 'use --provider local',
-      });
     }
     const program = await ensureStreamsApp();
     return deployStreamsApp(plan, options, program);

@@ -22,12 +22,10 @@
  * worker.started / worker.restarted (a worker JVM's tasks announced a new pid), the spout's tuple events as
  * in LocalCluster mode; worker.failed / worker.started for the daemons from their process exits.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import {
-  closeSync,
+  createWriteStream,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -35,14 +33,23 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freeListenPorts, LOOPBACK } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
 import { ServiceFailedError, TimeoutError } from '../../core/errors.ts';
 import { EV } from '../../core/events.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
+import { placementOf, processesOf as placementProcesses } from '../runtime/placement.ts';
 import { topologyFor } from '../runtime/topology.ts';
-import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
+import type {
+  Deployment,
+  DeployPlan,
+  ProcessControl,
+  ProcessHandle,
+  ProcessLauncher,
+  ProcessSpec,
+  WorkerInfo,
+} from '../types.ts';
 import {
   eventJson,
   type InstancePlacement,
@@ -82,8 +89,16 @@ function log4jXml(file: string): string {
 `;
 }
 
-/** The cluster's layout and ports: pure, so a test can read what a deployment would write. */
-export function clusterLayout(home: string, options: StormOptions, ports: number[]) {
+/**
+ * The cluster's layout and ports: pure, so a test can read what a deployment would write. `hostOf` names a
+ * daemon's host (`zookeeper`, `nimbus`, `supervisor[i]`): loopback locally, its container's alias under docker.
+ */
+export function clusterLayout(
+  home: string,
+  options: StormOptions,
+  ports: number[],
+  hostOf: (daemon: string) => string = () => LOOPBACK,
+) {
   const n = options.supervisors;
   const [zookeeper, nimbus, ...rest] = ports;
   const supervisors = Array.from({ length: n }, (_, i) => ({
@@ -93,11 +108,10 @@ export function clusterLayout(home: string, options: StormOptions, ports: number
     slotPort: rest[2 * i + 1]!,
   }));
   const common = {
-    'storm.zookeeper.servers': [LOOPBACK],
+    'storm.zookeeper.servers': [hostOf('zookeeper')],
     'storm.zookeeper.port': zookeeper,
-    'nimbus.seeds': [LOOPBACK],
+    'nimbus.seeds': [hostOf('nimbus')],
     'nimbus.thrift.port': nimbus,
-    'storm.local.hostname': LOOPBACK,
     'storm.log.dir': join(home, 'logs'),
     // Storm's default asks for a heap of 128 MB per executor; a small machine runs several workers.
     'worker.childopts': '-Xmx384m -XX:+UseSerialGC',
@@ -105,11 +119,16 @@ export function clusterLayout(home: string, options: StormOptions, ports: number
     'storm.metricstore.rocksdb.location': join(home, 'local', 'nimbus-metrics'),
   };
   const confs: Record<string, Record<string, unknown>> = {
-    nimbus: { ...common, 'storm.local.dir': join(home, 'local', 'nimbus') },
+    nimbus: {
+      ...common,
+      'storm.local.hostname': hostOf('nimbus'),
+      'storm.local.dir': join(home, 'local', 'nimbus'),
+    },
   };
   for (const s of supervisors) {
     confs[s.file] = {
       ...common,
+      'storm.local.hostname': hostOf(s.name),
       'storm.local.dir': join(home, 'local', s.file),
       'supervisor.slots.ports': [s.slotPort],
       'supervisor.thrift.port': s.thriftPort,
@@ -121,7 +140,7 @@ export function clusterLayout(home: string, options: StormOptions, ports: number
 /** Ports a cluster needs: ZooKeeper, nimbus, and per supervisor its thrift port and its one slot. */
 export const clusterPortCount = (options: StormOptions) => 2 + 2 * options.supervisors;
 
-function portOpen(port: number): Promise<boolean> {
+function loopbackPortOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: LOOPBACK, port });
     socket.once('connect', () => {
@@ -142,20 +161,54 @@ const isAlive = (pid: number | null | undefined): pid is number => {
   }
 };
 
-/** Pids of every process whose command line names this storm.home: daemons, LogWriters, workers. */
-function processesOf(home: string): number[] {
-  const mark = `-Dstorm.home=${home}`;
+/**
+ * Pids of every process whose command line names this storm.home and all of `marks`: daemons, LogWriters,
+ * workers. Under docker too: a container's processes are this host's processes (their command lines name the
+ * same paths, mounted where they are on the host).
+ */
+function processesOf(home: string, ...marks: string[]): number[] {
+  const wanted = [`-Dstorm.home=${home}`, ...marks];
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.split('\0').includes(mark)) pids.push(Number(entry));
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (wanted.every((m) => args.includes(m))) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
   return pids;
+}
+
+/**
+ * The innermost pid of a process (`NSpid` in /proc/<pid>/status: the pid its own pid namespace gives it, the
+ * one a JVM in a container reports), or null when it is gone.
+ */
+export function innermostPid(status: string): number | null {
+  const line = status.split('\n').find((l) => l.startsWith('NSpid:'));
+  const last = line?.trim().split(/\s+/).at(-1);
+  return last && /^\d+$/.test(last) ? Number(last) : null;
+}
+
+/**
+ * This host's pid of the worker JVM on slot `port` that calls itself `pid`. Locally the same number; in a
+ * supervisor's container the JVM reports its pid inside the container, so the host's process is found by
+ * its command line (storm.home and `-Dworker.port=<port>`, which only that slot's processes carry) and its
+ * innermost pid. Chosen over `docker exec <supervisor> kill`: the host's pid is signalled at once (no exec
+ * round trip in the fault's timing), SIGSTOP pauses that one JVM (a `docker pause` would freeze its
+ * supervisor too), and liveness is a signal 0, as locally.
+ */
+function hostPidOf(home: string, port: number, pid: number, local: boolean): number | null {
+  if (local) return pid;
+  for (const candidate of processesOf(home, `-Dworker.port=${port}`)) {
+    try {
+      if (innermostPid(readFileSync(`/proc/${candidate}/status`, 'utf8')) === pid) return candidate;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
 }
 
 interface Daemon {
@@ -164,7 +217,7 @@ interface Daemon {
   args: string[];
   heapMb: number;
   conf?: string;
-  proc?: ChildProcess;
+  proc?: ProcessHandle;
   attempt: number;
   restartTimer?: NodeJS.Timeout;
 }
@@ -188,7 +241,15 @@ export async function deployStormCluster(
     join(home, 'log4j2', 'worker.xml'),
     log4jXml([sys('workers.artifacts'), sys('storm.id'), sys('worker.port'), sys('logfile.name')].join('/')),
   );
-  const layout = clusterLayout(home, options, await freeListenPorts(clusterPortCount(options)));
+  const placement = placementOf(plan);
+  const processes = placementProcesses(plan);
+  const local = processes.kind === 'local';
+  const layout = clusterLayout(
+    home,
+    options,
+    await freeListenPorts(clusterPortCount(options)),
+    placement.hostOf,
+  );
   // YAML is a superset of JSON.
   for (const [file, conf] of Object.entries(layout.confs))
     writeFileSync(join(home, 'conf', `${file}.yaml`), `${JSON.stringify(conf, null, 2)}\n`);
@@ -200,9 +261,11 @@ export async function deployStormCluster(
       {
         ...topologyConfig(plan, options),
         workers: workerCount,
-        nimbusHost: LOOPBACK,
+        nimbusHost: placement.hostOf('nimbus'),
         nimbusPort: layout.nimbusPort,
-        ownerPid: process.pid,
+        // The workers' watchdog (Placement.java) looks for this runner's pid: not visible from a container,
+        // whose processes go with the run's containers instead.
+        ...(local ? { ownerPid: process.pid } : {}),
       },
       null,
       2,
@@ -239,7 +302,8 @@ export async function deployStormCluster(
     gate.open();
   };
 
-  const onPlacement = (p: InstancePlacement) => {
+  const onPlacement = (reported: InstancePlacement) => {
+    const p = { ...reported, pid: hostPidOf(home, reported.port, reported.pid, local) ?? 0 };
     const before = placements.get(p.instance);
     if (before?.pid === p.pid) return;
     placements.set(p.instance, { ...p, attempt: before ? before.attempt + 1 : 0 });
@@ -341,16 +405,30 @@ export async function deployStormCluster(
       attempt: -1,
     })),
   ];
-  const start = (d: Daemon) => {
+  /** What the JVMs read (jars, the model) and write (the run's folder: storm.home is in it). */
+  const paths: ProcessSpec['paths'] = [
+    { path: program.home, writable: false },
+    { path: program.libs, writable: false },
+    { path: dirname(plan.workload.modelPath), writable: false },
+    { path: plan.runDir, writable: true },
+  ];
+  const start = async (d: Daemon) => {
     d.attempt += 1;
-    const out = openSync(join(workersDir, `${d.conf ?? d.name}.out`), 'a');
-    // stdin stays open: Daemon.java halts the JVM when it closes (this runner died). Own process group.
-    const proc = spawn(program.java, daemonArgs(d), { cwd: home, stdio: ['pipe', out, out], detached: true });
-    closeSync(out);
+    const out = createWriteStream(join(workersDir, `${d.conf ?? d.name}.out`), { flags: 'a' });
+    // stdin stays open: Daemon.java halts the JVM when it closes (this runner died; runtime/processes.ts).
+    const proc = await processes.start({
+      id: d.name,
+      attempt: d.attempt,
+      command: [program.java, ...daemonArgs(d)],
+      cwd: home,
+      paths,
+    });
+    proc.stdout.pipe(out);
+    proc.stderr.pipe(out, { end: false });
     d.proc = proc;
     emit({ type: 'worker.started', worker: d.name, attempt: d.attempt, pid: proc.pid });
     if (d.attempt > 0) emit({ type: 'worker.restarted', worker: d.name, attempt: d.attempt, pid: proc.pid });
-    proc.on('exit', (code, signal) => {
+    void proc.exited.then(({ code, signal }) => {
       if (stopping) return;
       emit({ type: 'worker.failed', worker: d.name, attempt: d.attempt, code, signal });
       emit({
@@ -360,7 +438,7 @@ export async function deployStormCluster(
         inMs: options.supervisorCheckMs,
       });
       d.restartTimer = setTimeout(() => {
-        if (!stopping) start(d);
+        if (!stopping) void start(d).catch((e: Error) => gate.fail(e));
       }, options.supervisorCheckMs);
     });
   };
@@ -422,8 +500,13 @@ export async function deployStormCluster(
       for (const [port, s] of slots) processes[stormWorker(port)] = isAlive(s.pid) ? s.pid : null;
       for (const d of daemons) processes[d.name] = daemonPid(d.name);
       processes.coordinator = daemonPid('nimbus');
+      // A daemon is its process (its container under docker); a worker JVM is a pid on this host (hostPidOf).
+      const daemonOf = (id: string) => daemons.find((d) => d.name === (id === 'coordinator' ? 'nimbus' : id));
       const controls = Object.fromEntries(
-        Object.entries(processes).map(([id, pid]) => [id, pid === null ? null : signalControl(pid)]),
+        Object.entries(processes).map(([id, pid]) => {
+          const daemon = daemonOf(id)?.proc;
+          return [id, pid === null ? null : (daemon ?? signalControl(pid))];
+        }),
       );
       return { processes, controls, links: {} };
     },
@@ -436,11 +519,25 @@ export async function deployStormCluster(
   };
 
   try {
-    start(daemons[0]!);
-    await waitFor(() => portOpen(layout.zookeeperPort), 'ZooKeeper listening', options.launchTimeoutS);
-    for (const d of daemons.slice(1)) start(d);
-    await waitFor(() => portOpen(layout.nimbusPort), 'nimbus listening', options.launchTimeoutS);
-    await submit(program, configFile, workersDir, options.launchTimeoutS);
+    const [zookeeper, nimbus] = daemons as [Daemon, Daemon];
+    /** A port of a daemon open: from here locally, inside its container under docker (bash's /dev/tcp). */
+    const portOpen = async (d: Daemon, port: number) =>
+      local
+        ? loopbackPortOpen(port)
+        : ((await d.proc?.exec(['bash', '-c', `exec 3<>/dev/tcp/${LOOPBACK}/${port}`]))?.code ?? 1) === 0;
+    await start(zookeeper);
+    await waitFor(
+      () => portOpen(zookeeper, layout.zookeeperPort),
+      'ZooKeeper listening',
+      options.launchTimeoutS,
+    );
+    await Promise.all(daemons.slice(1).map(start));
+    await waitFor(() => portOpen(nimbus, layout.nimbusPort), 'nimbus listening', options.launchTimeoutS);
+    await submit(
+      processes,
+      { program, configFile, logDir: workersDir, paths, cwd: home },
+      options.launchTimeoutS,
+    );
     submitted = true;
     emit({ type: 'worker.started', worker: 'topology', attempt: 0, workers: workerCount });
     checkServing();
@@ -480,28 +577,41 @@ async function waitFor(probe: () => Promise<boolean>, what: string, timeoutS: nu
  * seconds after it listens to become leader (it must win the ZooKeeper election first): retried until the
  * launch timeout.
  */
-async function submit(program: StormProgram, configFile: string, logDir: string, timeoutS: number) {
+async function submit(
+  processes: ProcessLauncher,
+  job: {
+    program: StormProgram;
+    configFile: string;
+    logDir: string;
+    paths: ProcessSpec['paths'];
+    cwd: string;
+  },
+  timeoutS: number,
+) {
+  const { program } = job;
   const deadline = Date.now() + timeoutS * 1000;
   for (let attempt = 0; ; attempt++) {
-    const logFile = join(logDir, 'submit.log');
-    const out = openSync(logFile, 'a');
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(
+    const logFile = join(job.logDir, 'submit.log');
+    const out = createWriteStream(logFile, { flags: 'a' });
+    // Where the cluster runs (a container on the run's network under docker: nimbus is reached by its name).
+    const child = await processes.start({
+      id: 'submit',
+      attempt,
+      command: [
         program.java,
-        [
-          '-Xmx256m',
-          `-Dstorm.jar=${program.topologyJar}`,
-          '-cp',
-          program.classpath,
-          STORM_MAIN_CLASS,
-          configFile,
-        ],
-        { stdio: ['ignore', out, out] },
-      );
-      child.on('error', reject);
-      child.on('exit', (c) => resolve(c));
+        '-Xmx256m',
+        `-Dstorm.jar=${program.topologyJar}`,
+        '-cp',
+        program.classpath,
+        STORM_MAIN_CLASS,
+        job.configFile,
+      ],
+      cwd: job.cwd,
+      paths: job.paths,
     });
-    closeSync(out);
+    child.stdout.pipe(out);
+    child.stderr.pipe(out, { end: false });
+    const { code } = await child.exited;
     if (code === 0) return;
     if (Date.now() > deadline) {
       throw new ServiceFailedError(

@@ -6,8 +6,9 @@
  * MOJO through h2o-genmodel: `scoresMojo`) → KafkaBolt. The topology is Java (engines/storm/java, with the
  * workloads' ports shared with flink in engines/jvm-workloads), built into the cache on first use.
  * Deployed as one LocalCluster JVM (local-cluster.ts, the default) or, with `-o supervisors=N`, as a cluster
- * of separate JVMs: ZooKeeper, nimbus, N supervisors and their worker JVMs (cluster.ts, local provider only so
- * far). Workloads `transactions` and `titanic`.
+ * of separate JVMs: ZooKeeper, nimbus, N supervisors and their worker JVMs (cluster.ts; under --provider docker
+ * ZooKeeper, nimbus and each supervisor in its own container, a supervisor's workers inside it). Workloads
+ * `transactions` and `titanic`.
  */
 import { BadInputError } from '../../core/errors.ts';
 import { stormReplayHorizonMs } from '../ack-tree/options.ts';
@@ -62,9 +63,9 @@ export const storm: Engine = {
       throw new BadInputError(`storm deploys the chain topology only, not ${plan.topology}`);
     }
     const provider = plan.placement?.launcher.kind ?? 'local';
-    if (options.supervisors > 0 && provider !== 'local') {
-      throw new BadInputError(`storm runs its cluster as local processes only so far, not ${provider}`, {
-        fix: 'run it with --provider local, or leave supervisors out for the single-JVM LocalCluster',
+    if (options.supervisors === 0 && provider !== 'local') {
+      throw new BadInputError(`storm's LocalCluster runs as a local process only, not under ${provider}`, {
+        fix: 'run a cluster in containers with -o supervisors=N (e.g. 3), or use --provider local',
       });
     }
     const program = await ensureStormTopology();

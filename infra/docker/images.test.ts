@@ -31,6 +31,7 @@ describe('IMAGES', () => {
       kafka: `faultline/kafka:${KAFKA_VERSION}`,
       redis: 'faultline/redis:7',
       toxiproxy: `faultline/toxiproxy:${TOXIPROXY_VERSION}`,
+      jvm: 'faultline/jvm:17',
     });
     expect(IMAGES.kafka).toBe('faultline/kafka:3.9.1');
     expect(IMAGES.toxiproxy).toBe('faultline/toxiproxy:2.12.0');
@@ -49,9 +50,15 @@ describe('IMAGES', () => {
 });
 
 describe('planBuilds', () => {
-  it('with a registry builds the four images from their default bases, engine last', () => {
+  it('with a registry builds the five images from their default bases, engine last', () => {
     const builds = plan(false);
-    expect(builds.map((b) => b.tag)).toEqual([IMAGES.redis, IMAGES.toxiproxy, IMAGES.kafka, IMAGES.engine]);
+    expect(builds.map((b) => b.tag)).toEqual([
+      IMAGES.redis,
+      IMAGES.toxiproxy,
+      IMAGES.kafka,
+      IMAGES.jvm,
+      IMAGES.engine,
+    ]);
     expect(builds.every((b) => b.stage === 'image' && Object.keys(b.buildArgs).length === 0)).toBe(true);
   });
 
@@ -64,6 +71,8 @@ describe('planBuilds', () => {
       'image faultline/toxiproxy:2.12.0',
       'base faultline/kafka-base:3.9.1-offline',
       'image faultline/kafka:3.9.1',
+      'base faultline/jvm-base:17-offline',
+      'image faultline/jvm:17',
       'base faultline/node-base:20-offline',
       'image faultline/engine:0.1',
     ]);
@@ -99,8 +108,8 @@ describe('planBuilds', () => {
 
 describe('selectImages', () => {
   it('defaults to all and rejects unknown names', () => {
-    expect(selectImages()).toEqual(['redis', 'toxiproxy', 'kafka', 'engine']);
-    expect(selectImages([])).toHaveLength(4);
+    expect(selectImages()).toEqual(['redis', 'toxiproxy', 'kafka', 'jvm', 'engine']);
+    expect(selectImages([])).toHaveLength(5);
     expect(() => selectImages(['kafka', 'zookeeper'])).toThrow(BadInputError);
     expect(() => selectImages(['zookeeper'])).toThrow(/unknown image "zookeeper"/);
   });

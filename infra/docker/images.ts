@@ -23,6 +23,8 @@ export const IMAGES = {
   kafka: `faultline/kafka:${KAFKA_VERSION}`,
   redis: 'faultline/redis:7',
   toxiproxy: `faultline/toxiproxy:${TOXIPROXY_VERSION}`,
+  /** Java 17 only: the real engines' JVMs (flink, kafka-streams, storm) under the docker provider. */
+  jvm: 'faultline/jvm:17',
 } as const;
 
 export type ImageName = keyof typeof IMAGES;
@@ -32,12 +34,13 @@ export const DEBIAN_IMAGE = 'faultline/debian:bookworm';
 const DEBIAN_SUITE = 'bookworm';
 
 /** Quickest first, so a broken setup shows early; the engine, whose sources change most, last. */
-const BUILD_ORDER: readonly ImageName[] = ['redis', 'toxiproxy', 'kafka', 'engine'];
+const BUILD_ORDER: readonly ImageName[] = ['redis', 'toxiproxy', 'kafka', 'jvm', 'engine'];
 
 /** The offline base of each component: file `<name>.offline.Dockerfile`, context folder `<name>-<version>`. */
 const OFFLINE_BASE: Record<ImageName, string> = {
   engine: 'node-base',
   kafka: 'kafka-base',
+  jvm: 'jvm-base',
   redis: 'redis-base',
   toxiproxy: 'toxiproxy-base',
 };
@@ -113,6 +116,8 @@ export function offlineBaseTag(component: ImageName, nodeVersion: string): strin
       return `faultline/node-base:${nodeVersion.split('.')[0]}-offline`;
     case 'kafka':
       return `faultline/kafka-base:${KAFKA_VERSION}-offline`;
+    case 'jvm':
+      return 'faultline/jvm-base:17-offline';
     case 'redis':
       return 'faultline/redis-base:7-offline';
     case 'toxiproxy':
@@ -121,7 +126,13 @@ export function offlineBaseTag(component: ImageName, nodeVersion: string): strin
 }
 
 function offlineContextDir(component: ImageName, contextsDir: string, nodeVersion: string): string {
-  const version = { engine: nodeVersion, kafka: KAFKA_VERSION, redis: '7', toxiproxy: TOXIPROXY_VERSION };
+  const version = {
+    engine: nodeVersion,
+    kafka: KAFKA_VERSION,
+    jvm: '17',
+    redis: '7',
+    toxiproxy: TOXIPROXY_VERSION,
+  };
   return join(contextsDir, `${OFFLINE_BASE[component]}-${version[component]}`);
 }
 
@@ -331,6 +342,7 @@ async function prepareOfflineContext(build: ImageBuild, nodeVersion: string, pro
       linkOrCopy(server, join(dir, 'toxiproxy'));
       return;
     }
+    case 'jvm':
     case 'redis':
       return; // apt-get only: an empty context
   }
