@@ -1,5 +1,6 @@
 package dev.faultline.flink;
 
+import dev.faultline.workloads.OrphanGuard;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 
@@ -12,18 +13,7 @@ public final class Launcher {
   private Launcher() {}
 
   public static void main(String[] args) throws Exception {
-    Thread guard = new Thread(() -> {
-      try {
-        while (System.in.read() != -1) {
-          // nothing is ever sent
-        }
-      } catch (Exception e) {
-        // stdin broken: the same as closed
-      }
-      Runtime.getRuntime().halt(0);
-    }, "faultline-orphan-guard");
-    guard.setDaemon(true);
-    guard.start();
+    OrphanGuard.haltWhenStdinCloses();
     Method main = Class.forName(args[0]).getMethod("main", String[].class);
     main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
   }

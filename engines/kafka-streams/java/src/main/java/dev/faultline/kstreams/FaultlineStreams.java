@@ -3,6 +3,7 @@ package dev.faultline.kstreams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.workloads.LinearModel;
+import dev.faultline.workloads.OrphanGuard;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -180,18 +181,7 @@ public final class FaultlineStreams {
   }
 
   public static void main(String[] args) throws Exception {
-    Thread guard = new Thread(() -> {
-      try {
-        while (System.in.read() != -1) {
-          // nothing is ever sent
-        }
-      } catch (Exception e) {
-        // stdin broken: the same as closed
-      }
-      Runtime.getRuntime().halt(0);
-    }, "faultline-orphan-guard");
-    guard.setDaemon(true);
-    guard.start();
+    OrphanGuard.haltWhenStdinCloses();
 
     JsonNode c = KeyState.JSON.readTree(new File(args[0]));
     KafkaStreams streams = new KafkaStreams(topology(c), properties(c));

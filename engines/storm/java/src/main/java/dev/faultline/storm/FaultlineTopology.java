@@ -3,6 +3,7 @@ package dev.faultline.storm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.workloads.ModelFile;
+import dev.faultline.workloads.OrphanGuard;
 import java.io.File;
 import java.util.List;
 import java.util.Properties;
@@ -163,7 +164,7 @@ public final class FaultlineTopology {
     }
     LocalCluster cluster = new LocalCluster();
     // The adapter holds our stdin: when it goes away (the runner died), so do we, without waiting for a sweep.
-    Daemon.haltWhenStdinCloses();
+    OrphanGuard.haltWhenStdinCloses();
     cluster.submitTopology(name, stormConfig(c), topology);
     // The adapter waits for this line (its `ready`).
     synchronized (System.out) {
