@@ -22,6 +22,7 @@ import { engines } from '../engines/index.ts';
 import { passthrough } from '../engines/passthrough/index.ts';
 import type { Engine } from '../engines/types.ts';
 import { runScenario } from '../harness/runner.ts';
+import { dockerClient } from '../infra/docker/services.ts';
 import { caseName, expectKillContract, expectSteadyContract, leftoversOf } from './contract-checks.ts';
 import { repoRoot, testScenario } from './helpers.ts';
 
@@ -62,6 +63,7 @@ const CONTRACT_GUARANTEES: Partial<Record<string, readonly Guarantee[]>> = {
  * with the case's name (checked below, and each call checks that its run is that case).
  */
 const CHECKED_IN_ENGINE_SUITES: Record<string, Partial<Record<'steady' | 'kill', string>>> = {
+  'passthrough · none': { steady: 'test/passthrough-run.test.ts' },
   'ack-tree · at-least-once': { steady: 'test/ack-tree.test.ts', kill: 'test/ack-tree.test.ts' },
   'ack-tree · at-most-once': { kill: 'test/ack-tree.test.ts' },
   // Its kill test there keeps the run's topics for an independent reader: the kill is checked here.
@@ -74,7 +76,20 @@ const CHECKED_IN_ENGINE_SUITES: Record<string, Partial<Record<'steady' | 'kill',
   'operator-checkpoint · exactly-once': { kill: 'test/operator-checkpoint.test.ts' },
   'operator-checkpoint · at-most-once': { kill: 'test/operator-checkpoint.test.ts' },
 };
-const elsewhere = (name: string, check: 'steady' | 'kill') => !!CHECKED_IN_ENGINE_SUITES[name]?.[check];
+/**
+ * Cases whose check a docker suite makes on its run (the same engine and guarantee, the JVMs in containers): run
+ * there instead of here only when that suite runs, i.e. when there is a Docker engine.
+ */
+const CHECKED_IN_DOCKER_SUITES: Record<string, Partial<Record<'steady' | 'kill', string>>> = {
+  'flink · exactly-once': { kill: 'test/docker-jvm.test.ts' },
+  'kafka-streams · exactly-once': { kill: 'test/docker-jvm.test.ts' },
+};
+const dockerHere = await dockerClient().then(
+  () => true,
+  () => false,
+);
+const elsewhere = (name: string, check: 'steady' | 'kill') =>
+  !!CHECKED_IN_ENGINE_SUITES[name]?.[check] || (dockerHere && !!CHECKED_IN_DOCKER_SUITES[name]?.[check]);
 
 const cases = Object.values(engines).flatMap((engine) =>
   (CONTRACT_GUARANTEES[engine!.name] ?? engine!.guarantees).map((guarantee) => ({
@@ -117,14 +132,17 @@ describe.each(runHere)('engine contract: $name', ({ engine, guarantee, name }) =
 });
 
 describe('the cases checked in the engine suites', () => {
-  it.each(Object.entries(CHECKED_IN_ENGINE_SUITES))('%s: the listed suite makes the calls', (name, where) => {
-    expect(cases.map((c) => c.name)).toContain(name);
-    for (const [check, file] of Object.entries(where)) {
-      const call = check === 'steady' ? 'expectSteadyContract' : 'expectKillContract';
-      const source = readFileSync(join(repoRoot, file), 'utf8').replace(/\(\s+/g, '(');
-      expect(source).toContain(`${call}('${name}',`);
-    }
-  });
+  it.each(Object.entries({ ...CHECKED_IN_ENGINE_SUITES, ...CHECKED_IN_DOCKER_SUITES }))(
+    '%s: the listed suite makes the calls',
+    (name, where) => {
+      expect(cases.map((c) => c.name)).toContain(name);
+      for (const [check, file] of Object.entries(where)) {
+        const call = check === 'steady' ? 'expectSteadyContract' : 'expectKillContract';
+        const source = readFileSync(join(repoRoot, file), 'utf8').replace(/\(\s+/g, '(');
+        expect(source).toContain(`${call}('${name}',`);
+      }
+    },
+  );
 });
 
 describe('the contract catches a leaky engine', () => {

@@ -26,6 +26,7 @@ import {
   LABEL_RUN,
   startDockerInfra,
 } from '../infra/docker/services.ts';
+import { expectKillContract } from './contract-checks.ts';
 import { runEvents, testScenario } from './helpers.ts';
 
 const noDocker = await dockerClient().then(
@@ -56,7 +57,7 @@ describe.skipIf(noDocker !== undefined)(title, () => {
     { guarantee = 'exactly-once' as 'exactly-once' | 'at-least-once', duration = 8, rate = 400 } = {},
   ) => {
     const kill = '\n  - { kind: kill, target: "features[1]", at: 3s }';
-    const { summary, dir } = await runScenario({
+    const run = await runScenario({
       engine,
       guarantee,
       scenario: testScenario(`${engine}-docker-kill`, kill, { duration, warmup: 3, seed: 5 }),
@@ -65,6 +66,7 @@ describe.skipIf(noDocker !== undefined)(title, () => {
       outDir: out,
       infra,
     });
+    const { summary, dir } = run;
     expect(summary.environment.provider).toBe('docker');
     expect(summary.counts).toMatchObject({ lost: 0, unexpected: 0 });
     expect(summary.verdict.guaranteeHeld).toBe(true);
@@ -79,21 +81,26 @@ describe.skipIf(noDocker !== undefined)(title, () => {
       filters: { label: [`${LABEL_INSTANCE}=${infra.name}`, `${LABEL_RUN}=${summary.runId}`] },
     });
     expect(left.map((c) => c.Names[0])).toEqual([]);
-    return summary;
+    return run;
   };
 
   it('flink, exactly-once: JobManager and TaskManagers in containers; a killed TaskManager comes back', async () => {
-    const summary = await killRun('flink', { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 });
+    const run = await killRun('flink', { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 });
+    // The engine contract's kill case for flink (test/contract.test.ts runs it here when Docker is up).
+    await expectKillContract('flink · exactly-once', run, infra);
+    const { summary } = run;
     expect(summary.counts).toMatchObject({ duplicated: 0, incorrect: 0 });
     expect(summary.blastRadius.workersRestarted).toBeGreaterThan(0);
   });
 
   it('kafka-streams, exactly-once: each instance in its container; the survivor takes over the tasks', async () => {
-    const summary = await killRun('kafka-streams', {
+    const run = await killRun('kafka-streams', {
       sessionTimeoutMs: 5000,
       heartbeatIntervalMs: 1000,
       commitIntervalMs: 1000,
     });
+    await expectKillContract('kafka-streams · exactly-once', run, infra);
+    const { summary } = run;
     expect(summary.counts).toMatchObject({ duplicated: 0, incorrect: 0 });
     expect(summary.blastRadius.workersRestarted).toBeGreaterThan(0);
   });
@@ -101,7 +108,7 @@ describe.skipIf(noDocker !== undefined)(title, () => {
   it.runIf(process.env.FAULTLINE_STORM_CLUSTER === '1')(
     'storm cluster, at-least-once: ZooKeeper, nimbus, supervisors in containers; a killed worker JVM is relaunched by its supervisor',
     async () => {
-      const summary = await killRun(
+      const { summary } = await killRun(
         'storm',
         {
           supervisors: 3,

@@ -11,6 +11,7 @@ import { createKafka } from '../clients/kafka.ts';
 import { readHlog } from '../harness/latency.ts';
 import { runScenario } from '../harness/runner.ts';
 import type { RunSummary } from '../harness/summary.ts';
+import { expectSteadyContract } from './contract-checks.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-results-'));
@@ -19,7 +20,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe('passthrough run', () => {
   for (const workload of ['transactions', 'titanic']) {
     it(`${workload}: nothing lost, duplicated, unexpected or incorrect; every result file is written`, async () => {
-      const { dir, summary } = await runScenario({
+      const run = await runScenario({
         engine: 'passthrough',
         scenario: 'steady',
         workload,
@@ -30,6 +31,9 @@ describe('passthrough run', () => {
         outDir: out,
         infra,
       });
+      const { dir, summary } = run;
+      // The engine contract's no-fault case for passthrough (test/contract.test.ts skips it).
+      if (workload === 'transactions') await expectSteadyContract('passthrough · none', run, infra);
       expect(summary.counts).toEqual({
         produced: 4000,
         delivered: 4000,
