@@ -26,6 +26,10 @@ export const EV = {
   /** A fault that could not happen: its target was not running when it was due (being restarted). */
   faultSkipped: 'fault.skipped',
   generatorSendFailed: 'generator.send-failed',
+  /** The collector's Kafka consumer crashed, was replaced, read again (harness/collector.ts). */
+  collectorCrashed: 'collector.crashed',
+  collectorReplaced: 'collector.replaced',
+  collectorReading: 'collector.reading',
 
   // ack-tree (Storm).
   tupleFailed: 'tuple.failed',

@@ -229,7 +229,7 @@ function recoveryValues(runs: readonly LoadedRun[]): SideValues {
     if (entry === undefined) continue;
     if (entry.recoveredMs !== null) side.values.push(entry.recoveredMs);
     else if (entry.censoredMs !== undefined) side.atLeast.push(entry.censoredMs);
-    else side.never++;
+    else if (entry.unobserved === undefined) side.never++; // unobserved: the collector was down, no value
   }
   return side;
 }

@@ -36,6 +36,8 @@ export interface SoakSection {
     /** Load ended first (a lower bound), or records intended before the fault never arrived. */
     censored: number;
     never: number;
+    /** The collector was not reading during the recovery: no figure (harness/recovery.ts `unobserved`). */
+    unobserved: number;
     /** Seconds: min, p50, p90, max of the measured recoveries; null without any. */
     quantilesS: { min: number; p50: number; p90: number; max: number } | null;
     /** Counts per bucket of recovery time, for a bar chart. */
@@ -103,7 +105,8 @@ export function soakSection(file: SoakFile, dir: string, reportDir: string): Soa
     recovery: {
       recovered: measured.length,
       censored: recoveries.filter((r) => r.recoveredMs === null && r.censored).length,
-      never: recoveries.filter((r) => r.recoveredMs === null && !r.censored).length,
+      never: recoveries.filter((r) => r.recoveredMs === null && !r.censored && !r.unobserved).length,
+      unobserved: recoveries.filter((r) => r.recoveredMs === null && r.unobserved).length,
       quantilesS: measured.length
         ? {
             min: round(measured[0]!),
@@ -153,7 +156,9 @@ export function soakMarkdown(s: SoakSection, mdCell: (text: string) => string): 
   lines.push(
     `Recovery over the schedules' faults: ${r.recovered} measured` +
       (q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : '') +
-      `, ${r.censored} censored (the load ended first), ${r.never} never (records from before the fault missing).`,
+      `, ${r.censored} censored (the load ended first), ${r.never} never (records from before the fault missing)` +
+      (r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : '') +
+      '.',
     '',
     `| recovery | ${r.buckets.map((b) => b.label).join(' | ')} |`,
     `| --- | ${r.buckets.map(() => '---:').join(' | ')} |`,
@@ -192,7 +197,7 @@ ${violations}
 <table><thead><tr><th>engine</th><th>guarantee</th><th>runs</th><th>held</th><th>violated</th><th>unknown</th><th>harness errors</th><th>not run</th><th>wall time</th></tr></thead>
 <tbody><tr><td>${esc(s.engine)}</td><td>${esc(s.guarantee)}</td><td>${t.runs}</td><td>${t.held}</td><td>${t.violated}</td><td>${t.unknown}</td><td>${t.harnessErrors}</td><td>${t.pending}</td><td>${s.wallMin} min</td></tr></tbody></table>
 ${notes.length ? `<ul>${notes.join('')}</ul>` : ''}
-<p>Recovery over the schedules' faults: ${r.recovered} measured${q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : ''}, ${r.censored} censored (the load ended first), ${r.never} never.</p>
+<p>Recovery over the schedules' faults: ${r.recovered} measured${q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : ''}, ${r.censored} censored (the load ended first), ${r.never} never${r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : ''}.</p>
 <table class="soak-recovery"><tbody>${r.buckets
     .map(
       (b) =>

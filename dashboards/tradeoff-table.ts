@@ -77,7 +77,10 @@ function recoveryText(g: RunGroup): string {
   if (entries.length === 0) return '—';
   if (entries.length === 1) return formatRecovery(entries[0]!);
   const censored = entries.filter((e) => e.recoveredMs === null && e.censoredMs !== undefined);
-  const never = entries.filter((e) => e.recoveredMs === null && e.censoredMs === undefined);
+  const unobserved = entries.filter((e) => e.recoveredMs === null && e.unobserved !== undefined);
+  const never = entries.filter(
+    (e) => e.recoveredMs === null && e.censoredMs === undefined && e.unobserved === undefined,
+  );
   const measured = entries.filter((e) => e.recoveredMs !== null);
   const parts: string[] = [];
   if (measured.length)
@@ -95,6 +98,7 @@ function recoveryText(g: RunGroup): string {
     parts.push(`${censored.length}× > ${formatSeconds(bound)} (load ended)`);
   }
   if (never.length) parts.push(`${never.length}× never`);
+  if (unobserved.length) parts.push(`${unobserved.length}× unknown (collector not reading)`);
   return parts.join(', ');
 }
 

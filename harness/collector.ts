@@ -10,9 +10,18 @@
  * engine that re-stamps `t` on replay would otherwise hide its latency. An output whose echoed `t` disagrees
  * with the schedule, or whose id the schedule never had, goes to `onUntrusted` (the checker counts it as
  * unexpected) and not into latency.
+ *
+ * The collector must outlive the faults it watches. A Kafka restart can kill its kafkajs consumer for good (a
+ * non-retriable crash, e.g. "Failed to find group coordinator") or leave it restarting forever; a dead collector
+ * would read as loss and as a quiet drain (soak seed 29, session 9). So it watches its consumer: a crash that kafkajs
+ * will not restart, or no fetch for `stallMs`, and it replaces the consumer with a new one, in a group of its own
+ * (the old one may not have left its group), seeking to where the old one stopped. Records below the next offset
+ * of their partition are skipped, so a re-read is never counted as a duplicate. Each crash,
+ * replacement and return to reading is reported (`onIncident`, the run's events), and `reading()` says whether the
+ * consumer fetched lately: the drain is not quiet while it does not.
  */
 
-import type { Consumer, Kafka } from '../clients/kafka.ts';
+import type { Consumer, EachBatchPayload, Kafka } from '../clients/kafka.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
 import { IdSet } from './id-set.ts';
@@ -49,8 +58,22 @@ export interface CollectorOptions {
   onSecond: (row: SecondRow, interval: Histogram) => void;
   /** Events acknowledged to the generator in a second, read when that second closes (its acks are all in). */
   producedIn?: (second: number) => number;
+  /** A crash of the consumer, its replacement, its return to reading: for the run's events. */
+  onIncident?: (incident: CollectorIncident) => void;
+  /** No fetch for this long (ms) and the consumer is replaced (default 10 s). */
+  stallMs?: number;
   clock?: Clock;
 }
+
+export type CollectorIncident =
+  | { type: 'collector.crashed'; atUs: number; error: string; kafkaRestarts: boolean }
+  | { type: 'collector.replaced'; atUs: number; why: string }
+  | { type: 'collector.reading'; atUs: number; gapMs: number };
+
+/** How long without a fetch before the consumer counts as stalled and is replaced. */
+export const COLLECTOR_STALL_MS = 10_000;
+/** A consumer that fetched within this long is reading (idle, it fetches every 50 ms). */
+const READING_MS = 1_000;
 
 export interface Collector {
   /** Resolves once the consumer joined its group and is fetching. */
@@ -67,6 +90,12 @@ export interface Collector {
   /** Read time (µs since the epoch) of the first output of each second that had one: sub-second recovery. */
   firstReadsUs(): readonly number[];
   malformed(): number;
+  /** Whether the consumer fetched within the last second: false while it is down or being replaced. */
+  reading(): boolean;
+  /** Crashes and replacements of the consumer so far (their details went to `onIncident`). */
+  incidents(): readonly CollectorIncident[];
+  /** When the consumer was not reading, µs since the epoch; `toUs` null for a gap still open. */
+  gapsUs(): { fromUs: number; toUs: number | null }[];
 }
 
 export function createCollector(opts: CollectorOptions): Collector {
@@ -87,6 +116,24 @@ export function createCollector(opts: CollectorOptions): Collector {
   let firstDeliveries = 0;
   let consumer: Consumer | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  /** The consumer's generation: a batch from a replaced consumer is dropped (its records are read again). */
+  let generation = 0;
+  let stopped = false;
+  let replacing = false;
+  let replacements = 0;
+  /** The replacement under way, if any: stop() waits for it, so no consumer outlives the collector. */
+  let replacement: Promise<void> | undefined;
+  let lastFetchUs = 0;
+  /** Since when the consumer has not read (a crash or a stall), until it fetches again. */
+  let downSinceUs: number | undefined;
+  const incidents: CollectorIncident[] = [];
+  /** Next offset to read, per partition: a record below it was read already (a re-read after a replacement). */
+  const nextOffset = new Map<number, bigint>();
+  const stallMs = opts.stallMs ?? COLLECTOR_STALL_MS;
+  const incident = (i: CollectorIncident) => {
+    incidents.push(i);
+    opts.onIncident?.(i);
+  };
 
   const closeUpTo = (second: number) => {
     while (currentSecond < second) {
@@ -119,67 +166,185 @@ export function createCollector(opts: CollectorOptions): Collector {
     rows: () => rows,
     firstReadsUs: () => firstReads,
     malformed: () => malformed,
+    reading: () => !replacing && clock.nowUs() - lastFetchUs <= READING_MS * 1000,
+    incidents: () => incidents,
+    gapsUs: () => [
+      ...incidents.flatMap((i) =>
+        i.type === 'collector.reading' ? [{ fromUs: i.atUs - i.gapMs * 1000, toUs: i.atUs }] : [],
+      ),
+      ...(downSinceUs === undefined ? [] : [{ fromUs: downSinceUs, toUs: null }]),
+    ],
     async start() {
-      consumer = opts.kafka.consumer({ groupId: opts.groupId, readUncommitted: false, maxWaitTimeInMs: 50 });
-      await consumer.connect();
-      await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
-      const joined = new Promise<void>((resolve) =>
-        consumer!.on(consumer!.events.GROUP_JOIN, () => resolve()),
-      );
-      await consumer.run({
-        eachBatch: async ({ batch, resolveOffset }) => {
-          const readUs = clock.nowUs();
-          const second = secondOf(readUs);
-          closeUpTo(second);
-          if (second > firstReadSecond && batch.messages.length > 0) {
-            firstReads.push(readUs);
-            firstReadSecond = second;
-          }
-          for (const m of batch.messages) {
-            let out: OutputRecord;
-            try {
-              out = JSON.parse(m.value?.toString('utf8') ?? '') as OutputRecord;
-            } catch {
-              malformed++;
-              continue;
-            }
-            delivered++;
-            const branch = out.branch === undefined ? undefined : String(out.branch);
-            const t = Number.isInteger(out.id) ? opts.intendedUs(out.id) : null;
-            if (t === null) {
-              opts.onUntrusted(out.id, 'never produced', branch);
-              continue;
-            }
-            if (out.t !== t) {
-              opts.onUntrusted(
-                out.id,
-                `echoed intended send time ${out.t} µs, the schedule's is ${t} µs`,
-                branch,
-              );
-              continue;
-            }
-            opts.observe(out.id, out.score, readUs, branch);
-            const ids = seen.get(branch ?? '') ?? seen.set(branch ?? '', new IdSet()).get(branch ?? '')!;
-            if (ids.add(out.id)) firstDeliveries++;
-            const e2e = readUs - t;
-            recordUs(interval, e2e);
-            if (t >= opts.warmupEndUs) {
-              recordUs(total, e2e);
-              if (out.r >= t) recordUs(input, out.r - t);
-              if (out.w >= out.r) recordUs(processing, out.w - out.r);
-              if (readUs >= out.w) recordUs(delivery, readUs - out.w);
-            }
-          }
-          resolveOffset(batch.messages.at(-1)?.offset ?? batch.highWatermark);
-        },
-      });
-      ticker = setInterval(() => closeUpTo(secondOf(clock.nowUs())), 250);
+      const joined = await launch();
+      lastFetchUs = clock.nowUs();
+      ticker = setInterval(() => {
+        const nowUs = clock.nowUs();
+        closeUpTo(secondOf(nowUs));
+        if (!replacing && !stopped && nowUs - lastFetchUs > stallMs * 1000)
+          replace(`no fetch for ${Math.round((nowUs - lastFetchUs) / 1000)} ms`);
+      }, 250);
       await joined;
     },
     async stop() {
+      stopped = true;
       if (ticker) clearInterval(ticker);
+      await replacement;
       await consumer?.disconnect();
       closeUpTo(secondOf(clock.nowUs()) + 1);
     },
   };
+
+  /** A consumer of this generation, connected, subscribed and running; resolves to "it joined its group". */
+  async function launch(): Promise<Promise<void>> {
+    const gen = ++generation;
+    // A replacement joins a group of its own: a replaced consumer that has not left yet cannot take its partitions.
+    const groupId = replacements === 0 ? opts.groupId : `${opts.groupId}-r${replacements}`;
+    const c = opts.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 50 });
+    consumer = c;
+    const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
+    c.on(c.events.FETCH, () => {
+      if (gen !== generation) return;
+      const nowUs = clock.nowUs();
+      lastFetchUs = nowUs;
+      if (downSinceUs !== undefined) {
+        incident({ type: 'collector.reading', atUs: nowUs, gapMs: Math.round((nowUs - downSinceUs) / 1000) });
+        downSinceUs = undefined;
+      }
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (gen !== generation || stopped) return;
+      const atUs = clock.nowUs();
+      downSinceUs ??= atUs;
+      incident({
+        type: 'collector.crashed',
+        atUs,
+        error: payload.error.message,
+        kafkaRestarts: payload.restart,
+      });
+      // kafkajs restarts a consumer after a retriable crash (the stall watch catches a restart that hangs).
+      if (!payload.restart) replace(`crashed: ${payload.error.message}`);
+    });
+    try {
+      await c.connect();
+      await c.subscribe({ topic: opts.topic, fromBeginning: true });
+      await c.run({ eachBatch: (payload) => (gen === generation ? readBatch(payload) : Promise.resolve()) });
+      // It starts where its predecessor stopped (from the beginning where it read nothing).
+      for (const [partition, offset] of nextOffset)
+        c.seek({ topic: opts.topic, partition, offset: String(offset) });
+    } catch (e) {
+      await c.disconnect().catch(() => undefined); // a half-started consumer must not hold partitions
+      throw e;
+    }
+    return joined;
+  }
+
+  /** Replaces the consumer: the old one is disconnected (bounded), a new one launched until one starts. */
+  function replace(why: string): void {
+    if (replacing || stopped) return;
+    replacing = true;
+    replacement = replaceNow(why).finally(() => {
+      replacing = false;
+      replacement = undefined;
+    });
+  }
+
+  async function replaceNow(why: string): Promise<void> {
+    const atUs = clock.nowUs();
+    downSinceUs ??= atUs;
+    incident({ type: 'collector.replaced', atUs, why });
+    replacements++;
+    generation++; // the old consumer's batches and events are ignored from now on
+    const old = consumer;
+    await Promise.race([old?.disconnect().catch(() => undefined), clock.sleep(5000)]);
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        await launch();
+        break;
+      } catch {
+        await clock.sleep(Math.min(250 * 2 ** attempt, 5000));
+      }
+    }
+    lastFetchUs = Math.max(lastFetchUs, clock.nowUs()); // the stall watch starts over from here
+  }
+
+  /** A fetched batch: the records not read before, then its offset resolved (committed with the group). */
+  async function readBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
+    const readUs = clock.nowUs();
+    const second = secondOf(readUs);
+    closeUpTo(second);
+    const from = nextOffset.get(batch.partition) ?? 0n;
+    const fresh = batch.messages.filter((m) => BigInt(m.offset) >= from);
+    if (second > firstReadSecond && fresh.length > 0) {
+      firstReads.push(readUs);
+      firstReadSecond = second;
+    }
+    for (const m of fresh) read(m.value, readUs);
+    const last = batch.messages.at(-1)?.offset;
+    if (last !== undefined && BigInt(last) >= from) nextOffset.set(batch.partition, BigInt(last) + 1n);
+    resolveOffset(last ?? batch.highWatermark);
+  }
+
+  /** One output message: trusted or not, into the checker; trusted ones into latency. */
+  function read(value: Buffer | null, readUs: number): void {
+    let out: OutputRecord;
+    try {
+      out = JSON.parse(value?.toString('utf8') ?? '') as OutputRecord;
+    } catch {
+      malformed++;
+      return;
+    }
+    delivered++;
+    const branch = out.branch === undefined ? undefined : String(out.branch);
+    const t = Number.isInteger(out.id) ? opts.intendedUs(out.id) : null;
+    if (t === null) {
+      opts.onUntrusted(out.id, 'never produced', branch);
+      return;
+    }
+    if (out.t !== t) {
+      opts.onUntrusted(out.id, `echoed intended send time ${out.t} µs, the schedule's is ${t} µs`, branch);
+      return;
+    }
+    opts.observe(out.id, out.score, readUs, branch);
+    const ids = seen.get(branch ?? '') ?? seen.set(branch ?? '', new IdSet()).get(branch ?? '')!;
+    if (ids.add(out.id)) firstDeliveries++;
+    const e2e = readUs - t;
+    recordUs(interval, e2e);
+    if (t >= opts.warmupEndUs) {
+      recordUs(total, e2e);
+      if (out.r >= t) recordUs(input, out.r - t);
+      if (out.w >= out.r) recordUs(processing, out.w - out.r);
+      if (readUs >= out.w) recordUs(delivery, readUs - out.w);
+    }
+  }
+}
+
+/**
+ * The run's note on its collector's incidents, or undefined when it had none: how often its consumer crashed and
+ * was replaced, how long it did not read, and whether it read again (what it read late has late read times).
+ */
+export function collectorIncidentsNote(
+  incidents: readonly CollectorIncident[],
+  runStartUs: number,
+): string | undefined {
+  if (incidents.length === 0) return undefined;
+  const at = (us: number) => `${((us - runStartUs) / 1e6).toFixed(1)} s`;
+  const crashes = incidents.filter((i) => i.type === 'collector.crashed');
+  const replaced = incidents.filter((i) => i.type === 'collector.replaced');
+  const gaps = incidents.filter((i) => i.type === 'collector.reading');
+  const first = incidents[0]!;
+  const what = [
+    crashes.length > 0 ? `crashed ${crashes.length}×` : undefined,
+    replaced.length > 0 ? `was replaced ${replaced.length}×` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const firstWhy =
+    first.type === 'collector.crashed' ? first.error : first.type === 'collector.replaced' ? first.why : '';
+  const gapMs = gaps.reduce((a, g) => a + g.gapMs, 0);
+  const end =
+    incidents.at(-1)!.type === 'collector.reading'
+      ? `it did not read for ${(gapMs / 1000).toFixed(1)} s in all and then read on from where it stopped: what ` +
+        'was written meanwhile was read late (its latency and first-output times include that gap)'
+      : 'it had not read again when the run ended: outputs it did not read count as lost, the verdict cannot rest on them';
+  return `the collector's Kafka consumer ${what || 'had incidents'} (first at ${at(first.atUs)}: ${firstWhy}); ${end}`;
 }

@@ -103,4 +103,27 @@ describe('drain', () => {
     });
     expect(stuck).toMatchObject({ endedBy: 'cap', stillStarting: ['sink[0]'] });
   });
+
+  it('does not count quiet time while the collector is not reading, and says so at its cap', async () => {
+    const clock = virtualClock();
+    // The collector's consumer is down from 1 s to 6 s of the drain; the engine's late output comes at 7 s.
+    const result = await drainOutput({
+      delivered: arrivals(clock, [7000]),
+      quietMs: 3000,
+      capS: 30,
+      clock,
+      reading: () => clock.ms < 1000 || clock.ms >= 6000,
+    });
+    expect(result).toMatchObject({ endedBy: 'quiet', outputs: 1 });
+    expect(result.notReadingMs).toBeGreaterThanOrEqual(4900);
+
+    const down = await drainOutput({
+      delivered: () => 0,
+      quietMs: 1000,
+      capS: 10,
+      clock: virtualClock(),
+      reading: () => false,
+    });
+    expect(down).toMatchObject({ endedBy: 'cap', readerDown: true });
+  });
 });

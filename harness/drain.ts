@@ -3,7 +3,8 @@
  * has arrived for a quiet period as long as the engine's replay horizon (its own timeout replays or restore
  * replays can still come), and count what arrives then. The quiet period counts neither while a worker is being
  * (re)started nor from before the engine's latest recovery step (a failure detected, a restart, a redeploy, a
- * replay): a recovery still under way is not quiet, however long its output pauses. A cap keeps it bounded; it is
+ * replay): a recovery still under way is not quiet, however long its output pauses; nor is a collector that is not
+ * reading (its consumer down in a Kafka restart). A cap keeps it bounded; it is
  * never shorter than the quiet period plus a little, so a long horizon (Storm's 30 s message timeout) is waited
  * out in full.
  */
@@ -46,6 +47,9 @@ export interface DrainOptions {
   signal?: AbortSignal;
   /** Workers being (re)started now: while there are any, the quiet period does not run. */
   starting?: () => string[];
+  /** Whether the collector reads now: while it does not (its consumer crashed or stalled), the quiet period does
+   *  not run — silence it cannot hear is no silence. */
+  reading?: () => boolean;
   /** When the engine last took a recovery step (µs, the clock's), if it did: the quiet period runs from after it. */
   lastRecoveryUs?: () => number | undefined;
 }
@@ -64,6 +68,10 @@ export interface DrainResult {
   startingMs: number;
   /** Workers still being (re)started when the drain ended (at its cap or interrupted). */
   stillStarting?: string[];
+  /** Time of the drain spent with the collector not reading (the quiet period did not run then). */
+  notReadingMs?: number;
+  /** The collector was not reading when the drain ended (at its cap or interrupted). */
+  readerDown?: true;
 }
 
 export async function drainOutput(opts: DrainOptions): Promise<DrainResult> {
@@ -88,6 +96,7 @@ async function waitQuiet(
   let lastCount = startCount;
   let lastChangeUs = startUs;
   let startingMs = 0;
+  let notReadingMs = 0;
   for (;;) {
     await clock.sleep(POLL_MS);
     const nowUs = clock.nowUs();
@@ -100,6 +109,11 @@ async function waitQuiet(
     if (starting.length > 0) {
       lastChangeUs = nowUs;
       startingMs += POLL_MS;
+    }
+    const reading = opts.reading?.() ?? true;
+    if (!reading) {
+      lastChangeUs = nowUs;
+      notReadingMs += POLL_MS;
     }
     const recoveryUs = opts.lastRecoveryUs?.();
     if (recoveryUs !== undefined && recoveryUs > lastChangeUs) lastChangeUs = Math.min(recoveryUs, nowUs);
@@ -114,6 +128,8 @@ async function waitQuiet(
         outputs: count - startCount,
         startingMs,
         ...(!quiet && starting.length > 0 ? { stillStarting: starting } : {}),
+        ...(notReadingMs > 0 ? { notReadingMs } : {}),
+        ...(!quiet && !reading ? { readerDown: true as const } : {}),
       };
     }
   }

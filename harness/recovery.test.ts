@@ -92,6 +92,37 @@ describe('recoveryTimes', () => {
     ]);
   });
 
+  it('gives no figure where the collector was not reading: its late reads are its own delay', () => {
+    const buckets = series(60, { ...span(30, 36, 0, null), 36: [7000, 6_000_000] });
+    const gap = (from: number, to: number | null) => ({
+      fromUs: RUN_START_US + from * 1e6,
+      toUs: to === null ? null : RUN_START_US + to * 1e6,
+    });
+    const events = [event(30.5, 'worker.failed')];
+    const unobserved = {
+      fault: 'kill features[1]',
+      detectedMs: 500,
+      detectedBy: 'worker.failed features[1]',
+      firstOutputMs: null,
+      recoveredMs: null,
+      unobserved: 'the collector was not reading from 30.2 s to 36.0 s',
+    };
+    expect(run({ series: buckets, faults: [kill(30)], events, readerGapsUs: [gap(30.2, 36)] })).toEqual([
+      unobserved,
+    ]);
+    expect(formatRecovery(unobserved)).toBe('unknown (the collector was not reading from 30.2 s to 36.0 s)');
+    // A gap that never closed; and one before the fault, which leaves its figures alone.
+    expect(run({ series: buckets, faults: [kill(30)], readerGapsUs: [gap(31, null)] })[0]?.unobserved).toBe(
+      'the collector was not reading from 31.0 s to the end',
+    );
+    expect(run({ series: series(60), faults: [kill(30)], readerGapsUs: [gap(10, 12)] })[0]).toEqual({
+      fault: 'kill features[1]',
+      detectedMs: null,
+      firstOutputMs: 0,
+      recoveredMs: 0,
+    });
+  });
+
   it('an undisturbed kill recovers at once', () => {
     expect(run({ series: series(40), faults: [kill(20)] })).toEqual([
       { fault: 'kill features[1]', detectedMs: null, firstOutputMs: 0, recoveredMs: 0 },

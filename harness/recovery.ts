@@ -11,6 +11,10 @@
  *   and the end of the load; the engine may well have recovered later. Reports print "> N s (load ended)".
  * - `reason`: recovery cannot happen or cannot be judged: records intended before the fault were never
  *   delivered (lost where the guarantee forbids it), or there is no pre-fault baseline.
+ * - `unobserved`: the collector was not reading (its Kafka consumer down) between the injection and the end of
+ *   what the figures rest on (the recovery window's end, or the end of the series): what it read after the gap
+ *   is the collector's delay as much as the engine's, so neither first output nor recovery is given. Reports
+ *   print "unknown (the collector was not reading …)". Detection (engine events) still stands.
  *
  * Choices the definition leaves open, made here:
  * - Bucket `second: s` covers [s, s+1) seconds from run start; a second missing from the series had no output.
@@ -72,11 +76,16 @@ export interface RecoveryEntry {
   censoredMs?: number;
   /** Set when recoveredMs is null for another reason (the backlog was never delivered, no baseline). */
   reason?: string;
+  /** Set when firstOutputMs and recoveredMs are null because the collector was not reading (see the header). */
+  unobserved?: string;
 }
 
-/** "> 9.8 s (load ended)", "never (backlog never delivered)" or "4.0 s": how reports print a recovery. */
-export function formatRecovery(entry: Pick<RecoveryEntry, 'recoveredMs' | 'censoredMs' | 'reason'>): string {
+/** "> 9.8 s (load ended)", "never (backlog never delivered)", "unknown (…)" or "4.0 s": how reports print a recovery. */
+export function formatRecovery(
+  entry: Pick<RecoveryEntry, 'recoveredMs' | 'censoredMs' | 'reason' | 'unobserved'>,
+): string {
   if (entry.recoveredMs !== null) return `${(entry.recoveredMs / 1000).toFixed(1)} s`;
+  if (entry.unobserved !== undefined) return `unknown (${entry.unobserved})`;
   if (entry.censoredMs !== undefined) return `> ${(entry.censoredMs / 1000).toFixed(1)} s (load ended)`;
   return `never (${entry.reason ?? 'no healthy window'})`;
 }
@@ -128,6 +137,8 @@ export interface RecoveryInput {
    * were. Without it, completeness is not required.
    */
   backlogDeliveredAtS?: (atS: number) => number | null;
+  /** When the collector was not reading, µs since the epoch (`toUs` null: it had not read again by the end). */
+  readerGapsUs?: readonly { fromUs: number; toUs: number | null }[];
   windowS?: number;
   rateTolerance?: number;
   p99Factor?: number;
@@ -228,6 +239,22 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
         entry.censored = `load ended ${afterS.toFixed(1)} s after the fault`;
         entry.censoredMs = roundMs(afterS * 1000);
       }
+    }
+    const observedToUs = runStartUs + (recoveredAt === null ? series.last + 1 : recoveredAt + windowS) * 1e6;
+    const gap = (input.readerGapsUs ?? []).find(
+      (g) => g.fromUs < observedToUs && (g.toUs === null || g.toUs > injectedUs),
+    );
+    if (gap) {
+      const s = (us: number) => `${((us - runStartUs) / 1e6).toFixed(1)} s`;
+      entries[i] = {
+        fault: entry.fault,
+        detectedMs: entry.detectedMs,
+        ...(entry.detectedBy ? { detectedBy: entry.detectedBy } : {}),
+        firstOutputMs: null,
+        recoveredMs: null,
+        unobserved: `the collector was not reading from ${s(gap.fromUs)} to ${gap.toUs === null ? 'the end' : s(gap.toUs)}`,
+      };
+      continue;
     }
     entries[i] = entry;
   }

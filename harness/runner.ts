@@ -42,7 +42,7 @@ import { loadScenario } from '../scenarios/schema.ts';
 import { defaultModelPath, getWorkload } from '../scenarios/workloads/index.ts';
 import { createAccounting } from './branch-checker.ts';
 import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
-import { createCollector, type SecondRow } from './collector.ts';
+import { collectorIncidentsNote, createCollector, type SecondRow } from './collector.ts';
 import { type ConsumerLagSample, readConsumerLag } from './consumer-lag.ts';
 import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
@@ -415,6 +415,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       },
       onSecond: (row, interval) => files?.second(row, interval),
       producedIn: (second) => producedBySecond[second] ?? 0,
+      onIncident: ({ atUs, ...rest }) => onEvent({ at: atUs, ...rest }),
     });
     await timed(progress, 'Starting the collector', () => collector.start());
     cleanups.unshift(() => collector.stop());
@@ -548,6 +549,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
           .filter((w) => w.starting)
           .map((w) => w.id) ?? [],
       lastRecoveryUs: () => lastRecoveryUs,
+      reading: () => collector.reading(),
     });
     clearInterval(ticker);
     await timed(progress, 'Stopping the collector', () => collector.stop());
@@ -592,10 +594,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     notes.unshift(...verdict.notes);
     if (drain.endedBy === 'cap')
       notes.push(
-        drain.stillStarting
-          ? `the drain reached its cap (${drain.durationMs} ms) while ${drain.stillStarting.join(', ')} ${drain.stillStarting.length > 1 ? 'were' : 'was'} still being restarted: late outputs may be missing`
-          : `the drain reached its cap (${drain.durationMs} ms) while output was still arriving: late outputs may be missing`,
+        drain.readerDown
+          ? `the drain reached its cap (${drain.durationMs} ms) with the collector's Kafka consumer down: outputs it did not read may be missing`
+          : drain.stillStarting
+            ? `the drain reached its cap (${drain.durationMs} ms) while ${drain.stillStarting.join(', ')} ${drain.stillStarting.length > 1 ? 'were' : 'was'} still being restarted: late outputs may be missing`
+            : `the drain reached its cap (${drain.durationMs} ms) while output was still arriving: late outputs may be missing`,
       );
+    const collectorNote = collectorIncidentsNote(collector.incidents(), runStartUs);
+    if (collectorNote) notes.push(collectorNote);
     if (untrusted.length > 0)
       notes.push(
         `outputs that are no trusted delivery of their id count as unexpected (e.g. id ${untrusted[0]!.id}: ${untrusted[0]!.why})`,
@@ -642,6 +648,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         runStartUs,
         loadEndS,
         outputTimesUs: collector.firstReadsUs(),
+        readerGapsUs: collector.gapsUs(),
         backlogDeliveredAtS: (atS) => {
           // Ids intended before the injection: offsetUs is increasing, so a binary search finds the first after.
           const cut = firstIdAtOrAfter(schedule, atS * 1e6);

@@ -51,6 +51,8 @@ export interface SoakRecovery {
   recoveredMs: number | null;
   censored?: string;
   reason?: string;
+  /** The collector was not reading during the fault's recovery (harness/recovery.ts). */
+  unobserved?: string;
 }
 
 export interface SoakAttempt {
@@ -324,6 +326,7 @@ function recordSummary(a: SoakAttempt, summary: RunSummary): void {
     recoveredMs: r.recoveredMs,
     ...(r.censored ? { censored: r.censored } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.unobserved ? { unobserved: r.unobserved } : {}),
   }));
   // The run's own errors (a fault not injected, an analysis that failed) first: they are why a verdict is unknown.
   const notes = summary.verdict.notes;
