@@ -214,7 +214,7 @@ export function createCollector(opts: CollectorOptions): Collector {
     c.on(c.events.CRASH, ({ payload }) => {
       if (gen !== generation || stopped) return;
       const atUs = clock.nowUs();
-      downSinceUs ??= atUs;
+      downSinceUs ??= lastFetchUs; // it stopped reading after its last fetch
       incident({
         type: 'collector.crashed',
         atUs,
@@ -250,7 +250,7 @@ export function createCollector(opts: CollectorOptions): Collector {
 
   async function replaceNow(why: string): Promise<void> {
     const atUs = clock.nowUs();
-    downSinceUs ??= atUs;
+    downSinceUs ??= lastFetchUs;
     incident({ type: 'collector.replaced', atUs, why });
     replacements++;
     generation++; // the old consumer's batches and events are ignored from now on
