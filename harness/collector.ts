@@ -70,6 +70,16 @@ export type CollectorIncident =
   | { type: 'collector.replaced'; atUs: number; why: string }
   | { type: 'collector.reading'; atUs: number; gapMs: number };
 
+/** summary.json `collector`: what the harness's reader went through . */
+export interface CollectorHealth {
+  crashes: number;
+  replacements: number;
+  /** Time it did not read, ms (a gap still open at the end counts up to then). */
+  notReadingMs: number;
+  /** Whether it read again after its last incident. */
+  readAgain: boolean;
+}
+
 /** How long without a fetch before the consumer counts as stalled and is replaced. */
 export const COLLECTOR_STALL_MS = 10_000;
 /** A consumer that fetched within this long is reading (idle, it fetches every 50 ms). */
@@ -96,6 +106,8 @@ export interface Collector {
   incidents(): readonly CollectorIncident[];
   /** When the consumer was not reading, µs since the epoch; `toUs` null for a gap still open. */
   gapsUs(): { fromUs: number; toUs: number | null }[];
+  /** Its incidents in sum (summary.json `collector`); undefined without any. */
+  health(): CollectorHealth | undefined;
 }
 
 export function createCollector(opts: CollectorOptions): Collector {
@@ -135,6 +147,14 @@ export function createCollector(opts: CollectorOptions): Collector {
     opts.onIncident?.(i);
   };
 
+  const gapsUs = () => [
+    ...incidents.flatMap((i) =>
+      i.type === 'collector.reading'
+        ? [{ fromUs: i.atUs - i.gapMs * 1000, toUs: i.atUs as number | null }]
+        : [],
+    ),
+    ...(downSinceUs === undefined ? [] : [{ fromUs: downSinceUs, toUs: null }]),
+  ];
   const closeUpTo = (second: number) => {
     while (currentSecond < second) {
       const h = interval;
@@ -168,12 +188,18 @@ export function createCollector(opts: CollectorOptions): Collector {
     malformed: () => malformed,
     reading: () => !replacing && clock.nowUs() - lastFetchUs <= READING_MS * 1000,
     incidents: () => incidents,
-    gapsUs: () => [
-      ...incidents.flatMap((i) =>
-        i.type === 'collector.reading' ? [{ fromUs: i.atUs - i.gapMs * 1000, toUs: i.atUs }] : [],
-      ),
-      ...(downSinceUs === undefined ? [] : [{ fromUs: downSinceUs, toUs: null }]),
-    ],
+    gapsUs,
+    health() {
+      if (incidents.length === 0) return undefined;
+      const nowUs = clock.nowUs();
+      const gaps = gapsUs();
+      return {
+        crashes: incidents.filter((i) => i.type === 'collector.crashed').length,
+        replacements: incidents.filter((i) => i.type === 'collector.replaced').length,
+        notReadingMs: Math.round(gaps.reduce((a, g) => a + ((g.toUs ?? nowUs) - g.fromUs), 0) / 1000),
+        readAgain: downSinceUs === undefined,
+      };
+    },
     async start() {
       const joined = await launch();
       lastFetchUs = clock.nowUs();

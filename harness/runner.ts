@@ -700,6 +700,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       },
       ...(run.engine.horizon ? { horizon: run.engine.horizon(run.engineOptions) } : {}),
       drain,
+      ...(collector.health() ? { collector: collector.health() } : {}),
       ...(opts.signal?.aborted ? { interrupted: true as const } : {}),
       errors: [...runErrors, ...analysisErrors],
       verdict: {

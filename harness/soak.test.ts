@@ -120,5 +120,12 @@ describe('runSoak bookkeeping (with a stand-in for the runner)', () => {
     const text = formatSoak(file, dir);
     expect(text).toMatch(/runs 3 {3}held \d {3}violated \d/);
     expect(text).toContain(`--scenario ${join(dir, 'schedules/seed-9.yaml')} --seed 9`);
+    expect(text).not.toContain("the collector's");
+
+    // A run whose collector lost its consumer says so in the soak's result, with its seed.
+    file.runs[1]!.collector = { crashes: 1, replacements: 1, notReadingMs: 7300, readAgain: true };
+    expect(formatSoak(file, dir)).toContain(
+      `the collector's Kafka consumer crashed or stalled in 1 run (seeds ${file.runs[1]!.seed}; 1 crash, 1 replaced); it read on in every one`,
+    );
   });
 });

@@ -68,6 +68,8 @@ export interface SoakAttempt {
   reasons?: string[];
   counts?: RunSummary['counts'];
   recovery?: SoakRecovery[];
+  /** The collector's incidents in the run (summary.json `collector`), if it had any. */
+  collector?: RunSummary['collector'];
   /** A harness error: the run left no verdict. */
   error?: string;
   seconds?: number;
@@ -328,6 +330,8 @@ function recordSummary(a: SoakAttempt, summary: RunSummary): void {
     ...(r.reason ? { reason: r.reason } : {}),
     ...(r.unobserved ? { unobserved: r.unobserved } : {}),
   }));
+  if (summary.collector) a.collector = summary.collector;
+  else delete a.collector;
   // The run's own errors (a fault not injected, an analysis that failed) first: they are why a verdict is unknown.
   const notes = summary.verdict.notes;
   if (a.verdict !== true)
@@ -517,6 +521,18 @@ export function formatSoak(file: SoakFile, dir: string): string {
   const failed = file.runs.filter((r) => r.status === 'failed');
   if (failed.length) lines.push('', '  HARNESS ERRORS');
   for (const r of failed) lines.push(`  seed ${r.seed}: ${r.error}`);
+  const troubled = file.runs.filter((r) => r.status === 'done' && r.collector);
+  if (troubled.length) {
+    const crashes = troubled.reduce((a, r) => a + r.collector!.crashes, 0);
+    const replaced = troubled.reduce((a, r) => a + r.collector!.replacements, 0);
+    const stuck = troubled.filter((r) => !r.collector!.readAgain).map((r) => r.seed);
+    lines.push(
+      '',
+      `  the collector's Kafka consumer crashed or stalled in ${troubled.length} run${troubled.length === 1 ? '' : 's'} ` +
+        `(seeds ${troubled.map((r) => r.seed).join(', ')}; ${crashes} crash${crashes === 1 ? '' : 'es'}, ${replaced} replaced); ` +
+        (stuck.length ? `it never read again in seeds ${stuck.join(', ')}` : 'it read on in every one'),
+    );
+  }
   const shown = relative(process.cwd(), dir);
   lines.push('', `  ${shown && !shown.startsWith('..') ? shown : dir}`, '');
   return lines.join('\n');

@@ -4,6 +4,7 @@ import type { ModelTrainer } from '../core/workload.ts';
 import type { ReplayHorizon } from '../engines/types.ts';
 import type { BranchCounts } from './branch-checker.ts';
 import type { DeliveryCounts } from './checker.ts';
+import type { CollectorHealth } from './collector.ts';
 import type { DrainResult } from './drain.ts';
 import type { LatencySummary } from './latency.ts';
 import type { RecoveryEntry } from './recovery.ts';
@@ -86,6 +87,8 @@ export interface RunSummary {
   horizon?: ReplayHorizon;
   /** How the drain ended (absent in runs before it was measured). */
   drain?: DrainResult;
+  /** The collector's own trouble (its Kafka consumer crashed or stalled and was replaced); absent without any. */
+  collector?: CollectorHealth;
   /** Errors of the run itself: a fault that could not be injected, an analysis that failed. Exit code 3. */
   errors?: RunError[];
   /**

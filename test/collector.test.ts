@@ -111,5 +111,7 @@ describe('the collector', () => {
     const gaps = collector.gapsUs();
     expect(gaps.length).toBeGreaterThanOrEqual(1);
     expect(gaps.every((g) => g.toUs !== null && g.toUs > g.fromUs)).toBe(true);
+    expect(collector.health()).toMatchObject({ readAgain: true, replacements: expect.any(Number) });
+    expect(collector.health()!.notReadingMs).toBeGreaterThan(2000); // cut at least 3 s, read again at once
   });
 });
