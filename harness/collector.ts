@@ -106,6 +106,8 @@ export interface Collector {
   incidents(): readonly CollectorIncident[];
   /** When the consumer was not reading, µs since the epoch; `toUs` null for a gap still open. */
   gapsUs(): { fromUs: number; toUs: number | null }[];
+  /** Whether it read a trusted delivery of this id on this branch ('' on a chain). */
+  read(branch: string, id: number): boolean;
   /** Its incidents in sum (summary.json `collector`); undefined without any. */
   health(): CollectorHealth | undefined;
 }
@@ -189,6 +191,7 @@ export function createCollector(opts: CollectorOptions): Collector {
     reading: () => !replacing && clock.nowUs() - lastFetchUs <= READING_MS * 1000,
     incidents: () => incidents,
     gapsUs,
+    read: (branch, id) => seen.get(branch)?.has(id) ?? false,
     health() {
       if (incidents.length === 0) return undefined;
       const nowUs = clock.nowUs();

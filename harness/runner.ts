@@ -50,6 +50,7 @@ import { HARNESS_PIPE, harnessPipe } from './harness-pipe.ts';
 import { IdSet } from './id-set.ts';
 import { type Histogram, summarizeMs } from './latency.ts';
 import { createLoadGenerator } from './load-generator.ts';
+import { auditNote, auditOutput } from './output-audit.ts';
 import {
   acquireInfra,
   type Provider,
@@ -398,15 +399,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const warmupEndUs = runStartUs + run.warmupS * 1e6;
     files.setOrigin(runStartUs / 1000);
     const untrusted: { id: number; why: string }[] = [];
+    /** The generator's own schedule, the same expression it stamps events with; null for an id it never had. */
+    const intendedUs = (id: number) =>
+      id >= 0 && id < schedule.count ? Math.round(runStartUs + schedule.offsetUs(id)) : null;
     const collector = createCollector({
       kafka,
       topic: topics.output,
       groupId: `fl-${run.runId}-collector`,
       runStartUs,
       warmupEndUs,
-      // The generator's own schedule, the same expression it stamps events with.
-      intendedUs: (id) =>
-        id >= 0 && id < schedule.count ? Math.round(runStartUs + schedule.offsetUs(id)) : null,
+      intendedUs,
       observe: (id, score, readUs, branch) =>
         checker.observe(id, score, (readUs - runStartUs) / 1000, branch),
       onUntrusted: (id, why, branch) => {
@@ -588,10 +590,32 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       expected: (branch, id) => expectedScores.get(branch)?.[id] ?? Number.NaN,
     });
     const counts = deliveryCounts(result);
+    // The evidence behind a loss, and behind any count after the collector's own trouble: a second reader.
+    let audit: { note: string; unknown: boolean } | undefined;
+    if ((counts.lost > 0 || collector.health()) && !opts.signal?.aborted)
+      audit = await timed(progress, 'Auditing the output topic with an independent reader', () =>
+        auditOutput({
+          kafka,
+          topic: topics.output,
+          groupId: `fl-${run.runId}-audit`,
+          trusted: (id, t) => intendedUs(id) === t,
+          collectorRead: (branch, id) => collector.read(branch, id),
+        }),
+      ).then(
+        (a) => auditNote(a, counts.lost),
+        (e: Error) => ({
+          note: `the output audit failed (${e.message}): the collector's reads stand unchecked`,
+          unknown: false,
+        }),
+      );
     const settled = verdictFor(run.guarantee, counts);
+    // Outputs the collector missed are like outputs still to come: what they could change is not established.
     const verdict =
-      drain.endedBy === 'quiet' ? settled : verdictWithOpenDrain(run.guarantee, counts, settled);
+      drain.endedBy === 'quiet' && !audit?.unknown
+        ? settled
+        : verdictWithOpenDrain(run.guarantee, counts, settled);
     notes.unshift(...verdict.notes);
+    if (audit) notes.push(audit.note);
     if (drain.endedBy === 'cap')
       notes.push(
         drain.readerDown

@@ -1,7 +1,8 @@
 /**
  * The collector outlives its Kafka consumer (soak seed 29, session 9: a Kafka restart killed the consumer for good
  * and the run reported 13000 records as lost that were in the topic). Real Kafka; the collector's client reaches
- * it through a Toxiproxy proxy that is disabled for a while, as a broker restart would cut it off. Costs ~20 s.
+ * it through a Toxiproxy proxy that is disabled for a while, as a broker restart would cut it off. And the output
+ * audit, the independent second reader behind a loss, on transactional output. Costs ~10 s.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { partition } from '../chaos/toxics.ts';
@@ -9,6 +10,7 @@ import { createKafka, viaProxy } from '../clients/kafka.ts';
 import { systemClock } from '../core/clock.ts';
 import { createProxies } from '../engines/runtime/proxies.ts';
 import { type CollectorIncident, createCollector } from '../harness/collector.ts';
+import { auditOutput } from '../harness/output-audit.ts';
 import { randomName } from './helpers.ts';
 
 const infra = inject('infra');
@@ -113,5 +115,54 @@ describe('the collector', () => {
     expect(gaps.every((g) => g.toUs !== null && g.toUs > g.fromUs)).toBe(true);
     expect(collector.health()).toMatchObject({ readAgain: true, replacements: expect.any(Number) });
     expect(collector.health()!.notReadingMs).toBeGreaterThan(2000); // cut at least 3 s, read again at once
+  });
+
+  it('audits a transactional topic to its end, and finds exactly the deliveries the collector did not read', async () => {
+    const auditTopic = `fl.${runId}.audit`;
+    const kafka = createKafka(infra.kafka.bootstrap, 'test-audit', {}, () => undefined);
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    await admin.createTopics({ topics: [{ topic: auditTopic, numPartitions: 2 }], waitForLeaders: true });
+    cleanups.push(() => admin.deleteTopics({ topics: [auditTopic] }));
+    const producer = kafka.producer({
+      transactionalId: `${runId}-tx`,
+      maxInFlightRequests: 1,
+      idempotent: true,
+    });
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    const message = (id: number) => ({
+      key: `k${id % 5}`,
+      value: JSON.stringify({ id, key: `k${id % 5}`, t: id, r: id, w: id, score: 0 }),
+    });
+    // Committed 0..299, aborted 300..399 (never to be read), committed 400..499: the topic ends in commit markers.
+    for (const [from, to, commit] of [
+      [0, 300, true],
+      [300, 400, false],
+      [400, 500, true],
+    ] as const) {
+      const tx = await producer.transaction();
+      await tx.send({
+        topic: auditTopic,
+        messages: Array.from({ length: to - from }, (_, k) => message(from + k)),
+      });
+      await (commit ? tx.commit() : tx.abort());
+    }
+    const audit = (collectorRead: (id: number) => boolean) =>
+      auditOutput({
+        kafka,
+        topic: auditTopic,
+        groupId: randomName(`fl-${runId}-audit`),
+        trusted: (id, t) => id === t && id !== 260, // id 260 is "untrusted": never counted as missed
+        collectorRead: (branch, id) => branch === '' && collectorRead(id),
+        capMs: 15_000,
+      });
+    const all = await audit((id) => id < 300 || id >= 400);
+    expect(all).toMatchObject({ records: 400, complete: true, missed: 0 });
+    // A collector that died at id 250 missed 250..299 and 400..499 but 260 (the aborted ones were never there).
+    const dead = await audit((id) => id < 250);
+    expect(dead).toMatchObject({ records: 400, complete: true, missed: 149 });
+    expect(dead.missedSample.every((id) => (id >= 250 && id < 300) || id >= 400)).toBe(true);
   });
 });

@@ -27,6 +27,14 @@ describe('the measuring chain', () => {
       infra,
     });
     expect(summary.counts).toEqual(expectedCounts(2400));
+    // The loss is confirmed by a second, independent reader of the output topic.
+    expect(summary.verdict.notes).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `independent read of the output topic .* found nothing the collector missed: the ${summary.counts.lost} lost ids are not in the topic`,
+        ),
+      ),
+    );
     // The held batch came after the load ended and was counted because the drain waited for it.
     expect(summary.drain?.endedBy).toBe('quiet');
     expect(summary.drain?.outputs).toBeGreaterThanOrEqual(DEFECTS.holdTo - DEFECTS.holdFrom);
