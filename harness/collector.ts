@@ -204,8 +204,10 @@ export function createCollector(opts: CollectorOptions): Collector {
       };
     },
     async start() {
-      const joined = await launch();
+      // Before launch: kafkajs reports a crash while joining (e.g. "The coordinator is loading") as an event, and
+      // a gap runs from the last fetch.
       lastFetchUs = clock.nowUs();
+      const joined = await launch();
       ticker = setInterval(() => {
         const nowUs = clock.nowUs();
         closeUpTo(secondOf(nowUs));
