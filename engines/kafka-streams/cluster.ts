@@ -33,7 +33,9 @@ import type { StreamsProgram } from './provision.ts';
 
 export const APP_MAIN_CLASS = 'dev.faultline.kstreams.FaultlineStreams';
 /** Heap of each instance: its state is small (a few KB per key) and RocksDB keeps its blocks off the heap. */
-const JVM_FLAGS = ['-Xms64m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+const JVM_FLAGS = ['-Xms64m', '-Xmx256m', '-XX:+UseSerialGC'];
+/** The JIT option's flags (options.ts `jit`). */
+const JIT_FLAGS = { c1: ['-XX:TieredStopAtLevel=1'], full: [] } as const;
 
 export const applicationId = (runId: string) => `fl-${runId}-kstreams`;
 
@@ -134,6 +136,7 @@ export async function deployStreamsApp(
       command: [
         program.java,
         ...JVM_FLAGS,
+        ...JIT_FLAGS[options.jit],
         `-Djava.io.tmpdir=${tmp}`,
         '-cp',
         program.classpath,

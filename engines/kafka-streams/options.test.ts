@@ -7,6 +7,7 @@ describe('kafka-streams options', () => {
     expect(kafkaStreamsHorizon(KAFKA_STREAMS_DEFAULTS).text).toBe(
       'commit interval 0.1 s · session timeout 45 s',
     );
+    expect(parseKafkaStreamsOptions({ jit: 'full' }).jit).toBe('full');
     const o = parseKafkaStreamsOptions({
       commitIntervalMs: 1000,
       sessionTimeoutMs: 5000,
@@ -24,6 +25,7 @@ describe('kafka-streams options', () => {
     expect(() => parseKafkaStreamsOptions({ instances: 0 })).toThrow(/≥ 1/);
     expect(() => parseKafkaStreamsOptions({ threads: 1.5 })).toThrow(/integer/);
     expect(() => parseKafkaStreamsOptions({ proxied: true })).toThrow(/Toxiproxy/);
+    expect(() => parseKafkaStreamsOptions({ jit: 'c2' })).toThrow(/jit must be one of c1, full, got "c2"/);
     expect(() => parseKafkaStreamsOptions({ sessionTimeoutMs: 500, heartbeatIntervalMs: 100 })).toThrow(
       /group.min.session.timeout.ms/,
     );

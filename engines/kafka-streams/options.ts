@@ -16,6 +16,10 @@
  * - instances (2): Streams instances, each a JVM and a faultline worker; threads (1): num.stream.threads each.
  * - standbyReplicas (0): num.standby.replicas (Streams' default): a moved task restores its store from the
  *   changelog.
+ * - jit ('c1'): the instance JVMs' JIT. 'c1' (-XX:TieredStopAtLevel=1) compiles with C1 only: an instance is up
+ *   and fast sooner, and C2's compile threads do not compete with the other processes of a fault run on a small
+ *   machine; its steady-state code is slower. 'full' is the JVM's default tiered JIT (C1 then C2), what a
+ *   production deployment runs: use it for throughput (`-o jit=full` in a bench of the real engines).
  * - supervisorCheckMs (1000): how long after an instance JVM exited unasked the adapter starts a new one (what
  *   Kubernetes or systemd would do); launchTimeoutS (120): how long every instance may take to run with its
  *   tasks.
@@ -31,11 +35,15 @@ export interface KafkaStreamsOptions {
   instances: number;
   threads: number;
   standbyReplicas: number;
+  jit: KafkaStreamsJit;
   supervisorCheckMs: number;
   launchTimeoutS: number;
   /** Links through Toxiproxy: not yet (the JVMs reach Kafka directly). */
   proxied: boolean;
 }
+
+export type KafkaStreamsJit = 'c1' | 'full';
+const JITS: readonly KafkaStreamsJit[] = ['c1', 'full'];
 
 export const KAFKA_STREAMS_DEFAULTS: KafkaStreamsOptions = {
   sessionTimeoutMs: 45_000,
@@ -44,6 +52,7 @@ export const KAFKA_STREAMS_DEFAULTS: KafkaStreamsOptions = {
   instances: 2,
   threads: 1,
   standbyReplicas: 0,
+  jit: 'c1',
   supervisorCheckMs: 1000,
   launchTimeoutS: 120,
   proxied: false,
@@ -52,7 +61,7 @@ export const KAFKA_STREAMS_DEFAULTS: KafkaStreamsOptions = {
 /** faultline's broker's group.min.session.timeout.ms (infra/docker/images/kafka-server.properties). */
 export const BROKER_MIN_SESSION_TIMEOUT_MS = 1000;
 
-const INTEGER = new Set(Object.keys(KAFKA_STREAMS_DEFAULTS).filter((k) => k !== 'proxied'));
+const INTEGER = new Set(Object.keys(KAFKA_STREAMS_DEFAULTS).filter((k) => k !== 'proxied' && k !== 'jit'));
 const AT_LEAST_ONE = new Set([
   'instances',
   'threads',
@@ -63,6 +72,17 @@ const AT_LEAST_ONE = new Set([
 
 export function parseKafkaStreamsOptions(raw: Record<string, unknown>): KafkaStreamsOptions {
   const options = parseEngineOptions('kafka-streams', KAFKA_STREAMS_DEFAULTS, raw, (k, value, out) => {
+    if (k === 'jit') {
+      if (!JITS.includes(value as KafkaStreamsJit))
+        throw new BadInputError(
+          `kafka-streams option jit must be one of ${JITS.join(', ')}, got ${JSON.stringify(value)}`,
+          {
+            fix: 'use -o jit=c1 (C1 only, the default: quick to start) or -o jit=full (C1 then C2, for throughput)',
+          },
+        );
+      out.jit = value as KafkaStreamsJit;
+      return;
+    }
     const n = Number(value);
     const min = AT_LEAST_ONE.has(k) ? 1 : 0;
     if (!Number.isFinite(n) || n < min || (INTEGER.has(k) && !Number.isInteger(n))) {
