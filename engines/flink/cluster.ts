@@ -30,6 +30,7 @@ import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf, processesOf } from '../runtime/placement.ts';
 import { currentProcessControl } from '../runtime/processes.ts';
 import { createProxies, linkName } from '../runtime/proxies.ts';
+import { readyGate } from '../runtime/ready-gate.ts';
 import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, ProcessHandle, WorkerInfo } from '../types.ts';
 import { jobManagerLogEvent } from './log-signals.ts';
@@ -417,10 +418,15 @@ export async function deployFlinkCluster(
 
   let jobId: string | undefined;
   let serving = false;
-  const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const launchMs = options.launchTimeoutS * 1000;
+  const gate = readyGate(
+    launchMs,
+    () =>
+      new TimeoutError('flink: the cluster running the job', launchMs, { fix: `read the logs in ${logDir}` }),
+  );
   const failStart = (e: Error) => {
     failedToStart ??= e;
-    for (const w of readyWaiters.splice(0)) w.reject(e);
+    gate.fail(e);
   };
 
   /** Starts the job once the cluster has every TaskManager's slots. */
@@ -480,7 +486,7 @@ export async function deployFlinkCluster(
       const s = await snapshot();
       for (const e of signals.observe(s, systemClock.nowUs())) plan.onEvent(e);
       serving = signals.running(s);
-      if (serving) for (const w of readyWaiters.splice(0)) w.resolve();
+      if (serving) gate.open();
     } catch {
       // The JobManager is busy or gone; the next poll tells.
       serving = false;
@@ -519,7 +525,7 @@ export async function deployFlinkCluster(
     if (stopping) return;
     stopping = true;
     clearTimeout(pollTimer);
-    for (const w of readyWaiters.splice(0)) w.reject(new Error('flink: stopped before the job ran'));
+    gate.fail(new Error('flink: stopped before the job ran'));
     const slots = [...taskManagers, jobManager];
     for (const s of slots) clearTimeout(s.restartTimer);
     await Promise.all(
@@ -569,30 +575,8 @@ export async function deployFlinkCluster(
       };
     },
     ready() {
-      if (serving) return Promise.resolve();
       if (failedToStart) return Promise.reject(failedToStart);
-      return new Promise<void>((resolve, reject) => {
-        const ms = options.launchTimeoutS * 1000;
-        const timer = setTimeout(
-          () =>
-            reject(
-              new TimeoutError('flink: the cluster running the job', ms, {
-                fix: `read the logs in ${logDir}`,
-              }),
-            ),
-          ms,
-        );
-        readyWaiters.push({
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          reject: (e) => {
-            clearTimeout(timer);
-            reject(e);
-          },
-        });
-      });
+      return gate.wait();
     },
     // Every subtask that Flink deployed again (attempt > 0): a failover restarts the whole pipelined region.
     restartedWorkers: () =>

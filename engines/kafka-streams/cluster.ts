@@ -25,6 +25,7 @@ import { TimeoutError } from '../../core/errors.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf, processesOf } from '../runtime/placement.ts';
 import { currentProcessControl } from '../runtime/processes.ts';
+import { readyGate } from '../runtime/ready-gate.ts';
 import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, ProcessHandle, WorkerInfo } from '../types.ts';
 import { createAppSignals, instanceId, parseAppLine, taskOf } from './app-signals.ts';
@@ -95,7 +96,14 @@ export async function deployStreamsApp(
 
   let stopping = false;
   let serving = false;
-  const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const launchMs = options.launchTimeoutS * 1000;
+  const gate = readyGate(
+    launchMs,
+    () =>
+      new TimeoutError('kafka-streams: every instance running with its tasks', launchMs, {
+        fix: `read the logs in ${logDir}`,
+      }),
+  );
   const slots: InstanceSlot[] = Array.from({ length: options.instances }, (_, i) => ({
     index: i,
     id: instanceId(i),
@@ -108,7 +116,7 @@ export async function deployStreamsApp(
     serving = true;
     // Tasks opened from here on are restarts (the first assignment may move a task once while instances join).
     signals.markBaseline();
-    for (const w of readyWaiters.splice(0)) w.resolve();
+    gate.open();
   };
 
   const processes = processesOf(plan);
@@ -118,9 +126,7 @@ export async function deployStreamsApp(
     { path: dirname(plan.workload.modelPath), writable: false },
     { path: plan.runDir, writable: true },
   ];
-  const failStart = (e: Error) => {
-    for (const w of readyWaiters.splice(0)) w.reject(e);
-  };
+  const failStart = (e: Error) => gate.fail(e);
   const start = async (slot: InstanceSlot) => {
     slot.attempt += 1;
     const attempt = slot.attempt;
@@ -217,7 +223,7 @@ export async function deployStreamsApp(
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    for (const w of readyWaiters.splice(0)) w.reject(new Error('kafka-streams: stopped before the app ran'));
+    gate.fail(new Error('kafka-streams: stopped before the app ran'));
     for (const s of slots) clearTimeout(s.restartTimer);
     await Promise.all(
       slots.map(async (s) => {
@@ -272,31 +278,7 @@ export async function deployStreamsApp(
         links: {},
       };
     },
-    ready() {
-      if (serving) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const ms = options.launchTimeoutS * 1000;
-        const timer = setTimeout(
-          () =>
-            reject(
-              new TimeoutError('kafka-streams: every instance running with its tasks', ms, {
-                fix: `read the logs in ${logDir}`,
-              }),
-            ),
-          ms,
-        );
-        readyWaiters.push({
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          reject: (e) => {
-            clearTimeout(timer);
-            reject(e);
-          },
-        });
-      });
-    },
+    ready: () => gate.wait(),
     restartedWorkers: restarted,
     // Not measured: Streams does not say how many input records a task reprocessed after it restarted from the
     // last commit (task.restored's `records` are changelog records, the store's state, not input).

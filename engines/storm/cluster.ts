@@ -40,6 +40,7 @@ import { ServiceFailedError, TimeoutError } from '../../core/errors.ts';
 import { EV } from '../../core/events.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf, processesOf as placementProcesses } from '../runtime/placement.ts';
+import { readyGate } from '../runtime/ready-gate.ts';
 import { topologyFor } from '../runtime/topology.ts';
 import type {
   Deployment,
@@ -60,7 +61,6 @@ import {
 import { parseSpoutEvent, topologyConfig } from './local-cluster.ts';
 import type { StormOptions } from './options.ts';
 import { STORM_DAEMON_CLASS, STORM_MAIN_CLASS, type StormProgram } from './provision.ts';
-import { readyGate } from './ready-gate.ts';
 
 const ZOOKEEPER_MAIN = 'org.apache.storm.shade.org.apache.zookeeper.server.ZooKeeperServerMain';
 const NIMBUS_MAIN = 'org.apache.storm.daemon.nimbus.Nimbus';

@@ -24,11 +24,11 @@ import { ServiceFailedError, TimeoutError } from '../../core/errors.ts';
 import { EV, isEventType } from '../../core/events.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf } from '../runtime/placement.ts';
+import { readyGate } from '../runtime/ready-gate.ts';
 import { topologyFor } from '../runtime/topology.ts';
 import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
 import type { StormOptions } from './options.ts';
 import { STORM_MAIN_CLASS, type StormProgram } from './provision.ts';
-import { readyGate } from './ready-gate.ts';
 
 /** The fault target naming the worker JVM itself, beside the operator instance ids. */
 export const STORM_WORKER = 'worker';

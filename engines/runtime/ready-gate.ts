@@ -1,5 +1,5 @@
 /**
- * A deployment's `ready()` for the Storm adapters: settled once, opened (the topology runs) or failed (it never
+ * A deployment's `ready()` for the adapters of real systems (Storm, Flink, Kafka Streams): settled once, opened (the topology runs) or failed (it never
  * will); every wait before that times out on its own with the error `timeout()` makes.
  */
 export function readyGate(timeoutMs: number, timeout: () => Error) {
