@@ -23,7 +23,8 @@ describe('collectorIncidentsNote', () => {
     expect(collectorIncidentsNote(incidents, START)).toBe(
       "the collector's Kafka consumer crashed 1× and was replaced 1× (first at 12.3 s: Failed to find group " +
         'coordinator); it did not read for 5.8 s in all and then read on from where it stopped: what was written ' +
-        'meanwhile was read late (its latency and first-output times include that gap)',
+        "meanwhile was read late (its latency includes the gap; a recovery the gap could distort, beyond Kafka's " +
+        'own outage, is given as unknown)',
     );
   });
 

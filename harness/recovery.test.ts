@@ -5,6 +5,7 @@ import {
   formatRecovery,
   preFaultBaselineUs,
   type RecoveryInput,
+  readerBlindSpots,
   recoveryTimes,
   type SecondBucket,
 } from './recovery.ts';
@@ -121,6 +122,25 @@ describe('recoveryTimes', () => {
       firstOutputMs: 0,
       recoveredMs: 0,
     });
+  });
+
+  it("does not hold Kafka's own outage against the collector: only what is left of its gap after Kafka is back", () => {
+    const restart: FaultRecord = { kind: 'kafka-restart', target: 'kafka', at: 30, until: 36 };
+    const buckets = series(60, { ...span(30, 37, 0, null) });
+    const gap = (from: number, to: number) => ({
+      fromUs: RUN_START_US + from * 1e6,
+      toUs: RUN_START_US + to * 1e6,
+    });
+    // Blind from 30.2 s to 36.6 s: 0.6 s after Kafka's return is a reconnect, within the tolerance.
+    const [within] = run({ series: buckets, faults: [restart], readerGapsUs: [gap(30.2, 36.6)] });
+    expect(within?.unobserved).toBeUndefined();
+    expect(within?.firstOutputMs).toBe(7000);
+    // Blind until 38.5 s: 2.5 s after Kafka was back, the collector's own.
+    const [beyond] = run({ series: buckets, faults: [restart], readerGapsUs: [gap(30.2, 38.5)] });
+    expect(beyond?.unobserved).toBe('the collector was not reading from 36.0 s to 38.5 s');
+    expect(
+      readerBlindSpots([gap(10, 40), { fromUs: RUN_START_US + 50e6, toUs: null }], [restart], RUN_START_US),
+    ).toEqual([gap(10, 30), gap(36, 40), { fromUs: RUN_START_US + 50e6, toUs: null }]);
   });
 
   it('an undisturbed kill recovers at once', () => {

@@ -14,7 +14,10 @@
  * - `unobserved`: the collector was not reading (its Kafka consumer down) between the injection and the end of
  *   what the figures rest on (the recovery window's end, or the end of the series): what it read after the gap
  *   is the collector's delay as much as the engine's, so neither first output nor recovery is given. Reports
- *   print "unknown (the collector was not reading …)". Detection (engine events) still stands.
+ *   print "unknown (the collector was not reading …)". Detection (engine events) still stands. While Kafka itself
+ *   was down (a kafka-restart fault, injection to heal) the engine could not write either: that part of a gap is
+ *   no blind spot of the collector's. What is left of a gap counts when it is longer than READER_GAP_TOLERANCE_MS
+ *   (a client's reconnect after the broker is back; less than the series' 1 s buckets).
  *
  * Choices the definition leaves open, made here:
  * - Bucket `second: s` covers [s, s+1) seconds from run start; a second missing from the series had no output.
@@ -100,6 +103,9 @@ export const DETECTION_EVENT_TYPES: readonly EventType[] = [
   EV.checkpointAborted,
   EV.operatorFailed,
 ];
+
+/** The part of a collector's gap outside Kafka's own outages that recovery figures tolerate, ms. */
+export const READER_GAP_TOLERANCE_MS = 1000;
 
 export const RECOVERY_DEFAULTS = {
   /** Length of the window that must be healthy, seconds. */
@@ -241,7 +247,7 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
       }
     }
     const observedToUs = runStartUs + (recoveredAt === null ? series.last + 1 : recoveredAt + windowS) * 1e6;
-    const gap = (input.readerGapsUs ?? []).find(
+    const gap = readerBlindSpots(input.readerGapsUs ?? [], input.faults, runStartUs).find(
       (g) => g.fromUs < observedToUs && (g.toUs === null || g.toUs > injectedUs),
     );
     if (gap) {
@@ -382,6 +388,38 @@ function firstOutputMs(
   const lowUs = Math.max(bucketStartUs, injectedUs);
   const fine = outputTimes.find((t) => t >= lowUs && t < bucketStartUs + 1e6);
   return roundMs(((fine ?? lowUs) - injectedUs) / 1000);
+}
+
+/**
+ * The collector's gaps without the time Kafka was down (kafka-restart faults, injection to heal; one still down
+ * at the end reaches the end), each left piece kept when longer than READER_GAP_TOLERANCE_MS.
+ */
+export function readerBlindSpots(
+  gaps: readonly { fromUs: number; toUs: number | null }[],
+  faults: readonly FaultRecord[],
+  runStartUs: number,
+): { fromUs: number; toUs: number | null }[] {
+  const down = faults
+    .filter((f) => f.kind === 'kafka-restart')
+    .map((f) => ({
+      fromUs: runStartUs + f.at * 1e6,
+      toUs: f.until === null ? Number.POSITIVE_INFINITY : runStartUs + f.until * 1e6,
+    }));
+  const out: { fromUs: number; toUs: number | null }[] = [];
+  for (const g of gaps) {
+    let pieces = [{ fromUs: g.fromUs, toUs: g.toUs ?? Number.POSITIVE_INFINITY }];
+    for (const d of down)
+      pieces = pieces.flatMap((p) =>
+        [
+          { fromUs: p.fromUs, toUs: Math.min(p.toUs, d.fromUs) },
+          { fromUs: Math.max(p.fromUs, d.toUs), toUs: p.toUs },
+        ].filter((q) => q.toUs > q.fromUs),
+      );
+    for (const p of pieces)
+      if (p.toUs - p.fromUs > READER_GAP_TOLERANCE_MS * 1000)
+        out.push({ fromUs: p.fromUs, toUs: Number.isFinite(p.toUs) ? p.toUs : null });
+  }
+  return out;
 }
 
 /** Milliseconds rounded to the microsecond: hides float noise such as 4599.999999999999. */
