@@ -22,8 +22,8 @@ import { engines } from '../engines/index.ts';
 import { passthrough } from '../engines/passthrough/index.ts';
 import type { Engine } from '../engines/types.ts';
 import { runScenario } from '../harness/runner.ts';
-import { dockerClient } from '../infra/docker/services.ts';
 import { caseName, expectKillContract, expectSteadyContract, leftoversOf } from './contract-checks.ts';
+import { dockerUnavailable } from './docker-helpers.ts';
 import { repoRoot, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
@@ -84,10 +84,7 @@ const CHECKED_IN_DOCKER_SUITES: Record<string, Partial<Record<'steady' | 'kill',
   'flink · exactly-once': { kill: 'test/docker-jvm.test.ts' },
   'kafka-streams · exactly-once': { kill: 'test/docker-jvm.test.ts' },
 };
-const dockerHere = await dockerClient().then(
-  () => true,
-  () => false,
-);
+const dockerHere = (await dockerUnavailable()) === undefined;
 const elsewhere = (name: string, check: 'steady' | 'kill') =>
   !!CHECKED_IN_ENGINE_SUITES[name]?.[check] || (dockerHere && !!CHECKED_IN_DOCKER_SUITES[name]?.[check]);
 

@@ -16,23 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { terminalProgress } from '../cli/progress-reporter.ts';
 import { runScenario } from '../harness/runner.ts';
-import { buildImages, missingImages } from '../infra/docker/images.ts';
-import {
-  type DockerInfra,
-  dockerClient,
-  LABEL_INSTANCE,
-  LABEL_RUN,
-  startDockerInfra,
-} from '../infra/docker/services.ts';
+import { type DockerInfra, LABEL_INSTANCE, LABEL_RUN } from '../infra/docker/services.ts';
 import { expectKillContract } from './contract-checks.ts';
+import { dockerUnavailable, startTestDockerInfra } from './docker-helpers.ts';
 import { runEvents, testScenario } from './helpers.ts';
 
-const noDocker = await dockerClient().then(
-  () => undefined,
-  (e: Error) => e.message,
-);
+const noDocker = await dockerUnavailable();
 
 const out = mkdtempSync(join(tmpdir(), 'faultline-docker-jvm-'));
 let infra: DockerInfra;
@@ -42,9 +32,7 @@ const title = noDocker
   : 'docker provider, JVM engines';
 describe.skipIf(noDocker !== undefined)(title, () => {
   beforeAll(async () => {
-    const progress = terminalProgress();
-    if ((await missingImages()).length > 0) await buildImages({ offline: true, progress });
-    infra = await startDockerInfra({ name: `test-jvm-${process.pid}`, progress });
+    infra = await startTestDockerInfra(`test-jvm-${process.pid}`);
   }, 600_000);
   afterAll(async () => {
     await infra?.stop();

@@ -11,21 +11,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { terminalProgress } from '../cli/progress-reporter.ts';
 import { runScenario } from '../harness/runner.ts';
-import { buildImages, missingImages } from '../infra/docker/images.ts';
-import {
-  type DockerInfra,
-  dockerClient,
-  LABEL_INSTANCE,
-  startDockerInfra,
-} from '../infra/docker/services.ts';
+import { type DockerInfra, LABEL_INSTANCE } from '../infra/docker/services.ts';
+import { dockerUnavailable, startTestDockerInfra } from './docker-helpers.ts';
 import { repoRoot, runEvents, testScenario } from './helpers.ts';
 
-const noDocker = await dockerClient().then(
-  () => undefined,
-  (e: Error) => e.message,
-);
+const noDocker = await dockerUnavailable();
 
 const out = mkdtempSync(join(tmpdir(), 'faultline-docker-'));
 let infra: DockerInfra;
@@ -33,9 +24,7 @@ let infra: DockerInfra;
 const title = noDocker ? `docker provider — no Docker engine: ${noDocker}` : 'docker provider';
 describe.skipIf(noDocker !== undefined)(title, () => {
   beforeAll(async () => {
-    const progress = terminalProgress();
-    if ((await missingImages()).length > 0) await buildImages({ offline: true, progress });
-    infra = await startDockerInfra({ name: `test-${process.pid}`, progress });
+    infra = await startTestDockerInfra(`test-${process.pid}`);
   }, 600_000);
   afterAll(async () => {
     await infra?.stop();
