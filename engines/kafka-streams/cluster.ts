@@ -16,7 +16,7 @@
  * REBALANCING, job.running on RUNNING with the active tasks, job.cancelled on ERROR), task.started per task
  * opened, task.restored per store restored from its changelog, failure.detected per uncaught error.
  */
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createKafka } from '../../clients/kafka.ts';
@@ -210,7 +210,13 @@ export async function deployStreamsApp(
 
   /** The application's internal topics (the store's changelog) go with the run. */
   const deleteInternalTopics = async () => {
-    const admin = createKafka(plan.services.kafka.bootstrap, `${applicationId(plan.runId)}-admin`).admin();
+    // Its client errors go to the run's folder, not the user's terminal.
+    const admin = createKafka(
+      plan.services.kafka.bootstrap,
+      `${applicationId(plan.runId)}-admin`,
+      {},
+      (line) => appendFileSync(join(dir, 'admin-kafka.log'), line),
+    ).admin();
     await admin.connect();
     try {
       const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${applicationId(plan.runId)}-`));

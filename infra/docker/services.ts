@@ -397,7 +397,8 @@ async function hasOfflineBases(): Promise<boolean> {
 }
 
 async function kafkaServes(bootstrap: string): Promise<void> {
-  const kafka = createKafka(bootstrap, 'fl-docker-infra', { retry: { retries: 0 } });
+  // Connection errors while the broker starts are the expected answer to this probe, not news: not logged.
+  const kafka = createKafka(bootstrap, 'fl-docker-infra', { retry: { retries: 0 } }, () => undefined);
   await retryUntil(
     `Kafka at ${bootstrap}`,
     async () => {
