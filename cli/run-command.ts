@@ -1,4 +1,6 @@
 /** `faultline run`: one scenario against one engine; prints progress on stderr and the summary at the end. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Guarantee, TopologyKind } from '../core/index.ts';
 import { EXIT } from '../core/index.ts';
 import type { Provider, RunSummary } from '../harness/index.ts';
@@ -23,6 +25,7 @@ export interface RunFlags {
   option?: Record<string, unknown>;
   provider?: Provider;
   cpus?: number;
+  cpuProfile?: boolean;
   json?: boolean;
 }
 
@@ -45,12 +48,20 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     engineOptions: flags.option,
     provider: flags.provider,
     cpus: flags.cpus,
+    cpuProfile: flags.cpuProfile,
     progress: terminalProgress(),
     onTick: printTick,
     signal: interrupt.signal,
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary, dir));
+  const profiles = join(dir, 'profiles', 'summary.txt');
+  if (flags.cpuProfile && !flags.json)
+    process.stdout.write(
+      existsSync(profiles)
+        ? `\n  CPU profiles (self time; ${join(dir, 'profiles')}):\n${readFileSync(profiles, 'utf8').replace(/^/gm, '  ')}`
+        : '\n  CPU profiles: none written (an engine of JVMs, or its workers did not exit cleanly)\n',
+    );
   process.stderr.write(`results in ${dir}\n`);
   return exitCodeOf(summary);
 }

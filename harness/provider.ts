@@ -6,7 +6,9 @@
 import type { ServiceControl } from '../chaos/index.ts';
 import { BadInputError } from '../core/errors.ts';
 import type { ProgressSink } from '../core/progress.ts';
-import type { Placement } from '../engines/types.ts';
+import { localPlacement } from '../engines/runtime/placement.ts';
+import { localLauncherWith } from '../engines/runtime/worker-launcher.ts';
+import type { Placement, ServiceEndpoints } from '../engines/types.ts';
 import {
   attachComposeServices,
   attachDockerInfra,
@@ -74,17 +76,34 @@ export function serviceControl(infra: RunInfra): ServiceControl {
 }
 
 /** Where a run's workers go: undefined (local processes) or containers on the docker network. */
+/** The services as a deployment plan names them. */
+export function servicesOf(infra: RunInfra): ServiceEndpoints {
+  return {
+    kafka: { bootstrap: infra.kafka.bootstrap },
+    redis: { host: infra.redis.host, port: infra.redis.port },
+    toxiproxy: { api: infra.toxiproxy.api, host: infra.toxiproxy.host },
+  };
+}
+
 export async function placementFor(
   infra: RunInfra,
   runId: string,
   /** Operator workers of the run's topology (the coordinator comes on top). */
   workers: number,
   cpus: number | undefined,
+  /** Profile every node worker into this folder (local workers only). */
+  cpuProfileDir?: string,
 ): Promise<Placement | undefined> {
   if (!('provider' in infra && infra.provider === 'docker')) {
     if (cpus !== undefined)
       throw new BadInputError('--cpus limits containers', { fix: 'use it with --provider docker' });
-    return undefined;
+    return cpuProfileDir
+      ? localPlacement(servicesOf(infra), localLauncherWith({ cpuProfileDir }))
+      : undefined;
   }
+  if (cpuProfileDir)
+    throw new BadInputError('--cpu-profile profiles local worker processes', {
+      fix: 'leave out --provider docker (or profile a container yourself)',
+    });
   return dockerPlacement(infra, { runId, cpus, containers: 1 + workers });
 }

@@ -15,7 +15,7 @@
  * removed by one cleanup stack in a `finally`; faults are always healed.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -44,6 +44,7 @@ import { createAccounting } from './branch-checker.ts';
 import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { collectorIncidentsNote, createCollector, type SecondRow } from './collector.ts';
 import { type ConsumerLagSample, readConsumerLag } from './consumer-lag.ts';
+import { formatProfiles, readProfiles } from './cpu-profile.ts';
 import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
 import { HARNESS_PIPE, harnessPipe } from './harness-pipe.ts';
@@ -58,6 +59,7 @@ import {
   providerOf,
   type RunInfra,
   serviceControl,
+  servicesOf,
 } from './provider.ts';
 import { DETECTION_EVENT_TYPES, type RecoveryEntry, type RecoveryInput, recoveryTimes } from './recovery.ts';
 import { openRunFiles } from './run-files.ts';
@@ -99,6 +101,11 @@ export interface RunOptions {
   provider?: Provider;
   /** Docker: CPUs for the engine's containers together (split evenly); default no limit. */
   cpus?: number;
+  /**
+   * Run every node worker under V8's CPU profiler: `profiles/<worker>.<attempt>.cpuprofile` in the run's folder
+   * and `profiles/summary.txt`, each worker's hottest functions (harness/cpu-profile.ts). Local workers only.
+   */
+  cpuProfile?: boolean;
   progress?: ProgressSink;
   /** Called about once a second while the load runs. */
   onTick?: (tick: RunTick) => void;
@@ -252,6 +259,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
   let files: ReturnType<typeof openRunFiles> | undefined;
   let deployment: Deployment | undefined;
+  let profileDir: string | undefined;
   try {
     // The harness's own client errors (a broker restart makes many) belong with the run, not on the terminal.
     const kafka = createKafka(infra.kafka.bootstrap, `fl-${run.runId}-harness`, {}, (line) => {
@@ -296,7 +304,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     });
 
     const operatorWorkers = topologyFor(run.topology, run.scenario.parallelism).instances.length;
-    const placement = await placementFor(infra, run.runId, operatorWorkers, opts.cpus);
+    profileDir = opts.cpuProfile ? join(dir, 'profiles') : undefined;
+    const placement = await placementFor(infra, run.runId, operatorWorkers, opts.cpus, profileDir);
     if (placement) cleanups.push(() => placement.launcher.close());
     const runDir = dir;
     const eventsBuffer: EngineEvent[] = [];
@@ -318,11 +327,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         modelPath: run.modelPath,
       },
       topics,
-      services: {
-        kafka: { bootstrap: infra.kafka.bootstrap },
-        redis: { host: infra.redis.host, port: infra.redis.port },
-        toxiproxy: { api: infra.toxiproxy.api, host: infra.toxiproxy.host },
-      },
+      services: servicesOf(infra),
       placement,
       parallelism: run.scenario.parallelism,
       topology: run.topology,
@@ -754,6 +759,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   } finally {
     await timed(progress, 'Stopping the engine and removing topics and state', async () => {
       if (deployment) await deployment.stop().catch(() => {});
+      // The workers wrote their profiles as they exited.
+      if (profileDir && existsSync(profileDir))
+        writeFileSync(join(profileDir, 'summary.txt'), formatProfiles(readProfiles(profileDir)));
       for (const c of cleanups) await c().catch(() => {});
       await ownInfra?.stop().catch(() => {});
       await files?.close();

@@ -1,12 +1,15 @@
 /** The default placement: every worker a local OS process on loopback, services where the runner sees them. */
 import { LOOPBACK } from '../../clients/ports.ts';
-import type { DeployPlan, Placement, ServiceEndpoints } from '../types.ts';
+import type { DeployPlan, Placement, ServiceEndpoints, WorkerLauncher } from '../types.ts';
 import { localProcesses } from './processes.ts';
 import { localLauncher } from './worker-launcher.ts';
 
-export function localPlacement(services: ServiceEndpoints): Placement {
+export function localPlacement(
+  services: ServiceEndpoints,
+  launcher: WorkerLauncher = localLauncher,
+): Placement {
   return {
-    launcher: localLauncher,
+    launcher,
     listenHost: LOOPBACK,
     hostOf: () => LOOPBACK,
     proxy: { listenHost: services.toxiproxy.host, clientHost: services.toxiproxy.host },

@@ -16,24 +16,45 @@ import { WORKER_CONFIG_ENV, type WorkerMessage } from './control.ts';
 /** tsx resolved from faultline's own dependencies: a bare 'tsx' would resolve from the working directory. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-export const localLauncher: WorkerLauncher = {
-  kind: 'local',
-  launch: async (spec, opts) => spawnWorker(spec, opts),
-  close: async () => {},
-};
+export const localLauncher: WorkerLauncher = localLauncherWith({});
+
+/**
+ * Local workers, each under V8's CPU profiler when `cpuProfileDir` is set: `--cpu-prof` writes
+ * `<cpuProfileDir>/<worker>.<attempt>.cpuprofile` when the worker exits (a clean stop; a killed one writes none).
+ */
+export function localLauncherWith(opts: { cpuProfileDir?: string }): WorkerLauncher {
+  return {
+    kind: 'local',
+    launch: async (spec, o) =>
+      spawnWorker(spec, {
+        ...o,
+        nodeArgs: opts.cpuProfileDir
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${opts.cpuProfileDir}`,
+              `--cpu-prof-name=${spec.id}.${spec.attempt}.cpuprofile`,
+            ]
+          : [],
+      }),
+    close: async () => {},
+  };
+}
 
 export function spawnWorker<Config>(
   spec: WorkerSpec<Config>,
-  opts: { logDir: string; onMessage: (m: WorkerMessage) => void },
+  opts: { logDir: string; onMessage: (m: WorkerMessage) => void; nodeArgs?: readonly string[] },
 ): WorkerHandle {
   mkdirSync(opts.logDir, { recursive: true });
   const fd = openSync(join(opts.logDir, `${spec.id}.log`), 'a');
   let alive = true;
   let child: ReturnType<typeof spawn>;
   try {
-    // FAULTLINE_WORKER_NODE_ARGS passes extra flags to worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
-    // to profile a hot path (node refuses --cpu-prof in NODE_OPTIONS).
-    const extra = (process.env.FAULTLINE_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // FAULTLINE_WORKER_NODE_ARGS passes extra node flags to worker processes (node refuses some, e.g.
+    // --cpu-prof, in NODE_OPTIONS); `faultline run --cpu-profile` passes its own.
+    const extra = [
+      ...(opts.nodeArgs ?? []),
+      ...(process.env.FAULTLINE_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ];
     child = spawn(process.execPath, [...extra, '--import', TSX_LOADER, spec.entry, spec.id], {
       env: {
         ...process.env,
