@@ -38,6 +38,7 @@ import { InputGate } from './barrier-aligner.ts';
 import { checkpointKey, controlTopic } from './checkpoint-storage.ts';
 import { asMessage, type BarrierSnapshotMessage, type TaskMessage, toControl } from './messages.ts';
 import type { BarrierSnapshotOptions } from './options.ts';
+import { failingTaskOnError } from './task-failure.ts';
 import { createTwoPhaseSink, type SinkSnapshot, type TwoPhaseSink } from './two-phase-sink.ts';
 
 type Boot = WorkerBoot<BarrierSnapshotOptions>;
@@ -136,6 +137,8 @@ await runWorker<Boot>(async (ctx) => {
     // Exit: the supervisor reports the lost task at once, whatever link is down.
     setTimeout(() => process.exit(1), 50);
   }
+  /** How long a task's restore may take before it fails (the Kafka clients' 60 s default.api.timeout.ms). */
+  const RESTORE_TIMEOUT_MS = 60_000;
   const toCoordinator = (m: TaskMessage) => host.sendControl(COORDINATOR_ID, toControl(m));
   /**
    * Emits rows into the output channels' buffers. The returned promise waits while a channel is full (back-
@@ -165,7 +168,21 @@ await runWorker<Boot>(async (ctx) => {
       .catch((e) => toCoordinator({ type: 'decline', id: n, reason: (e as Error).message }));
   };
 
+  /** The job manager's messages; what goes wrong fails the task (task-failure.ts). */
   async function onCoordinator(m: BarrierSnapshotMessage) {
+    const what =
+      m.type === 'deploy'
+        ? deployed
+          ? undefined
+          : 'restore'
+        : m.type === 'trigger' || m.type === 'notify'
+          ? m.type
+          : undefined;
+    if (what === undefined) return handleCoordinator(m); // a repeated deploy: nothing to do
+    await failingTaskOnError(what, () => handleCoordinator(m), failTask, RESTORE_TIMEOUT_MS);
+  }
+
+  async function handleCoordinator(m: BarrierSnapshotMessage) {
     if (m.type === 'deploy') {
       if (deployed) return;
       deployed = true;
