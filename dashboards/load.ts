@@ -16,6 +16,7 @@ import { BadInputError } from '../core/errors.ts';
 import { EV } from '../core/events.ts';
 import type { EngineEvent } from '../core/types.ts';
 import {
+  backfillSoakEvidence,
   createLatencyHistogram,
   type Environment,
   type Histogram,
@@ -265,6 +266,7 @@ function loadSoak(dir: string): LoadedSoak {
     throw new BadInputError(`${path} is not a faultline soak (schema ${JSON.stringify(file.schema)})`, {
       fix: `expected schema ${SOAK_SCHEMA} with a runs array`,
     });
+  backfillSoakEvidence(file, dir);
   return { dir: realpathSync(dir), file };
 }
 

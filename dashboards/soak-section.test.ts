@@ -51,6 +51,7 @@ function soakFile(): SoakFile {
         verdict: false,
         counts,
         reasons: ['10 ids lost'],
+        evidence: { injected: { kill: 1 }, detected: { kill: 1 }, workersRestarted: 1 },
         recovery: [{ fault: 'kill score[0]', recoveredMs: null, censored: 'load ended 8 s after the fault' }],
         shrink: {
           attempts: [
@@ -85,6 +86,22 @@ describe('the soak section of the report', () => {
     temps.push(dir);
     mkdirSync(join(dir, 'runs'));
     writeFileSync(join(dir, 'soak.json'), JSON.stringify(soakFile()));
+    // Seed 1 ran before soak.json kept evidence: the report reads it from the run's summary.json. Seed 3 has neither.
+    mkdirSync(join(dir, 'runs/seed-1'));
+    writeFileSync(
+      join(dir, 'runs/seed-1/summary.json'),
+      JSON.stringify({
+        faults: [
+          { kind: 'latency', target: latency.target, at: 6.3, until: 8 },
+          { kind: 'kill', target: 'score[0]', at: 7.2, until: null },
+        ],
+        recovery: [
+          { fault: `latency ${latency.target}`, detectedMs: null, recoveredMs: 100 },
+          { fault: 'kill score[0]', detectedMs: 400, recoveredMs: 3200 },
+        ],
+        blastRadius: { workersRestarted: 1 },
+      }),
+    );
     const { markdownPath, htmlPath, model } = writeReport({ paths: [dir] });
     const md = readFileSync(markdownPath, 'utf8');
     expect(model.soaks).toHaveLength(1);
@@ -106,6 +123,10 @@ describe('the soak section of the report', () => {
     expect(md).toContain('unknown, seed 3: error (fault inject)');
     expect(md).toContain('harness error, seed 4: workers not ready');
     expect(md).toContain('| faults | 0 | 1 | 0 | 1 | 0 |');
+    expect(md).toContain(
+      'Evidence: faults injected 3 of 4 scheduled: kill 2, 2 detected by the engine; latency 1 of 2, 0 detected. ' +
+        'The engine restarted workers in 2 of 2 runs; 1 run has no summary to show it.',
+    );
     const html = readFileSync(htmlPath, 'utf8');
     expect(html).toContain('Soak: ack-tree · at-least-once');
     expect(html.indexOf('Violations (1)')).toBeLessThan(html.indexOf('<th>held</th>'));

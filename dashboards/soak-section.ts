@@ -1,11 +1,21 @@
 /**
  * The report's section for a soak (soak.json): violations first — each with its seed, its schedule, the command
  * that replays it and the smallest schedule shrinking found — then the counts per engine and guarantee, the
- * runs whose verdict is unknown and why, and the distribution of recovery times over the schedules.
+ * runs whose verdict is unknown and why, the evidence that the faults happened and the engine reacted, and the
+ * distribution of recovery times over the schedules.
  */
 import { relative } from 'node:path';
-import { quantile } from '../core/stats.ts';
-import { describeFault, replayCommand, type SoakFile, soakTotals } from '../harness/index.ts';
+import {
+  describeFault,
+  formatSoakEvidence,
+  formatSoakRecovery,
+  replayCommand,
+  type SoakFile,
+  type SoakRecoveryTotals,
+  soakEvidence,
+  soakRecovery,
+  soakTotals,
+} from '../harness/index.ts';
 
 export interface SoakViolation {
   seed: number;
@@ -30,16 +40,11 @@ export interface SoakSection {
   violations: SoakViolation[];
   unknown: { seed: number; reasons: string }[];
   harnessErrors: { seed: number; error: string }[];
-  recovery: {
-    /** Faults whose recovery was measured (a healthy window was reached). */
-    recovered: number;
-    /** Load ended first (a lower bound), or records intended before the fault never arrived. */
-    censored: number;
-    never: number;
-    /** The collector was not reading during the recovery: no figure (harness/recovery.ts `unobserved`). */
-    unobserved: number;
-    /** Seconds: min, p50, p90, max of the measured recoveries; null without any. */
-    quantilesS: { min: number; p50: number; p90: number; max: number } | null;
+  /** That the faults happened and the engine reacted (harness/soak.ts); null: no run records it. */
+  evidence: string | null;
+  recovery: Omit<SoakRecoveryTotals, 'measuredS'> & {
+    /** The outcomes as one line. */
+    line: string;
     /** Counts per bucket of recovery time, for a bar chart. */
     buckets: { label: string; count: number }[];
   };
@@ -74,9 +79,7 @@ export function soakSection(file: SoakFile, dir: string, reportDir: string): Soa
           : `${s.attempts.length} shrink run${s.attempts.length === 1 ? '' : 's'}${s.budgetSpent ? ' (budget spent)' : s.finished ? '' : ' (unfinished)'}${smaller ? '' : ': no smaller schedule violated'}`,
       };
     });
-  const recoveries = file.runs.flatMap((r) => (r.status === 'done' ? (r.recovery ?? []) : []));
-  const measured = recoveries.flatMap((r) => (r.recoveredMs === null ? [] : [r.recoveredMs / 1000]));
-  measured.sort((a, b) => a - b);
+  const { measuredS: measured, ...recovery } = soakRecovery(file);
   const buckets = BUCKETS_S.map((hi, i) => ({
     label: `${i === 0 ? 0 : BUCKETS_S[i - 1]}–${hi} s`,
     count: measured.filter((v) => v >= (i === 0 ? 0 : BUCKETS_S[i - 1]!) && v < hi).length,
@@ -85,7 +88,6 @@ export function soakSection(file: SoakFile, dir: string, reportDir: string): Soa
     label: `≥ ${BUCKETS_S.at(-1)} s`,
     count: measured.filter((v) => v >= BUCKETS_S.at(-1)!).length,
   });
-  const round = (v: number) => Math.round(v * 10) / 10;
   return {
     path: relative(reportDir, dir) || '.',
     engine: spec.engine,
@@ -94,7 +96,7 @@ export function soakSection(file: SoakFile, dir: string, reportDir: string): Soa
     durationS: spec.durationS,
     kinds: spec.kinds,
     totals: soakTotals(file),
-    wallMin: round(file.wallS / 60),
+    wallMin: Math.round((file.wallS / 60) * 10) / 10,
     violations,
     unknown: file.runs
       .filter((r) => r.status === 'done' && r.verdict === 'unknown')
@@ -102,21 +104,8 @@ export function soakSection(file: SoakFile, dir: string, reportDir: string): Soa
     harnessErrors: file.runs
       .filter((r) => r.status === 'failed')
       .map((r) => ({ seed: r.seed, error: r.error ?? '' })),
-    recovery: {
-      recovered: measured.length,
-      censored: recoveries.filter((r) => r.recoveredMs === null && r.censored).length,
-      never: recoveries.filter((r) => r.recoveredMs === null && !r.censored && !r.unobserved).length,
-      unobserved: recoveries.filter((r) => r.recoveredMs === null && r.unobserved).length,
-      quantilesS: measured.length
-        ? {
-            min: round(measured[0]!),
-            p50: round(quantile(measured, 0.5)),
-            p90: round(quantile(measured, 0.9)),
-            max: round(measured.at(-1)!),
-          }
-        : null,
-      buckets,
-    },
+    evidence: formatSoakEvidence(soakEvidence(file)),
+    recovery: { ...recovery, line: formatSoakRecovery(recovery), buckets },
   };
 }
 
@@ -152,13 +141,9 @@ export function soakMarkdown(s: SoakSection, mdCell: (text: string) => string): 
   for (const e of s.harnessErrors) lines.push(`- harness error, seed ${e.seed}: ${mdCell(e.error)}`);
   if (s.unknown.length || s.harnessErrors.length) lines.push('');
   const r = s.recovery;
-  const q = r.quantilesS;
+  if (s.evidence) lines.push(`Evidence: ${s.evidence}.`, '');
   lines.push(
-    `Recovery over the schedules' faults: ${r.recovered} measured` +
-      (q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : '') +
-      `, ${r.censored} censored (the load ended first), ${r.never} never (records from before the fault missing)` +
-      (r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : '') +
-      '.',
+    `Recovery over the schedules' faults: ${r.line}.`,
     '',
     `| recovery | ${r.buckets.map((b) => b.label).join(' | ')} |`,
     `| --- | ${r.buckets.map(() => '---:').join(' | ')} |`,
@@ -188,7 +173,6 @@ export function soakHtml(s: SoakSection, esc: (text: string) => string): string 
     ...s.harnessErrors.map((e) => `<li>harness error, seed ${e.seed}: ${esc(e.error)}</li>`),
   ];
   const r = s.recovery;
-  const q = r.quantilesS;
   const max = Math.max(1, ...r.buckets.map((b) => b.count));
   return `<section id="soak-${esc(s.engine)}-${esc(s.guarantee)}">
 <h2>Soak: ${esc(s.engine)} · ${esc(s.guarantee)}</h2>
@@ -197,7 +181,8 @@ ${violations}
 <table><thead><tr><th>engine</th><th>guarantee</th><th>runs</th><th>held</th><th>violated</th><th>unknown</th><th>harness errors</th><th>not run</th><th>wall time</th></tr></thead>
 <tbody><tr><td>${esc(s.engine)}</td><td>${esc(s.guarantee)}</td><td>${t.runs}</td><td>${t.held}</td><td>${t.violated}</td><td>${t.unknown}</td><td>${t.harnessErrors}</td><td>${t.pending}</td><td>${s.wallMin} min</td></tr></tbody></table>
 ${notes.length ? `<ul>${notes.join('')}</ul>` : ''}
-<p>Recovery over the schedules' faults: ${r.recovered} measured${q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : ''}, ${r.censored} censored (the load ended first), ${r.never} never${r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : ''}.</p>
+${s.evidence ? `<p>Evidence: ${esc(s.evidence)}.</p>` : ''}
+<p>Recovery over the schedules' faults: ${esc(r.line)}.</p>
 <table class="soak-recovery"><tbody>${r.buckets
     .map(
       (b) =>

@@ -36,16 +36,22 @@ export { formatRecovery, type RecoveryEntry } from './recovery.ts';
 export { TIMESERIES_HEADER } from './run-files.ts';
 export { type RunTick, runScenario } from './runner.ts';
 export {
+  backfillSoakEvidence,
   DEFAULT_SHRINK_RUNS,
   defaultSoakSpec,
   describeFault,
   formatSoak,
+  formatSoakEvidence,
+  formatSoakRecovery,
   replayCommand,
   runSoak,
   SOAK_SCHEMA,
   type SoakAttempt,
   type SoakFile,
+  type SoakRecoveryTotals,
   type SoakRun,
+  soakEvidence,
+  soakRecovery,
   soakTotals,
 } from './soak.ts';
 export { type Environment, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';

@@ -89,7 +89,19 @@ describe('runSoak bookkeeping (with a stand-in for the runner)', () => {
           unexpected: 0,
           incorrect: 0,
         },
-        recovery: [],
+        // Every scheduled fault injected, but the latency ones; a kill detected, the engine restarting a worker.
+        faults: scenario.faults
+          .filter((f) => f.kind !== 'latency')
+          .map((f) => ({ kind: f.kind, target: f.target, at: f.at, until: null })),
+        recovery: scenario.faults
+          .filter((f) => f.kind !== 'latency')
+          .map((f) => ({
+            fault: `${f.kind} ${f.target}`,
+            detectedMs: f.kind === 'kill' ? 500 : null,
+            firstOutputMs: 0,
+            recoveredMs: 3000,
+          })),
+        blastRadius: { workersRestarted: scenario.faults.some((f) => f.kind === 'kill') ? 1 : 0 },
       } as unknown as RunSummary;
       return { summary };
     };
@@ -121,6 +133,19 @@ describe('runSoak bookkeeping (with a stand-in for the runner)', () => {
     expect(text).toMatch(/runs 3 {3}held \d {3}violated \d/);
     expect(text).toContain(`--scenario ${join(dir, 'schedules/seed-9.yaml')} --seed 9`);
     expect(text).not.toContain("the collector's");
+    // What shows the faults happened, summed over the three schedules (not the shrink runs).
+    const scheduled = (kind: string) =>
+      file.runs.flatMap((r) => r.faults).filter((f) => f.kind === kind).length;
+    const kills = scheduled('kill');
+    const latencies = scheduled('latency');
+    const restarting = file.runs.filter((r) => r.faults.some((f) => f.kind === 'kill')).length;
+    expect(kills).toBeGreaterThan(0);
+    expect(latencies).toBeGreaterThan(0);
+    expect(text).toContain(
+      `evidence: faults injected ${kills} of ${kills + latencies} scheduled: kill ${kills}, ${kills} detected by the engine; ` +
+        `latency 0 of ${latencies}, 0 detected. The engine restarted workers in ${restarting} of 3 runs`,
+    );
+    expect(text).toContain(`recovery: ${kills} measured (min 3 s, median 3 s, p90 3 s, max 3 s), 0 censored`);
 
     // A run whose collector lost its consumer says so in the soak's result, with its seed.
     file.runs[1]!.collector = { crashes: 1, replacements: 1, notReadingMs: 7300, readAgain: true };

@@ -13,6 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { drawSoakSchedule, SOAK_KINDS, soakTargets, validateSoakKinds } from '../chaos/soak-schedule.ts';
 import { BadInputError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink } from '../core/progress.ts';
+import { quantile } from '../core/stats.ts';
 import type { FaultSpec, Guarantee, Verdict } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
 import { formatScenario, loadScenario, type Scenario } from '../scenarios/schema.ts';
@@ -70,9 +71,25 @@ export interface SoakAttempt {
   recovery?: SoakRecovery[];
   /** The collector's incidents in the run (summary.json `collector`), if it had any. */
   collector?: RunSummary['collector'];
+  /** That the run's faults happened and the engine reacted (from its summary.json). */
+  evidence?: SoakEvidence;
   /** A harness error: the run left no verdict. */
   error?: string;
   seconds?: number;
+}
+
+/**
+ * A held verdict means little if the faults never happened: what a run's summary.json shows of them. A fault
+ * enters `faults` only once its injection succeeded; `detected` counts the faults an engine's detection event
+ * followed (a worker declared failed, a job restarting, a timeout firing: harness/recovery.ts `detectedMs`; with
+ * overlapping faults one event may follow two).
+ */
+export interface SoakEvidence {
+  /** Injected faults per kind. */
+  injected: Record<string, number>;
+  /** Of those, per kind, the faults an engine detection event followed. */
+  detected: Record<string, number>;
+  workersRestarted: number;
 }
 
 export interface SoakShrink {
@@ -206,6 +223,7 @@ export async function runSoak(opts: SoakOptions): Promise<{ dir: string; file: S
         `${dir} holds a soak of ${s.engine} (${s.guarantee}) from seed ${s.seed}, not this one`,
         { fix: 'choose another --out folder, or resume with the same --engine, --guarantee and --seed' },
       );
+    backfillSoakEvidence(file, dir);
     // More schedules than before extend the soak; the rest of its spec stays as it was.
     for (let i = file.runs.length; i < opts.spec.schedules; i++) file.runs.push(newRun(file.spec, i));
     file.spec.schedules = Math.max(file.spec.schedules, opts.spec.schedules);
@@ -332,6 +350,7 @@ function recordSummary(a: SoakAttempt, summary: RunSummary): void {
   }));
   if (summary.collector) a.collector = summary.collector;
   else delete a.collector;
+  a.evidence = evidenceOf(summary);
   // The run's own errors (a fault not injected, an analysis that failed) first: they are why a verdict is unknown.
   const notes = summary.verdict.notes;
   if (a.verdict !== true)
@@ -341,6 +360,29 @@ function recordSummary(a: SoakAttempt, summary: RunSummary): void {
     ];
   else delete a.reasons;
   delete a.error;
+}
+
+function evidenceOf(summary: RunSummary): SoakEvidence {
+  const injected: Record<string, number> = {};
+  const detected: Record<string, number> = {};
+  for (const f of summary.faults) injected[f.kind] = (injected[f.kind] ?? 0) + 1;
+  for (const r of summary.recovery) {
+    const kind = r.fault.split(' ')[0]!;
+    if (r.detectedMs !== null) detected[kind] = (detected[kind] ?? 0) + 1;
+  }
+  return { injected, detected, workersRestarted: summary.blastRadius.workersRestarted };
+}
+
+/**
+ * Evidence for the finished runs of a soak written before it was recorded, from their summary.json (kept in
+ * the soak folder); a run whose summary is gone stays without (and is counted as such).
+ */
+export function backfillSoakEvidence(file: SoakFile, dir: string): void {
+  for (const r of file.runs) {
+    if (r.status !== 'done' || r.evidence) continue;
+    const path = join(dir, r.runDir, 'summary.json');
+    if (existsSync(path)) r.evidence = evidenceOf(JSON.parse(readFileSync(path, 'utf8')) as RunSummary);
+  }
 }
 
 /**
@@ -473,6 +515,107 @@ export function soakTotals(file: SoakFile): SoakTotals {
   return t;
 }
 
+export interface SoakEvidenceTotals {
+  /** Finished runs with evidence, and those without (their summary.json gone). */
+  runs: number;
+  missing: number;
+  /** Per kind, over the runs with evidence: faults the schedules held, injected, followed by a detection. */
+  kinds: { kind: string; scheduled: number; injected: number; detected: number }[];
+  runsRestarting: number;
+}
+
+/** The evidence summed over a soak's finished runs (not its shrink runs). */
+export function soakEvidence(file: SoakFile): SoakEvidenceTotals {
+  const t: SoakEvidenceTotals = { runs: 0, missing: 0, kinds: [], runsRestarting: 0 };
+  const kind = (k: string) => {
+    const row = t.kinds.find((x) => x.kind === k) ?? { kind: k, scheduled: 0, injected: 0, detected: 0 };
+    if (!t.kinds.includes(row)) t.kinds.push(row);
+    return row;
+  };
+  for (const k of file.spec.kinds) kind(k);
+  for (const r of file.runs) {
+    if (r.status !== 'done') continue;
+    const e = r.evidence;
+    if (!e) {
+      t.missing++;
+      continue;
+    }
+    t.runs++;
+    if (e.workersRestarted > 0) t.runsRestarting++;
+    for (const f of r.faults) kind(f.kind).scheduled++;
+    for (const [k, n] of Object.entries(e.injected)) kind(k).injected += n;
+    for (const [k, n] of Object.entries(e.detected)) kind(k).detected += n;
+  }
+  return t;
+}
+
+/** Recovery over a soak's faults (finished runs, not shrink runs): outcomes and the measured times' spread. */
+export interface SoakRecoveryTotals {
+  /** Faults whose recovery was measured (a healthy window was reached). */
+  recovered: number;
+  /** Load ended first (a lower bound). */
+  censored: number;
+  /** Records intended before the fault never arrived, or no baseline. */
+  never: number;
+  /** The collector was not reading during the recovery: no figure (harness/recovery.ts `unobserved`). */
+  unobserved: number;
+  /** Seconds, ascending. */
+  measuredS: number[];
+  /** Seconds: min, p50, p90, max of the measured recoveries; null without any. */
+  quantilesS: { min: number; p50: number; p90: number; max: number } | null;
+}
+
+export function soakRecovery(file: SoakFile): SoakRecoveryTotals {
+  const recoveries = file.runs.flatMap((r) => (r.status === 'done' ? (r.recovery ?? []) : []));
+  const measuredS = recoveries.flatMap((r) => (r.recoveredMs === null ? [] : [r.recoveredMs / 1000]));
+  measuredS.sort((a, b) => a - b);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return {
+    recovered: measuredS.length,
+    censored: recoveries.filter((r) => r.recoveredMs === null && r.censored).length,
+    never: recoveries.filter((r) => r.recoveredMs === null && !r.censored && !r.unobserved).length,
+    unobserved: recoveries.filter((r) => r.recoveredMs === null && r.unobserved).length,
+    measuredS,
+    quantilesS: measuredS.length
+      ? {
+          min: round(measuredS[0]!),
+          p50: round(quantile(measuredS, 0.5)),
+          p90: round(quantile(measuredS, 0.9)),
+          max: round(measuredS.at(-1)!),
+        }
+      : null,
+  };
+}
+
+/** "faults injected 170 of 173 scheduled: kill 33 of 34, 33 detected by the engine; …": the evidence as text, or null without any run that has it. */
+export function formatSoakEvidence(e: SoakEvidenceTotals): string | null {
+  if (e.runs === 0) return null;
+  const scheduled = e.kinds.reduce((a, k) => a + k.scheduled, 0);
+  const injected = e.kinds.reduce((a, k) => a + k.injected, 0);
+  const kinds = e.kinds
+    .filter((k) => k.scheduled > 0)
+    .map(
+      (k, i) =>
+        `${k.kind} ${k.injected}${k.injected === k.scheduled ? '' : ` of ${k.scheduled}`}, ${k.detected} detected${i === 0 ? ' by the engine' : ''}`,
+    );
+  return (
+    `faults injected ${injected} of ${scheduled} scheduled: ${kinds.join('; ')}. ` +
+    `The engine restarted workers in ${e.runsRestarting} of ${e.runs} runs` +
+    (e.missing ? `; ${e.missing} run${e.missing === 1 ? ' has' : 's have'} no summary to show it` : '')
+  );
+}
+
+/** "66 measured (min …, median …, p90 …, max …), 59 censored (…), …": the recovery outcomes as one line. */
+export function formatSoakRecovery(r: Omit<SoakRecoveryTotals, 'measuredS'>): string {
+  const q = r.quantilesS;
+  return (
+    `${r.recovered} measured` +
+    (q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : '') +
+    `, ${r.censored} censored (the load ended first), ${r.never} never (records from before the fault missing)` +
+    (r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : '')
+  );
+}
+
 /** A fault as one line: `kill features[1] at 3.2 s`, `latency link:a->b at 1 s for 2.5 s (latency 500)`. */
 export function describeFault(f: FaultSpec): string {
   const params = Object.entries(f.params)
@@ -533,6 +676,9 @@ export function formatSoak(file: SoakFile, dir: string): string {
         (stuck.length ? `it never read again in seeds ${stuck.join(', ')}` : 'it read on in every one'),
     );
   }
+  const evidence = formatSoakEvidence(soakEvidence(file));
+  if (evidence) lines.push('', `  evidence: ${evidence}`);
+  if (t.runs) lines.push(`  recovery: ${formatSoakRecovery(soakRecovery(file))}`);
   const shown = relative(process.cwd(), dir);
   lines.push('', `  ${shown && !shown.startsWith('..') ? shown : dir}`, '');
   return lines.join('\n');

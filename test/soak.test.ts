@@ -45,8 +45,12 @@ describe('soak', () => {
     expect(run.counts!.lost).toBeGreaterThan(0);
     // soak.json on disk is what was returned, and the text report puts the violation and its replay first.
     expect(JSON.parse(readFileSync(join(dir, 'soak.json'), 'utf8')) as SoakFile).toEqual(file);
+    // The evidence that the faults happened: all three injected, the killed worker restarted.
+    expect(run.evidence?.injected).toEqual({ latency: 2, kill: 1 });
+    expect(run.evidence!.workersRestarted).toBeGreaterThan(0);
     const text = formatSoak(file, dir);
     expect(text).toContain('violated 1');
+    expect(text).toContain('evidence: faults injected 3 of 3 scheduled: kill 1, ');
     expect(text).toContain(`--scenario ${join(dir, 'schedules/seed-9.yaml')} --seed 9`);
 
     // Shrinking: the smallest schedule that still violates is the kill alone.
