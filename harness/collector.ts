@@ -138,6 +138,7 @@ export function createCollector(opts: CollectorOptions): Collector {
   /** The consumer's generation: a batch from a replaced consumer is dropped (its records are read again). */
   let generation = 0;
   let stopped = false;
+  /** Set from a replacement's start (its incident) to its end; `replacements` counts them all. */
   let replacing = false;
   let replacements = 0;
   /** Replaced consumers still disconnecting: stop() waits for them (bounded). */
@@ -205,7 +206,7 @@ export function createCollector(opts: CollectorOptions): Collector {
       const gaps = gapsUs();
       return {
         crashes: incidents.filter((i) => i.type === 'collector.crashed').length,
-        replacements: incidents.filter((i) => i.type === 'collector.replaced').length,
+        replacements,
         notReadingMs: Math.round(gaps.reduce((a, g) => a + ((g.toUs ?? nowUs) - g.fromUs), 0) / 1000),
         readAgain: downSinceUs === undefined,
       };
