@@ -146,7 +146,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--cpus <n>', 'docker: CPUs for all the engine containers together (split evenly)', number)
     .option(
       '--cpu-profile',
-      "profile every node worker (V8 --cpu-prof) into the run's profiles/, and print each one's hottest functions",
+      "profile every node worker (V8 --cpu-prof) and the harness into the run's profiles/, and print each one's hottest functions",
     )
     .option('--json', 'print summary.json on stdout')
     .action(async (flags: RunFlags) => setExit(await runCommand(flags)));

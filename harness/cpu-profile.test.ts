@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatProfiles, readProfiles, summarizeProfile } from './cpu-profile.ts';
+import {
+  formatProfiles,
+  HARNESS_PROFILE,
+  profileHarness,
+  readProfiles,
+  summarizeProfile,
+} from './cpu-profile.ts';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
 /** A hand-made profile: 1 ms ticks; parse 3, ack 1, GC 1, idle 5. */
@@ -49,6 +55,26 @@ describe('cpu profiles', () => {
         'features[0].0: busy 0.0 s of 0.0 s (50 %)\n   60.0 %       3 ms  parse (worker.ts:42)',
       );
       expect(readProfiles(join(dir, 'missing'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("profiles the harness's own process with V8's profiler, read back like a worker's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-prof-'));
+    try {
+      const profiler = await profileHarness();
+      const until = performance.now() + 150;
+      let x = 0;
+      const spinForProfiler = () => {
+        while (performance.now() < until) x += Math.sqrt(x + 1);
+      };
+      spinForProfiler();
+      await profiler.stop(dir);
+      const [harness] = readProfiles(dir);
+      expect(harness!.worker).toBe(HARNESS_PROFILE);
+      expect(harness!.busyMs).toBeGreaterThan(50);
+      expect(harness!.top.map((h) => h.name).join('\n')).toContain('spinForProfiler (cpu-profile.test.ts:');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,8 +4,12 @@
  * per process (open one in Chrome DevTools or speedscope for the flame graph). This module reads them back and
  * says, per worker, where its CPU time went: the functions with the most self time (samples whose top frame is
  * that function), idle time left out, so "before you tune, profile" is one flag and one table.
+ *
+ * The harness's own process (load generator, collector, fault injection) is profiled too, through the inspector
+ * in-process, into `harness.cpuprofile`: a harness short of CPU would show as engine latency.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { basename, join } from 'node:path';
 
 /** The parts of V8's .cpuprofile format that are read here. */
@@ -34,6 +38,31 @@ export interface WorkerProfile {
   /** Sampled time not idle, ms: its CPU time, roughly. */
   busyMs: number;
   top: ProfileHotspot[];
+}
+
+/** The profile the harness process writes beside its workers'. */
+export const HARNESS_PROFILE = 'harness';
+
+/**
+ * Starts V8's sampling profiler on this process (1 ms, as `--cpu-prof`); `stop` writes `<dir>/harness.cpuprofile`.
+ * One at a time per process: a second profiler's start fails (the inspector's Profiler is per process).
+ */
+export async function profileHarness(): Promise<{ stop(dir: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(dir) {
+      try {
+        const { profile } = await session.post('Profiler.stop');
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${HARNESS_PROFILE}.cpuprofile`), JSON.stringify(profile));
+      } finally {
+        session.disconnect();
+      }
+    },
+  };
 }
 
 /** Self time per function of one profile, the `limit` largest. */

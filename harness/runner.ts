@@ -44,7 +44,7 @@ import { createAccounting } from './branch-checker.ts';
 import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { collectorIncidentsNote, createCollector, type SecondRow } from './collector.ts';
 import { type ConsumerLagSample, readConsumerLag } from './consumer-lag.ts';
-import { formatProfiles, readProfiles } from './cpu-profile.ts';
+import { formatProfiles, profileHarness, readProfiles } from './cpu-profile.ts';
 import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
 import { HARNESS_PIPE, harnessPipe } from './harness-pipe.ts';
@@ -260,6 +260,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let files: ReturnType<typeof openRunFiles> | undefined;
   let deployment: Deployment | undefined;
   let profileDir: string | undefined;
+  let harnessProfile: Awaited<ReturnType<typeof profileHarness>> | undefined;
   try {
     // The harness's own client errors (a broker restart makes many) belong with the run, not on the terminal.
     const kafka = createKafka(infra.kafka.bootstrap, `fl-${run.runId}-harness`, {}, (line) => {
@@ -305,6 +306,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
     const operatorWorkers = topologyFor(run.topology, run.scenario.parallelism).instances.length;
     profileDir = opts.cpuProfile ? join(dir, 'profiles') : undefined;
+    if (profileDir) harnessProfile = await profileHarness();
     const placement = await placementFor(infra, run.runId, operatorWorkers, opts.cpus, profileDir);
     if (placement) cleanups.push(() => placement.launcher.close());
     const runDir = dir;
@@ -758,6 +760,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     throw new HarnessError(`run ${run.runId} failed: ${(e as Error).message}`, { cause: e });
   } finally {
     await timed(progress, 'Stopping the engine and removing topics and state', async () => {
+      if (profileDir) await harnessProfile?.stop(profileDir).catch(() => {});
       if (deployment) await deployment.stop().catch(() => {});
       // The workers wrote their profiles as they exited.
       if (profileDir && existsSync(profileDir))
