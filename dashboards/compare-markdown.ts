@@ -53,6 +53,17 @@ export function renderCompareMarkdown(c: Comparison): string {
     for (const w of warnings) lines.push(`- ${mdCell(w)}`);
     lines.push('');
   }
+  const benches = c.cells.filter((cell) => cell.sustainable);
+  if (benches.length) {
+    const apart = benches.filter((cell) => !cell.sustainable!.agree);
+    lines.push(
+      '## Do the two benches agree?',
+      '',
+      `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one bisection step` +
+        (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
+      '',
+    );
+  }
   lines.push('## Verdict', '', verdictLine(c), '');
   for (const f of c.failures) lines.push(`- ✗ ${mdCell(f.cell)}: \`${f.rule}\`: ${mdCell(f.why)}`);
   for (const f of c.notJudged)
@@ -105,6 +116,12 @@ function cellSection(cell: CellChange): string[] {
     );
   }
   lines.push('');
+  const s = cell.sustainable;
+  if (s)
+    lines.push(
+      `Sustainable: A ${s.a}; B ${s.b}: ${s.agree ? 'agree' : '**disagree**'}, ${mdCell(s.why)}.`,
+      '',
+    );
   if (cell.rules.length) {
     for (const r of cell.rules)
       lines.push(`- ${MARK[r.outcome]} \`${r.rule}\` ${r.outcome}: ${mdCell(r.why)}`);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
 import { type BenchEntry, latencyAtHalf } from '../harness/index.ts';
 import {
+  bracketAgreement,
   type CellChange,
   type CompareSide,
   compareSides,
@@ -199,7 +200,13 @@ describe('bench results', () => {
       ratioToParallel: null,
       ratioToPassthrough: null,
     };
-    const bench = { schema, startedAt: '2026-11-30T00:00:00Z', dir: benchDir, entries: [entry] };
+    const bench = {
+      schema,
+      startedAt: '2026-11-30T00:00:00Z',
+      dir: benchDir,
+      settings: { maxRate: 32000 },
+      entries: [entry],
+    };
     writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(bench));
     return benchDir;
   };
@@ -228,6 +235,39 @@ describe('bench results', () => {
       [],
     );
     expect(c.failures.map((f) => f.why)).toEqual(['change −2,000/s is beyond −800/s (10 % of A)']);
+    // 8000 [8000–16000) and 6000 [6000–12000): both searches put the rate in [8000–12000).
+    expect(c.cells[0]!.sustainable).toEqual({
+      a: '8000 [8000–16000), 2/2 at the winner',
+      b: '6000 [6000–12000), 2/2 at the winner',
+      agree: true,
+      why: 'the brackets overlap: both place the sustainable rate in [8000–12000)',
+    });
+    const md = renderCompareMarkdown(c);
+    expect(md).toContain('The sustainable rate of 1 of 1 paired cells agrees within one bisection step.');
+    expect(md).toContain('Sustainable: A 8000 [8000–16000), 2/2 at the winner; B 6000 [6000–12000)');
+  });
+
+  it('two benches agree when their brackets overlap or meet (one bisection step), not when apart', () => {
+    const b = (passedPerS: number, failedAtPerS: number | null) => ({
+      passedPerS,
+      failedAtPerS,
+      maxRatePerS: 32000,
+      passedAtWinner: 2,
+      runsAtWinner: 2,
+    });
+    expect(bracketAgreement(b(12000, 16000), b(16000, 24000))).toMatchObject({
+      agree: true,
+      why: 'one bisection step apart (the brackets meet at 16000/s)',
+    });
+    expect(bracketAgreement(b(12000, 14000), b(16000, 24000))).toMatchObject({
+      agree: false,
+      why: 'more than a bisection step apart: one passed 16000/s, the other failed at 14000/s',
+    });
+    expect(bracketAgreement(b(32000, null), b(24000, null))).toMatchObject({
+      agree: true,
+      why: 'the brackets overlap: both place the sustainable rate in [32000–>32000)',
+    });
+    expect(bracketAgreement(b(0, 2000), b(2000, 3000)).agree).toBe(true);
   });
 
   it('refuses a faultline/bench@1 file: its steps were judged by another rule', () => {
