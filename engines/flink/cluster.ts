@@ -28,11 +28,12 @@ import { systemClock } from '../../core/clock.ts';
 import { BadInputError, ServiceFailedError, TimeoutError } from '../../core/errors.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf, processesOf } from '../runtime/placement.ts';
+import { type ProcessSlot, stopSlots } from '../runtime/process-slot.ts';
 import { currentProcessControl } from '../runtime/processes.ts';
 import { createProxies, linkName } from '../runtime/proxies.ts';
 import { readyGate } from '../runtime/ready-gate.ts';
 import { topologyFor } from '../runtime/topology.ts';
-import type { Deployment, DeployPlan, ProcessControl, ProcessHandle, WorkerInfo } from '../types.ts';
+import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
 import { jobManagerLogEvent } from './log-signals.ts';
 import { type FlinkOptions, heartbeatIntervalMs } from './options.ts';
 import type { FlinkProgram } from './provision.ts';
@@ -241,14 +242,6 @@ async function taskManagerParams(
   return params;
 }
 
-interface JvmSlot {
-  id: string;
-  attempt: number;
-  child?: ProcessHandle;
-  alive: boolean;
-  restartTimer?: NodeJS.Timeout;
-}
-
 export async function deployFlinkCluster(
   plan: DeployPlan,
   options: FlinkOptions,
@@ -292,14 +285,14 @@ export async function deployFlinkCluster(
 
   let stopping = false;
   let failedToStart: Error | undefined;
-  const jobManager: JvmSlot = { id: COORDINATOR, attempt: -1, alive: false };
-  const taskManagers: JvmSlot[] = Array.from({ length: options.taskManagers }, (_, i) => ({
+  const jobManager: ProcessSlot = { id: COORDINATOR, attempt: -1, alive: false };
+  const taskManagers: ProcessSlot[] = Array.from({ length: options.taskManagers }, (_, i) => ({
     id: taskManagerId(i),
     attempt: -1,
     alive: false,
   }));
   /** Resource id (as Flink's REST API names a TaskManager) → its slot. */
-  const byResourceId = new Map<string, JvmSlot>();
+  const byResourceId = new Map<string, ProcessSlot>();
 
   /** What the JVMs read (the jars, the log configuration, the model) and write (the run's folder). */
   const paths = [
@@ -308,7 +301,7 @@ export async function deployFlinkCluster(
     { path: plan.runDir, writable: true },
   ];
   /** resourceId: how Flink's REST API (failure.detected, task.started) names this TaskManager JVM. */
-  const launch = async (slot: JvmSlot, args: string[], resourceId?: string) => {
+  const launch = async (slot: ProcessSlot, args: string[], resourceId?: string) => {
     slot.attempt += 1;
     const attempt = slot.attempt;
     const log = createWriteStream(join(logDir, `${slot.id}.log`), { flags: 'a' });
@@ -360,7 +353,7 @@ export async function deployFlinkCluster(
     });
   };
 
-  const startTaskManager = (slot: JvmSlot) => {
+  const startTaskManager = (slot: ProcessSlot) => {
     const index = taskManagers.indexOf(slot);
     const resourceId = `tm${index}-${slot.attempt + 1}`;
     const dataPorts = data
@@ -499,7 +492,7 @@ export async function deployFlinkCluster(
     .catch((e: Error) => failStart(e));
 
   /** The TaskManager an operator instance (or a TaskManager id) names now. */
-  const slotOf = (id: string): JvmSlot | undefined => {
+  const slotOf = (id: string): ProcessSlot | undefined => {
     if (id === COORDINATOR) return jobManager;
     const tm = taskManagers.find((t) => t.id === id);
     if (tm) return tm;
@@ -509,9 +502,6 @@ export async function deployFlinkCluster(
     // Not placed yet (before the first poll): Flink spreads subtask i over the TaskManagers in turn.
     const instance = instances.find((i) => i.id === id)?.instance;
     return instance === undefined ? undefined : taskManagers[instance % taskManagers.length];
-  };
-  const signal = (slot: JvmSlot | undefined, sig: NodeJS.Signals) => {
-    if (slot?.alive) slot.child?.signal(sig);
   };
   const live = (id: string) => {
     const slot = slotOf(id);
@@ -526,22 +516,7 @@ export async function deployFlinkCluster(
     stopping = true;
     clearTimeout(pollTimer);
     gate.fail(new Error('flink: stopped before the job ran'));
-    const slots = [...taskManagers, jobManager];
-    for (const s of slots) clearTimeout(s.restartTimer);
-    await Promise.all(
-      slots.map(async (s) => {
-        const proc = s.child;
-        if (!proc || !s.alive) return;
-        const exited = proc.exited;
-        signal(s, 'SIGCONT');
-        signal(s, 'SIGTERM');
-        const timer = setTimeout(() => signal(s, 'SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-        s.alive = false;
-      }),
-    );
-    for (const s of slots) emit({ type: 'worker.stopped', worker: s.id, attempt: s.attempt });
+    await stopSlots([...taskManagers, jobManager], 5000, emit);
     await data?.proxies.removeAll();
   };
 

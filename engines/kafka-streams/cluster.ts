@@ -24,10 +24,11 @@ import { systemClock } from '../../core/clock.ts';
 import { TimeoutError } from '../../core/errors.ts';
 import type { NewEngineEvent } from '../../core/types.ts';
 import { placementOf, processesOf } from '../runtime/placement.ts';
+import { type ProcessSlot, stopSlots } from '../runtime/process-slot.ts';
 import { currentProcessControl } from '../runtime/processes.ts';
 import { readyGate } from '../runtime/ready-gate.ts';
 import { topologyFor } from '../runtime/topology.ts';
-import type { Deployment, DeployPlan, ProcessControl, ProcessHandle, WorkerInfo } from '../types.ts';
+import type { Deployment, DeployPlan, ProcessControl, WorkerInfo } from '../types.ts';
 import { createAppSignals, instanceId, parseAppLine, taskOf } from './app-signals.ts';
 import type { KafkaStreamsOptions } from './options.ts';
 import type { StreamsProgram } from './provision.ts';
@@ -65,13 +66,9 @@ export function appConfig(
   };
 }
 
-interface InstanceSlot {
+/** An instance's slot: its index among the app's instances too. */
+interface InstanceSlot extends ProcessSlot {
   index: number;
-  id: string;
-  attempt: number;
-  child?: ProcessHandle;
-  alive: boolean;
-  restartTimer?: NodeJS.Timeout;
 }
 
 export async function deployStreamsApp(
@@ -198,9 +195,6 @@ export async function deployStreamsApp(
     // Not placed yet (before the first assignment): the assignor spreads tasks over the instances in turn.
     return slots[signals.ownerOf(task) ?? (instance % partitions) % slots.length];
   };
-  const signal = (slot: InstanceSlot | undefined, sig: NodeJS.Signals) => {
-    if (slot?.alive) slot.child?.signal(sig);
-  };
   const controlOf = (id: string): ProcessControl =>
     currentProcessControl(() => {
       const slot = slotOf(id);
@@ -230,22 +224,8 @@ export async function deployStreamsApp(
     if (stopping) return;
     stopping = true;
     gate.fail(new Error('kafka-streams: stopped before the app ran'));
-    for (const s of slots) clearTimeout(s.restartTimer);
-    await Promise.all(
-      slots.map(async (s) => {
-        const proc = s.child;
-        if (!proc || !s.alive) return;
-        const exited = proc.exited;
-        signal(s, 'SIGCONT');
-        // SIGTERM: the app's shutdown hook closes the client (commits, leaves the group).
-        signal(s, 'SIGTERM');
-        const timer = setTimeout(() => signal(s, 'SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-        s.alive = false;
-      }),
-    );
-    for (const s of slots) emit({ type: 'worker.stopped', worker: s.id, attempt: s.attempt });
+    // SIGTERM: the app's shutdown hook closes the client (commits, leaves the group).
+    await stopSlots(slots, 15_000, emit);
     for (const s of slots) rmSync(join(dir, `tmp-${s.index}`), { recursive: true, force: true });
     await deleteInternalTopics().catch(() => {});
   };
