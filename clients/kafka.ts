@@ -18,7 +18,7 @@ import {
 import { systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
 
-export type { Consumer, EachBatchPayload, KafkaMessage, Producer, Transaction } from 'kafkajs';
+export type { Consumer, EachBatchPayload, KafkaConfig, KafkaMessage, Producer, Transaction } from 'kafkajs';
 export { Kafka, logLevel } from 'kafkajs';
 
 /**

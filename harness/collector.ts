@@ -21,7 +21,7 @@
  * consumer fetched lately: the drain is not quiet while it does not.
  */
 
-import type { Consumer, EachBatchPayload, Kafka } from '../clients/kafka.ts';
+import type { Consumer, EachBatchPayload, Kafka, KafkaConfig } from '../clients/kafka.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
 import { IdSet } from './id-set.ts';
@@ -41,7 +41,11 @@ export interface SecondRow {
 }
 
 export interface CollectorOptions {
-  kafka: Kafka;
+  /**
+   * A Kafka client of the collector's own, made with `extra` (its retries: a replacement consumer connects
+   * through the client's, not the consumer's, and kafkajs' default spaces them up to 30 s apart).
+   */
+  kafka: (extra: Pick<KafkaConfig, 'retry'>) => Kafka;
   topic: string;
   groupId: string;
   /** Run start, µs since the epoch: second 0 of the time series. */
@@ -83,10 +87,12 @@ export interface CollectorHealth {
 /** How long without a fetch before the consumer counts as stalled and is replaced. */
 export const COLLECTOR_STALL_MS = 5_000;
 /**
- * The consumer's retries: at most 1 s apart, so it reads again within about a second of the broker's return (the
- * kafkajs default, 5 retries up to 30 s apart and then a crash, left it blind for 1–5 s after a Kafka restart).
+ * The consumer's retries, and its client's (connecting, finding the coordinator): at most 1 s apart, so it reads
+ * again within about a second of the broker's return. The kafkajs default (5 retries up to 30 s apart, then a
+ * crash) left it blind for 1–5 s after a Kafka restart; the harness client's (8 retries from 100 ms, doubling)
+ * left a replacement blind up to 3.1 s (soak of 37b6f65: 18 of 68 recoveries unknown).
  */
-const CONSUMER_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 30 };
+export const COLLECTOR_RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 30 };
 /** A consumer that fetched within this long is reading (idle, it fetches every 50 ms). */
 const READING_MS = 1_000;
 
@@ -152,6 +158,7 @@ export function createCollector(opts: CollectorOptions): Collector {
   /** Next offset to read, per partition: a record below it was read already (a re-read after a replacement). */
   const nextOffset = new Map<number, bigint>();
   const stallMs = opts.stallMs ?? COLLECTOR_STALL_MS;
+  const kafka = opts.kafka({ retry: COLLECTOR_RETRY });
   const incident = (i: CollectorIncident) => {
     incidents.push(i);
     opts.onIncident?.(i);
@@ -239,11 +246,11 @@ export function createCollector(opts: CollectorOptions): Collector {
     const gen = ++generation;
     // A replacement joins a group of its own: a replaced consumer that has not left yet cannot take its partitions.
     const groupId = replacements === 0 ? opts.groupId : `${opts.groupId}-r${replacements}`;
-    const c = opts.kafka.consumer({
+    const c = kafka.consumer({
       groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 50,
-      retry: CONSUMER_RETRY,
+      retry: COLLECTOR_RETRY,
     });
     consumer = c;
     const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));

@@ -263,10 +263,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let harnessProfile: Awaited<ReturnType<typeof profileHarness>> | undefined;
   try {
     // The harness's own client errors (a broker restart makes many) belong with the run, not on the terminal.
-    const kafka = createKafka(infra.kafka.bootstrap, `fl-${run.runId}-harness`, {}, (line) => {
+    const kafkaLog = (line: string) => {
       mkdirSync(dir, { recursive: true });
       appendFileSync(join(dir, 'harness-kafka.log'), line);
-    });
+    };
+    const kafka = createKafka(infra.kafka.bootstrap, `fl-${run.runId}-harness`, {}, kafkaLog);
     const topics = {
       input: `fl.${run.runId}.in`,
       output: `fl.${run.runId}.out`,
@@ -410,7 +411,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const intendedUs = (id: number) =>
       id >= 0 && id < schedule.count ? Math.round(runStartUs + schedule.offsetUs(id)) : null;
     const collector = createCollector({
-      kafka,
+      kafka: (extra) => createKafka(infra.kafka.bootstrap, `fl-${run.runId}-collector`, extra, kafkaLog),
       topic: topics.output,
       groupId: `fl-${run.runId}-collector`,
       runStartUs,

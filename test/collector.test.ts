@@ -6,10 +6,10 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { partition } from '../chaos/toxics.ts';
-import { createKafka, viaProxy } from '../clients/kafka.ts';
+import { createKafka, type KafkaConfig, viaProxy } from '../clients/kafka.ts';
 import { systemClock } from '../core/clock.ts';
 import { createProxies } from '../engines/runtime/proxies.ts';
-import { type CollectorIncident, createCollector } from '../harness/collector.ts';
+import { COLLECTOR_RETRY, type CollectorIncident, createCollector } from '../harness/collector.ts';
 import { auditOutput } from '../harness/output-audit.ts';
 import { randomName } from './helpers.ts';
 
@@ -50,12 +50,13 @@ describe('the collector', () => {
     );
     cleanups.push(() => proxies.removeAll());
     const kafkaLog: string[] = [];
-    const viaProxyKafka = createKafka(
-      infra.kafka.bootstrap,
-      'test-collector',
-      { socketFactory: viaProxy(infra.kafka.bootstrap, proxies.address(LINK)) },
-      (line) => void kafkaLog.push(line),
-    );
+    const viaProxyKafka = (extra: Pick<KafkaConfig, 'retry'>) =>
+      createKafka(
+        infra.kafka.bootstrap,
+        'test-collector',
+        { socketFactory: viaProxy(infra.kafka.bootstrap, proxies.address(LINK)), ...extra },
+        (line) => void kafkaLog.push(line),
+      );
 
     const startUs = systemClock.nowUs();
     const tOf = (id: number) => startUs + id * 1000;
@@ -115,6 +116,12 @@ describe('the collector', () => {
     expect(gaps.every((g) => g.toUs !== null && g.toUs > g.fromUs)).toBe(true);
     expect(collector.health()).toMatchObject({ readAgain: true, replacements: expect.any(Number) });
     expect(collector.health()!.notReadingMs).toBeGreaterThan(2000); // cut at least 3 s, read again at once
+    // Its client retried (the replacement connecting through the cut) at most 1 s apart, as COLLECTOR_RETRY says.
+    const retryTimes = kafkaLog.flatMap((l) =>
+      [...l.matchAll(/"retryTime":(\d+)/g)].map((m) => Number(m[1])),
+    );
+    expect(retryTimes.length).toBeGreaterThan(0);
+    expect(Math.max(...retryTimes)).toBeLessThanOrEqual(COLLECTOR_RETRY.maxRetryTime);
   });
 
   it('audits a transactional topic to its end, and finds exactly the deliveries the collector did not read', async () => {
