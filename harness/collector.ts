@@ -314,7 +314,7 @@ export function createCollector(opts: CollectorOptions): Collector {
         await launch();
         break;
       } catch {
-        await clock.sleep(Math.min(250 * 2 ** attempt, 5000));
+        await clock.sleep(Math.min(250 * 2 ** attempt, COLLECTOR_RETRY.maxRetryTime));
       }
     }
     lastFetchUs = Math.max(lastFetchUs, clock.nowUs()); // the stall watch starts over from here
