@@ -177,7 +177,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .requiredOption('--schedules <n>', 'number of runs, each with its own schedule', integer)
     .option('--seed <n>', 'schedule i is drawn from seed + i', integer, 1)
-    .option('--duration <s>', 'measured seconds per run', seconds, 20)
+    .option('--duration <s>', 'measured seconds per run (faults start in the first 60 %)', seconds, 20)
+    .option(
+      '--tail <s>',
+      'seconds of load added after that, without new faults (time to measure the last recoveries)',
+      secondsOrZero,
+      0,
+    )
     .option('--kinds <list>', `fault kinds to draw from (default ${SOAK_KINDS.join(',')})`)
     .option('--max-faults <n>', 'at most this many faults per schedule', integer, 4)
     .option(
@@ -266,6 +272,12 @@ function number(value: string): number {
 function seconds(value: string): number {
   const n = parseSeconds(value);
   if (!(n > 0)) throw new InvalidArgumentError('a positive duration like 20, 20s, 500ms or 2m');
+  return n;
+}
+
+function secondsOrZero(value: string): number {
+  const n = parseSeconds(value);
+  if (!(n >= 0)) throw new InvalidArgumentError('a duration like 0, 10, 10s or 500ms');
   return n;
 }
 

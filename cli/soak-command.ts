@@ -11,6 +11,7 @@ export interface SoakFlags {
   schedules: number;
   seed: number;
   duration: number;
+  tail: number;
   kinds?: string;
   scenario: string;
   rate?: number;
@@ -29,6 +30,7 @@ export async function soakCommand(flags: SoakFlags): Promise<number> {
     schedules: flags.schedules,
     seed: flags.seed,
     durationS: flags.duration,
+    ...(flags.tail ? { tailS: flags.tail } : {}),
     ...(flags.kinds !== undefined
       ? {
           kinds: flags.kinds

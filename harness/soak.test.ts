@@ -153,4 +153,37 @@ describe('runSoak bookkeeping (with a stand-in for the runner)', () => {
       `the collector's Kafka consumer crashed or stalled in 1 run (seeds ${file.runs[1]!.seed}; 1 crash, 1 replaced); it read on in every one`,
     );
   });
+
+  it('a tail runs the load on after the faults: same schedules, a longer run, and the summary says so', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'faultline-soak-unit-'));
+    temps.push(root);
+    const held = async () => ({
+      summary: {
+        verdict: { guaranteeHeld: true, notes: [] },
+        counts: { produced: 1, delivered: 1, unique: 1, lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 },
+        faults: [],
+        recovery: [],
+        blastRadius: { workersRestarted: 0 },
+      } as unknown as RunSummary,
+    });
+    const infra = {} as RunInfra;
+    const spec = (tailS?: number) =>
+      defaultSoakSpec({
+        engine: 'ack-tree',
+        schedules: 2,
+        seed: 4,
+        durationS: 10,
+        ...(tailS ? { tailS } : {}),
+      });
+    const plain = await runSoak({ spec: spec(), dir: join(root, 'plain'), runner: held, infra });
+    const tailed = await runSoak({ spec: spec(8), dir: join(root, 'tailed'), runner: held, infra });
+    expect(tailed.file.runs.map((r) => r.faults)).toEqual(plain.file.runs.map((r) => r.faults));
+    for (const r of tailed.file.runs) {
+      expect(loadScenario(join(tailed.dir, r.scheduleFile)).durationS).toBe(18);
+    }
+    expect(formatSoak(tailed.file, tailed.dir)).toContain('· 10 s each + 8 s without new faults ·');
+    await expect(runSoak({ spec: spec(-1), dir: join(root, 'bad'), runner: held, infra })).rejects.toThrow(
+      '--tail must be 0 or more seconds, got -1',
+    );
+  });
 });

@@ -32,8 +32,13 @@ export interface SoakSpec {
   schedules: number;
   /** Schedule i is drawn from seed + i, and its run uses that seed too. */
   seed: number;
-  /** Measured seconds per run. */
+  /** Measured seconds per run for which schedules are drawn (faults start in its first 60 %). */
   durationS: number;
+  /**
+   * Seconds of load added after it, without new faults (absent: 0): time for the last faults' recoveries to be
+   * measured rather than cut off by the end of the load. The schedules are the same with or without it.
+   */
+  tailS?: number;
   kinds: string[];
   /** The base scenario (load, warm-up, engine options, recovery settings): a catalogue name or a file. */
   scenario: string;
@@ -142,6 +147,8 @@ export async function validateSoak(spec: SoakSpec): Promise<Scenario> {
   if (!Number.isInteger(spec.seed) || spec.seed < 0)
     throw new BadInputError(`--seed must be a non-negative integer, got ${spec.seed}`);
   if (!(spec.durationS > 0)) throw new BadInputError(`--duration must be positive, got ${spec.durationS}`);
+  if (!((spec.tailS ?? 0) >= 0))
+    throw new BadInputError(`--tail must be 0 or more seconds, got ${spec.tailS}`);
   if (!Number.isInteger(spec.maxFaults) || spec.maxFaults < 1)
     throw new BadInputError(`--max-faults must be an integer ≥ 1, got ${spec.maxFaults}`);
   if (!Number.isInteger(spec.shrinkRuns) || spec.shrinkRuns < 0)
@@ -189,7 +196,7 @@ function scheduleScenario(spec: SoakSpec, base: Scenario, seed: number, faults: 
     name: `soak-${seed}`,
     description: `soak of ${spec.engine} (${spec.guarantee}): schedule of seed ${seed}`,
     rate: spec.rate ?? base.rate,
-    durationS: spec.durationS,
+    durationS: spec.durationS + (spec.tailS ?? 0),
     warmupS: spec.warmupS ?? base.warmupS,
     drainS: spec.drainS ?? base.drainS,
     seed,
@@ -612,7 +619,10 @@ export function formatSoakRecovery(r: Omit<SoakRecoveryTotals, 'measuredS'>): st
     `${r.recovered} measured` +
     (q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : '') +
     `, ${r.censored} censored (the load ended first), ${r.never} never (records from before the fault missing)` +
-    (r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : '')
+    (r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : '') +
+    (r.censored && q
+      ? '; the measured spread leaves out the censored ones, slower than the load left time for (--tail gives them time)'
+      : '')
   );
 }
 
@@ -630,7 +640,7 @@ export function formatSoak(file: SoakFile, dir: string): string {
   const t = soakTotals(file);
   const lines = [
     '',
-    `soak ${spec.engine} · ${spec.guarantee} · ${file.runs.length} schedule${file.runs.length === 1 ? '' : 's'} from seed ${spec.seed} · ${spec.durationS} s each · kinds ${spec.kinds.join(', ')}`,
+    `soak ${spec.engine} · ${spec.guarantee} · ${file.runs.length} schedule${file.runs.length === 1 ? '' : 's'} from seed ${spec.seed} · ${spec.durationS} s each${spec.tailS ? ` + ${spec.tailS} s without new faults` : ''} · kinds ${spec.kinds.join(', ')}`,
     `  runs ${t.runs}   held ${t.held}   violated ${t.violated}   unknown ${t.unknown}   harness errors ${t.harnessErrors}` +
       `${t.pending ? `   not run ${t.pending}` : ''}   wall time ${(file.wallS / 60).toFixed(1)} min`,
   ];
