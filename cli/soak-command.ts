@@ -83,5 +83,10 @@ function runLine(run: SoakAttempt, phase: 'start' | 'end' | 'skip', what: string
           : run.verdict === false
             ? 'GUARANTEE VIOLATED'
             : `verdict unknown (${(run.reasons ?? []).join('; ')})`;
-  return `${what}: ${verdict} (${run.seconds} s)\n`;
+  const e = run.evidence;
+  const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, n) => a + n, 0);
+  const evidence = e
+    ? ` · ${sum(e.injected)}/${run.faults.length} injected, ${sum(e.detected)} detected${e.workersRestarted ? `, ${e.workersRestarted} worker${e.workersRestarted === 1 ? '' : 's'} restarted` : ''}`
+    : '';
+  return `${what}: ${verdict}${evidence} (${run.seconds} s)\n`;
 }
