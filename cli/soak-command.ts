@@ -68,7 +68,12 @@ export async function soakCommand(flags: SoakFlags): Promise<number> {
   return totals.harnessErrors > 0 ? EXIT.harnessFailed : EXIT.ok;
 }
 
-function runLine(run: SoakAttempt, phase: 'start' | 'end' | 'skip', what: string, started: number): string {
+export function runLine(
+  run: SoakAttempt,
+  phase: 'start' | 'end' | 'skip',
+  what: string,
+  started: number,
+): string {
   const elapsed = `${Math.round((Date.now() - started) / 1000)} s`;
   if (phase === 'skip') return `${what}: already ${run.status}\n`;
   if (phase === 'start')
