@@ -10,6 +10,7 @@ import type { WorkerContext } from '../types.ts';
 import type { WorkerBoot } from './boot.ts';
 import { FrameKind } from './frames.ts';
 import { createMesh, type Mesh, type MeshOptions } from './mesh.ts';
+import { startMeshStatsLog } from './mesh-stats-log.ts';
 import { COORDINATOR_ID } from './supervisor.ts';
 
 export interface WorkerHostHandlers {
@@ -86,6 +87,11 @@ export async function startWorkerHost<Options>(
     );
   }, heartbeatMs);
 
+  const statsLog = startMeshStatsLog(
+    () => mesh.stats(),
+    (line) => process.stderr.write(line),
+  );
+
   return {
     boot,
     ctx,
@@ -110,6 +116,7 @@ export async function startWorkerHost<Options>(
     },
     async close() {
       clearInterval(heartbeat);
+      clearInterval(statsLog);
       await mesh.close();
       for (const r of redisClients) r.disconnect();
     },
