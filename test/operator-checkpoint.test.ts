@@ -151,6 +151,43 @@ describe('operator-checkpoint', () => {
     await expectKillContract('operator-checkpoint · exactly-once', run, infra);
   });
 
+  it('the master killed while it redeploys features[0], exactly-once: its successor deploys from the recorded recovery checkpoints', async () => {
+    // Found by the soak (seed 66): a master restarted in the middle of a redeploy knew only the committed
+    // window, deployed the registering operators from nothing and upstream buffers no longer held their windows.
+    // features[0] is killed after the first checkpoint (window 9, 5 s); the master 0.3 s later, before the
+    // replacement registers, so the successor is the one that deploys it.
+    const { summary, dir } = await runScenario({
+      engine: 'operator-checkpoint',
+      guarantee: 'exactly-once',
+      scenario: scenario(
+        'kill-features-then-master',
+        '\n  - { kind: kill, target: "features[0]", at: 9s }\n  - { kind: kill, target: "coordinator", at: 9.3s }',
+      ),
+      engineOptions: scaled,
+      outDir: out,
+      infra,
+    });
+    const evs = events(dir);
+    expect(evs.filter((e) => e.type === 'fault.inject' && e.kind === 'kill').map((e) => e.target)).toEqual([
+      'features[0]',
+      'coordinator',
+    ]);
+    const successor = evs.find((e) => e.type === 'stram.started' && (e.attempt ?? 0) > 0);
+    expect(successor, 'the master was not restarted').toBeDefined();
+    expect(Object.keys((successor!.recovery ?? {}) as object)).toEqual(expect.arrayContaining(WORKERS));
+    const deployed = evs.filter(
+      (e) =>
+        e.type === 'operator.deployed' &&
+        e.target === 'features[0]' &&
+        e.worker === successor!.worker &&
+        e.attempt === successor!.attempt,
+    );
+    expect(deployed.length, 'the successor did not deploy features[0]').toBeGreaterThan(0);
+    for (const d of deployed) expect(d.recovery as number).toBeGreaterThanOrEqual(9);
+    expect(summary.counts).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0, incorrect: 0 });
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+  });
+
   it('a hung task: SIGSTOP of features[1] past the heartbeat timeout, STRAM fails it over while it is still paused', async () => {
     // Heartbeat timeout 4 s (Apex: 30 s), the worker paused for 10 s: only STRAM's heartbeat check can notice a
     // process that neither exits nor closes its connections.

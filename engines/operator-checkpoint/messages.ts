@@ -53,10 +53,41 @@ export interface DataFrame<R> {
 /** What flows between operators (the runtime's stage record). */
 export type Tuple = StageRecord;
 
+/**
+ * The master's record in Redis: the application's window start time, the committed window and each operator's
+ * recovery checkpoint (what Apex's STRAM keeps of its physical plan in its checkpointed state and journal,
+ * FSRecoveryHandler). A restarted master deploys a registering operator from its recovery checkpoint here.
+ * The master writes it before it announces the committed window or deletes a checkpoint older than a
+ * recovery checkpoint, so what it names still exists.
+ */
+export interface MasterRecord {
+  startMs: number;
+  committed: number;
+  /** Operator instance id → recovery checkpoint; absent in a record written before any was known. */
+  recovery?: Record<string, number>;
+}
+
+/** Reads the master's record; throws naming the key's content if it is not one. */
+export function parseMasterRecord(text: string): MasterRecord {
+  const r = JSON.parse(text) as Partial<MasterRecord>;
+  const isWindow = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+  const recovery = r.recovery;
+  if (
+    typeof r.startMs !== 'number' ||
+    !isWindow(r.committed) ||
+    (recovery !== undefined &&
+      (typeof recovery !== 'object' || recovery === null || !Object.values(recovery).every(isWindow)))
+  )
+    throw new Error(
+      `the master's record in Redis is not {startMs, committed, recovery}: ${text.slice(0, 200)}`,
+    );
+  return { startMs: r.startMs, committed: r.committed!, ...(recovery ? { recovery } : {}) };
+}
+
 export function redisKeys(runId: string) {
   const base = `fl:${runId}:oc`;
   return {
-    /** The master's start time and committed window. */
+    /** The master's record (MasterRecord). */
     master: `${base}:master`,
     /** An operator's checkpointed state at a window. */
     checkpoint: (operator: string, w: number) => `${base}:ckpt:${operator}:${w}`,

@@ -7,7 +7,11 @@
  * - detects failures: a worker exit reported by the supervisor (at once), a heartbeat older than the timeout,
  *   a window that does not move for TIMEOUT_WINDOW_COUNT windows; and redeploys the failed operators and
  *   everything downstream of them, each from its recovery checkpoint, through the supervisor. The rest of
- *   the DAG keeps running: same process, same attempt number.
+ *   the DAG keeps running: same process, same attempt number;
+ * - keeps its state in Redis (MasterRecord: what Apex's STRAM saves of its physical plan through its
+ *   FSRecoveryHandler and journal): a restarted master deploys an operator from the recovery checkpoint its
+ *   predecessor chose. The record is written before the committed window is announced and before an older
+ *   checkpoint is deleted, so a successor never names a checkpoint or a buffered window that is gone.
  * Processing modes are per operator (StreamingContainerAgent.createOperatorDeployInfo): an AT_MOST_ONCE or
  * EXACTLY_ONCE operator is deployed with its newest checkpoint in storage rather than its recovery checkpoint,
  * and a redeployed AT_MOST_ONCE operator starts at the next live window (StreamingContainer).
@@ -17,7 +21,13 @@ import type { WorkerBoot } from '../runtime/boot.ts';
 import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
 import type { ControlMessage } from '../runtime/worker-host.ts';
 import { runWorker } from '../runtime/worker-main.ts';
-import { type DeployMessage, type HeartbeatReport, redisKeys } from './messages.ts';
+import {
+  type DeployMessage,
+  type HeartbeatReport,
+  type MasterRecord,
+  parseMasterRecord,
+  redisKeys,
+} from './messages.ts';
 import type { OperatorCheckpointOptions } from './options.ts';
 import { modeOf, type ProcessingMode } from './processing-mode.ts';
 import {
@@ -58,10 +68,13 @@ await runWorker<Boot>(async (ctx) => {
   redis.on('error', (e) => logLine(`redis: ${e.message}`));
 
   // Step 1: the window start time, fixed once per application.
-  await redis.set(keys.master, JSON.stringify({ startMs: Date.now(), committed: INITIAL_CHECKPOINT }), 'NX');
-  const stored = JSON.parse((await redis.get(keys.master))!) as { startMs: number; committed: number };
+  const first: MasterRecord = { startMs: Date.now(), committed: INITIAL_CHECKPOINT };
+  await redis.set(keys.master, JSON.stringify(first), 'NX');
+  const stored = parseMasterRecord((await redis.get(keys.master))!);
   const clock: WindowClock = { startMs: stored.startMs, widthMs: o.windowMs };
   let committed = stored.committed;
+  /** The committed window in the record: the one operators hear (they purge buffers and window data by it). */
+  let announced = stored.committed;
 
   const host = await startCoordinatorHost<OperatorCheckpointOptions>(ctx, {
     onControl: (from, msg) => onControl(from, msg),
@@ -73,18 +86,21 @@ await runWorker<Boot>(async (ctx) => {
     host.topology.instances.map((i) => [i.id, modeOf(o.processingModes, i.operator)]),
   );
   const status = new Map<string, OperatorStatus>(
-    plan.instances.map((id) => [
-      id,
-      {
-        attempt: 0,
-        state: 'pending',
-        checkpoints: [],
-        recovery: INITIAL_CHECKPOINT,
-        window: INITIAL_CHECKPOINT,
-        windowChangedAtMs: Date.now(),
-        heartbeatAtMs: Date.now(),
-      },
-    ]),
+    plan.instances.map((id) => {
+      const recovery = stored.recovery?.[id] ?? INITIAL_CHECKPOINT;
+      return [
+        id,
+        {
+          attempt: 0,
+          state: 'pending',
+          checkpoints: recovery === INITIAL_CHECKPOINT ? [] : [recovery],
+          recovery,
+          window: INITIAL_CHECKPOINT,
+          windowChangedAtMs: Date.now(),
+          heartbeatAtMs: Date.now(),
+        },
+      ];
+    }),
   );
 
   /**
@@ -137,7 +153,7 @@ await runWorker<Boot>(async (ctx) => {
       startMs: clock.startMs,
       recovery: s.recovery,
       startWindow,
-      committed,
+      committed: announced,
     };
     void host.sendControl(from, deploy);
     if (firstRegistration)
@@ -185,7 +201,7 @@ await runWorker<Boot>(async (ctx) => {
       s.window = report.window;
       s.windowChangedAtMs = Date.now();
     }
-    void host.sendControl(from, { type: 'oc.committed', committed, recovery: s.recovery });
+    void host.sendControl(from, { type: 'oc.committed', committed: announced, recovery: s.recovery });
   }
 
   function onExited(worker: string, attempt: number) {
@@ -215,25 +231,44 @@ await runWorker<Boot>(async (ctx) => {
   /** Step 5: recovery checkpoints, committed window, checkpoint purge. */
   function updateCheckpoints() {
     const update = updateRecoveryCheckpoints(plan, status);
+    let moved = false;
     for (const [id, s] of status) {
-      s.recovery = update.recovery.get(id)!;
+      const recovery = update.recovery.get(id)!;
+      moved ||= recovery !== s.recovery;
+      s.recovery = recovery;
       s.checkpoints = update.checkpoints.get(id)!;
     }
-    if (update.purge.length > 0)
-      void redis
-        .unlink(...update.purge.map(([id, w]) => keys.checkpoint(id, w)))
-        .catch((e) => logLine(`purging checkpoints: ${e.message}`));
     const next = advanceCommitted(committed, update.committed);
+    if (moved || next > committed || update.purge.length > 0) journal(next, update.purge);
     if (next > committed) {
       // Sampled: in EXACTLY_ONCE the committed window moves every window or two.
       const crossed =
         committed < 0 ||
         Math.floor(next / o.eventSampleWindows) > Math.floor(committed / o.eventSampleWindows);
       committed = next;
-      void redis.set(keys.master, JSON.stringify({ startMs: clock.startMs, committed }));
       if (crossed)
         ctx.emit({ type: 'committed.window', window: committed, windowId: formatWindowId(clock, committed) });
     }
+  }
+
+  /**
+   * Writes the record (committed window and every recovery checkpoint), then, once it is in Redis, announces
+   * the committed window and deletes the checkpoints the record no longer names. One connection keeps the
+   * writes in order.
+   */
+  function journal(committedNow: number, purge: [string, number][]) {
+    const record: MasterRecord = {
+      startMs: clock.startMs,
+      committed: committedNow,
+      recovery: Object.fromEntries([...status].map(([id, s]) => [id, s.recovery])),
+    };
+    redis
+      .set(keys.master, JSON.stringify(record))
+      .then(() => {
+        announced = Math.max(announced, committedNow);
+        if (purge.length > 0) return redis.unlink(...purge.map(([id, w]) => keys.checkpoint(id, w)));
+      })
+      .catch((e: Error) => logLine(`journal: ${e.message}`));
   }
 
   /** Step 6: redeploy the failed operators and their downstream closure from their recovery checkpoints. */
@@ -287,6 +322,8 @@ await runWorker<Boot>(async (ctx) => {
     windowMs: o.windowMs,
     modes: o.processingModes,
     committed,
+    // A restarted master: the recovery checkpoints its predecessor recorded.
+    ...(stored.recovery ? { recovery: stored.recovery } : {}),
   });
   ctx.ready();
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
