@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Guarantee, TopologyKind } from '../core/index.ts';
 import { EXIT } from '../core/index.ts';
 import type { Provider, RunSummary } from '../harness/index.ts';
-import { formatRecovery, type RunTick, runScenario } from '../harness/index.ts';
+import { formatCpuAccount, formatRecovery, type RunTick, runScenario } from '../harness/index.ts';
 import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
@@ -113,6 +113,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
         ]
       : []),
     `  throughput ${s.throughput.meanPerS}/s of ${s.throughput.targetPerS}/s target`,
+    ...(s.cpu ? [`  ${formatCpuAccount(s.cpu)}`] : []),
     `  blast radius ${s.blastRadius.workersRestarted}/${s.blastRadius.workersTotal} workers restarted, ${s.blastRadius.recordsReplayed === null ? 'records replayed not measured' : `${s.blastRadius.recordsReplayed} records replayed`}`,
     ...(s.horizon ? [`  replay horizon: ${s.horizon.text}`] : []),
   ];

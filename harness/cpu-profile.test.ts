@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { localLauncherWith } from '../engines/runtime/worker-launcher.ts';
 import {
   formatProfiles,
   HARNESS_PROFILE,
+  monotonicUs,
   profileHarness,
   readProfiles,
   summarizeProfile,
@@ -40,21 +42,71 @@ describe('cpu profiles', () => {
     });
   });
 
-  it('reads a folder of profiles, busiest first, and prints them', () => {
+  it('reads only the samples inside a window', () => {
+    // Samples at 1..10 ms; the window 3.5..7.5 ms holds samples 4..7: parse, idle, idle, parse.
+    expect(summarizeProfile('w.0', profile, 8, { fromUs: 3500, toUs: 7500 })).toEqual({
+      worker: 'w.0',
+      wallMs: 4,
+      busyMs: 2,
+      top: [
+        { name: '(anonymous) (acker.ts:10)', selfMs: 1, share: 0.5 },
+        { name: 'parse (worker.ts:42)', selfMs: 1, share: 0.5 },
+      ],
+    });
+  });
+
+  it("reads each worker's folder, its main thread as the worker, busiest first, and prints them", () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-prof-'));
     try {
+      mkdirSync(join(dir, 'sink[0].0'));
+      mkdirSync(join(dir, 'features[0].0'));
+      const idle = JSON.stringify({ ...profile, samples: profile.samples.map(() => 5) });
+      writeFileSync(join(dir, 'sink[0].0', 'CPU.20261201.101500.42.0.001.cpuprofile'), idle);
       writeFileSync(
-        join(dir, 'sink[0].0.cpuprofile'),
-        JSON.stringify({ ...profile, samples: profile.samples.map(() => 5) }),
+        join(dir, 'features[0].0', 'CPU.20261201.101500.43.0.001.cpuprofile'),
+        JSON.stringify(profile),
       );
-      writeFileSync(join(dir, 'features[0].0.cpuprofile'), JSON.stringify(profile));
+      writeFileSync(join(dir, 'features[0].0', 'CPU.20261201.101500.43.1.002.cpuprofile'), idle);
+      writeFileSync(join(dir, `${HARNESS_PROFILE}.cpuprofile`), idle);
       writeFileSync(join(dir, 'notes.txt'), 'not a profile');
       const read = readProfiles(dir);
-      expect(read.map((p) => p.worker)).toEqual(['features[0].0', 'sink[0].0']);
+      expect(read[0]!.worker).toBe('features[0].0');
+      expect(read.map((p) => p.worker).sort()).toEqual([
+        'features[0].0',
+        'features[0].0 thread 1',
+        'harness',
+        'sink[0].0',
+      ]);
       expect(formatProfiles(read)).toContain(
         'features[0].0: busy 0.0 s of 0.0 s (50 %)\n   60.0 %       3 ms  parse (worker.ts:42)',
       );
       expect(readProfiles(join(dir, 'missing'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("profiles a launched worker's main thread, not only tsx's loader thread", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-prof-'));
+    try {
+      const entry = join(dir, 'spin.ts');
+      writeFileSync(
+        entry,
+        'const until: number = Date.now() + 300;\nlet x = 0;\nfunction spinInWorker(): void {\n  while (Date.now() < until) x += Math.sqrt(x + 1);\n}\nspinInWorker();\n',
+      );
+      const from = monotonicUs();
+      const launcher = localLauncherWith({ cpuProfileDir: join(dir, 'profiles') });
+      const w = await launcher.launch(
+        { id: 'spinner', attempt: 0, entry, config: {} },
+        { logDir: join(dir, 'logs'), onMessage: () => {} },
+      );
+      expect(await w.exited).toBe(0);
+      const read = readProfiles(join(dir, 'profiles'), 8, { fromUs: from, toUs: monotonicUs() });
+      // Two threads, two profiles: neither overwrote the other (tsx's loader thread exits at its own time).
+      expect(read.map((p) => p.worker).sort()).toEqual(['spinner.0', 'spinner.0 thread 1']);
+      const main = read.find((p) => p.worker === 'spinner.0');
+      expect(main?.busyMs).toBeGreaterThan(150);
+      expect(main!.top.map((h) => h.name).join('\n')).toContain('spinInWorker (spin.ts:');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,16 +1,22 @@
 /**
  * Worker CPU profiles (`faultline run --cpu-profile`): each node worker runs with V8's sampling profiler
- * (`--cpu-prof`, written when it exits) into the run's `profiles/` folder, one `<worker>.<attempt>.cpuprofile`
- * per process (open one in Chrome DevTools or speedscope for the flame graph). This module reads them back and
- * says, per worker, where its CPU time went: the functions with the most self time (samples whose top frame is
- * that function), idle time left out, so "before you tune, profile" is one flag and one table.
+ * (`--cpu-prof`, every 5 ms, written when it exits) into the run's `profiles/<worker>.<attempt>/` folder, one
+ * file per thread under V8's name (open one in Chrome DevTools or speedscope for the flame graph). This module reads
+ * them back and says, per process, where its CPU time went over the load window: the functions with the most
+ * self time (samples whose top frame is that function), idle time left out, so "before you tune, profile" is one
+ * flag and one table. A worker's main thread is shown as the worker; its other threads (tsx's module loader) as
+ * `<worker> thread N`.
+ *
+ * "Busy" is sampled time not idle: on a saturated machine it includes time the thread was runnable but waiting
+ * for a core, so it can exceed the CPU the process got (the run's `cpu` line says that, from /proc).
  *
  * The harness's own process (load generator, collector, fault injection) is profiled too, through the inspector
  * in-process, into `harness.cpuprofile`: a harness short of CPU would show as engine latency.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { basename, join } from 'node:path';
+import { PROFILE_INTERVAL_US } from '../engines/runtime/worker-launcher.ts';
 
 /** The parts of V8's .cpuprofile format that are read here. */
 interface CpuProfile {
@@ -31,9 +37,9 @@ export interface ProfileHotspot {
 }
 
 export interface WorkerProfile {
-  /** The file's name without `.cpuprofile`: `<worker>.<attempt>`. */
+  /** `<worker>.<attempt>` for a worker's main thread, `<worker>.<attempt> thread N` for its others, `harness`. */
   worker: string;
-  /** Wall time the profiler ran, ms. */
+  /** Wall time the profiler ran (within the window, when one is given), ms. */
   wallMs: number;
   /** Sampled time not idle, ms: its CPU time, roughly. */
   busyMs: number;
@@ -44,13 +50,28 @@ export interface WorkerProfile {
 export const HARNESS_PROFILE = 'harness';
 
 /**
- * Starts V8's sampling profiler on this process (1 ms, as `--cpu-prof`); `stop` writes `<dir>/harness.cpuprofile`.
+ * The clock V8 stamps profile samples with (CLOCK_MONOTONIC, µs), the same in every process of the machine:
+ * a window taken with it in the harness selects the same span in the workers' profiles.
+ */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** A span on `monotonicUs`'s clock: the load window a run's profiles are read over. */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/**
+ * Starts V8's sampling profiler on this process (every 5 ms, as the workers'); `stop` writes `<dir>/harness.cpuprofile`.
  * One at a time per process: a second profiler's start fails (the inspector's Profiler is per process).
  */
 export async function profileHarness(): Promise<{ stop(dir: string): Promise<void> }> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_US });
   await session.post('Profiler.start');
   return {
     async stop(dir) {
@@ -65,21 +86,31 @@ export async function profileHarness(): Promise<{ stop(dir: string): Promise<voi
   };
 }
 
-/** Self time per function of one profile, the `limit` largest. */
-export function summarizeProfile(worker: string, profile: CpuProfile, limit = 8): WorkerProfile {
+/** Self time per function of one profile, the `limit` largest; only samples inside `window` when one is given. */
+export function summarizeProfile(
+  worker: string,
+  profile: CpuProfile,
+  limit = 8,
+  window?: ProfileWindow,
+): WorkerProfile {
   const nameOf = new Map<number, string>();
   for (const n of profile.nodes) {
     const { functionName, url, lineNumber } = n.callFrame;
     const where = url ? ` (${basename(url)}:${lineNumber + 1})` : '';
     nameOf.set(n.id, `${functionName || '(anonymous)'}${where}`);
   }
+  const fromUs = Math.max(profile.startTime, window?.fromUs ?? -Infinity);
+  const toUs = Math.min(profile.endTime, window?.toUs ?? Infinity);
   const selfUs = new Map<string, number>();
   let busyUs = 0;
   // timeDeltas[i] is the time before sample i: attribute it to the sample (V8's DevTools do the same).
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    const dt = Math.max(0, profile.timeDeltas[i] ?? 0);
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromUs || at > toUs) return;
     const name = nameOf.get(id) ?? '(unknown)';
     if (name === '(idle)') return;
-    const dt = Math.max(0, profile.timeDeltas[i] ?? 0);
     busyUs += dt;
     selfUs.set(name, (selfUs.get(name) ?? 0) + dt);
   });
@@ -89,34 +120,49 @@ export function summarizeProfile(worker: string, profile: CpuProfile, limit = 8)
     .map(([name, us]) => ({ name, selfMs: round(us / 1000), share: busyUs > 0 ? round(us / busyUs, 3) : 0 }));
   return {
     worker,
-    wallMs: round((profile.endTime - profile.startTime) / 1000),
+    wallMs: round(Math.max(0, toUs - fromUs) / 1000),
     busyMs: round(busyUs / 1000),
     top,
   };
 }
 
-/** Every profile in `dir`, busiest worker first. */
-export function readProfiles(dir: string, limit = 8): WorkerProfile[] {
-  let files: string[];
+/** V8's profile name `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`: the thread id (0 is the main thread). */
+function threadOf(file: string): number {
+  const parts = file.split('.');
+  return parts.length === 7 ? Number(parts[4]) : 0;
+}
+
+/**
+ * Every profile under `dir`, busiest first: `<name>.cpuprofile` files (the harness's) and the per-process folders
+ * `<worker>.<attempt>/` the workers write into. Read over `window` when one is given.
+ */
+export function readProfiles(dir: string, limit = 8, window?: ProfileWindow): WorkerProfile[] {
+  const read = (file: string, worker: string) =>
+    summarizeProfile(worker, JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, limit, window);
+  let entries: Dirent[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
-  return files
-    .map((f) =>
-      summarizeProfile(
-        f.slice(0, -'.cpuprofile'.length),
-        JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile,
-        limit,
-      ),
-    )
-    .sort((a, b) => b.busyMs - a.busyMs);
+  const profiles: WorkerProfile[] = [];
+  for (const e of entries) {
+    if (e.isFile() && e.name.endsWith('.cpuprofile'))
+      profiles.push(read(join(dir, e.name), e.name.slice(0, -'.cpuprofile'.length)));
+    if (!e.isDirectory()) continue;
+    for (const f of readdirSync(join(dir, e.name)).filter((n) => n.endsWith('.cpuprofile'))) {
+      const thread = threadOf(f);
+      profiles.push(read(join(dir, e.name, f), thread === 0 ? e.name : `${e.name} thread ${thread}`));
+    }
+  }
+  return profiles.sort((a, b) => b.busyMs - a.busyMs);
 }
 
 /** The profiles as text: per worker its busy time and its hottest functions. */
 export function formatProfiles(profiles: readonly WorkerProfile[], perWorker = 5): string {
-  const lines: string[] = [];
+  const lines: string[] = [
+    '# busy: sampled time not idle, over the load window; on a saturated machine it includes waiting for a core',
+  ];
   for (const p of profiles) {
     lines.push(
       `${p.worker}: busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.wallMs / 1000).toFixed(1)} s (${p.wallMs > 0 ? Math.round((100 * p.busyMs) / p.wallMs) : 0} %)`,

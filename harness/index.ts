@@ -11,6 +11,7 @@ export {
   parseEngineSpec,
   runBench,
 } from './bench.ts';
+export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
   checkedModelPath,
@@ -55,3 +56,4 @@ export {
   soakTotals,
 } from './soak.ts';
 export { type Environment, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
+export { SUSTAINABLE_RULE } from './sustainable.ts';

@@ -44,7 +44,14 @@ import { createAccounting } from './branch-checker.ts';
 import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { collectorIncidentsNote, createCollector, type SecondRow } from './collector.ts';
 import { type ConsumerLagSample, readConsumerLag } from './consumer-lag.ts';
-import { formatProfiles, profileHarness, readProfiles } from './cpu-profile.ts';
+import { startCpuAccount } from './cpu-account.ts';
+import {
+  formatProfiles,
+  monotonicUs,
+  type ProfileWindow,
+  profileHarness,
+  readProfiles,
+} from './cpu-profile.ts';
 import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
 import { HARNESS_PIPE, harnessPipe } from './harness-pipe.ts';
@@ -102,8 +109,9 @@ export interface RunOptions {
   /** Docker: CPUs for the engine's containers together (split evenly); default no limit. */
   cpus?: number;
   /**
-   * Run every node worker under V8's CPU profiler: `profiles/<worker>.<attempt>.cpuprofile` in the run's folder
-   * and `profiles/summary.txt`, each worker's hottest functions (harness/cpu-profile.ts). Local workers only.
+   * Run every node worker under V8's CPU profiler: `profiles/<worker>.<attempt>/*.cpuprofile` in the run's folder
+   * and `profiles/summary.txt`, each process's hottest functions over the measured load window
+   * (harness/cpu-profile.ts). Local workers only.
    */
   cpuProfile?: boolean;
   progress?: ProgressSink;
@@ -261,6 +269,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let deployment: Deployment | undefined;
   let profileDir: string | undefined;
   let harnessProfile: Awaited<ReturnType<typeof profileHarness>> | undefined;
+  /** The measured load window on the profiles' clock: what the profile summary reads. */
+  let profileWindow: ProfileWindow | undefined;
   try {
     // The harness's own client errors (a broker restart makes many) belong with the run, not on the terminal.
     const kafkaLog = (line: string) => {
@@ -405,6 +415,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const producedBySecond: number[] = [];
     const harnessOnly = run.engine === harnessPipe;
     const warmupEndUs = runStartUs + run.warmupS * 1e6;
+    const toMonotonicUs = (wallUs: number) => wallUs - systemClock.nowUs() + monotonicUs();
+    profileWindow = {
+      fromUs: toMonotonicUs(warmupEndUs),
+      toUs: toMonotonicUs(runStartUs + (run.warmupS + run.durationS) * 1e6),
+    };
     files.setOrigin(runStartUs / 1000);
     const untrusted: { id: number; why: string }[] = [];
     /** The generator's own schedule, the same expression it stamps events with; null for an id it never had. */
@@ -529,10 +544,24 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       : undefined;
     cleanups.unshift(async () => clearInterval(lagTicker));
 
+    // Where the CPU goes over the measured seconds (after the warm-up, to the load's end).
+    let cpuAccount: ReturnType<typeof startCpuAccount> | undefined;
+    const cpuStart = setTimeout(
+      () => {
+        cpuAccount = startCpuAccount({
+          enginePids: () => (deployment?.workers() ?? []).flatMap((w) => (w.pid === null ? [] : [w.pid])),
+        });
+      },
+      Math.max(0, (warmupEndUs - systemClock.nowUs()) / 1000),
+    );
+    cleanups.unshift(async () => clearTimeout(cpuStart));
+
     const interrupt = () => generator.stop();
     opts.signal?.addEventListener('abort', interrupt, { once: true });
     if (opts.signal?.aborted) interrupt();
     const genStats = await generator.run();
+    clearTimeout(cpuStart);
+    const cpu = cpuAccount?.stop();
     clearInterval(lagTicker);
     await lagSampling;
     opts.signal?.removeEventListener('abort', interrupt);
@@ -732,6 +761,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       },
       ...(run.engine.horizon ? { horizon: run.engine.horizon(run.engineOptions) } : {}),
       drain,
+      ...(cpu ? { cpu } : {}),
       ...(collector.health() ? { collector: collector.health() } : {}),
       ...(opts.signal?.aborted ? { interrupted: true as const } : {}),
       errors: [...runErrors, ...analysisErrors],
@@ -765,7 +795,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (deployment) await deployment.stop().catch(() => {});
       // The workers wrote their profiles as they exited.
       if (profileDir && existsSync(profileDir))
-        writeFileSync(join(profileDir, 'summary.txt'), formatProfiles(readProfiles(profileDir)));
+        writeFileSync(
+          join(profileDir, 'summary.txt'),
+          formatProfiles(readProfiles(profileDir, 8, profileWindow)),
+        );
       for (const c of cleanups) await c().catch(() => {});
       await ownInfra?.stop().catch(() => {});
       await files?.close();

@@ -5,6 +5,7 @@ import type { ReplayHorizon } from '../engines/types.ts';
 import type { BranchCounts } from './branch-checker.ts';
 import type { DeliveryCounts } from './checker.ts';
 import type { CollectorHealth } from './collector.ts';
+import type { CpuAccount } from './cpu-account.ts';
 import type { DrainResult } from './drain.ts';
 import type { LatencySummary } from './latency.ts';
 import type { RecoveryEntry } from './recovery.ts';
@@ -85,6 +86,11 @@ export interface RunSummary {
   };
   /** The engine's restore point and detection timeouts with the run's options (absent: passthrough, older runs). */
   horizon?: ReplayHorizon;
+  /**
+   * Where the machine's CPU went over the measured seconds (harness/cpu-account.ts); absent when the load ended
+   * before the warm-up did, and in older runs. NaN (null in the JSON) where /proc could not be read.
+   */
+  cpu?: CpuAccount;
   /** How the drain ended (absent in runs before it was measured). */
   drain?: DrainResult;
   /** The collector's own trouble (its Kafka consumer crashed or stalled and was replaced); absent without any. */

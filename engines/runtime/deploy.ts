@@ -124,14 +124,14 @@ export async function deployProcesses<Options>(
   });
   await supervisor.start();
   const stop = async () => {
-    if (plan.placement) {
+    if (placement.launcher.kind !== 'local') {
       // Containers: proxies go first, while every peer is alive: Toxiproxy tears a proxy down slowly (and
       // blocks its API) when the far end of a connection vanished with its container.
       await supervisor.stop(async () => {
         await proxies?.removeAll();
       });
     } else {
-      // Processes: workers first, while their links to Kafka and Redis still work. Without its proxies a
+      // Local processes (profiled ones too, whose placement is local with a profiling launcher): workers first, while their links to Kafka and Redis still work. Without its proxies a
       // worker's graceful shutdown (kafkajs disconnect) retries the broker until the 5 s grace ends in SIGKILL.
       await supervisor.stop();
       await proxies?.removeAll();

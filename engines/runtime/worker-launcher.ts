@@ -13,14 +13,19 @@ import { pathToFileURL } from 'node:url';
 import type { WorkerHandle, WorkerLauncher, WorkerSpec } from '../types.ts';
 import { WORKER_CONFIG_ENV, type WorkerMessage } from './control.ts';
 
+/** V8's sampling interval for profiled workers and the harness, µs: its default (1 ms) costs ~4 % of a core per process. */
+export const PROFILE_INTERVAL_US = 5000;
+
 /** tsx resolved from faultline's own dependencies: a bare 'tsx' would resolve from the working directory. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export const localLauncher: WorkerLauncher = localLauncherWith({});
 
 /**
- * Local workers, each under V8's CPU profiler when `cpuProfileDir` is set: `--cpu-prof` writes
- * `<cpuProfileDir>/<worker>.<attempt>.cpuprofile` when the worker exits (a clean stop; a killed one writes none).
+ * Local workers, each under V8's CPU profiler when `cpuProfileDir` is set: `--cpu-prof` writes one profile per
+ * thread when the worker exits (a clean stop; a killed one writes none) into `<cpuProfileDir>/<worker>.<attempt>/`
+ * under V8's own names. A fixed `--cpu-prof-name` would not do: a worker has two threads (tsx's module loader
+ * runs on its own) and the last to exit would overwrite the other's profile.
  */
 export function localLauncherWith(opts: { cpuProfileDir?: string }): WorkerLauncher {
   return {
@@ -31,8 +36,8 @@ export function localLauncherWith(opts: { cpuProfileDir?: string }): WorkerLaunc
         nodeArgs: opts.cpuProfileDir
           ? [
               '--cpu-prof',
-              `--cpu-prof-dir=${opts.cpuProfileDir}`,
-              `--cpu-prof-name=${spec.id}.${spec.attempt}.cpuprofile`,
+              `--cpu-prof-dir=${join(opts.cpuProfileDir, `${spec.id}.${spec.attempt}`)}`,
+              `--cpu-prof-interval=${PROFILE_INTERVAL_US}`,
             ]
           : [],
       }),
