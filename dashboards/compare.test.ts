@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
-import { type BenchEntry, latencyAtHalf } from '../harness/index.ts';
+import { type BenchEntry, latencyAtHalf, SUSTAINABLE_RULE } from '../harness/index.ts';
 import {
   bracketAgreement,
   type CellChange,
@@ -169,7 +169,13 @@ describe('bench results', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-compare-bench-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const writeBench = (name: string, sustainablePerS: number, p99Ms: number, schema = 'faultline/bench@2') => {
+  const writeBench = (
+    name: string,
+    sustainablePerS: number,
+    p99Ms: number,
+    schema = 'faultline/bench@2',
+    rule: object = SUSTAINABLE_RULE,
+  ) => {
     const benchDir = join(dir, name);
     mkdirSync(benchDir);
     const half = (v: number) => ({ p50: v, p99: v, max: v });
@@ -204,7 +210,7 @@ describe('bench results', () => {
       schema,
       startedAt: '2026-11-30T00:00:00Z',
       dir: benchDir,
-      settings: { maxRate: 32000 },
+      settings: { maxRate: 32000, rule },
       entries: [entry],
     };
     writeFileSync(join(benchDir, 'bench.json'), JSON.stringify(bench));
@@ -224,7 +230,14 @@ describe('bench results', () => {
     expect(side.cells[0]!.figures.throughput.values).toEqual([8000]);
     // Every repeat at 50 % is a value of the cell, so the comparison sees the spread.
     expect(side.cells[0]!.figures.p99.values).toEqual([100, 110]);
+    expect(side.warnings).toHaveLength(1);
     expect(side.warnings[0]).toContain('its lost, duplicated and incorrect are not compared');
+  });
+
+  it('warns of a bench judged before the cap on added latency', () => {
+    const { latencyAddedCapMs: _cap, ...oldRule } = SUSTAINABLE_RULE;
+    const side = loadCompareSide(writeBench('old-rule', 8000, 100, 'faultline/bench@2', oldRule));
+    expect(side.warnings[0]).toContain('was judged before the cap on added latency (250 ms)');
   });
 
   it('fails a throughput rule when B sustains less', () => {

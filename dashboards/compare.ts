@@ -17,7 +17,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import { median } from '../core/stats.ts';
-import { type BenchResult, parseEngineSpec } from '../harness/index.ts';
+import { type BenchResult, parseEngineSpec, SUSTAINABLE_RULE } from '../harness/index.ts';
 import {
   estimate,
   estimateDifference,
@@ -278,6 +278,10 @@ function loadBenchSide(input: string, file: string): CompareSide {
     );
   const dir = dirname(file);
   const warnings: string[] = [];
+  if (bench.settings?.rule?.latencyAddedCapMs === undefined)
+    warnings.push(
+      `${file} was judged before the cap on added latency (${SUSTAINABLE_RULE.latencyAddedCapMs} ms): engines with a high low-load latency (exactly-once) passed faster steps there`,
+    );
   const cells = bench.entries.map((e): SideCell => {
     const { engine, options } = parseEngineSpec(e.engine);
     const { guarantee: _fromSpec, ...engineOptions } = options;

@@ -4,6 +4,7 @@
  * measured, and bench.md. Pure: the runs are harness/bench.ts's.
  */
 import type { Guarantee } from '../core/types.ts';
+import type { CpuAccount } from './cpu-account.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import type { LowLoad, StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
 
@@ -30,6 +31,8 @@ export interface BenchStep {
   rate: number;
   judgement: StepJudgement;
   runDir: string;
+  /** Where the CPU went over the step's measured seconds (absent: not measured). */
+  cpu?: CpuAccount;
 }
 
 export interface LatencyAtHalf {
@@ -43,6 +46,9 @@ export interface LatencyAtHalf {
   inputMs: { p50: Spread; p99: Spread };
   processingMs: { p50: Spread; p99: Spread };
   deliveryMs: { p50: Spread; p99: Spread };
+  /** The machine's busy share (%) and the engine's cores over the measured seconds (harness/cpu-account.ts). */
+  cpuBusyPct?: Spread;
+  engineCores?: Spread;
   runDirs: string[];
 }
 
@@ -195,20 +201,35 @@ const spreadText = (s: Spread | undefined) =>
 const pair = (p: { p50: Spread; p99: Spread } | undefined) =>
   p ? `${spreadText(p.p50)} / ${spreadText(p.p99)}` : '-';
 
+/** ` [cpu 96 %, engine 1.07]`: the machine's busy share and the engine's cores in a step. */
+function cpuText(cpu: CpuAccount | undefined): string {
+  if (!cpu || !Number.isFinite(cpu.machineBusy) || !Number.isFinite(cpu.cores.engine)) return '';
+  return ` [cpu ${Math.round(cpu.machineBusy * 100)} %, engine ${cpu.cores.engine.toFixed(2)}]`;
+}
+
+/** Which engines ran with their links through Toxiproxy (a bench runs them direct, as the baselines). */
+function linksLine(entries: readonly BenchEntry[]): string {
+  const proxied = entries.filter((e) => e.resolvedOptions.proxied === true).map((e) => e.engine);
+  return proxied.length === 0
+    ? 'Links: every engine direct (no Toxiproxy hop), as the baselines; `:proxied=true` on a spec routes its links through Toxiproxy.'
+    : `Links: direct (no Toxiproxy hop), as the baselines, except through Toxiproxy: ${proxied.join(', ')}.`;
+}
+
 export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
-    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all. [a–b): passed at a, failed at b.`,
+    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} msand at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all. [a–b): passed at a, failed at b.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
+    linksLine(result.entries),
     '',
-    `| engine | guarantee | workload | sustainable events/s [passed–failed) | winner passed | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 |`,
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| engine | guarantee | workload | sustainable events/s [passed–failed) | winner passed | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const e of result.entries) {
     const h = e.atHalf;
     const bracket = `${e.sustainablePerS} [${e.sustainablePerS}–${e.failedAtPerS ?? `>${result.settings.maxRate}`})`;
     lines.push(
-      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${e.passedAtWinner}/${e.runsAtWinner} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} |`,
+      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${e.passedAtWinner}/${e.runsAtWinner} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)} | ${spreadText(h?.engineCores)} |`,
     );
   }
   lines.push('', 'Goals (issue 22), as measured:', '', '| workload | goal | engine | measured | verdict |');
@@ -225,7 +246,7 @@ export function formatBench(result: BenchResult): string {
   lines.push('', 'Steps (rate → verdict):');
   for (const e of result.entries) {
     lines.push(
-      `- ${e.engine}/${e.workload}: ${e.steps.map((s) => `${s.rate} ${s.judgement.sustainable ? '✓' : `✗ (${s.judgement.reason})`}`).join(', ')}`,
+      `- ${e.engine}/${e.workload}: ${e.steps.map((s) => `${s.rate} ${s.judgement.sustainable ? '✓' : `✗ (${s.judgement.reason})`}${cpuText(s.cpu)}`).join(', ')}`,
     );
   }
   return `${lines.join('\n')}\n`;

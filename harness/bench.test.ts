@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePassthroughOptions } from '../engines/passthrough/index.ts';
-import { withLimits } from './bench.ts';
+import { benchEngineOptions, latencyAtHalf, withLimits } from './bench.ts';
 import { addRatios, type BenchEntry, benchGoals, formatBench, spreadOf } from './bench-report.ts';
 import { searchSustainable } from './bench-search.ts';
 import { lagFrom } from './consumer-lag.ts';
@@ -160,20 +160,24 @@ describe('limits, ratios and goals', () => {
     ]);
   });
 
+  const header = {
+    schema: 'faultline/bench@2',
+    startedAt: '2026-11-30T00:00:00Z',
+    dir: '/tmp/b',
+    settings: {
+      stepS: 20,
+      warmupS: 5,
+      startRate: 1000,
+      maxRate: 64_000,
+      bisections: 2,
+      repeats: 2,
+      rule: SUSTAINABLE_RULE,
+    },
+  } as const;
+
   it('bench.md: the bracket, the repeats, both baselines, the split with spreads, the goals and the harness limit', () => {
     const md = formatBench({
-      schema: 'faultline/bench@2',
-      startedAt: '2026-11-30T00:00:00Z',
-      dir: '/tmp/b',
-      settings: {
-        stepS: 20,
-        warmupS: 5,
-        startRate: 1000,
-        maxRate: 64_000,
-        bisections: 2,
-        repeats: 2,
-        rule: SUSTAINABLE_RULE,
-      },
+      ...header,
       parallelBaseline: 'passthrough:instances=2',
       entries,
       goals: benchGoals(entries),
@@ -187,6 +191,42 @@ describe('limits, ratios and goals', () => {
       '| transactions | p99 at 50 % ≤ 2 × parallel passthrough p99 | operator-checkpoint | 300 ms vs 2 × 100 = 200 ms | NOT met |',
     );
     expect(md).toContain('The harness is the limit (transactions)');
+    expect(md).toContain('Links: every engine direct (no Toxiproxy hop), as the baselines;');
+    const proxiedMd = formatBench({
+      ...header,
+      parallelBaseline: null,
+      entries: [entry('ack-tree:proxied=true', 'engine', 8000, 150, { resolvedOptions: { proxied: true } })],
+      goals: [],
+    });
+    expect(proxiedMd).toContain('except through Toxiproxy: ack-tree:proxied=true.');
+  });
+
+  it('the CPU account at 50 %: busy share and engine cores over the repeats; an unread /proc is not a figure', () => {
+    const latency = { p50: 5, p90: 8, p99: 20, p999: 30, p9999: 40, max: 50, mean: 6 };
+    const run = (busy: number | null, engine: number | null) => ({
+      latencyMs: latency,
+      processingLatencyMs: { p50: 1, p99: 2, max: 3 },
+      cpu: {
+        wallS: 20,
+        cpus: 2,
+        machineBusy: busy as number,
+        cores: { engine: engine as number, kafka: 0.4, toxiproxy: 0, redis: 0, harness: 0.2, other: 0 },
+      },
+    });
+    const h = latencyAtHalf(1000, [run(0.961, 1.071), run(0.95, 1.04), run(null, null)], []);
+    expect(h.cpuBusyPct).toEqual({ median: 95.6, min: 95, max: 96.1, values: [96.1, 95] });
+    expect(h.engineCores?.values).toEqual([1.07, 1.04]);
+  });
+
+  it("runs an engine's links direct, as the baselines', unless its spec asks for Toxiproxy", () => {
+    expect(benchEngineOptions('ack-tree', {})).toEqual({ proxied: false });
+    expect(benchEngineOptions('barrier-snapshot', { checkpointIntervalMs: 500 })).toEqual({
+      checkpointIntervalMs: 500,
+      proxied: false,
+    });
+    expect(benchEngineOptions('operator-checkpoint', { proxied: true })).toEqual({ proxied: true });
+    // passthrough has no links to route: its options stay as they are.
+    expect(benchEngineOptions('passthrough', { instances: 2 })).toEqual({ instances: 2 });
   });
 
   it('adds the harness pipe and the parallel passthrough in front, unless they are there', () => {

@@ -71,6 +71,25 @@ export interface BenchOptions {
   onStep?: (step: BenchStep & { engine: string; workload: string }) => void;
 }
 
+/**
+ * An engine's options in a bench: its links direct (`proxied=false`) unless the spec says `proxied=true`. The
+ * baselines (harness pipe, passthrough) have no Toxiproxy hop; an engine paying one per link (~0.3 cores at 3000
+ * events/s) would be measured against them with a handicap. Engines without the option are left as they are.
+ */
+export function benchEngineOptions(
+  engine: string,
+  options: Record<string, unknown>,
+): Record<string, unknown> {
+  if ('proxied' in options) return options;
+  const direct = { ...options, proxied: false };
+  try {
+    getEngine(engine).parseOptions?.(direct);
+    return getEngine(engine).parseOptions ? direct : options;
+  } catch {
+    return options; // the engine has no such option (or refuses the others: its run says why)
+  }
+}
+
 /** The engine list with the limits in front: the harness alone, then passthrough with one process per partition. */
 export function withLimits(engines: readonly string[], partitions: number): string[] {
   const parallel = `passthrough:instances=${partitions}`;
@@ -146,7 +165,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             drainS: 5,
             outDir: join(dir, 'runs'),
             runId: `${spec.replace(/[^A-Za-z0-9-]+/g, '_')}-${workload}-${rate}-${runs++}`,
-            engineOptions: engine === HARNESS_PIPE ? {} : { ...opts.engineOptions, ...variantOptions },
+            engineOptions:
+              engine === HARNESS_PIPE
+                ? {}
+                : benchEngineOptions(engine, { ...opts.engineOptions, ...variantOptions }),
             infra: acquired.infra,
             progress: opts.progress ?? noProgress,
             sampleConsumerLag: true,
@@ -171,7 +193,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           });
           if (lowLoad === null && judgement.lateP50Ms !== null && judgement.lateP99Ms !== null)
             lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
-          const st: BenchStep = { rate, judgement, runDir: r.dir };
+          const st: BenchStep = {
+            rate,
+            judgement,
+            runDir: r.dir,
+            ...(r.summary.cpu ? { cpu: r.summary.cpu } : {}),
+          };
           steps.push(st);
           opts.onStep?.({ ...st, engine: spec, workload });
           return judgement.sustainable;
@@ -229,7 +256,7 @@ export function latencyAtHalf(
   rate: number,
   summaries: readonly Pick<
     RunSummary,
-    'latencyMs' | 'inputLatencyMs' | 'processingLatencyMs' | 'deliveryLatencyMs'
+    'latencyMs' | 'inputLatencyMs' | 'processingLatencyMs' | 'deliveryLatencyMs' | 'cpu'
   >[],
   runDirs: string[],
 ): LatencyAtHalf {
@@ -249,8 +276,15 @@ export function latencyAtHalf(
     inputMs: { p50: of((x) => x.inputLatencyMs?.p50), p99: of((x) => x.inputLatencyMs?.p99) },
     processingMs: { p50: of((x) => x.processingLatencyMs.p50), p99: of((x) => x.processingLatencyMs.p99) },
     deliveryMs: { p50: of((x) => x.deliveryLatencyMs?.p50), p99: of((x) => x.deliveryLatencyMs?.p99) },
+    cpuBusyPct: of((x) => finite(x.cpu?.machineBusy, (b) => Math.round(b * 1000) / 10)),
+    engineCores: of((x) => finite(x.cpu?.cores.engine, (c) => Math.round(c * 100) / 100)),
     runDirs,
   };
+}
+
+/** `f(v)` of a measured figure; undefined for one not measured (absent, or NaN / null from /proc unread). */
+function finite(v: number | null | undefined, f: (x: number) => number): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? f(v) : undefined;
 }
 
 function readResolvedOptions(runDir: string): Record<string, unknown> {

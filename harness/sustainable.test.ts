@@ -92,7 +92,8 @@ describe('sustainable throughput judgement (backlog and latency against bounds)'
   it('ack-tree as this session measured it (a loaded machine): 4000/s after a 2000/s low-load step', () => {
     // Low load (2000/s, later half): p50 275 ms, p99 2035 ms. At 4000/s the later half sat at p50 ~1486 ms and
     // p99 ~2710 ms with 6413 events (1.6 s of input) undelivered and not shrinking: not sustainable, on the
-    // backlog's bound first. Under a p99 bound alone (3 × 2035 + 50 ms) its latency would have passed.
+    // backlog's bound first. Its p99 is over the bound too: 3 × 2035 + 50 ms would have passed it, but no step
+    // may add more than 250 ms to the low-load latency.
     const rows = series(
       4000,
       (s) => (s < 2 ? 800 : s === 2 ? 3987 : 4000),
@@ -102,7 +103,26 @@ describe('sustainable throughput judgement (backlog and latency against bounds)'
     const j = step(rows, 4000, { p50Ms: 275, p99Ms: 2035 });
     expect(j.backlog.endEvents).toBe(6413);
     expect(j.reason).toBe('backlog ends at 6413 events > bound 4000');
-    expect(j.lateP99Ms! < j.latencyBoundMs!.p99).toBe(true);
+    expect(j.latencyBoundMs).toEqual({ p50: 525, p99: 2285 });
+  });
+
+  it('an engine slow at low load may add at most 250 ms of queueing, not 2 × its own latency', () => {
+    // barrier-snapshot exactly-once (1 s checkpoints): low load p50 640 ms, p99 1100 ms. A step whose backlog
+    // stays bounded but whose p50 rose to 1000 ms queues 360 ms more than at low load: 3 × 640 + 50 would pass it.
+    const rows = series(
+      20_000,
+      () => 20_000,
+      () => 1000,
+      () => 1300,
+    );
+    const j = step(rows, 20_000, { p50Ms: 640, p99Ms: 1100 });
+    expect(j.latencyBoundMs).toEqual({ p50: 890, p99: 1350 });
+    expect(j.sustainable).toBe(false);
+    expect(j.reason).toBe(
+      'p50 1000 ms in the later half > low-load p50 640 + 250 (the cap on added latency) = 890 ms',
+    );
+    // A fast engine keeps the factor: 3 × 10 + 50.
+    expect(step(rows, 20_000, { p50Ms: 10, p99Ms: 30 }).latencyBoundMs).toEqual({ p50: 80, p99: 140 });
   });
 
   it('the low-load step (no reference yet) is judged on its backlog alone, its bound from its own p50', () => {
