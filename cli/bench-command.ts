@@ -37,10 +37,15 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     progress: flags.verbose ? terminalProgress() : undefined,
     onStep: (s) =>
       process.stderr.write(
-        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${s.judgement.lateP50Ms ?? '-'}/${s.judgement.lateP99Ms ?? '-'} ms)\n`,
+        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms${s.cpu && Number.isFinite(s.cpu.machineBusy) ? `; cpu ${Math.round(s.cpu.machineBusy * 100)} %, engine ${s.cpu.cores.engine.toFixed(2)} cores` : ''})\n`,
       ),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else process.stdout.write(`\n${formatBench(result)}\nresults in ${result.dir}\n`);
   return 0;
+}
+
+/** A latency as the step line prints it: 0.1 ms resolution (a median of per-second figures carries float noise). */
+function msText(ms: number | null): string {
+  return ms === null ? '-' : String(Math.round(ms * 10) / 10);
 }
