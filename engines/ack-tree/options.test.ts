@@ -39,6 +39,20 @@ describe('ack-tree options', () => {
     expect(() => parseAckTreeOptions({ maxRetries: 2.5 })).toThrow(/maxRetries must be an integer/);
   });
 
+  it("batching: Storm's producer batch size (1: none) and flush interval, whole tuples, flushed at least every ms", () => {
+    expect(STORM_DEFAULTS).toMatchObject({ producerBatchSize: 1, batchFlushIntervalMs: 1 });
+    expect(parseAckTreeOptions({ producerBatchSize: '100', batchFlushIntervalMs: 5 })).toMatchObject({
+      producerBatchSize: 100,
+      batchFlushIntervalMs: 5,
+    });
+    expect(() => parseAckTreeOptions({ producerBatchSize: 0 })).toThrow(
+      /producerBatchSize must be an integer ≥ 1/,
+    );
+    expect(() => parseAckTreeOptions({ batchFlushIntervalMs: 0 })).toThrow(
+      /batchFlushIntervalMs must be a number ≥ 1/,
+    );
+  });
+
   it('the drain waits out a replay: 2 × the message timeout, the max retry delay and the supervisor check', () => {
     expect(ackTree.replayHorizonMs?.({})).toBe(2 * 30_000 + 10_000 + 3_000);
     expect(ackTree.replayHorizonMs?.({ messageTimeoutS: 5, retryMaxDelayMs: 1667 })).toBe(14_667);

@@ -1,7 +1,8 @@
 /**
  * ack-tree options, with Apache Storm's defaults (topology.message.timeout.secs = 30, max.spout.pending
  * unbounded, one acker per worker, KafkaSpout offset commit period 30 s, supervisor check every 3 s,
- * nimbus.task.timeout.secs = 30, nimbus.task.launch.secs = 120, and KafkaSpoutConfig.DEFAULT_RETRY_SERVICE:
+ * nimbus.task.timeout.secs = 30, nimbus.task.launch.secs = 120, topology.producer.batch.size = 1 (no batching;
+ * topology.batch.flush.interval.millis = 1 when batching), and KafkaSpoutConfig.DEFAULT_RETRY_SERVICE:
  * exponential back-off with initial delay 0 s, delay period 2 ms, max delay 10 s, retries unbounded; a bolt's
  * Redis client times out after Jedis' 2 s). Tests and catalogue scenarios scale them down explicitly: the
  * catalogue's 5 s message and heartbeat timeouts come with a 1 s commit period (equal horizons across engines)
@@ -49,6 +50,16 @@ export interface AckTreeOptions {
   heartbeatTimeoutS: number;
   /** How long a send to an unresponsive peer may block before the message is dropped. */
   sendTimeoutMs: number;
+  /**
+   * topology.producer.batch.size: tuples (and acker messages) an executor holds per destination before sending
+   * them in one transfer. 1 (Storm's default) sends at once: lowest latency, one transfer per emit.
+   */
+  producerBatchSize: number;
+  /**
+   * topology.batch.flush.interval.millis: how often partly filled batches are flushed (Storm's flush tuple).
+   * Only used when producerBatchSize > 1, as in Storm.
+   */
+  batchFlushIntervalMs: number;
   /** Route every link through its own Toxiproxy proxy. */
   proxied: boolean;
 }
@@ -67,6 +78,8 @@ export const STORM_DEFAULTS: AckTreeOptions = {
   launchTimeoutS: 120,
   heartbeatTimeoutS: 30,
   sendTimeoutMs: 2_000,
+  producerBatchSize: 1,
+  batchFlushIntervalMs: 1,
   proxied: true,
 };
 
@@ -86,20 +99,19 @@ export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOption
       k === 'ackers' ||
       k === 'heartbeatTimeoutS' ||
       k === 'launchTimeoutS' ||
-      k === 'maxRetries';
-    if (
-      !Number.isFinite(n) ||
-      n < 0 ||
-      (integer && !Number.isInteger(n)) ||
-      (k === 'messageTimeoutS' && n < 1)
-    ) {
+      k === 'maxRetries' ||
+      k === 'producerBatchSize';
+    const min = k === 'messageTimeoutS' || k === 'producerBatchSize' || k === 'batchFlushIntervalMs' ? 1 : 0;
+    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
       throw new BadInputError(
-        `ack-tree option ${k} must be ${integer ? 'an integer' : 'a number'} ≥ ${k === 'messageTimeoutS' ? 1 : 0}, got ${JSON.stringify(value)}`,
+        `ack-tree option ${k} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`,
         {
           fix:
             k === 'messageTimeoutS'
               ? 'Storm takes whole seconds ≥ 1 (topology.message.timeout.secs)'
-              : undefined,
+              : k === 'batchFlushIntervalMs'
+                ? 'partly filled batches must be flushed: Storm without flush tuples (0) leaves them waiting until they fill'
+                : undefined,
         },
       );
     }

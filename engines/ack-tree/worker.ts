@@ -125,10 +125,17 @@ await runWorker<Boot>(async (ctx) => {
     onControl?(m: ControlMessage): void;
     stop(): Promise<void>;
   };
-  const host: WorkerHost<AckTreeOptions> = await startWorkerHost(ctx, {
-    onData: (from, body) => operator?.onData?.(from, body as WireTuple[]),
-    onControl: (_from, m) => onControl(m),
-  });
+  // topology.producer.batch.size > 1: tuples and acker messages wait per destination until the batch fills or
+  // the flush interval passes (Storm's flush tuple); 1 sends every emit at once.
+  const batching = o.producerBatchSize > 1;
+  const host: WorkerHost<AckTreeOptions> = await startWorkerHost(
+    ctx,
+    {
+      onData: (from, body) => operator?.onData?.(from, body as WireTuple[]),
+      onControl: (_from, m) => onControl(m),
+    },
+    batching ? { batch: { maxRecords: o.producerBatchSize, flushMs: o.batchFlushIntervalMs } } : {},
+  );
   function onControl(frame: ControlMessage) {
     for (const m of unbatch(frame)) {
       if (m.type === 'ack_init' || m.type === 'ack' || m.type === 'fail') onAckerMessage(m as AckerMessage);
@@ -136,7 +143,10 @@ await runWorker<Boot>(async (ctx) => {
     }
   }
   // Acker traffic is coalesced per peer and event-loop turn (one frame instead of one write per ack).
-  const outbox = createOutbox((peer, batch) => void host.sendControl(peer, batch, o.sendTimeoutMs));
+  const outbox = createOutbox(
+    (peer, batch) => void host.sendControl(peer, batch, o.sendTimeoutMs),
+    batching ? { maxItems: o.producerBatchSize, flushMs: o.batchFlushIntervalMs } : undefined,
+  );
   /** Control to a task: in-process when this worker hosts it (an acker answering its own spout). */
   function sendControl(peer: string, m: ControlMessage) {
     if (peer === boot.id) onControl(m);
@@ -147,6 +157,14 @@ await runWorker<Boot>(async (ctx) => {
 
   /** Sends each destination its tuples in one frame. A dead or unresponsive peer's frames are dropped. */
   const emitBatches = async (batches: Map<string, WireTuple[]>) => {
+    if (batching) {
+      for (const [dest, tuples] of batches)
+        for (const t of tuples)
+          host.mesh
+            .sendBatched(dest, t, { timeoutMs: o.sendTimeoutMs })
+            .catch((e) => logLine(`could not send to ${dest}: ${(e as Error).message}`));
+      return;
+    }
     await Promise.all([...batches].map(([dest, tuples]) => host.sendData(dest, tuples, o.sendTimeoutMs)));
   };
   const downstream = (op: Instance['operator']) => topology.instances.filter((i) => i.operator === op);

@@ -11,25 +11,45 @@ export interface Outbox {
   flush(): void;
 }
 
-export function createOutbox(send: (peer: string, batch: ControlMessage) => void): Outbox {
+export function createOutbox(
+  send: (peer: string, batch: ControlMessage) => void,
+  /**
+   * Hold messages instead: a peer's queue goes out when it holds `maxItems`, the rest every `flushMs` (Storm's
+   * producer batch size and flush interval). Default: everything at the end of the turn.
+   */
+  batching?: { maxItems: number; flushMs: number },
+): Outbox {
   let queued = new Map<string, ControlMessage[]>();
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
+  /** Cancels the scheduled flush; undefined when none is scheduled. */
+  let cancel: (() => void) | undefined;
+  const schedule = (): (() => void) => {
+    if (batching) {
+      const t = setTimeout(flush, batching.flushMs);
+      return () => clearTimeout(t);
+    }
+    const i = setImmediate(flush);
+    return () => clearImmediate(i);
+  };
+  const sendItems = (peer: string, items: ControlMessage[]) =>
+    send(peer, items.length === 1 ? items[0]! : { type: 'batch', items });
+  function flush() {
+    cancel?.();
+    cancel = undefined;
     const batches = queued;
     queued = new Map();
-    for (const [peer, items] of batches)
-      send(peer, items.length === 1 ? items[0]! : { type: 'batch', items });
-  };
+    for (const [peer, items] of batches) sendItems(peer, items);
+  }
   return {
     push(peer, message) {
       const list = queued.get(peer);
       if (list) list.push(message);
       else queued.set(peer, [message]);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
+      if (batching && (list?.length ?? 1) >= batching.maxItems) {
+        queued.delete(peer);
+        sendItems(peer, list ?? [message]);
+        return;
       }
+      cancel ??= schedule();
     },
     flush,
   };
