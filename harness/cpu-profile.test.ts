@@ -80,6 +80,9 @@ describe('cpu profiles', () => {
       expect(formatProfiles(read)).toContain(
         'features[0].0: busy 0.0 s of 0.0 s (50 %)\n   60.0 %       3 ms  parse (worker.ts:42)',
       );
+      // The idle loader thread is read but not printed.
+      expect(formatProfiles(read)).not.toContain('features[0].0 thread 1');
+      expect(formatProfiles(read)).toContain('(1 other threads under 1 % busy left out)');
       expect(readProfiles(join(dir, 'missing'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -163,7 +163,10 @@ export function formatProfiles(profiles: readonly WorkerProfile[], perWorker = 5
   const lines: string[] = [
     '# busy: sampled time not idle, over the load window; on a saturated machine it includes waiting for a core',
   ];
+  // A worker's other threads (tsx's module loader) are idle once it has started: listed only when they are not.
+  const quiet = profiles.filter((p) => / thread \d+$/.test(p.worker) && p.busyMs < 0.01 * p.wallMs);
   for (const p of profiles) {
+    if (quiet.includes(p)) continue;
     lines.push(
       `${p.worker}: busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.wallMs / 1000).toFixed(1)} s (${p.wallMs > 0 ? Math.round((100 * p.busyMs) / p.wallMs) : 0} %)`,
     );
@@ -172,6 +175,7 @@ export function formatProfiles(profiles: readonly WorkerProfile[], perWorker = 5
         `  ${(h.share * 100).toFixed(1).padStart(5)} %  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.name}`,
       );
   }
+  if (quiet.length > 0) lines.push(`(${quiet.length} other threads under 1 % busy left out)`);
   return `${lines.join('\n')}\n`;
 }
 
