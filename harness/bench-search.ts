@@ -1,6 +1,6 @@
 /**
  * The bench's search for the sustainable rate, apart from the runs it needs (so it is tested on its own):
- * double from the start rate until a step fails, bisect between the last pass and the first failure, then
+ * double from the start rate until a step fails (the last step is the max rate itself), bisect between the last pass and the first failure, then
  * repeat the winning step. A winner whose repeat fails was luck: the search goes on below it (between the
  * highest rate that passed below it and it), and confirms the new winner the same way.
  */
@@ -38,7 +38,12 @@ export async function searchSustainable(
   };
   let good = 0;
   let bad: number | null = null;
-  for (let rate = o.startRate; rate <= o.maxRate; rate *= 2) {
+  // Doubling, and the max rate itself when the next doubling would pass it (64000 → 120000, not stop at 64000).
+  for (
+    let rate = o.startRate;
+    rate <= o.maxRate;
+    rate = rate < o.maxRate ? Math.min(2 * rate, o.maxRate) : Infinity
+  ) {
     if (await step(rate)) good = rate;
     else {
       bad = rate;

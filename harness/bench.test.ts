@@ -49,6 +49,19 @@ describe('the search for the sustainable rate', () => {
     });
     expect(calls).toEqual([1000, 2000, 4000, 8000, 8000]);
   });
+
+  it('the last doubling stops at the max rate itself, not below it', async () => {
+    const { judge, calls } = judgeUpTo(1e9);
+    expect(await searchSustainable(judge, { ...settings, maxRate: 12_000 })).toMatchObject({
+      sustainablePerS: 12_000,
+      failedAtPerS: null,
+    });
+    expect(calls).toEqual([1000, 2000, 4000, 8000, 12_000, 12_000]);
+    // Failing at the max rate bisects below it as anywhere else.
+    const capped = judgeUpTo(10_000);
+    await searchSustainable(capped.judge, { ...settings, maxRate: 12_000 });
+    expect(capped.calls).toEqual([1000, 2000, 4000, 8000, 12_000, 10_000, 11_000, 10_000]);
+  });
 });
 
 const entry = (
