@@ -218,7 +218,7 @@ function linksLine(entries: readonly BenchEntry[]): string {
 export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
-    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} msand at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all. [a–b): passed at a, failed at b.`,
+    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all. [a–b): passed at a, failed at b.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     linksLine(result.entries),
     '',

@@ -205,6 +205,7 @@ describe('limits, ratios and goals', () => {
     );
     expect(md).toContain('The harness is the limit (transactions)');
     expect(md).toContain('Links: every engine direct (no Toxiproxy hop), as the baselines;');
+    expect(md).toContain("p50 and p99 under 3 × the low-load step's + 50 ms and at most 250 ms above it,");
     const proxiedMd = formatBench({
       ...header,
       parallelBaseline: null,
