@@ -1,6 +1,6 @@
 /** `faultline bench`: sustainable throughput per engine and workload, the limits, and the goals as measured. */
 import type { Guarantee } from '../core/index.ts';
-import { formatBench, runBench } from '../harness/index.ts';
+import { cpuText, formatBench, runBench } from '../harness/index.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
 export interface BenchFlags {
@@ -11,6 +11,7 @@ export interface BenchFlags {
   maxRate: number;
   step: number;
   warmup: number;
+  halfWarmup: number;
   bisections: number;
   repeats: number;
   limits: boolean;
@@ -29,6 +30,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     maxRate: flags.maxRate,
     stepS: flags.step,
     warmupS: flags.warmup,
+    halfWarmupS: flags.halfWarmup,
     bisections: flags.bisections,
     repeats: flags.repeats,
     limits: flags.limits,
@@ -37,7 +39,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     progress: flags.verbose ? terminalProgress() : undefined,
     onStep: (s) =>
       process.stderr.write(
-        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms${s.cpu && Number.isFinite(s.cpu.machineBusy) ? `; cpu ${Math.round(s.cpu.machineBusy * 100)} %, engine ${s.cpu.cores.engine.toFixed(2)} cores` : ''})\n`,
+        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu)}\n`,
       ),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -218,6 +218,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--step <s>', 'measured seconds per step', number, BENCH_DEFAULTS.stepS)
     .option('--warmup <s>', 'warm-up seconds before each step', number, BENCH_DEFAULTS.warmupS)
     .option(
+      '--half-warmup <s>',
+      "warm-up seconds before each run at 50 % (the engines' start-up is excluded from its figures)",
+      number,
+      BENCH_DEFAULTS.halfWarmupS,
+    )
+    .option(
       '--bisections <n>',
       'bisections between the last pass and the first failure',
       number,

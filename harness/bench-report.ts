@@ -94,6 +94,8 @@ export interface BenchResult {
   settings: {
     stepS: number;
     warmupS: number;
+    /** Absent in benches from before the runs at 50 % warmed up longer (they used warmupS). */
+    halfWarmupS?: number;
     startRate: number;
     maxRate: number;
     bisections: number;
@@ -202,7 +204,7 @@ const pair = (p: { p50: Spread; p99: Spread } | undefined) =>
   p ? `${spreadText(p.p50)} / ${spreadText(p.p99)}` : '-';
 
 /** ` [cpu 96 %, engine 1.07]`: the machine's busy share and the engine's cores in a step. */
-function cpuText(cpu: CpuAccount | undefined): string {
+export function cpuText(cpu: CpuAccount | undefined): string {
   if (!cpu || !Number.isFinite(cpu.machineBusy) || !Number.isFinite(cpu.cores.engine)) return '';
   return ` [cpu ${Math.round(cpu.machineBusy * 100)} %, engine ${cpu.cores.engine.toFixed(2)}]`;
 }
@@ -219,6 +221,7 @@ export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
     `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all. [a–b): passed at a, failed at b.`,
+    `Latency at 50 %: ${result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     linksLine(result.entries),
     '',

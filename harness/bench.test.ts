@@ -180,6 +180,7 @@ describe('limits, ratios and goals', () => {
     settings: {
       stepS: 20,
       warmupS: 5,
+      halfWarmupS: 10,
       startRate: 1000,
       maxRate: 64_000,
       bisections: 2,
@@ -196,6 +197,9 @@ describe('limits, ratios and goals', () => {
       goals: benchGoals(entries),
     });
     expect(md).toContain('| × passthrough:instances=2 | × passthrough |');
+    expect(md).toContain(
+      'Latency at 50 %: 2 runs at half the sustainable rate, 20 s measured after 10 s warm-up',
+    );
     expect(md).toContain(
       '| ack-tree | at-least-once | transactions | 8000 [8000–16000) | 2/2 | 0.8 | 1.333 | yes | 4000 | 37.5 | 150 [140–160] | 4 [3–5] / 30 | 1 / 9 | 8 / 60 |',
     );
