@@ -54,10 +54,10 @@ import {
 } from './cpu-profile.ts';
 import { drainOutput, MIN_QUIET_MS, RECOVERY_STEP_TYPES } from './drain.ts';
 import { describeEnvironment } from './environment.ts';
+import { startGeneratorThread } from './generator-thread.ts';
 import { HARNESS_PIPE, harnessPipe } from './harness-pipe.ts';
 import { IdSet } from './id-set.ts';
 import { type Histogram, summarizeMs } from './latency.ts';
-import { createLoadGenerator } from './load-generator.ts';
 import { auditNote, auditOutput } from './output-audit.ts';
 import {
   acquireInfra,
@@ -406,7 +406,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
 
     // The load: warm-up + measured duration, open loop.
-    const schedule = createSchedule({ rate: run.rate, durationS: run.warmupS + run.durationS });
+    const scheduleSpec = { rate: run.rate, durationS: run.warmupS + run.durationS };
+    const schedule = createSchedule(scheduleSpec);
     const branches = run.topology === 'fan-out' ? FAN_OUT_BRANCHES : null;
     const checker = createAccounting({ expectedIds: schedule.count, branches });
     const acked = new IdSet(schedule.count);
@@ -447,21 +448,27 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
     const workload = getWorkload(run.workloadName);
     const source = await workload.source({ seed: run.seed, dataPath: opts.dataPath });
-    const generator = createLoadGenerator({
-      kafka,
+    // On a thread of its own: producing does not delay the collector's reads (generator-thread.ts).
+    const generator = startGeneratorThread({
+      bootstrap: infra.kafka.bootstrap,
+      clientId: `fl-${run.runId}-generator`,
       // The harness alone: output-shaped records straight to the output topic (harness-pipe.ts).
       topic: harnessOnly ? topics.output : topics.input,
       outputShaped: harnessOnly,
-      source,
-      schedule,
+      workload: run.workloadName,
+      seed: run.seed,
+      ...(opts.dataPath ? { dataPath: opts.dataPath } : {}),
+      schedule: scheduleSpec,
       startUs: runStartUs,
-      onAcked: (from, to) => {
+      ...(profileDir ? { profileDir } : {}),
+      onAcked: (from, to, atUs) => {
         for (let id = from; id < to; id++) acked.add(id);
-        const second = Math.max(0, Math.floor((systemClock.nowUs() - runStartUs) / 1e6));
+        const second = Math.max(0, Math.floor((atUs - runStartUs) / 1e6));
         producedBySecond[second] = (producedBySecond[second] ?? 0) + (to - from);
       },
       onFailed: (from, to, e) =>
         onEvent({ at: systemClock.nowUs(), type: 'generator.send-failed', from, to, error: e.message }),
+      log: kafkaLog,
     });
     const nemesis = createNemesis(faults, resolver(), {
       onFault: (r, phase) => {
