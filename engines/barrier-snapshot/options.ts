@@ -1,7 +1,7 @@
 /**
  * barrier-snapshot options with Apache Flink's defaults: checkpoint timeout 10 min, max 1 concurrent
  * checkpoint, min pause 0, tolerable failed checkpoints 0, fixed-delay restart after 1 s, network buffer
- * timeout 100 ms, heartbeat timeout 50 s. Flink has no default checkpoint interval; ours is explicit (1 s).
+ * timeout 100 ms, 32 KiB network buffers, heartbeat timeout 50 s. Flink has no default checkpoint interval; ours is explicit (1 s).
  */
 import { BadInputError } from '../../core/errors.ts';
 import { parseEngineOptions, secondsText } from '../runtime/options.ts';
@@ -20,6 +20,11 @@ export interface BarrierSnapshotOptions {
   restartDelayMs: number;
   /** execution.buffer-timeout: output is flushed when a buffer is full or after this long; 0 = every record. */
   bufferTimeoutMs: number;
+  /**
+   * taskmanager.memory.segment-size (32 KiB): a channel's buffer is sent as soon as this many bytes of records are
+   * in it, without waiting for the buffer timeout.
+   */
+  networkBufferBytes: number;
   /** heartbeat.timeout, seconds */
   heartbeatTimeoutS: number;
   /** Completed checkpoints kept in checkpoint storage (state.checkpoints.num-retained). */
@@ -38,6 +43,7 @@ export const FLINK_DEFAULTS: BarrierSnapshotOptions = {
   tolerableFailedCheckpoints: 0,
   restartDelayMs: 1000,
   bufferTimeoutMs: 100,
+  networkBufferBytes: 32_768,
   heartbeatTimeoutS: 50,
   retainedCheckpoints: 1,
   sink: 'auto',
@@ -57,7 +63,12 @@ export function parseBarrierSnapshotOptions(raw: Record<string, unknown>): Barri
     } else {
       const n = Number(value);
       const min =
-        key === 'retainedCheckpoints' || key === 'producerPoolSize' || key === 'heartbeatTimeoutS' ? 1 : 0;
+        key === 'retainedCheckpoints' ||
+        key === 'producerPoolSize' ||
+        key === 'heartbeatTimeoutS' ||
+        key === 'networkBufferBytes'
+          ? 1
+          : 0;
       if (!Number.isFinite(n) || n < min) {
         throw new BadInputError(
           `barrier-snapshot option ${key} must be a number ≥ ${min}, got ${JSON.stringify(value)}`,

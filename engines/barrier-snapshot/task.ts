@@ -118,7 +118,12 @@ await runWorker<Boot>(async (ctx) => {
       },
     },
     {
-      batch: { maxRecords: 512, flushMs: o.bufferTimeoutMs },
+      // Flink's network buffer: sent when its bytes fill a memory segment, else at the buffer timeout (no record count).
+      batch: {
+        maxRecords: Number.POSITIVE_INFINITY,
+        maxBytes: o.networkBufferBytes,
+        flushMs: o.bufferTimeoutMs,
+      },
       // A record or barrier that cannot be delivered fails the task (Flink: RemoteTransportException); the job
       // manager then restores the whole job from the latest checkpoint. Never carry on with a hole in the stream.
       onDrop: (peer, kind, _body, reason) => {

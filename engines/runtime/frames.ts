@@ -76,6 +76,15 @@ export function encodeFrame(
 ): Buffer {
   const json = body === undefined ? undefined : JSON.stringify(body);
   if (json === undefined) return allocFrame(kind, 0, maxFrameBytes);
+  return encodeJsonFrame(kind, json, maxFrameBytes);
+}
+
+/** A frame whose body is `json`, already serialized (read back with `decodeJsonBody`). */
+export function encodeJsonFrame(
+  kind: FrameKindValue,
+  json: string,
+  maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+): Buffer {
   // The JSON goes straight behind the header: no intermediate Buffer.
   const out = allocFrame(kind, Buffer.byteLength(json, 'utf8'), maxFrameBytes);
   out.write(json, LENGTH_BYTES + 1, 'utf8');

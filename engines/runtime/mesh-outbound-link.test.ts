@@ -90,4 +90,34 @@ describe('outbound link', () => {
     expect(await link.sendBatched({ i: 2 }, undefined)).toBe(false);
     expect(drops).toEqual(['closed']);
   });
+
+  it("sends a batch once its records' JSON fills the byte size (Flink's full buffer), whatever their count", async () => {
+    const peer = await fakePeer();
+    const drops: DropReason[] = [];
+    const link = createOutboundLink('B', {
+      ...linkOptions(peer.address, drops),
+      batchMaxRecords: Number.POSITIVE_INFINITY,
+      batchMaxBytes: 100,
+    });
+    cleanups.push(link.close);
+    expect(await link.whenConnected(5000)).toBe(true);
+    // Each record is 24 bytes of JSON (+1 for its comma): the fourth reaches 100 and sends the four.
+    const rec = (i: number) => ({ i, pad: 'x'.repeat(9 - String(i).length) });
+    expect(JSON.stringify(rec(1)).length).toBe(24);
+    for (let i = 1; i <= 3; i++) expect(await link.sendBatched(rec(i), undefined)).toBe(true);
+    expect(link.stats().batchedRecords).toBe(3);
+    expect(await link.sendBatched(rec(4), undefined)).toBe(true);
+    expect(link.stats().batchedRecords).toBe(0);
+    await link.sendBatched(rec(6), undefined);
+    await link.flush(undefined); // the rest goes at the flush (the buffer timeout's tick)
+    await retryUntil('frames arrive', async () => (peer.frames.length >= 3 ? true : undefined), {
+      timeoutMs: 5000,
+      intervalMs: 10,
+    });
+    expect(peer.frames.slice(1)).toEqual([
+      { kind: FrameKind.DATA, body: [1, 2, 3, 4].map(rec) },
+      { kind: FrameKind.DATA, body: [rec(6)] },
+    ]);
+    expect(drops).toEqual([]);
+  });
 });

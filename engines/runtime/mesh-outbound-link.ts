@@ -7,6 +7,7 @@
 import net, { type Socket } from 'node:net';
 import {
   encodeFrame,
+  encodeJsonFrame,
   FrameDecoder,
   FrameError,
   FrameKind,
@@ -36,6 +37,14 @@ export interface OutboundLinkOptions {
   reconnectMs: number;
   handshakeTimeoutMs: number;
   batchMaxRecords: number;
+  /**
+   * A batch is also full once its records' JSON reaches this many bytes (Flink's network buffer, a memory segment of
+   * 32 KiB by default: a buffer is sent when full, else at the flusher's tick). Records are then serialized as they
+   * are added, as Flink's record writer serializes into its buffer, and the frame is built from that JSON. The
+   * record that crosses the size goes in the full batch (Flink splits it across two buffers): a frame exceeds the
+   * size by less than one record. Undefined: records only.
+   */
+  batchMaxBytes?: number;
   /** 0: every record is sent at once (Flink's flushAlways); otherwise the mesh's flusher calls `flushPending`. */
   batchFlushMs: number;
   /** The timeout of sends the link makes on its own (a flush by the mesh's flusher). */
@@ -86,6 +95,10 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
   let blocked = false;
   let queue: PendingFrame[] = [];
   let batch: unknown[] = [];
+  /** With `batchMaxBytes`: the batch's records as JSON, and their bytes. */
+  let batchJson: string[] = [];
+  let batchBytes = 0;
+  const { batchMaxBytes } = opts;
   let retryTimer: NodeJS.Timeout | undefined;
   const openWaiters = new Set<(open: boolean) => void>();
   let peerAttempt: number | undefined;
@@ -108,11 +121,17 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
       drop(p.kind, p.body, reason);
       p.resolve(false);
     }
-    if (batch.length > 0) {
-      const records = batch;
-      batch = [];
-      drop(FrameKind.DATA, records, reason);
-    }
+    if (batch.length > 0) drop(FrameKind.DATA, takeBatch().records, reason);
+  };
+
+  /** The pending batch, emptied; `json` is its frame body when the records were serialized as they came. */
+  const takeBatch = (): { records: unknown[]; json: string | undefined } => {
+    const records = batch;
+    const json = batchMaxBytes === undefined ? undefined : `[${batchJson.join(',')}]`;
+    batch = [];
+    batchJson = [];
+    batchBytes = 0;
+    return { records, json };
   };
 
   const writable = (): boolean => state === 'open' && !blocked && socket?.writable === true;
@@ -237,10 +256,14 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
     kind: FrameKindValue,
     body: unknown,
     timeoutMs: number | undefined,
+    json?: string,
   ): Promise<boolean> => {
     let frame: Buffer;
     try {
-      frame = encodeFrame(kind, body, maxFrameBytes);
+      frame =
+        json === undefined
+          ? encodeFrame(kind, body, maxFrameBytes)
+          : encodeJsonFrame(kind, json, maxFrameBytes);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -274,9 +297,8 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
 
   const flushBatch = (timeoutMs: number | undefined): Promise<boolean> => {
     if (batch.length === 0) return Promise.resolve(true);
-    const records = batch;
-    batch = [];
-    return sendFrame(FrameKind.DATA, records, timeoutMs).catch((e: unknown) => {
+    const { records, json } = takeBatch();
+    return sendFrame(FrameKind.DATA, records, timeoutMs, json).catch((e: unknown) => {
       drop(FrameKind.DATA, records, 'too-large');
       throw e;
     });
@@ -312,7 +334,17 @@ export function createOutboundLink(peerId: string, opts: OutboundLinkOptions): O
         return Promise.resolve(false);
       }
       batch.push(record);
-      if (batch.length >= batchMaxRecords || batchFlushMs <= 0) return flushBatch(timeoutMs);
+      if (batchMaxBytes !== undefined) {
+        const json = JSON.stringify(record);
+        batchJson.push(json);
+        batchBytes += Buffer.byteLength(json, 'utf8') + 1;
+      }
+      if (
+        batch.length >= batchMaxRecords ||
+        (batchMaxBytes !== undefined && batchBytes >= batchMaxBytes) ||
+        batchFlushMs <= 0
+      )
+        return flushBatch(timeoutMs);
       return Promise.resolve(true);
     },
 

@@ -102,6 +102,8 @@ export interface MeshOptions {
   batch?: {
     /** Records per DATA frame at most; a full batch is sent at once. Default 512. */
     maxRecords?: number;
+    /** A batch is also full at this many bytes of JSON (Flink's buffer size; see mesh-outbound-link.ts). */
+    maxBytes?: number;
     /**
      * Flink's buffer timeout (default 100 ms there and here): every this often one flusher sends every peer's
      * pending batch, whatever its age (see output-flusher.ts); 0 sends every record in its own frame at once.
@@ -173,13 +175,16 @@ export function createMesh(opts: MeshOptions): Mesh {
   const inboundLowWater = opts.inboundLowWater ?? Math.floor(inboundHighWater / 4);
   const batchMaxRecords = opts.batch?.maxRecords ?? 512;
   const batchFlushMs = opts.batch?.flushMs ?? 100;
+  const batchMaxBytes = opts.batch?.maxBytes;
   if (!(inboundLowWater < inboundHighWater) || inboundLowWater < 0) {
     throw new InternalError(
       `mesh ${selfId}: inboundLowWater (${inboundLowWater}) must be ≥ 0 and below inboundHighWater (${inboundHighWater})`,
     );
   }
-  if (batchMaxRecords < 1 || maxQueuedFrames < 0) {
-    throw new InternalError(`mesh ${selfId}: batch.maxRecords must be ≥ 1 and maxQueuedFrames ≥ 0`);
+  if (batchMaxRecords < 1 || maxQueuedFrames < 0 || (batchMaxBytes !== undefined && !(batchMaxBytes >= 1))) {
+    throw new InternalError(
+      `mesh ${selfId}: batch.maxRecords and batch.maxBytes must be ≥ 1 and maxQueuedFrames ≥ 0`,
+    );
   }
 
   const links = new Map<string, OutboundLink>();
@@ -240,6 +245,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       reconnectMs,
       handshakeTimeoutMs,
       batchMaxRecords,
+      ...(batchMaxBytes === undefined ? {} : { batchMaxBytes }),
       batchFlushMs,
       sendTimeoutMs: opts.sendTimeoutMs,
       onLinkUp: opts.onLinkUp,
