@@ -64,10 +64,11 @@ export interface ProfileWindow {
 }
 
 /**
- * Starts V8's sampling profiler on this process (every 5 ms, as the workers'); `stop` writes `<dir>/harness.cpuprofile`.
- * One at a time per process: a second profiler's start fails (the inspector's Profiler is per process).
+ * Starts V8's sampling profiler on this thread (every 5 ms, as the workers'); `stop` writes `<dir>/<name>.cpuprofile`
+ * (`harness` for the run's own thread; the generator's thread profiles itself as `generator`). One at a time per
+ * thread: a second profiler's start fails (the inspector's Profiler is per isolate).
  */
-export async function profileHarness(): Promise<{ stop(dir: string): Promise<void> }> {
+export async function profileHarness(name = HARNESS_PROFILE): Promise<{ stop(dir: string): Promise<void> }> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -78,7 +79,7 @@ export async function profileHarness(): Promise<{ stop(dir: string): Promise<voi
       try {
         const { profile } = await session.post('Profiler.stop');
         mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, `${HARNESS_PROFILE}.cpuprofile`), JSON.stringify(profile));
+        writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
       } finally {
         session.disconnect();
       }

@@ -4,14 +4,11 @@
  * thread does nothing.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { createKafka } from '../clients/kafka.ts';
-import { PROFILE_INTERVAL_US } from '../engines/runtime/worker-launcher.ts';
 import { getWorkload } from '../scenarios/workloads/index.ts';
+import { profileHarness } from './cpu-profile.ts';
 import { createLoadGenerator } from './load-generator.ts';
 import { createSchedule, type ScheduleSpec } from './schedule.ts';
 
@@ -42,13 +39,7 @@ export type GeneratorThreadMessage =
 async function main(config: GeneratorThreadConfig): Promise<void> {
   const port = parentPort!;
   const post = (m: GeneratorThreadMessage) => port.postMessage(m);
-  const profiler = config.profileDir ? new Session() : undefined;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_US });
-    await profiler.post('Profiler.start');
-  }
+  const profiler = config.profileDir ? await profileHarness('generator') : undefined;
   let last: GeneratorThreadMessage;
   try {
     const source = await getWorkload(config.workload).source({
@@ -82,12 +73,7 @@ async function main(config: GeneratorThreadConfig): Promise<void> {
     last = { type: 'error', message: (e as Error).message };
   }
   // The profile is written before the last message: the run's side ends the thread when it gets it.
-  if (profiler && config.profileDir) {
-    const { profile } = await profiler.post('Profiler.stop');
-    mkdirSync(config.profileDir, { recursive: true });
-    writeFileSync(join(config.profileDir, 'generator.cpuprofile'), JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  if (profiler && config.profileDir) await profiler.stop(config.profileDir).catch(() => {});
   post(last);
 }
 
