@@ -33,7 +33,10 @@ export interface SecondRow {
   outputs: number;
   /** Outputs that were the first trusted delivery of their id (and branch): what the engine newly delivered. */
   firstDeliveries: number;
-  /** Events Kafka acknowledged to the generator in this second (0 when the collector is not told). */
+  /**
+   * Events sent in this second that Kafka acknowledged to the generator (0 when the collector is not told);
+   * final once the last of them was acknowledged, a few ms after the second closed.
+   */
   produced: number;
   p50Us: number | null;
   p99Us: number | null;
@@ -60,7 +63,10 @@ export interface CollectorOptions {
   onUntrusted: (id: number, why: string, branch: string | undefined) => void;
   /** Each closed second: its row and its interval histogram (for the hlog). */
   onSecond: (row: SecondRow, interval: Histogram) => void;
-  /** Events acknowledged to the generator in a second, read when that second closes (its acks are all in). */
+  /**
+   * Events produced in a second (sent then, acknowledged since), read when `rows()` is called: acks of a
+   * second's last requests arrive after it closed.
+   */
   producedIn?: (second: number) => number;
   /** A crash of the consumer, its replacement, its return to reading: for the run's events. */
   onIncident?: (incident: CollectorIncident) => void;
@@ -200,7 +206,10 @@ export function createCollector(opts: CollectorOptions): Collector {
     processing,
     delivery,
     delivered: () => delivered,
-    rows: () => rows,
+    rows: () => {
+      const producedIn = opts.producedIn;
+      return producedIn ? rows.map((r) => ({ ...r, produced: producedIn(r.second) })) : rows;
+    },
     firstReadsUs: () => firstReads,
     malformed: () => malformed,
     reading: () => !replacing && clock.nowUs() - lastFetchUs <= READING_MS * 1000,

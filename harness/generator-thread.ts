@@ -21,8 +21,11 @@ import { tsWorkerCode } from './ts-worker.ts';
 export type { GeneratorThreadConfig } from './generator-worker.ts';
 
 export interface GeneratorThreadOptions extends GeneratorThreadConfig {
-  /** [from, to) acknowledged by Kafka at `atUs` (µs since the epoch, on the generator's thread). */
-  onAcked: (from: number, to: number, atUs: number) => void;
+  /**
+   * [from, to) acknowledged by Kafka at `atUs`, their request handed to the client at `sentUs` (µs since the
+   * epoch, on the generator's thread).
+   */
+  onAcked: (from: number, to: number, atUs: number, sentUs: number) => void;
   /** [from, to) failed for good (outcome unknown). */
   onFailed?: (from: number, to: number, error: Error) => void;
   /** A line of the thread's Kafka client log. */
@@ -53,7 +56,7 @@ export function startGeneratorThread(opts: GeneratorThreadOptions): LoadGenerato
           case 'acked':
             live.attempted = m.attempted;
             live.acked += m.to - m.from;
-            onAcked(m.from, m.to, m.atUs);
+            onAcked(m.from, m.to, m.atUs, m.sentUs);
             break;
           case 'failed':
             live.attempted = m.attempted;

@@ -30,7 +30,7 @@ export interface GeneratorThreadConfig {
 }
 
 export type GeneratorThreadMessage =
-  | { type: 'acked'; from: number; to: number; atUs: number; attempted: number }
+  | { type: 'acked'; from: number; to: number; atUs: number; sentUs: number; attempted: number }
   | { type: 'failed'; from: number; to: number; error: string; attempted: number }
   | { type: 'log'; line: string }
   | { type: 'error'; message: string }
@@ -53,8 +53,8 @@ async function main(config: GeneratorThreadConfig): Promise<void> {
       source,
       schedule: createSchedule(config.schedule),
       startUs: config.startUs,
-      onAcked: (from, to, atUs) =>
-        post({ type: 'acked', from, to, atUs, attempted: generator.stats().attempted }),
+      onAcked: (from, to, atUs, sentUs) =>
+        post({ type: 'acked', from, to, atUs, sentUs, attempted: generator.stats().attempted }),
       onFailed: (from, to, e) =>
         post({ type: 'failed', from, to, error: e.message, attempted: generator.stats().attempted }),
     });

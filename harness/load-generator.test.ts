@@ -44,6 +44,7 @@ async function generate(rate: number, lingerMs: number | undefined, sendUs: numb
   const { kafka, requests } = recordingKafka(clock, sendUs);
   const schedule = createSchedule({ rate, durationS: 1 });
   const acked: number[] = [];
+  const acks: { from: number; to: number; atUs: number; sentUs: number }[] = [];
   const stats = await createLoadGenerator({
     kafka,
     topic: 'in',
@@ -51,12 +52,13 @@ async function generate(rate: number, lingerMs: number | undefined, sendUs: numb
     schedule,
     startUs,
     clock,
-    onAcked: (from, to) => {
+    onAcked: (from, to, atUs, sentUs) => {
       for (let id = from; id < to; id++) acked.push(id);
+      acks.push({ from, to, atUs, sentUs });
     },
     ...(lingerMs === undefined ? {} : { lingerMs }),
   }).run();
-  return { requests, acked, stats, dueUs: (id: number) => startUs + schedule.offsetUs(id) };
+  return { requests, acked, acks, stats, dueUs: (id: number) => startUs + schedule.offsetUs(id) };
 }
 
 describe('load generator', () => {
@@ -79,6 +81,12 @@ describe('load generator', () => {
       expect(atUs).toBeGreaterThanOrEqual(withLinger.dueUs(ids.at(-1)!));
       expect(atUs - withLinger.dueUs(ids[0]!)).toBeLessThanOrEqual(2000 + 300 + 1000);
     }
+  });
+
+  it('says when each request was sent: when its ids could first be read, before the ack', async () => {
+    const { requests, acks } = await generate(10_000, undefined, 300);
+    expect(acks.map((a) => a.sentUs)).toEqual(requests.map((r) => r.atUs));
+    for (const a of acks) expect(a.atUs - a.sentUs).toBe(300);
   });
 
   it('lingers GENERATOR_LINGER_MS by default', async () => {

@@ -29,8 +29,11 @@ export interface LoadGeneratorOptions {
   schedule: Schedule;
   /** Schedule start, µs since the epoch. */
   startUs: number;
-  /** Called with [from, to) after Kafka acknowledged those ids, at `atUs` (µs since the epoch). */
-  onAcked: (from: number, to: number, atUs: number) => void;
+  /**
+   * Called with [from, to) after Kafka acknowledged those ids, at `atUs`; `sentUs` is when their request was
+   * handed to the client (both µs since the epoch). No consumer can read an id before `sentUs`.
+   */
+  onAcked: (from: number, to: number, atUs: number, sentUs: number) => void;
   /** Called with [from, to) when a send failed for good (outcome unknown: the ids may or may not be in Kafka). */
   onFailed?: (from: number, to: number, error: Error) => void;
   clock?: Clock;
@@ -119,10 +122,11 @@ export function createLoadGenerator(opts: LoadGeneratorOptions): LoadGenerator {
           recordUs(lag, now - t);
           next++;
         }
+        const sentUs = clock.nowUs();
         try {
           await producer.send({ topic: opts.topic, messages, acks: -1 });
           acked += next - from;
-          opts.onAcked(from, next, clock.nowUs());
+          opts.onAcked(from, next, clock.nowUs(), sentUs);
         } catch (e) {
           failed += next - from;
           opts.onFailed?.(from, next, e as Error);

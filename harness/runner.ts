@@ -412,7 +412,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const checker = createAccounting({ expectedIds: schedule.count, branches });
     const acked = new IdSet(schedule.count);
     const runStartUs = systemClock.nowUs() + 3_000_000; // room for the collector to join
-    /** Events Kafka acknowledged to the generator, per second of the ack (the bench's backlog). */
+    /**
+     * Events Kafka acknowledged to the generator, per second of their send (the bench's backlog). By the send,
+     * not the ack: the collector can read a record before its ack reaches this thread, and a count by the ack
+     * then made the backlog (produced − delivered) negative for a moment. Nothing is read before it was sent.
+     */
     const producedBySecond: number[] = [];
     const harnessOnly = run.engine === harnessPipe;
     const warmupEndUs = runStartUs + run.warmupS * 1e6;
@@ -461,9 +465,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       schedule: scheduleSpec,
       startUs: runStartUs,
       ...(profileDir ? { profileDir } : {}),
-      onAcked: (from, to, atUs) => {
+      onAcked: (from, to, _atUs, sentUs) => {
         for (let id = from; id < to; id++) acked.add(id);
-        const second = Math.max(0, Math.floor((atUs - runStartUs) / 1e6));
+        const second = Math.max(0, Math.floor((sentUs - runStartUs) / 1e6));
         producedBySecond[second] = (producedBySecond[second] ?? 0) + (to - from);
       },
       onFailed: (from, to, e) =>

@@ -3,7 +3,8 @@
  * (one steady run at that rate) from its own per-second series, on two things a skeptic can check:
  *
  * - **Backlog**: what the engine has not delivered yet. The harness knows both sides exactly: the events Kafka
- *   acknowledged to the generator (produced) and the first deliveries the collector read, per second; backlog(s)
+ *   acknowledged to the generator (produced, in the second their request was sent: no record is read before it was
+ *   sent) and the first deliveries the collector read, per second; backlog(s)
  *   = Σ produced − Σ first deliveries up to s. Where the engine commits its input offsets to Kafka, its consumer
  *   lag (read from Kafka) is judged the same way. By Little's law a backlog of B events at rate R is B / R seconds
  *   in the system, so the bound is stated in seconds of input: max(1 s, 2 × the low-load p50). A step keeps up

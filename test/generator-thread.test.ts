@@ -42,14 +42,14 @@ describe('the load generator on its own thread', () => {
     cleanups.push(async () => rmSync(profileDir, { recursive: true, force: true }));
 
     const startUs = systemClock.nowUs() + 500_000;
-    const ranges: { from: number; to: number; atUs: number }[] = [];
+    const ranges: { from: number; to: number; atUs: number; sentUs: number }[] = [];
     const logs: string[] = [];
     const generator = startGeneratorThread({
       ...base,
       schedule: { rate: 2000, durationS: 2 },
       startUs,
       profileDir,
-      onAcked: (from, to, atUs) => void ranges.push({ from, to, atUs }),
+      onAcked: (from, to, atUs, sentUs) => void ranges.push({ from, to, atUs, sentUs }),
       log: (line) => void logs.push(line),
     });
     const stats = await generator.run();
@@ -60,7 +60,11 @@ describe('the load generator on its own thread', () => {
     expect(ranges[0]!.from).toBe(0);
     for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.from).toBe(ranges[i - 1]!.to);
     expect(ranges.at(-1)!.to).toBe(4000);
-    for (const r of ranges) expect(r.atUs).toBeGreaterThanOrEqual(startUs + (r.to - 1) * 500);
+    // Each sent once its last event was due, and acknowledged after that.
+    for (const r of ranges) {
+      expect(r.sentUs).toBeGreaterThanOrEqual(startUs + (r.to - 1) * 500);
+      expect(r.atUs).toBeGreaterThanOrEqual(r.sentUs);
+    }
     // The lag histogram came back whole: one handoff per event.
     expect(stats.lag.totalCount).toBe(4000);
     // Kafka has them all.
