@@ -120,6 +120,7 @@ function cellSection(cell: CellChange): string[] {
   if (s)
     lines.push(
       `Sustainable: A ${s.a}; B ${s.b}: ${s.agree ? 'agree' : '**disagree**'}, ${mdCell(s.why)}.`,
+      ...(s.disputed ? ['', `Where they part: ${mdCell(s.disputed)}.`] : []),
       '',
     );
   if (cell.rules.length) {

@@ -27,6 +27,12 @@ import {
   type RunGroup,
 } from './aggregate.ts';
 import {
+  type BracketAgreement,
+  bracketAgreement,
+  bracketStep,
+  type SustainableBracket,
+} from './bracket-agreement.ts';
+import {
   type FailRule,
   formatterOf,
   judgeRule,
@@ -38,6 +44,8 @@ import {
 } from './compare-rules.ts';
 import { type LoadedRun, loadReportInput, loadRun, type SkippedRun } from './load.ts';
 import { formatEstimate, formatSeconds } from './tradeoff-table.ts';
+
+export { type BracketAgreement, bracketAgreement, type SustainableBracket } from './bracket-agreement.ts';
 
 export const COMPARE_SCHEMA = 'faultline/compare@1';
 const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@2';
@@ -62,16 +70,6 @@ export interface SideCell {
 }
 
 /** A bench's sustainable rate as its search found it: passed at `passedPerS`, failed at `failedAtPerS`. */
-export interface SustainableBracket {
-  passedPerS: number;
-  /** null: no step failed up to the bench's max rate. */
-  failedAtPerS: number | null;
-  maxRatePerS: number;
-  /** Runs at the winning rate that passed, of all its runs (the confirming repeats). */
-  passedAtWinner: number;
-  runsAtWinner: number;
-}
-
 export interface CompareSide {
   /** As given. */
   input: string;
@@ -127,14 +125,6 @@ export interface CellChange {
   rules: RuleResult[];
   /** Two benches: do their sustainable brackets agree (issue 22: within one bisection step)? */
   sustainable?: BracketAgreement;
-}
-
-export interface BracketAgreement {
-  /** `12000 [12000–16000), 2/2 at the winner` */
-  a: string;
-  b: string;
-  agree: boolean;
-  why: string;
 }
 
 export interface CellRef {
@@ -303,6 +293,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
         maxRatePerS: bench.settings.maxRate,
         passedAtWinner: e.passedAtWinner,
         runsAtWinner: e.runsAtWinner,
+        steps: e.steps.map(bracketStep),
       },
       figures: {
         lost: numbers([counts?.lost]),
@@ -469,25 +460,6 @@ function compareCell(key: string, a: SideCell, b: SideCell, rules: readonly Fail
     rules: results,
     ...(a.bracket && b.bracket ? { sustainable: bracketAgreement(a.bracket, b.bracket) } : {}),
   };
-}
-
-/**
- * Whether two benches' searches placed the sustainable rate alike: the true rate lies in [passed, failed) by each,
- * so the two agree when those intervals overlap (the same answer), or touch (one bisection step apart); apart,
- * they disagree (more than a step). A bracket with nothing failed reaches up to the bench's max rate and beyond.
- */
-export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): BracketAgreement {
-  const text = (x: SustainableBracket) =>
-    `${x.passedPerS} [${x.passedPerS}–${x.failedAtPerS ?? `>${x.maxRatePerS}`}), ${x.passedAtWinner}/${x.runsAtWinner} at the winner`;
-  const lo = Math.max(a.passedPerS, b.passedPerS);
-  const hi = Math.min(a.failedAtPerS ?? Number.POSITIVE_INFINITY, b.failedAtPerS ?? Number.POSITIVE_INFINITY);
-  const why =
-    lo < hi
-      ? `the brackets overlap: both place the sustainable rate in [${lo}–${Number.isFinite(hi) ? hi : `>${Math.min(a.maxRatePerS, b.maxRatePerS)}`})`
-      : lo === hi
-        ? `one bisection step apart (the brackets meet at ${lo}/s)`
-        : `more than a bisection step apart: one passed ${lo}/s, the other failed at ${hi}/s`;
-  return { a: text(a), b: text(b), agree: lo <= hi, why };
 }
 
 function compareFigure(label: string, figure: RuleFigure, a: SideValues, b: SideValues): FigureChange {

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchEntry } from '../harness/index.ts';
+import { bracketAgreement, bracketStep, type SustainableBracket } from './bracket-agreement.ts';
+
+type Step = BenchEntry['steps'][number];
+const BOUNDS = { p50: 62, p99: 94 };
+
+/** A judged step as bench.json keeps it; only the fields compare reads are filled in. */
+function step(
+  rate: number,
+  p50: number,
+  p99: number,
+  reason?: string,
+  bounds: typeof BOUNDS | null = BOUNDS,
+): Step {
+  const over = bounds !== null && (p50 > bounds.p50 || p99 > bounds.p99);
+  return {
+    rate,
+    runDir: `runs/${rate}`,
+    judgement: {
+      sustainable: reason === undefined && !over,
+      reason: reason ?? (over ? 'latency over its bound' : 'backlog bounded'),
+      lateP50Ms: p50,
+      lateP99Ms: p99,
+      latencyBoundMs: bounds,
+    },
+  } as Step;
+}
+
+const bracket = (passedPerS: number, failedAtPerS: number | null, steps: Step[]): SustainableBracket => ({
+  passedPerS,
+  failedAtPerS,
+  maxRatePerS: 32000,
+  passedAtWinner: 2,
+  runsAtWinner: 2,
+  steps: steps.map(bracketStep),
+});
+
+describe('bracketStep', () => {
+  it('names the latency a verdict turned on: the one over its bound, or the closest to it', () => {
+    expect(bracketStep(step(8000, 31, 116))).toMatchObject({
+      sustainable: false,
+      text: 'p99 116 > 94 ms',
+      deciding: 'p99',
+    });
+    expect(bracketStep(step(8000, 70, 80))).toMatchObject({ text: 'p50 70 > 62 ms', deciding: 'p50' });
+    // 13 / 62 < 56 / 94: p99 is the closer to its bound.
+    expect(bracketStep(step(4000, 13, 56))).toMatchObject({
+      sustainable: true,
+      text: 'p99 56 ≤ 94 ms',
+      latency: { p50: { ms: 13, boundMs: 62 }, p99: { ms: 56, boundMs: 94 } },
+    });
+  });
+
+  it('keeps the rule’s reason when the backlog or the generator failed the step, and marks the low-load step', () => {
+    expect(bracketStep(step(40000, 20, 50, 'backlog grows: +182034 events'))).toMatchObject({
+      sustainable: false,
+      text: 'backlog grows: +182034 events',
+      deciding: null,
+    });
+    expect(bracketStep(step(1000, 4, 15, undefined, null))).toMatchObject({
+      text: 'low-load reference',
+      latency: {},
+      deciding: null,
+    });
+  });
+});
+
+describe('bracketAgreement', () => {
+  it('says nothing more where the benches agree', () => {
+    const a = bracket(4000, 8000, [step(4000, 10, 50), step(8000, 30, 120)]);
+    const b = bracket(6000, 8000, [step(6000, 20, 80), step(8000, 30, 130)]);
+    expect(bracketAgreement(a, b)).toMatchObject({ agree: true });
+    expect(bracketAgreement(a, b).disputed).toBeUndefined();
+  });
+
+  it('where they part, lists both benches’ steps between the two verdicts and the spread of the failing figure', () => {
+    // Bench A: 4000 passed, then 5000 failed and 4000's repeat failed: the search went down to 3000.
+    const a = bracket(3000, 4000, [
+      step(1000, 4, 15, undefined, null),
+      step(4000, 13, 56),
+      step(5000, 23, 106),
+      step(4000, 20, 102),
+      step(3000, 14, 57),
+      step(3000, 12, 46),
+    ]);
+    const b = bracket(5000, 6000, [
+      step(4000, 11, 49),
+      step(6000, 29, 134),
+      step(5000, 17, 69),
+      step(5000, 19, 77),
+    ]);
+    const agreement = bracketAgreement(a, b);
+    expect(agreement).toMatchObject({
+      agree: false,
+      why: 'more than a bisection step apart: one passed 5000/s, the other failed at 4000/s',
+    });
+    expect(agreement.disputed).toBe(
+      'at 4000–5000/s, in the order run, A ran 4000 ✓ (p99 56 ≤ 94 ms), 5000 ✗ (p99 106 > 94 ms), 4000 ✗ (p99 102 > 94 ms); ' +
+        'B ran 4000 ✓ (p99 49 ≤ 94 ms), 5000 ✓ (p99 69 ≤ 94 ms), 5000 ✓ (p99 77 ≤ 94 ms); ' +
+        '4000/s and 5000/s both passed and failed; p99 there ranged 49–106 ms against bounds of 94 ms. ' +
+        "A rate failed below one that passed: the step's figure varies from run to run by more than its gap to the bound there, or the two benches did not measure the same system",
+    );
+  });
+
+  it('without kept steps (an older bench.json), says only that they disagree', () => {
+    const { steps: _a, ...a } = bracket(3000, 4000, []);
+    const { steps: _b, ...b } = bracket(5000, 6000, []);
+    expect(bracketAgreement(a, b)).toMatchObject({ agree: false });
+    expect(bracketAgreement(a, b).disputed).toBeUndefined();
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * Do two benches place an engine's sustainable rate alike (issue 22: within one bisection step)? And where they do
+ * not, the steps that disagree, with the figure each verdict turned on, so that a reader sees whether the rule's
+ * resolution or the runs' own spread split them.
+ */
+import type { BenchEntry } from '../harness/index.ts';
+
+type LatencyFigure = 'p50' | 'p99';
+
+/** A step of a bench's search, as compare shows it where two benches disagree. */
+export interface BracketStep {
+  rate: number;
+  sustainable: boolean;
+  /** `p99 56 ≤ 94 ms`, `p99 102 > 94 ms`, or the rule's own reason when no latency bound decided it. */
+  text: string;
+  /** The later half's latencies against their bounds (none at the low-load step, which sets the bounds). */
+  latency: Partial<Record<LatencyFigure, { ms: number; boundMs: number }>>;
+  /** The latency the verdict turned on: the one over its bound, or for a pass the one closest to it. */
+  deciding: LatencyFigure | null;
+}
+
+export interface SustainableBracket {
+  passedPerS: number;
+  /** null: no step failed up to the bench's max rate. */
+  failedAtPerS: number | null;
+  maxRatePerS: number;
+  /** Runs at the winning rate that passed, of all its runs (the confirming repeats). */
+  passedAtWinner: number;
+  runsAtWinner: number;
+  /** Every step of the search, in the order it ran (absent: not kept). */
+  steps?: BracketStep[];
+}
+
+export interface BracketAgreement {
+  /** `12000 [12000–16000), 2/2 at the winner` */
+  a: string;
+  b: string;
+  agree: boolean;
+  why: string;
+  /** When they disagree: each bench's steps between the two verdicts, and what they say. */
+  disputed?: string;
+}
+
+/** One step of a bench entry with the figure its verdict turned on. */
+export function bracketStep(step: BenchEntry['steps'][number]): BracketStep {
+  const j = step.judgement;
+  const bounds = j.latencyBoundMs;
+  const latency: BracketStep['latency'] = {};
+  if (bounds) {
+    if (j.lateP50Ms !== null) latency.p50 = { ms: j.lateP50Ms, boundMs: bounds.p50 };
+    if (j.lateP99Ms !== null) latency.p99 = { ms: j.lateP99Ms, boundMs: bounds.p99 };
+  }
+  const figures = (Object.keys(latency) as LatencyFigure[]).map((figure) => ({
+    figure,
+    ...latency[figure]!,
+  }));
+  const over = figures.find((f) => f.ms > f.boundMs);
+  const base = { rate: step.rate, sustainable: j.sustainable, latency };
+  // The low-load step, or a failure on the backlog or the generator: no latency bound decided it.
+  if (figures.length === 0 || (!j.sustainable && !over))
+    return { ...base, text: bounds ? j.reason : 'low-load reference', deciding: null };
+  const d = over ?? figures.reduce((x, y) => (y.ms / y.boundMs > x.ms / x.boundMs ? y : x));
+  return {
+    ...base,
+    text: `${d.figure} ${d.ms.toFixed(0)} ${over ? '>' : '≤'} ${d.boundMs.toFixed(0)} ms`,
+    deciding: d.figure,
+  };
+}
+
+/**
+ * Whether two benches' searches placed the sustainable rate alike: the true rate lies in [passed, failed) by each,
+ * so the two agree when those intervals overlap (the same answer), or touch (one bisection step apart); apart,
+ * they disagree (more than a step). A bracket with nothing failed reaches up to the bench's max rate and beyond.
+ */
+export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): BracketAgreement {
+  const text = (x: SustainableBracket) =>
+    `${x.passedPerS} [${x.passedPerS}–${x.failedAtPerS ?? `>${x.maxRatePerS}`}), ${x.passedAtWinner}/${x.runsAtWinner} at the winner`;
+  const lo = Math.max(a.passedPerS, b.passedPerS);
+  const hi = Math.min(a.failedAtPerS ?? Number.POSITIVE_INFINITY, b.failedAtPerS ?? Number.POSITIVE_INFINITY);
+  const why =
+    lo < hi
+      ? `the brackets overlap: both place the sustainable rate in [${lo}–${Number.isFinite(hi) ? hi : `>${Math.min(a.maxRatePerS, b.maxRatePerS)}`})`
+      : lo === hi
+        ? `one bisection step apart (the brackets meet at ${lo}/s)`
+        : `more than a bisection step apart: one passed ${lo}/s, the other failed at ${hi}/s`;
+  const agreement = { a: text(a), b: text(b), agree: lo <= hi, why };
+  if (lo <= hi || !a.steps || !b.steps) return agreement;
+  return { ...agreement, disputed: disputedSteps(hi, lo, a.steps, b.steps) };
+}
+
+/**
+ * The steps of both benches from the lower failure `hi` to the higher pass `lo`, and the spread of the figure
+ * that failed there. By construction a rate failed below one that passed: the verdict is not monotone in the rate
+ * across the two benches, so either the figure varies from run to run by more than its gap to the bound, or the
+ * two benches did not measure the same system.
+ */
+function disputedSteps(hi: number, lo: number, a: BracketStep[], b: BracketStep[]): string {
+  const inRange = (steps: BracketStep[]) => steps.filter((s) => s.rate >= hi && s.rate <= lo);
+  const list = (steps: BracketStep[]) =>
+    steps.length ? steps.map((s) => `${s.rate} ${s.sustainable ? '✓' : '✗'} (${s.text})`).join(', ') : 'none';
+  const steps = [...inRange(a), ...inRange(b)];
+  const parts = [`at ${hi}–${lo}/s, in the order run, A ran ${list(inRange(a))}; B ran ${list(inRange(b))}`];
+  const both = [...new Set(steps.map((s) => s.rate))]
+    .filter(
+      (r) =>
+        steps.some((s) => s.rate === r && s.sustainable) && steps.some((s) => s.rate === r && !s.sustainable),
+    )
+    .sort((x, y) => x - y);
+  if (both.length) parts.push(`${both.map((r) => `${r}/s`).join(' and ')} both passed and failed`);
+  // The figure the failures turned on, and how far it ranged over every step here that measured it.
+  const failed = steps.find((s) => !s.sustainable && s.deciding)?.deciding;
+  const measured = failed ? steps.flatMap((s) => (s.latency[failed] ? [s.latency[failed]] : [])) : [];
+  if (failed && measured.length > 1) {
+    const range = (v: number[]) => {
+      const [min, max] = [Math.min(...v), Math.max(...v)].map((x) => x.toFixed(0));
+      return min === max ? `${min} ms` : `${min}–${max} ms`;
+    };
+    parts.push(
+      `${failed} there ranged ${range(measured.map((m) => m.ms))} against bounds of ${range(measured.map((m) => m.boundMs))}`,
+    );
+  }
+  return `${parts.join('; ')}. A rate failed below one that passed: the step's figure varies from run to run by more than its gap to the bound there, or the two benches did not measure the same system`;
+}
