@@ -43,6 +43,12 @@ export const flink: Engine = {
     return o.restartDelayMs + 2 * o.checkpointIntervalMs + CATCH_UP_ALLOWANCE_MS;
   },
   horizon: (raw) => flinkHorizon(parseFlinkOptions(raw)),
+  // The KafkaSource commits its group's offsets when a checkpoint completes (commit.offsets.on.checkpoint, on
+  // with a group id), for monitoring: they are the checkpoint's. Without checkpoints it commits none.
+  committedOffsets: (raw, guarantee) => {
+    const { checkpointIntervalMs } = parseFlinkOptions(raw, guarantee);
+    return checkpointIntervalMs > 0 ? { groupInfix: 'flink', intervalMs: checkpointIntervalMs } : null;
+  },
   async deploy(plan) {
     const options = parseFlinkOptions(plan.options, plan.guarantee);
     if (!PORTED_WORKLOADS.includes(plan.workload.name)) {

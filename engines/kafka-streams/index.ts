@@ -38,6 +38,12 @@ export const kafkaStreams: Engine = {
     return 2 * parseKafkaStreamsOptions(raw).commitIntervalMs + CATCH_UP_ALLOWANCE_MS;
   },
   horizon: (raw) => kafkaStreamsHorizon(parseKafkaStreamsOptions(raw)),
+  // The app's consumer group is its application.id; it commits the input offsets every commit.interval.ms (with
+  // exactly-once inside the transaction that makes the output visible).
+  committedOffsets: (raw) => ({
+    groupInfix: 'kstreams',
+    intervalMs: parseKafkaStreamsOptions(raw).commitIntervalMs,
+  }),
   async deploy(plan) {
     const options = parseKafkaStreamsOptions(plan.options);
     if (!PORTED_WORKLOADS.includes(plan.workload.name)) {

@@ -49,6 +49,12 @@ export const storm: Engine = {
       }`,
     };
   },
+  // The KafkaSpout commits its group's acked prefix every offset.commit.period.ms; at-most-once commits right
+  // after each poll, before emitting (ProcessingGuarantee.AT_MOST_ONCE).
+  committedOffsets: (raw, guarantee) => ({
+    groupInfix: 'storm',
+    intervalMs: guarantee === 'at-most-once' ? 0 : parseStormOptions(raw).commitIntervalMs,
+  }),
   async deploy(plan) {
     const options = parseStormOptions(plan.options);
     if (!PORTED_WORKLOADS.includes(plan.workload.name)) {
