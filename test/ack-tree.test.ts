@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runScenario } from '../harness/runner.ts';
 import { expectKillContract, expectSteadyContract } from './contract-checks.ts';
-import { runEvents, testScenario } from './helpers.ts';
+import { runEvents, runEvidence, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-ack-tree-'));
@@ -86,7 +86,7 @@ describe('ack-tree', () => {
       infra,
     });
     const { summary, dir } = run;
-    expect(summary.counts.lost).toBe(0);
+    expect(summary.counts.lost, runEvidence(dir)).toBe(0);
     expect(summary.counts.unexpected).toBe(0);
     expect(summary.counts.duplicated).toBeGreaterThan(0);
     expect(summary.verdict.guaranteeHeld).toBe(true);

@@ -71,3 +71,38 @@ export function runEvents(dir: string): EngineEvent[] {
     .split('\n')
     .map((l) => JSON.parse(l) as EngineEvent);
 }
+
+/**
+ * What a failed loss or duplicate assertion needs to be diagnosed after its run directory is gone: the verdict's
+ * notes (the output audit says whether the ids are in the topic), errors, per-branch counts, the first lost and
+ * duplicated ids, the drain, and the engine's timeline without its routine offset commits. Pass it as the message
+ * of `expect(x, message)`.
+ */
+export function runEvidence(dir: string): string {
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+    counts: unknown;
+    branches?: unknown;
+    drain: unknown;
+    errors?: unknown;
+    verdict: { notes: string[] };
+  };
+  const samples = JSON.parse(readFileSync(join(dir, 'samples.json'), 'utf8')) as {
+    lost?: number[];
+    duplicated?: number[];
+  };
+  const timeline = runEvents(dir)
+    .filter((e) => e.type !== 'offsets.committed')
+    .map((e) => JSON.stringify(e));
+  return [
+    `run ${dir}`,
+    `counts ${JSON.stringify(summary.counts)}`,
+    `branches ${JSON.stringify(summary.branches ?? null)}`,
+    `notes ${JSON.stringify(summary.verdict.notes)}`,
+    `errors ${JSON.stringify(summary.errors ?? [])}`,
+    `drain ${JSON.stringify(summary.drain)}`,
+    `first lost ids ${JSON.stringify(samples.lost?.slice(0, 40) ?? [])}`,
+    `first duplicated ids ${JSON.stringify(samples.duplicated?.slice(0, 20) ?? [])}`,
+    `engine events (${timeline.length}, at most 80 shown):`,
+    ...timeline.slice(0, 80),
+  ].join('\n');
+}
