@@ -64,6 +64,11 @@ describe('bracketStep', () => {
       deciding: null,
     });
   });
+  it('says over how many runs a close call was pooled', () => {
+    const pooled = step(8000, 20, 90);
+    pooled.judgement.pooledRuns = 2;
+    expect(bracketStep(pooled).text).toBe('p99 90 ≤ 94 ms over 2 runs');
+  });
 });
 
 describe('bracketAgreement', () => {

@@ -62,7 +62,7 @@ export function bracketStep(step: BenchEntry['steps'][number]): BracketStep {
   const d = over ?? figures.reduce((x, y) => (y.ms / y.boundMs > x.ms / x.boundMs ? y : x));
   return {
     ...base,
-    text: `${d.figure} ${d.ms.toFixed(0)} ${over ? '>' : '≤'} ${d.boundMs.toFixed(0)} ms`,
+    text: `${d.figure} ${d.ms.toFixed(0)} ${over ? '>' : '≤'} ${d.boundMs.toFixed(0)} ms${(j.pooledRuns ?? 1) > 1 ? ` over ${j.pooledRuns} runs` : ''}`,
     deciding: d.figure,
   };
 }

@@ -240,6 +240,13 @@ describe('bench results', () => {
     expect(side.warnings[0]).toContain('was judged before the cap on added latency (250 ms)');
   });
 
+  it('warns of a bench that judged every step on one run (before close calls ran again)', () => {
+    const { closeRuns: _runs, ...oldRule } = SUSTAINABLE_RULE;
+    const side = loadCompareSide(writeBench('one-run', 8000, 100, 'faultline/bench@2', oldRule));
+    expect(side.warnings.some((w) => w.includes('judged every step on one run'))).toBe(true);
+    expect(loadCompareSide(writeBench('pooled', 8000, 100)).warnings.join()).not.toContain('one run');
+  });
+
   it('fails a throughput rule when B sustains less', () => {
     const c = compareSides(
       loadCompareSide(writeBench('b', 8000, 100)),

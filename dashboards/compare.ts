@@ -272,6 +272,10 @@ function loadBenchSide(input: string, file: string): CompareSide {
     warnings.push(
       `${file} was judged before the cap on added latency (${SUSTAINABLE_RULE.latencyAddedCapMs} ms): engines with a high low-load latency (exactly-once) passed faster steps there`,
     );
+  if (bench.settings?.rule?.closeRuns === undefined)
+    warnings.push(
+      `${file} judged every step on one run: a close call (latency within ${SUSTAINABLE_RULE.closeShare * 100} % of its bound) was not run again, so its brackets vary more from bench to bench`,
+    );
   const cells = bench.entries.map((e): SideCell => {
     const { engine, options } = parseEngineSpec(e.engine);
     const { guarantee: _fromSpec, ...engineOptions } = options;
@@ -293,7 +297,8 @@ function loadBenchSide(input: string, file: string): CompareSide {
         maxRatePerS: bench.settings.maxRate,
         passedAtWinner: e.passedAtWinner,
         runsAtWinner: e.runsAtWinner,
-        steps: e.steps.map(bracketStep),
+        // A close call's earlier runs are not verdicts: the pooled run after them is.
+        steps: e.steps.filter((st) => !st.rerun).map(bracketStep),
       },
       figures: {
         lost: numbers([counts?.lost]),

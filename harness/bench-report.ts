@@ -33,6 +33,8 @@ export interface BenchStep {
   runDir: string;
   /** Where the CPU went over the step's measured seconds (absent: not measured). */
   cpu?: CpuAccount;
+  /** Not the step's verdict: a close call (or the first low-load run), run again and pooled with the next run. */
+  rerun?: true;
 }
 
 export interface LatencyAtHalf {
@@ -220,7 +222,7 @@ function linksLine(entries: readonly BenchEntry[]): string {
 export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
-    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all. [a–b): passed at a, failed at b.`,
+    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all.${closeCallText(result.settings.rule)} [a–b): passed at a, failed at b.`,
     `Latency at 50 %: ${result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     linksLine(result.entries),
@@ -246,11 +248,25 @@ export function formatBench(result: BenchResult): string {
       '',
       `The harness is the limit (${g.workload}): the harness alone is not 3 × the fastest engine.`,
     );
-  lines.push('', 'Steps (rate → verdict):');
+  lines.push(
+    '',
+    'Steps (rate → verdict; ↻ a close call or the first low-load run, run again and pooled with the next):',
+  );
   for (const e of result.entries) {
-    lines.push(
-      `- ${e.engine}/${e.workload}: ${e.steps.map((s) => `${s.rate} ${s.judgement.sustainable ? '✓' : `✗ (${s.judgement.reason})`}${cpuText(s.cpu)}`).join(', ')}`,
-    );
+    lines.push(`- ${e.engine}/${e.workload}: ${e.steps.map(stepText).join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function stepText(s: BenchStep): string {
+  const j = s.judgement;
+  const verdict = s.rerun ? `↻ (${j.reason})` : j.sustainable ? '✓' : `✗ (${j.reason})`;
+  const pooled =
+    !s.rerun && (j.pooledRuns ?? 1) > 1 && j.sustainable ? ` (${j.reason.split(', ').at(-1)})` : '';
+  return `${s.rate} ${verdict}${pooled}${cpuText(s.cpu)}`;
+}
+
+function closeCallText(rule: Partial<typeof SUSTAINABLE_RULE>): string {
+  if (rule.closeRuns === undefined || rule.closeShare === undefined) return '';
+  return ` A latency verdict within ${rule.closeShare * 100} % of its bound is a close call: the step runs again, up to ${rule.closeRuns} runs, judged on their later halves pooled; the low-load reference pools ${rule.lowLoadRuns} runs.`;
 }

@@ -4,6 +4,7 @@
  * repeat the winning step. A winner whose repeat fails was luck: the search goes on below it (between the
  * highest rate that passed below it and it), and confirms the new winner the same way.
  */
+import { closeCall, type StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
 
 export interface SearchSettings {
   startRate: number;
@@ -75,4 +76,29 @@ export async function searchSustainable(
     runsAtWinner: good > 0 ? atWinner.length : 0,
     passedAtWinner: good > 0 ? atWinner.filter((r) => r.ok).length : 0,
   };
+}
+
+/**
+ * One step of the search, run until its verdict is final (sustainable.ts, "close calls run again"): the low-load
+ * reference runs `lowLoadRuns` times, any later step again while its latency verdict is a close call, up to
+ * `closeRuns` runs; each run is judged with the earlier ones pooled. `record` sees every run, with `rerun` true
+ * for one whose verdict the next run replaces. Returns the final judgement.
+ */
+export async function runStep<R>(
+  runOnce: () => Promise<R>,
+  judge: (run: R, earlier: readonly R[]) => StepJudgement,
+  reference: boolean,
+  record: (run: R, judgement: StepJudgement, rerun: boolean) => void,
+): Promise<StepJudgement> {
+  const runs: R[] = [];
+  for (;;) {
+    const run = await runOnce();
+    const judgement = judge(run, runs);
+    runs.push(run);
+    const again = reference
+      ? judgement.sustainable && runs.length < SUSTAINABLE_RULE.lowLoadRuns
+      : closeCall(judgement) && runs.length < SUSTAINABLE_RULE.closeRuns;
+    record(run, judgement, again);
+    if (!again) return judgement;
+  }
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parsePassthroughOptions } from '../engines/passthrough/index.ts';
 import { benchEngineOptions, latencyAtHalf, withLimits } from './bench.ts';
 import { addRatios, type BenchEntry, benchGoals, formatBench, spreadOf } from './bench-report.ts';
-import { searchSustainable } from './bench-search.ts';
+import { runStep, searchSustainable } from './bench-search.ts';
 import { lagFrom } from './consumer-lag.ts';
-import { SUSTAINABLE_RULE } from './sustainable.ts';
+import { type StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
 
 /** A judge that passes every rate up to `limit`, except the rates listed as flaky on their n-th run. */
 function judgeUpTo(limit: number, flaky: Record<number, number[]> = {}) {
@@ -19,6 +19,58 @@ function judgeUpTo(limit: number, flaky: Record<number, number[]> = {}) {
 const settings = { startRate: 1000, maxRate: 64_000, bisections: 2, repeats: 2 };
 
 describe('the search for the sustainable rate', () => {
+  /** A judgement whose latency verdict sits at `ratio` of its p99 bound (100 ms), pooled over `runs`. */
+  const atRatio = (ratio: number, runs: number, failedOn?: StepJudgement['failedOn']): StepJudgement =>
+    ({
+      sustainable: failedOn === undefined && ratio <= 1,
+      ...(failedOn ? { failedOn } : ratio > 1 ? { failedOn: 'p99' } : {}),
+      reason: '',
+      latencyBoundMs: { p50: 100, p99: 100 },
+      lateP50Ms: 10,
+      lateP99Ms: 100 * ratio,
+      pooledRuns: runs,
+    }) as unknown as StepJudgement;
+  /** runStep over runs whose (pooled) verdicts sit at the given ratios, one per run. */
+  const stepThrough = async (ratios: number[], reference = false, failedOn?: StepJudgement['failedOn']) => {
+    const seen: { run: number; pooled: number; rerun: boolean }[] = [];
+    let n = 0;
+    const final = await runStep(
+      async () => n++,
+      (run, earlier) => atRatio(ratios[run]!, earlier.length + 1, run === 0 ? failedOn : undefined),
+      reference,
+      (run, j, rerun) => seen.push({ run, pooled: j.pooledRuns!, rerun }),
+    );
+    return { final, seen };
+  };
+
+  it('one step: a clear verdict stands; a close call runs again with the earlier runs pooled, up to 3 runs', async () => {
+    expect((await stepThrough([0.5])).seen).toEqual([{ run: 0, pooled: 1, rerun: false }]);
+    expect((await stepThrough([1.4])).final.sustainable).toBe(false);
+    // 1.1 × the bound fails, but within 25 %: run again; pooled at 0.9 it is a pass, still close: a third run.
+    const close = await stepThrough([1.1, 0.9, 0.7]);
+    expect(close.seen).toEqual([
+      { run: 0, pooled: 1, rerun: true },
+      { run: 1, pooled: 2, rerun: true },
+      { run: 2, pooled: 3, rerun: false },
+    ]);
+    expect(close.final.sustainable).toBe(true);
+    // Pooled at 0.6 after two runs, clear: it stops there.
+    expect((await stepThrough([0.8, 0.6])).seen.map((x) => x.rerun)).toEqual([true, false]);
+    // Never more than closeRuns, however close.
+    expect((await stepThrough([0.99, 0.99, 0.99, 0.99])).seen).toHaveLength(SUSTAINABLE_RULE.closeRuns);
+    // A backlog failure decides at once.
+    expect((await stepThrough([1.1, 0.5], false, 'backlog')).seen).toHaveLength(1);
+  });
+
+  it('one step: the low-load reference runs twice, pooled; a reference whose first run fails stops there', async () => {
+    const ref = await stepThrough([0.1, 0.1], true);
+    expect(ref.seen.map((x) => [x.pooled, x.rerun])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect((await stepThrough([0.1], true, 'backlog')).seen).toHaveLength(1);
+  });
+
   it('doubles, bisects twice, then repeats the winner once', async () => {
     const { judge, calls } = judgeUpTo(13_000);
     const o = await searchSustainable(judge, settings);
@@ -217,6 +269,36 @@ describe('limits, ratios and goals', () => {
       goals: [],
     });
     expect(proxiedMd).toContain('except through Toxiproxy: ack-tree:proxied=true.');
+    expect(md).toContain(
+      'A latency verdict within 25 % of its bound is a close call: the step runs again, up to 3 runs',
+    );
+  });
+
+  it("bench.md lists a close call's runs: the first marked ↻ with its own verdict, the pooled one last", () => {
+    const judgement = (sustainable: boolean, reason: string, pooledRuns: number) =>
+      ({ sustainable, reason, pooledRuns }) as unknown as StepJudgement;
+    const e = entry('ack-tree', 'engine', 8000, 150);
+    e.steps = [
+      {
+        rate: 8000,
+        runDir: 'a',
+        rerun: true,
+        judgement: judgement(false, 'p99 110 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms', 1),
+      },
+      {
+        rate: 8000,
+        runDir: 'b',
+        judgement: judgement(
+          true,
+          'backlog bounded (10 ≤ 8000), p50 9 ≤ 65 ms, p99 90 ≤ 110 ms over 2 runs',
+          2,
+        ),
+      },
+    ];
+    const md = formatBench({ ...header, parallelBaseline: null, entries: [e], goals: [] });
+    expect(md).toContain(
+      '- ack-tree/transactions: 8000 ↻ (p99 110 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms), 8000 ✓ (p99 90 ≤ 110 ms over 2 runs)',
+    );
   });
 
   it('the CPU account at 50 %: busy share and engine cores over the repeats; an unread /proc is not a figure', () => {

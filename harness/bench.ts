@@ -28,7 +28,7 @@ import {
   type Spread,
   spreadOf,
 } from './bench-report.ts';
-import { searchSustainable } from './bench-search.ts';
+import { runStep, searchSustainable } from './bench-search.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import { acquireInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
@@ -184,34 +184,51 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             progress: opts.progress ?? noProgress,
             sampleConsumerLag: true,
           });
+        /**
+         * One step of the search: a run judged on its own, run again while its latency verdict is a close call
+         * (and twice for the low-load reference), its latency then judged on the later halves of all its runs
+         * (sustainable.ts). Every run is listed; a run whose verdict the next one replaced is marked `rerun`.
+         */
         const judged = async (rate: number) => {
-          const r = await step(rate);
-          if (first === null) {
-            first = r.summary;
-            resolvedOptions = readResolvedOptions(r.dir);
-          }
-          if (r.consumerLag) consumerLagRead = true;
+          const reference = lowLoad === null;
           const committed = engine === HARNESS_PIPE ? null : getEngine(engine).committedOffsets;
-          const judgement = judgeStep({
-            rows: r.series,
-            targetRate: rate,
-            fromS: s.warmupS,
-            toS: s.warmupS + s.stepS,
-            // The first step is the low-load reference of every later one.
-            lowLoad,
-            consumerLag: r.consumerLag,
-            commitIntervalMs: committed?.(resolvedOptions, r.summary.guarantee)?.intervalMs,
-          });
-          if (lowLoad === null && judgement.lateP50Ms !== null && judgement.lateP99Ms !== null)
+          const judgement = await runStep(
+            async () => {
+              const r = await step(rate);
+              if (first === null) {
+                first = r.summary;
+                resolvedOptions = readResolvedOptions(r.dir);
+              }
+              if (r.consumerLag) consumerLagRead = true;
+              return r;
+            },
+            (r, earlier) =>
+              judgeStep({
+                rows: r.series,
+                targetRate: rate,
+                fromS: s.warmupS,
+                toS: s.warmupS + s.stepS,
+                // The first step is the low-load reference of every later one.
+                lowLoad,
+                consumerLag: r.consumerLag,
+                commitIntervalMs: committed?.(resolvedOptions, r.summary.guarantee)?.intervalMs,
+                pooledRows: earlier.map((e) => e.series),
+              }),
+            reference,
+            (r, judgement, rerun) => {
+              const st: BenchStep = {
+                rate,
+                judgement,
+                runDir: r.dir,
+                ...(r.summary.cpu ? { cpu: r.summary.cpu } : {}),
+                ...(rerun ? { rerun: true as const } : {}),
+              };
+              steps.push(st);
+              opts.onStep?.({ ...st, engine: spec, workload });
+            },
+          );
+          if (reference && judgement.lateP50Ms !== null && judgement.lateP99Ms !== null)
             lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
-          const st: BenchStep = {
-            rate,
-            judgement,
-            runDir: r.dir,
-            ...(r.summary.cpu ? { cpu: r.summary.cpu } : {}),
-          };
-          steps.push(st);
-          opts.onStep?.({ ...st, engine: spec, workload });
           return judgement.sustainable;
         };
         const outcome = await searchSustainable(judged, s);

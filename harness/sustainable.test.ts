@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SecondRow } from './collector.ts';
 import type { ConsumerLagSample } from './consumer-lag.ts';
-import { judgeQueue, judgeStep, type LowLoad, slope } from './sustainable.ts';
+import { closeCall, judgeQueue, judgeStep, type LowLoad, slope } from './sustainable.ts';
 
 /**
  * Series shaped like real steps: 5 s warm-up + 20 s measured at `rate`, the generator producing the rate every
@@ -176,6 +176,69 @@ describe('sustainable throughput judgement (backlog and latency against bounds)'
     expect(none.sustainable).toBe(true);
     expect(none.consumerLag?.reason).toBe('consumer lag not read in the later half: not judged');
     expect(step(rows, 4000).consumerLag).toBeNull();
+  });
+
+  it('close calls: a latency verdict within 25 % of its bound, pass or fail; never the low load, the backlog or the generator', () => {
+    // Bounds 3 × 25 + 50 = 125 ms (p50) and 3 × 60 + 50 = 230 ms (p99).
+    const at = (p99: number) => step(keepingUp(4000, 25, p99), 4000);
+    expect(closeCall(at(100))).toBe(false); // 0.43 of the bound: clear pass
+    expect(closeCall(at(180))).toBe(true); // 0.78: a pass another run may turn
+    expect(at(250).sustainable).toBe(false);
+    expect(closeCall(at(250))).toBe(true); // 1.09: a failure another run may turn
+    expect(closeCall(at(300))).toBe(false); // 1.30: clear failure
+    expect(closeCall(step(keepingUp(1000, 25, 180), 1000, null))).toBe(false); // the low-load reference
+    // A backlog failure with its p99 near the bound too: decided by the backlog, not a close call.
+    const behind = series(
+      4000,
+      (s) => (s < 3 ? 0 : 4000),
+      () => 25,
+      () => 250,
+    );
+    expect(step(behind, 4000)).toMatchObject({ sustainable: false, failedOn: 'backlog' });
+    expect(closeCall(step(behind, 4000))).toBe(false);
+  });
+
+  it("pooled runs: the latency medians span the later halves of every run of the step; the backlog is this run's", () => {
+    // ack-tree at 4000/s, as measured: one run's later half at p99 102 ms, another's at 49 ms, bound 94 ms.
+    const low = { p50Ms: 5, p99Ms: 15 };
+    const slow = keepingUp(4000, 12, 102);
+    const fast = keepingUp(4000, 9, 49);
+    const alone = step(slow, 4000, low);
+    expect(alone).toMatchObject({ sustainable: false, failedOn: 'p99', pooledRuns: 1 });
+    expect(closeCall(alone)).toBe(true);
+    const pooled = judgeStep({
+      rows: fast,
+      targetRate: 4000,
+      fromS: 5,
+      toS: 25,
+      lowLoad: low,
+      pooledRows: [slow],
+    });
+    // 20 later-half seconds, ten at 102 and ten at 49: the median is their mean, 75.5 ms.
+    expect(pooled).toMatchObject({ sustainable: true, pooledRuns: 2, lateP99Ms: 75.5 });
+    expect(pooled.reason).toContain('p99 76 ≤ 95 ms over 2 runs');
+    // A pooled failure says so.
+    const worse = judgeStep({
+      rows: slow,
+      targetRate: 4000,
+      fromS: 5,
+      toS: 25,
+      lowLoad: low,
+      pooledRows: [slow],
+    });
+    expect(worse.reason).toBe(
+      'p99 102 ms in the later halves over 2 runs > 3 × low-load p99 15 + 50 = 95 ms',
+    );
+    // The reference pools the same way: no bound, its own later-half medians over both runs.
+    const reference = judgeStep({
+      rows: fast,
+      targetRate: 1000,
+      fromS: 5,
+      toS: 25,
+      lowLoad: null,
+      pooledRows: [slow],
+    });
+    expect(reference).toMatchObject({ latencyBoundMs: null, lateP99Ms: 75.5, pooledRuns: 2 });
   });
 
   it('least squares: slope of a line, flat noise and a saw-tooth', () => {
