@@ -269,7 +269,7 @@ export function judgeStep(input: StepInput): StepJudgement {
   }
   const latencyText =
     latencyBoundMs === null
-      ? ', low-load reference'
+      ? `, low-load reference${pooledText}`
       : `, p50 ${lateP50Ms?.toFixed(0)} ≤ ${latencyBoundMs.p50.toFixed(0)} ms, p99 ${lateP99Ms.toFixed(0)} ≤ ${latencyBoundMs.p99.toFixed(0)} ms${pooledText}`;
   return {
     ...base,
