@@ -10,8 +10,8 @@ export interface BenchFlags {
   startRate: number;
   maxRate: number;
   step: number;
-  warmup: number;
-  halfWarmup: number;
+  warmup?: number;
+  halfWarmup?: number;
   bisections: number;
   repeats: number;
   limits: boolean;

@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FAULT_KINDS, faultKindNames, SOAK_KINDS } from '../chaos/index.ts';
 import { describeError, EXIT, GUARANTEES, isFaultlineError, TOPOLOGIES } from '../core/index.ts';
-import { engineNames, getEngine } from '../engines/index.ts';
+import { engineNames, getEngine, JVM_BENCH_WARMUP_S } from '../engines/index.ts';
 import { BENCH_DEFAULTS, DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, parseSeconds, workloadNames } from '../scenarios/index.ts';
@@ -216,12 +216,15 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--max-rate <n>', 'highest step, events/s', number, BENCH_DEFAULTS.maxRate)
     .option('--step <s>', 'measured seconds per step', number, BENCH_DEFAULTS.stepS)
-    .option('--warmup <s>', 'warm-up seconds before each step', number, BENCH_DEFAULTS.warmupS)
+    .option(
+      '--warmup <s>',
+      `warm-up seconds before each step (default: ${BENCH_DEFAULTS.warmupS}, the JVM engines ${JVM_BENCH_WARMUP_S})`,
+      number,
+    )
     .option(
       '--half-warmup <s>',
-      "warm-up seconds before each run at 50 % (the engines' start-up is excluded from its figures)",
+      `warm-up seconds before each run at 50 %, the engines' start-up excluded (default: ${BENCH_DEFAULTS.halfWarmupS}, the JVM engines ${JVM_BENCH_WARMUP_S})`,
       number,
-      BENCH_DEFAULTS.halfWarmupS,
     )
     .option(
       '--bisections <n>',

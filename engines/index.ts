@@ -28,6 +28,7 @@ export type {
   WorkerInfo,
   WorkerLauncher,
 } from './types.ts';
+export { JVM_BENCH_WARMUP_S } from './types.ts';
 
 export const engines: Readonly<Partial<Record<EngineName, Engine>>> = {
   passthrough,

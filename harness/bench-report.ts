@@ -64,6 +64,9 @@ export interface BenchEntry {
   guarantee: Guarantee;
   /** The engine's options as the first step resolved them (defaults filled in). */
   resolvedOptions: Record<string, unknown>;
+  /** Warm-ups of its steps and of its runs at 50 %, where they differ from the settings' (a JVM engine's). */
+  warmupS?: number;
+  halfWarmupS?: number;
   /** Later-half p50 and p99 (ms) at the first step: the low-load reference of the bounds. */
   lowLoad: LowLoad | null;
   /** Whether the engine's consumer lag was read from Kafka (it commits offsets there) or only the backlog. */
@@ -226,6 +229,7 @@ export function formatBench(result: BenchResult): string {
     `Latency at 50 %: ${result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     linksLine(result.entries),
+    ...warmupLines(result.entries),
     '',
     `| engine | guarantee | workload | sustainable events/s [passed–failed) | winner passed | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
     '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -269,4 +273,14 @@ function stepText(s: BenchStep): string {
 function closeCallText(rule: Partial<typeof SUSTAINABLE_RULE>): string {
   if (rule.closeRuns === undefined || rule.closeShare === undefined) return '';
   return ` A latency verdict within ${rule.closeShare * 100} % of its bound is a close call: the step runs again, up to ${rule.closeRuns} runs, judged on their later halves pooled; the low-load reference pools ${rule.lowLoadRuns} runs.`;
+}
+
+/** Entries warmed up longer than the settings say (a JVM engine's JIT), one line each. */
+function warmupLines(entries: readonly BenchEntry[]): string[] {
+  return entries
+    .filter((e) => e.warmupS !== undefined)
+    .map(
+      (e) =>
+        `Warm-up: ${e.engine} ${e.warmupS} s before each step and ${e.halfWarmupS} s before each run at 50 % (a JVM compiles its hot paths first; \`--warmup\` sets it for all).`,
+    );
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { getEngine } from '../engines/index.ts';
 import { parsePassthroughOptions } from '../engines/passthrough/index.ts';
 import { benchEngineOptions, latencyAtHalf, withLimits } from './bench.ts';
 import { addRatios, type BenchEntry, benchGoals, formatBench, spreadOf } from './bench-report.ts';
@@ -272,6 +273,16 @@ describe('limits, ratios and goals', () => {
     expect(md).toContain(
       'A latency verdict within 25 % of its bound is a close call: the step runs again, up to 3 runs',
     );
+    expect(md).not.toContain('Warm-up:');
+  });
+
+  it('the JVM engines warm up 20 s unless the bench is told otherwise, and bench.md says so', () => {
+    for (const name of ['storm', 'flink', 'kafka-streams']) expect(getEngine(name).benchWarmupS).toBe(20);
+    for (const name of ['passthrough', 'ack-tree', 'barrier-snapshot', 'operator-checkpoint'])
+      expect(getEngine(name).benchWarmupS).toBeUndefined();
+    const storm = { ...entry('storm', 'engine', 3500, 190), warmupS: 20, halfWarmupS: 20 };
+    const md = formatBench({ ...header, parallelBaseline: null, entries: [storm], goals: [] });
+    expect(md).toContain('Warm-up: storm 20 s before each step and 20 s before each run at 50 %');
   });
 
   it("bench.md lists a close call's runs: the first marked ↻ with its own verdict, the pooled one last", () => {

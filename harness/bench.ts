@@ -164,7 +164,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         let resolvedOptions: Record<string, unknown> = {};
         let consumerLagRead = false;
         let lowLoad: LowLoad | null = null;
-        const step = (rate: number, warmupS = s.warmupS) =>
+        // Untold, the warm-ups rise to what the engine needs (a JVM's JIT: engines/types.ts benchWarmupS).
+        const needs = engine === HARNESS_PIPE ? 0 : (getEngine(engine).benchWarmupS ?? 0);
+        const warmupS = opts.warmupS ?? Math.max(s.warmupS, needs);
+        const halfWarmupS = opts.halfWarmupS ?? Math.max(s.halfWarmupS, needs);
+        const step = (rate: number, stepWarmupS = warmupS) =>
           runScenario({
             engine,
             scenario: 'steady',
@@ -172,7 +176,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             guarantee,
             rate,
             durationS: s.stepS,
-            warmupS,
+            warmupS: stepWarmupS,
             drainS: 5,
             outDir: join(dir, 'runs'),
             runId: `${spec.replace(/[^A-Za-z0-9-]+/g, '_')}-${workload}-${rate}-${runs++}`,
@@ -206,8 +210,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
               judgeStep({
                 rows: r.series,
                 targetRate: rate,
-                fromS: s.warmupS,
-                toS: s.warmupS + s.stepS,
+                fromS: warmupS,
+                toS: warmupS + s.stepS,
                 // The first step is the low-load reference of every later one.
                 lowLoad,
                 consumerLag: r.consumerLag,
@@ -238,7 +242,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           const summaries: RunSummary[] = [];
           const runDirs: string[] = [];
           for (let i = 0; i < s.repeats; i++) {
-            const r = await step(rate, s.halfWarmupS);
+            const r = await step(rate, halfWarmupS);
             summaries.push(r.summary);
             runDirs.push(r.dir);
           }
@@ -249,6 +253,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           engine: spec,
           role,
           workload,
+          ...(warmupS !== s.warmupS || halfWarmupS !== s.halfWarmupS ? { warmupS, halfWarmupS } : {}),
           guarantee: firstSummary?.guarantee ?? guarantee ?? 'none',
           resolvedOptions,
           lowLoad,

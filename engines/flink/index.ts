@@ -9,7 +9,7 @@
  */
 import { BadInputError } from '../../core/errors.ts';
 import { flinkHorizon } from '../barrier-snapshot/options.ts';
-import type { Engine } from '../types.ts';
+import { type Engine, JVM_BENCH_WARMUP_S } from '../types.ts';
 import { deployFlinkCluster } from './cluster.ts';
 import { parseFlinkOptions } from './options.ts';
 import { ensureFlinkJob } from './provision.ts';
@@ -45,6 +45,8 @@ export const flink: Engine = {
   horizon: (raw) => flinkHorizon(parseFlinkOptions(raw)),
   // The KafkaSource commits its group's offsets when a checkpoint completes (commit.offsets.on.checkpoint, on
   // with a group id), for monitoring: they are the checkpoint's. Without checkpoints it commits none.
+  // A JVM: its JIT warms up over the first tens of seconds of load (types.ts).
+  benchWarmupS: JVM_BENCH_WARMUP_S,
   committedOffsets: (raw, guarantee) => {
     const { checkpointIntervalMs } = parseFlinkOptions(raw, guarantee);
     return checkpointIntervalMs > 0 ? { groupInfix: 'flink', intervalMs: checkpointIntervalMs } : null;

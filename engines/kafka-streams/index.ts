@@ -9,7 +9,7 @@
  */
 import { BadInputError } from '../../core/errors.ts';
 import { EV } from '../../core/events.ts';
-import type { Engine } from '../types.ts';
+import { type Engine, JVM_BENCH_WARMUP_S } from '../types.ts';
 import { deployStreamsApp } from './cluster.ts';
 import { kafkaStreamsHorizon, parseKafkaStreamsOptions } from './options.ts';
 import { ensureStreamsApp } from './provision.ts';
@@ -40,6 +40,8 @@ export const kafkaStreams: Engine = {
   horizon: (raw) => kafkaStreamsHorizon(parseKafkaStreamsOptions(raw)),
   // The app's consumer group is its application.id; it commits the input offsets every commit.interval.ms (with
   // exactly-once inside the transaction that makes the output visible).
+  // A JVM: its JIT warms up over the first tens of seconds of load (types.ts).
+  benchWarmupS: JVM_BENCH_WARMUP_S,
   committedOffsets: (raw) => ({
     groupInfix: 'kstreams',
     intervalMs: parseKafkaStreamsOptions(raw).commitIntervalMs,

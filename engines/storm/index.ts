@@ -13,7 +13,7 @@
 import { BadInputError } from '../../core/errors.ts';
 import { stormReplayHorizonMs } from '../ack-tree/options.ts';
 import { secondsText } from '../runtime/options.ts';
-import type { Engine } from '../types.ts';
+import { type Engine, JVM_BENCH_WARMUP_S } from '../types.ts';
 import { deployStormCluster } from './cluster.ts';
 import { deployLocalCluster } from './local-cluster.ts';
 import { parseStormOptions } from './options.ts';
@@ -51,6 +51,8 @@ export const storm: Engine = {
   },
   // The KafkaSpout commits its group's acked prefix every offset.commit.period.ms; at-most-once commits right
   // after each poll, before emitting (ProcessingGuarantee.AT_MOST_ONCE).
+  // A JVM: its JIT warms up over the first tens of seconds of load (types.ts).
+  benchWarmupS: JVM_BENCH_WARMUP_S,
   committedOffsets: (raw, guarantee) => ({
     groupInfix: 'storm',
     intervalMs: guarantee === 'at-most-once' ? 0 : parseStormOptions(raw).commitIntervalMs,
