@@ -32,6 +32,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       `is not subtracted. Throughput is ${throughputMeaning(c)}.`,
     '',
   );
+  if (c.machine) lines.push(`**${mdCell(c.machine)}**`, '');
   for (const cell of c.cells) lines.push(...cellSection(cell));
   for (const [name, refs] of [
     ['Only in A', c.onlyInA],
@@ -62,6 +63,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one bisection step` +
         (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
       '',
+      ...(c.machine ? [mdCell(c.machine), ''] : []),
     );
   }
   lines.push('## Verdict', '', verdictLine(c), '');

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -245,6 +245,26 @@ describe('bench results', () => {
     const side = loadCompareSide(writeBench('one-run', 8000, 100, 'faultline/bench@2', oldRule));
     expect(side.warnings.some((w) => w.includes('judged every step on one run'))).toBe(true);
     expect(loadCompareSide(writeBench('pooled', 8000, 100)).warnings.join()).not.toContain('one run');
+  });
+
+  it('says when the two benches ran on machines of different speed (their CPU loops > 15 % apart)', () => {
+    const timed = (name: string, before: number, after: number) => {
+      const benchDir = writeBench(name, 8000, 100);
+      const file = join(benchDir, 'bench.json');
+      const bench = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...bench, machine: { cpuLoopMs: { before, after } } }));
+      return loadCompareSide(benchDir);
+    };
+    const fast = timed('fast', 40, 42);
+    expect(fast.cpuLoopMs).toBe(41);
+    const c = compareSides(fast, timed('slow', 88, 92), [], []);
+    expect(c.machine).toBe(
+      "The two benches ran on machines of different speed: the CPU loop ran 2.20× slower on B's machine than on A's machine (90 ms vs 41 ms). Their absolute rates and latencies do not compare; the ratios within each bench (× the parallel passthrough) do, and disagreeing brackets may be the machine, not the engine.",
+    );
+    expect(renderCompareMarkdown(c)).toContain('**The two benches ran on machines of different speed');
+    expect(compareSides(fast, timed('also-fast', 44, 45), [], []).machine).toBeNull();
+    // A bench from before the timing: nothing to say.
+    expect(compareSides(fast, loadCompareSide(writeBench('untimed', 8000, 100)), [], []).machine).toBeNull();
   });
 
   it('fails a throughput rule when B sustains less', () => {

@@ -17,7 +17,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import { median } from '../core/stats.ts';
-import { type BenchResult, parseEngineSpec, SUSTAINABLE_RULE } from '../harness/index.ts';
+import { type BenchResult, parseEngineSpec, SUSTAINABLE_RULE, speedDifference } from '../harness/index.ts';
 import {
   estimate,
   estimateDifference,
@@ -80,6 +80,8 @@ export interface CompareSide {
   cells: SideCell[];
   skipped: SkippedRun[];
   warnings: string[];
+  /** A bench's machine speed: the mean of its CPU loop's times before and after (harness/machine-speed.ts). */
+  cpuLoopMs?: number;
 }
 
 export interface SideFigure extends SideValues {
@@ -142,6 +144,11 @@ export interface Comparison {
   cells: CellChange[];
   onlyInA: CellRef[];
   onlyInB: CellRef[];
+  /**
+   * Two benches on machines of different speed (their CPU loops more than 15 % apart): what that says about
+   * their absolute figures. Null when the speeds match or a side was not timed.
+   */
+  machine: string | null;
   /** Every failed rule, cell by cell: why the exit code is 1. */
   failures: (RuleResult & { cell: string })[];
   /** Rules that could not be decided on a cell (a censored recovery). They do not fail the comparison. */
@@ -320,6 +327,12 @@ function loadBenchSide(input: string, file: string): CompareSide {
     cells,
     skipped: [],
     warnings,
+    ...(bench.machine
+      ? {
+          cpuLoopMs:
+            Math.round(((bench.machine.cpuLoopMs.before + bench.machine.cpuLoopMs.after) / 2) * 10) / 10,
+        }
+      : {}),
   };
 }
 
@@ -382,6 +395,7 @@ export function compareSides(
     cells,
     onlyInA: onlyInA.map(ref),
     onlyInB: onlyInB.map(ref),
+    machine: machineNote(a.cpuLoopMs, b.cpuLoopMs),
     failures,
     notJudged: withCell('not judged'),
     passed: failures.length === 0,
@@ -516,4 +530,13 @@ function sideFigure(label: string, figure: RuleFigure, s: SideValues): SideFigur
   }
   if (s.never) parts.push(`${s.values.length || s.atLeast.length || s.never > 1 ? `${s.never}× ` : ''}never`);
   return { ...s, median: numeric ? median(s.values) : null, text: parts.join(', ') || '—' };
+}
+
+/** Two benches' machine speeds: a note when they differ by more than SPEED_TOLERANCE, else null. */
+export function machineNote(aMs: number | undefined, bMs: number | undefined): string | null {
+  if (aMs === undefined || bMs === undefined) return null;
+  const differs = speedDifference(aMs, bMs, ["on A's machine", "on B's machine"]);
+  return differs
+    ? `The two benches ran on machines of different speed: ${differs}. Their absolute rates and latencies do not compare; the ratios within each bench (× the parallel passthrough) do, and disagreeing brackets may be the machine, not the engine.`
+    : null;
 }

@@ -6,6 +6,7 @@
 import type { Guarantee } from '../core/types.ts';
 import type { CpuAccount } from './cpu-account.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
+import { CPU_LOOP_ROUNDS, CPU_LOOP_STEPS, type MachineSpeed, speedDifference } from './machine-speed.ts';
 import type { LowLoad, StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
 
 export const BENCH_SCHEMA = 'faultline/bench@2';
@@ -109,6 +110,8 @@ export interface BenchResult {
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
   parallelBaseline: string | null;
+  /** How fast the machine was before and after (absent in benches before it was timed). */
+  machine?: MachineSpeed;
   entries: BenchEntry[];
   goals: BenchGoal[];
 }
@@ -230,6 +233,7 @@ export function formatBench(result: BenchResult): string {
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     linksLine(result.entries),
     ...warmupLines(result.entries),
+    ...machineLines(result.machine),
     '',
     `| engine | guarantee | workload | sustainable events/s [passed–failed) | winner passed | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
     '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -283,4 +287,19 @@ function warmupLines(entries: readonly BenchEntry[]): string[] {
       (e) =>
         `Warm-up: ${e.engine} ${e.warmupS} s before each step and ${e.halfWarmupS} s before each run at 50 % (a JVM compiles its hot paths first; \`--warmup\` sets it for all).`,
     );
+}
+
+/** The machine's speed over the bench, and a warning when it changed while the bench ran. */
+function machineLines(machine: MachineSpeed | undefined): string[] {
+  if (!machine) return [];
+  const { before, after } = machine.cpuLoopMs;
+  const changed = speedDifference(before, after, ['before the first step', 'after the last']);
+  return [
+    `Machine: a fixed CPU loop (${CPU_LOOP_ROUNDS} rounds of ${CPU_LOOP_STEPS / 1e6} M xorshift steps, median) took ${before} ms before the first step and ${after} ms after the last; \`compare\` checks it against another bench's.`,
+    ...(changed
+      ? [
+          `The machine's speed changed while the bench ran: ${changed}. Entries measured early and late do not compare; re-run on a quiet machine.`,
+        ]
+      : []),
+  ];
 }

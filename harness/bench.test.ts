@@ -274,6 +274,26 @@ describe('limits, ratios and goals', () => {
       'A latency verdict within 25 % of its bound is a close call: the step runs again, up to 3 runs',
     );
     expect(md).not.toContain('Warm-up:');
+    expect(md).not.toContain('Machine:');
+  });
+
+  it('bench.md times the machine before and after, and warns when its speed changed in between', () => {
+    const md = (before: number, after: number) =>
+      formatBench({
+        ...header,
+        parallelBaseline: null,
+        entries: [],
+        goals: [],
+        machine: { cpuLoopMs: { before, after } },
+      });
+    const same = md(40, 44);
+    expect(same).toContain(
+      'Machine: a fixed CPU loop (9 rounds of 10 M xorshift steps, median) took 40 ms before the first step and 44 ms after the last',
+    );
+    expect(same).not.toContain('changed while the bench ran');
+    expect(md(40, 90)).toContain(
+      "The machine's speed changed while the bench ran: the CPU loop ran 2.25× slower after the last than before the first step (90 ms vs 40 ms).",
+    );
   });
 
   it('the JVM engines warm up 20 s unless the bench is told otherwise, and bench.md says so', () => {

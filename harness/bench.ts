@@ -30,6 +30,7 @@ import {
 } from './bench-report.ts';
 import { runStep, searchSustainable } from './bench-search.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
+import { cpuLoopMs } from './machine-speed.ts';
 import { acquireInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
@@ -142,6 +143,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const acquired = opts.infra
     ? { infra: opts.infra, own: undefined }
     : await acquireInfra('local', `bench-${stamp}`, opts.progress ?? noProgress);
+  // The machine's speed before the first step and after the last (machine-speed.ts).
+  const speedBefore = cpuLoopMs();
   try {
     for (const workload of opts.workloads) {
       for (const spec of specs) {
@@ -275,6 +278,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     startedAt: new Date().toISOString(),
     dir,
     settings: { ...s, rule: SUSTAINABLE_RULE },
+    machine: { cpuLoopMs: { before: speedBefore, after: cpuLoopMs() } },
     parallelBaseline: entries.find((e) => e.role === 'parallel-passthrough')?.engine ?? null,
     entries,
     goals: benchGoals(entries),

@@ -14,6 +14,7 @@ export {
 export { cpuText } from './bench-report.ts';
 export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
+export { type MachineSpeed, speedDifference } from './machine-speed.ts';
 export {
   checkedModelPath,
   loadMatrixSpec,
