@@ -3,7 +3,7 @@
  * not, the steps that disagree, with the figure each verdict turned on, so that a reader sees whether the rule's
  * resolution or the runs' own spread split them.
  */
-import type { BenchEntry } from '../harness/index.ts';
+import { type BenchEntry, latencyVerdict } from '../harness/index.ts';
 
 type LatencyFigure = 'p50' | 'p99';
 
@@ -50,21 +50,11 @@ export function bracketStep(step: BenchEntry['steps'][number]): BracketStep {
     if (j.lateP50Ms !== null) latency.p50 = { ms: j.lateP50Ms, boundMs: bounds.p50 };
     if (j.lateP99Ms !== null) latency.p99 = { ms: j.lateP99Ms, boundMs: bounds.p99 };
   }
-  const figures = (Object.keys(latency) as LatencyFigure[]).map((figure) => ({
-    figure,
-    ...latency[figure]!,
-  }));
-  const over = figures.find((f) => f.ms > f.boundMs);
   const base = { rate: step.rate, sustainable: j.sustainable, latency };
+  const verdict = latencyVerdict(j);
   // The low-load step, or a failure on the backlog or the generator: no latency bound decided it.
-  if (figures.length === 0 || (!j.sustainable && !over))
-    return { ...base, text: bounds ? j.reason : 'low-load reference', deciding: null };
-  const d = over ?? figures.reduce((x, y) => (y.ms / y.boundMs > x.ms / x.boundMs ? y : x));
-  return {
-    ...base,
-    text: `${d.figure} ${d.ms.toFixed(0)} ${over ? '>' : '≤'} ${d.boundMs.toFixed(0)} ms${(j.pooledRuns ?? 1) > 1 ? ` over ${j.pooledRuns} runs` : ''}`,
-    deciding: d.figure,
-  };
+  if (verdict === null) return { ...base, text: bounds ? j.reason : 'low-load reference', deciding: null };
+  return { ...base, text: verdict.text, deciding: verdict.figure };
 }
 
 /**

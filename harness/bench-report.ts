@@ -7,7 +7,7 @@ import type { Guarantee } from '../core/types.ts';
 import type { CpuAccount } from './cpu-account.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import { CPU_LOOP_ROUNDS, CPU_LOOP_STEPS, type MachineSpeed, speedDifference } from './machine-speed.ts';
-import type { LowLoad, StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
+import { type LowLoad, latencyVerdict, type StepJudgement, type SUSTAINABLE_RULE } from './sustainable.ts';
 
 export const BENCH_SCHEMA = 'faultline/bench@2';
 
@@ -269,14 +269,14 @@ export function formatBench(result: BenchResult): string {
 function stepText(s: BenchStep): string {
   const j = s.judgement;
   const verdict = s.rerun ? `↻ (${j.reason})` : j.sustainable ? '✓' : `✗ (${j.reason})`;
-  const pooled =
-    !s.rerun && (j.pooledRuns ?? 1) > 1 && j.sustainable ? ` (${j.reason.split(', ').at(-1)})` : '';
+  const pooledVerdict = !s.rerun && (j.pooledRuns ?? 1) > 1 && j.sustainable ? latencyVerdict(j) : null;
+  const pooled = pooledVerdict ? ` (${pooledVerdict.text})` : '';
   return `${s.rate} ${verdict}${pooled}${cpuText(s.cpu)}`;
 }
 
 function closeCallText(rule: Partial<typeof SUSTAINABLE_RULE>): string {
   if (rule.closeRuns === undefined || rule.closeShare === undefined) return '';
-  return ` A latency verdict within ${rule.closeShare * 100} % of its bound is a close call: the step runs again, up to ${rule.closeRuns} runs, judged on their later halves pooled; the low-load reference pools ${rule.lowLoadRuns} runs.`;
+  return ` A latency verdict within ${rule.closeShare * 100} % of its bound (of the latency the bound allows added to the low-load figure) is a close call: the step runs again, up to ${rule.closeRuns} runs, judged on their later halves pooled; the low-load reference pools ${rule.lowLoadRuns} runs.`;
 }
 
 /** Entries warmed up longer than the settings say (a JVM engine's JIT), one line each. */

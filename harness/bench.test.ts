@@ -271,7 +271,7 @@ describe('limits, ratios and goals', () => {
     });
     expect(proxiedMd).toContain('except through Toxiproxy: ack-tree:proxied=true.');
     expect(md).toContain(
-      'A latency verdict within 25 % of its bound is a close call: the step runs again, up to 3 runs',
+      'A latency verdict within 25 % of its bound (of the latency the bound allows added to the low-load figure) is a close call: the step runs again, up to 3 runs',
     );
     expect(md).not.toContain('Warm-up:');
     expect(md).not.toContain('Machine:');
@@ -306,15 +306,27 @@ describe('limits, ratios and goals', () => {
   });
 
   it("bench.md lists a close call's runs: the first marked ↻ with its own verdict, the pooled one last", () => {
-    const judgement = (sustainable: boolean, reason: string, pooledRuns: number) =>
-      ({ sustainable, reason, pooledRuns }) as unknown as StepJudgement;
+    const judgement = (sustainable: boolean, reason: string, pooledRuns: number, lateP99Ms: number) =>
+      ({
+        sustainable,
+        reason,
+        pooledRuns,
+        lateP50Ms: 9,
+        lateP99Ms,
+        latencyBoundMs: { p50: 65, p99: 110 },
+      }) as unknown as StepJudgement;
     const e = entry('ack-tree', 'engine', 8000, 150);
     e.steps = [
       {
         rate: 8000,
         runDir: 'a',
         rerun: true,
-        judgement: judgement(false, 'p99 110 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms', 1),
+        judgement: judgement(
+          false,
+          'p99 111 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms',
+          1,
+          111,
+        ),
       },
       {
         rate: 8000,
@@ -323,12 +335,13 @@ describe('limits, ratios and goals', () => {
           true,
           'backlog bounded (10 ≤ 8000), p50 9 ≤ 65 ms, p99 90 ≤ 110 ms over 2 runs',
           2,
+          90,
         ),
       },
     ];
     const md = formatBench({ ...header, parallelBaseline: null, entries: [e], goals: [] });
     expect(md).toContain(
-      '- ack-tree/transactions: 8000 ↻ (p99 110 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms), 8000 ✓ (p99 90 ≤ 110 ms over 2 runs)',
+      '- ack-tree/transactions: 8000 ↻ (p99 111 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms), 8000 ✓ (p99 90 ≤ 110 ms over 2 runs)',
     );
   });
 

@@ -58,4 +58,4 @@ export {
   soakTotals,
 } from './soak.ts';
 export { type Environment, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
-export { SUSTAINABLE_RULE } from './sustainable.ts';
+export { latencyVerdict, SUSTAINABLE_RULE } from './sustainable.ts';
