@@ -1,6 +1,6 @@
 /** `faultline bench`: sustainable throughput per engine and workload, the limits, and the goals as measured. */
 import type { Guarantee } from '../core/index.ts';
-import { cpuText, formatBench, runBench } from '../harness/index.ts';
+import { cpuText, formatBench, runBench, sampleText } from '../harness/index.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
 export interface BenchFlags {
@@ -37,6 +37,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     engineOptions: flags.option,
     outDir: flags.out,
     progress: flags.verbose ? terminalProgress() : undefined,
+    onMachine: (sample, where) => process.stderr.write(`  machine ${where}: ${sampleText(sample)}\n`),
     onStep: (s) =>
       process.stderr.write(
         `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far, running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu)}\n`,

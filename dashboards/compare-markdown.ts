@@ -33,6 +33,7 @@ export function renderCompareMarkdown(c: Comparison): string {
     '',
   );
   if (c.machine) lines.push(`**${mdCell(c.machine)}**`, '');
+  if (c.code) lines.push(`**${mdCell(c.code)}**`, '');
   for (const cell of c.cells) lines.push(...cellSection(cell));
   for (const [name, refs] of [
     ['Only in A', c.onlyInA],
@@ -64,6 +65,7 @@ export function renderCompareMarkdown(c: Comparison): string {
         (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
       '',
       ...(c.machine ? [mdCell(c.machine), ''] : []),
+      ...(c.code ? [mdCell(c.code), ''] : []),
     );
   }
   lines.push('## Verdict', '', verdictLine(c), '');

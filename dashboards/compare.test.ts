@@ -247,24 +247,59 @@ describe('bench results', () => {
     expect(loadCompareSide(writeBench('pooled', 8000, 100)).warnings.join()).not.toContain('one run');
   });
 
-  it('says when the two benches ran on machines of different speed (their CPU loops > 15 % apart)', () => {
-    const timed = (name: string, before: number, after: number) => {
+  it('says when the two benches ran on machines of different speed (a probe > 15 % apart)', () => {
+    const timed = (name: string, before: number, after: number, ring?: [number, number]) => {
       const benchDir = writeBench(name, 8000, 100);
       const file = join(benchDir, 'bench.json');
       const bench = JSON.parse(readFileSync(file, 'utf8'));
-      writeFileSync(file, JSON.stringify({ ...bench, machine: { cpuLoopMs: { before, after } } }));
+      const machine = {
+        cpuLoopMs: { before, after },
+        ...(ring ? { ringCpuUs: { before: ring[0], after: ring[1] } } : {}),
+      };
+      writeFileSync(file, JSON.stringify({ ...bench, machine }));
       return loadCompareSide(benchDir);
     };
     const fast = timed('fast', 40, 42);
-    expect(fast.cpuLoopMs).toBe(41);
+    expect(fast.machine).toEqual({ cpuLoopMs: 41 });
     const c = compareSides(fast, timed('slow', 88, 92), [], []);
     expect(c.machine).toBe(
-      "The two benches ran on machines of different speed: the CPU loop ran 2.20× slower on B's machine than on A's machine (90 ms vs 41 ms). Their absolute rates and latencies do not compare; the ratios within each bench (× the parallel passthrough) do, and disagreeing brackets may be the machine, not the engine.",
+      "The two benches ran on machines of different speed: the CPU loop ran 2.20× slower on B's machine than on A's machine (90 ms vs 41 ms) (A: loop 41 ms; B: loop 90 ms). Their absolute rates and latencies do not compare; the ratios within each bench (× the parallel passthrough) do, and disagreeing brackets may be the machine, not the engine.",
     );
     expect(renderCompareMarkdown(c)).toContain('**The two benches ran on machines of different speed');
     expect(compareSides(fast, timed('also-fast', 44, 45), [], []).machine).toBeNull();
+    // The same CPU loop, a ring that costs 1.5 × the CPU per hop: the multi-process engines' machine changed.
+    const ringA = timed('ring-a', 40, 42, [60, 64]);
+    const ringB = timed('ring-b', 41, 41, [90, 96]);
+    expect(compareSides(ringA, ringB, [], []).machine).toContain(
+      "a hop round a ring of 8 processes (CPU) ran 1.50× slower on B's machine than on A's machine (93 µs vs 62 µs)",
+    );
+    // A probe one side did not run is not compared.
+    expect(compareSides(fast, ringB, [], []).machine).toBeNull();
     // A bench from before the timing: nothing to say.
     expect(compareSides(fast, loadCompareSide(writeBench('untimed', 8000, 100)), [], []).machine).toBeNull();
+  });
+
+  it('says when the two benches ran different code, or code with uncommitted changes', () => {
+    const at = (name: string, gitSha?: string) => {
+      const benchDir = writeBench(name, 8000, 100);
+      const file = join(benchDir, 'bench.json');
+      const bench = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...bench, ...(gitSha ? { gitSha } : {}) }));
+      return loadCompareSide(benchDir);
+    };
+    const sha = 'c0d78e4a1b2c3d4e5f60718293a4b5c6d7e8f901';
+    const other = '1a66528a1b2c3d4e5f60718293a4b5c6d7e8f901';
+    expect(compareSides(at('one', sha), at('two', sha), [], []).code).toBeNull();
+    const c = compareSides(at('three', sha), at('four', other), [], []);
+    expect(c.code).toBe(
+      'The two benches ran different code (A c0d78e4a1b, B 1a66528a1b): a disagreement may be the code, not the machine or the rule.',
+    );
+    expect(renderCompareMarkdown(c)).toContain('**The two benches ran different code');
+    expect(compareSides(at('five', sha), at('six', `${sha}-dirty`), [], []).code).toContain('different code');
+    expect(compareSides(at('seven', `${sha}-dirty`), at('eight', `${sha}-dirty`), [], []).code).toContain(
+      'the same commit with uncommitted changes',
+    );
+    expect(compareSides(at('nine', sha), at('ten'), [], []).code).toBeNull();
   });
 
   it('fails a throughput rule when B sustains less', () => {

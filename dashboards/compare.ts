@@ -17,7 +17,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors.ts';
 import { median } from '../core/stats.ts';
-import { type BenchResult, parseEngineSpec, SUSTAINABLE_RULE, speedDifference } from '../harness/index.ts';
+import {
+  type BenchResult,
+  type MachineSample,
+  machineDifferences,
+  meanSample,
+  parseEngineSpec,
+  SUSTAINABLE_RULE,
+  sampleOf,
+  sampleText,
+} from '../harness/index.ts';
 import {
   estimate,
   estimateDifference,
@@ -80,8 +89,10 @@ export interface CompareSide {
   cells: SideCell[];
   skipped: SkippedRun[];
   warnings: string[];
-  /** A bench's machine speed: the mean of its CPU loop's times before and after (harness/machine-speed.ts). */
-  cpuLoopMs?: number;
+  /** A bench's machine: the mean of its probes before the first step and after the last (harness/machine-speed.ts). */
+  machine?: MachineSample;
+  /** The commit a bench ran (absent in benches from before it was kept). */
+  gitSha?: string;
 }
 
 export interface SideFigure extends SideValues {
@@ -145,10 +156,12 @@ export interface Comparison {
   onlyInA: CellRef[];
   onlyInB: CellRef[];
   /**
-   * Two benches on machines of different speed (their CPU loops more than 15 % apart): what that says about
-   * their absolute figures. Null when the speeds match or a side was not timed.
+   * Two benches on machines of different speed (a probe more than 15 % apart): what that says about their
+   * absolute figures. Null when the speeds match or a side was not timed.
    */
   machine: string | null;
+  /** Two benches of different code (or one with uncommitted changes): null when both ran one commit or either is unknown. */
+  code: string | null;
   /** Every failed rule, cell by cell: why the exit code is 1. */
   failures: (RuleResult & { cell: string })[];
   /** Rules that could not be decided on a cell (a censored recovery). They do not fail the comparison. */
@@ -328,11 +341,9 @@ function loadBenchSide(input: string, file: string): CompareSide {
     skipped: [],
     warnings,
     ...(bench.machine
-      ? {
-          cpuLoopMs:
-            Math.round(((bench.machine.cpuLoopMs.before + bench.machine.cpuLoopMs.after) / 2) * 10) / 10,
-        }
+      ? { machine: meanSample(sampleOf(bench.machine, 'before'), sampleOf(bench.machine, 'after')) }
       : {}),
+    ...(bench.gitSha ? { gitSha: bench.gitSha } : {}),
   };
 }
 
@@ -395,7 +406,8 @@ export function compareSides(
     cells,
     onlyInA: onlyInA.map(ref),
     onlyInB: onlyInB.map(ref),
-    machine: machineNote(a.cpuLoopMs, b.cpuLoopMs),
+    machine: machineNote(a.machine, b.machine),
+    code: codeNote(a.gitSha, b.gitSha),
     failures,
     notJudged: withCell('not judged'),
     passed: failures.length === 0,
@@ -532,11 +544,20 @@ function sideFigure(label: string, figure: RuleFigure, s: SideValues): SideFigur
   return { ...s, median: numeric ? median(s.values) : null, text: parts.join(', ') || '—' };
 }
 
-/** Two benches' machine speeds: a note when they differ by more than SPEED_TOLERANCE, else null. */
-export function machineNote(aMs: number | undefined, bMs: number | undefined): string | null {
-  if (aMs === undefined || bMs === undefined) return null;
-  const differs = speedDifference(aMs, bMs, ["on A's machine", "on B's machine"]);
-  return differs
-    ? `The two benches ran on machines of different speed: ${differs}. Their absolute rates and latencies do not compare; the ratios within each bench (× the parallel passthrough) do, and disagreeing brackets may be the machine, not the engine.`
+/** Two benches' machines: a note when a probe differs by more than SPEED_TOLERANCE, else null. */
+export function machineNote(a: MachineSample | undefined, b: MachineSample | undefined): string | null {
+  if (a === undefined || b === undefined) return null;
+  const differs = machineDifferences(a, b, ["on A's machine", "on B's machine"]);
+  return differs.length > 0
+    ? `The two benches ran on machines of different speed: ${differs.join('; ')} (A: ${sampleText(a)}; B: ${sampleText(b)}). Their absolute rates and latencies do not compare; the ratios within each bench (× the parallel passthrough) do, and disagreeing brackets may be the machine, not the engine.`
     : null;
+}
+
+/** Two benches' commits: a note when they differ or either had uncommitted changes, else null (or unknown). */
+export function codeNote(a: string | undefined, b: string | undefined): string | null {
+  if (a === undefined || b === undefined || a === 'unknown' || b === 'unknown') return null;
+  const dirty = [a, b].some((sha) => sha.endsWith('-dirty'));
+  if (a === b && !dirty) return null;
+  const short = (sha: string) => sha.replace(/^([0-9a-f]{10})[0-9a-f]*/, '$1');
+  return `The two benches ran ${a === b ? 'the same commit with uncommitted changes' : 'different code'} (A ${short(a)}, B ${short(b)}): a disagreement may be the code, not the machine or the rule.`;
 }

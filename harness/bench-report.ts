@@ -6,7 +6,16 @@
 import type { Guarantee } from '../core/types.ts';
 import type { CpuAccount } from './cpu-account.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
-import { CPU_LOOP_ROUNDS, CPU_LOOP_STEPS, type MachineSpeed, speedDifference } from './machine-speed.ts';
+import {
+  CPU_LOOP_ROUNDS,
+  CPU_LOOP_STEPS,
+  type MachineSample,
+  type MachineSpeed,
+  machineDifferences,
+  RING_PROCESSES,
+  sampleOf,
+  sampleText,
+} from './machine-speed.ts';
 import { type LowLoad, latencyVerdict, type StepJudgement, type SUSTAINABLE_RULE } from './sustainable.ts';
 
 export const BENCH_SCHEMA = 'faultline/bench@2';
@@ -65,6 +74,8 @@ export interface BenchEntry {
   guarantee: Guarantee;
   /** The engine's options as the first step resolved them (defaults filled in). */
   resolvedOptions: Record<string, unknown>;
+  /** The machine sampled before the entry's first step (absent in benches from before it was). */
+  machine?: MachineSample;
   /** Warm-ups of its steps and of its runs at 50 %, where they differ from the settings' (a JVM engine's). */
   warmupS?: number;
   halfWarmupS?: number;
@@ -96,6 +107,10 @@ export interface BenchGoal {
 export interface BenchResult {
   schema: typeof BENCH_SCHEMA;
   startedAt: string;
+  /** Absent in benches from before it was kept (their startedAt was the time they finished). */
+  finishedAt?: string;
+  /** The commit the bench ran (`-dirty`: with uncommitted changes); absent in benches from before it was kept. */
+  gitSha?: string;
   dir: string;
   settings: {
     stepS: number;
@@ -110,7 +125,7 @@ export interface BenchResult {
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
   parallelBaseline: string | null;
-  /** How fast the machine was before and after (absent in benches before it was timed). */
+  /** How fast the machine was before the first step and after the last (absent in benches before it was timed). */
   machine?: MachineSpeed;
   entries: BenchEntry[];
   goals: BenchGoal[];
@@ -228,10 +243,11 @@ function linksLine(entries: readonly BenchEntry[]): string {
 export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
-    `Sustainable: backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all.${closeCallText(result.settings.rule)} [a–b): passed at a, failed at b.`,
+    `Sustainable: the run's guarantee held (its checker found nothing lost, duplicated or wrong that the guarantee forbids), backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all.${closeCallText(result.settings.rule)} [a–b): passed at a, failed at b.`,
     `Latency at 50 %: ${result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     linksLine(result.entries),
+    ...(result.gitSha ? [`Code: ${result.gitSha}.`] : []),
     ...warmupLines(result.entries),
     ...machineLines(result.machine),
     '',
@@ -261,7 +277,9 @@ export function formatBench(result: BenchResult): string {
     'Steps (rate → verdict; ↻ a close call or the first low-load run, run again and pooled with the next):',
   );
   for (const e of result.entries) {
-    lines.push(`- ${e.engine}/${e.workload}: ${e.steps.map(stepText).join(', ')}`);
+    lines.push(
+      `- ${e.engine}/${e.workload}${e.machine ? ` (machine before it: ${sampleText(e.machine)})` : ''}: ${e.steps.map(stepText).join(', ')}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -292,13 +310,14 @@ function warmupLines(entries: readonly BenchEntry[]): string[] {
 /** The machine's speed over the bench, and a warning when it changed while the bench ran. */
 function machineLines(machine: MachineSpeed | undefined): string[] {
   if (!machine) return [];
-  const { before, after } = machine.cpuLoopMs;
-  const changed = speedDifference(before, after, ['before the first step', 'after the last']);
+  const before = sampleOf(machine, 'before');
+  const after = sampleOf(machine, 'after');
+  const changed = machineDifferences(before, after, ['before the first step', 'after the last']);
   return [
-    `Machine: a fixed CPU loop (${CPU_LOOP_ROUNDS} rounds of ${CPU_LOOP_STEPS / 1e6} M xorshift steps, median) took ${before} ms before the first step and ${after} ms after the last; \`compare\` checks it against another bench's.`,
-    ...(changed
+    `Machine (probes: a CPU loop of ${CPU_LOOP_ROUNDS} × ${CPU_LOOP_STEPS / 1e6} M xorshift steps, dependent random reads over 64 MB, a token round a ring of ${RING_PROCESSES} processes over TCP loopback; medians): before the first step ${sampleText(before)}; after the last ${sampleText(after)}. Each entry's is in its steps line; \`compare\` checks them against another bench's.`,
+    ...(changed.length > 0
       ? [
-          `The machine's speed changed while the bench ran: ${changed}. Entries measured early and late do not compare; re-run on a quiet machine.`,
+          `The machine changed while the bench ran: ${changed.join('; ')}. Entries measured early and late do not compare; re-run on a quiet machine.`,
         ]
       : []),
   ];

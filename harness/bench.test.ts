@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { getEngine } from '../engines/index.ts';
 import { parsePassthroughOptions } from '../engines/passthrough/index.ts';
 import { benchEngineOptions, latencyAtHalf, withLimits } from './bench.ts';
-import { addRatios, type BenchEntry, benchGoals, formatBench, spreadOf } from './bench-report.ts';
+import {
+  addRatios,
+  type BenchEntry,
+  type BenchResult,
+  benchGoals,
+  formatBench,
+  spreadOf,
+} from './bench-report.ts';
 import { runStep, searchSustainable } from './bench-search.ts';
 import { lagFrom } from './consumer-lag.ts';
 import { type StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
@@ -277,23 +284,39 @@ describe('limits, ratios and goals', () => {
     expect(md).not.toContain('Machine:');
   });
 
-  it('bench.md times the machine before and after, and warns when its speed changed in between', () => {
-    const md = (before: number, after: number) =>
-      formatBench({
-        ...header,
-        parallelBaseline: null,
-        entries: [],
-        goals: [],
-        machine: { cpuLoopMs: { before, after } },
-      });
-    const same = md(40, 44);
-    expect(same).toContain(
-      'Machine: a fixed CPU loop (9 rounds of 10 M xorshift steps, median) took 40 ms before the first step and 44 ms after the last',
-    );
+  it('bench.md samples the machine before and after, and warns when a probe changed in between', () => {
+    const md = (machine: BenchResult['machine']) =>
+      formatBench({ ...header, parallelBaseline: null, entries: [], goals: [], machine });
+    const same = md({ cpuLoopMs: { before: 40, after: 44 } });
+    expect(same).toContain('before the first step loop 40 ms; after the last loop 44 ms.');
     expect(same).not.toContain('changed while the bench ran');
-    expect(md(40, 90)).toContain(
-      "The machine's speed changed while the bench ran: the CPU loop ran 2.25× slower after the last than before the first step (90 ms vs 40 ms).",
+    expect(md({ cpuLoopMs: { before: 40, after: 90 } })).toContain(
+      'The machine changed while the bench ran: the CPU loop ran 2.25× slower after the last than before the first step (90 ms vs 40 ms).',
     );
+    const all = md({
+      cpuLoopMs: { before: 16, after: 17 },
+      memReadNs: { before: 180, after: 185 },
+      ringCpuUs: { before: 60, after: 80 },
+      ringWallUs: { before: 55, after: 58 },
+    });
+    expect(all).toContain(
+      'before the first step loop 16 ms, memory read 180 ns, ring 60 µs CPU / 55 µs wall per hop; after the last loop 17 ms, memory read 185 ns, ring 80 µs CPU / 58 µs wall per hop.',
+    );
+    expect(all).toContain(
+      'The machine changed while the bench ran: a hop round a ring of 8 processes (CPU) ran 1.33× slower after the last than before the first step (80 µs vs 60 µs).',
+    );
+    // Each entry's sample leads its steps line; the commit is named.
+    const sampled = formatBench({
+      ...header,
+      gitSha: 'c0d78e4',
+      parallelBaseline: null,
+      entries: [{ ...entry('ack-tree', 'engine', 5000, 200), machine: { cpuLoopMs: 16.5, ringCpuUs: 63 } }],
+      goals: [],
+    });
+    expect(sampled).toContain(
+      '- ack-tree/transactions (machine before it: loop 16.5 ms, ring 63 µs CPU per hop):',
+    );
+    expect(sampled).toContain('Code: c0d78e4.');
   });
 
   it('the JVM engines warm up 20 s unless the bench is told otherwise, and bench.md says so', () => {

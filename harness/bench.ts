@@ -29,12 +29,13 @@ import {
   spreadOf,
 } from './bench-report.ts';
 import { runStep, searchSustainable } from './bench-search.ts';
+import { gitSha } from './environment.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
-import { cpuLoopMs } from './machine-speed.ts';
+import { type MachineSample, machineSpeed, sampleMachine } from './machine-speed.ts';
 import { acquireInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
-import { judgeStep, type LowLoad, SUSTAINABLE_RULE } from './sustainable.ts';
+import { judgeGuarantee, judgeStep, type LowLoad, SUSTAINABLE_RULE } from './sustainable.ts';
 
 export type { BenchEntry, BenchResult, BenchStep } from './bench-report.ts';
 export { formatBench } from './bench-report.ts';
@@ -76,6 +77,8 @@ export interface BenchOptions {
   infra?: InfraEndpoints;
   progress?: ProgressSink;
   onStep?: (step: BenchStep & { engine: string; workload: string }) => void;
+  /** The machine sampled (machine-speed.ts): before the first step, before each entry and after the last step. */
+  onMachine?: (sample: MachineSample, where: string) => void;
 }
 
 /**
@@ -135,7 +138,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const { engine } = parseEngineSpec(spec);
     if (engine !== HARNESS_PIPE) getEngine(engine);
   }
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const startedAt = new Date().toISOString();
+  const stamp = startedAt.replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const dir = join(resolve(opts.outDir ?? DEFAULT_RESULTS_DIR), `bench-${stamp}`);
   mkdirSync(dir, { recursive: true });
   const entries: BenchEntry[] = [];
@@ -143,11 +147,19 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const acquired = opts.infra
     ? { infra: opts.infra, own: undefined }
     : await acquireInfra('local', `bench-${stamp}`, opts.progress ?? noProgress);
-  // The machine's speed before the first step and after the last (machine-speed.ts).
-  const speedBefore = cpuLoopMs();
+  // The machine's speed before the first step, before each entry and after the last (machine-speed.ts).
+  const sample = async (where: string) => {
+    const taken = await sampleMachine((err) =>
+      (opts.progress ?? noProgress)({ message: `machine probe: ${err.message}`, state: 'info' }),
+    );
+    opts.onMachine?.(taken, where);
+    return taken;
+  };
+  const speedBefore = await sample('before the first step');
   try {
     for (const workload of opts.workloads) {
       for (const spec of specs) {
+        const machine = entries.length === 0 ? speedBefore : await sample(`before ${spec}/${workload}`);
         const { engine, options: parsed } = parseEngineSpec(spec);
         const role: BenchRole =
           engine === HARNESS_PIPE
@@ -210,17 +222,20 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
               return r;
             },
             (r, earlier) =>
-              judgeStep({
-                rows: r.series,
-                targetRate: rate,
-                fromS: warmupS,
-                toS: warmupS + s.stepS,
-                // The first step is the low-load reference of every later one.
-                lowLoad,
-                consumerLag: r.consumerLag,
-                commitIntervalMs: committed?.(resolvedOptions, r.summary.guarantee)?.intervalMs,
-                pooledRows: earlier.map((e) => e.series),
-              }),
+              judgeGuarantee(
+                judgeStep({
+                  rows: r.series,
+                  targetRate: rate,
+                  fromS: warmupS,
+                  toS: warmupS + s.stepS,
+                  // The first step is the low-load reference of every later one.
+                  lowLoad,
+                  consumerLag: r.consumerLag,
+                  commitIntervalMs: committed?.(resolvedOptions, r.summary.guarantee)?.intervalMs,
+                  pooledRows: earlier.map((e) => e.series),
+                }),
+                r.summary,
+              ),
             reference,
             (r, judgement, rerun) => {
               const st: BenchStep = {
@@ -259,6 +274,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           ...(warmupS !== s.warmupS || halfWarmupS !== s.halfWarmupS ? { warmupS, halfWarmupS } : {}),
           guarantee: firstSummary?.guarantee ?? guarantee ?? 'none',
           resolvedOptions,
+          machine,
           lowLoad,
           consumerLagRead,
           ...outcome,
@@ -272,13 +288,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   } finally {
     await acquired.own?.stop().catch(() => {});
   }
+  const speedAfter = await sample('after the last step');
   addRatios(entries);
   const result: BenchResult = {
     schema: BENCH_SCHEMA,
-    startedAt: new Date().toISOString(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    gitSha: gitSha(),
     dir,
     settings: { ...s, rule: SUSTAINABLE_RULE },
-    machine: { cpuLoopMs: { before: speedBefore, after: cpuLoopMs() } },
+    machine: machineSpeed(speedBefore, speedAfter),
     parallelBaseline: entries.find((e) => e.role === 'parallel-passthrough')?.engine ?? null,
     entries,
     goals: benchGoals(entries),

@@ -21,7 +21,8 @@ export function describeEnvironment(
   };
 }
 
-function gitSha(): string {
+/** The checked-out commit (`-dirty` with uncommitted changes to tracked files), or 'unknown' outside a clone. */
+export function gitSha(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], {
       encoding: 'utf8',

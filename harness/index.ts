@@ -14,7 +14,15 @@ export {
 export { cpuText } from './bench-report.ts';
 export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
-export { type MachineSpeed, speedDifference } from './machine-speed.ts';
+export {
+  type MachineSample,
+  type MachineSpeed,
+  machineDifferences,
+  meanSample,
+  sampleOf,
+  sampleText,
+  speedDifference,
+} from './machine-speed.ts';
 export {
   checkedModelPath,
   loadMatrixSpec,

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cpuLoopMs, cpuLoopResult, SPEED_TOLERANCE, speedDifference } from './machine-speed.ts';
+import {
+  cpuLoopMs,
+  cpuLoopResult,
+  machineDifferences,
+  machineSpeed,
+  meanSample,
+  memReadNs,
+  ringHopUs,
+  SPEED_TOLERANCE,
+  sampleOf,
+  speedDifference,
+} from './machine-speed.ts';
 
 describe('machine speed', () => {
   it('times a fixed CPU loop: a positive median, and the same work every time (same result)', () => {
@@ -23,5 +34,30 @@ describe('machine speed', () => {
       'the CPU loop ran 2.00× faster after the last than before the first step (50 ms vs 100 ms)',
     );
     expect(speedDifference(0, 50, ['a', 'b'])).toBeNull();
+    expect(speedDifference(undefined, 50, ['a', 'b'])).toBeNull();
+  });
+
+  it('times dependent random reads: a positive time per read', () => {
+    expect(memReadNs(2, 10_000, 1 << 16)).toBeGreaterThan(0);
+  });
+
+  it('passes a token round a ring of processes and leaves none behind', async () => {
+    const ring = await ringHopUs(3, 300, 2);
+    expect(ring.cpuUs).toBeGreaterThan(0);
+    expect(ring.wallUs).toBeGreaterThan(0);
+    await expect(ringHopUs(1)).rejects.toThrow('a ring needs 2 processes or more, got 1');
+  });
+
+  it('a bench keeps each probe before and after; a side, a mean and the differences read it back', () => {
+    const before = { cpuLoopMs: 16, memReadNs: 180, ringCpuUs: 60, ringWallUs: 55 };
+    const after = { cpuLoopMs: 17, ringCpuUs: 90 };
+    const speed = machineSpeed(before, after);
+    // memReadNs and ringWallUs were not measured after: left out, not half-kept.
+    expect(speed).toEqual({ cpuLoopMs: { before: 16, after: 17 }, ringCpuUs: { before: 60, after: 90 } });
+    expect(sampleOf(speed, 'after')).toEqual(after);
+    expect(meanSample(before, after)).toEqual({ cpuLoopMs: 16.5, ringCpuUs: 75 });
+    expect(machineDifferences(before, after, ['before', 'after'])).toEqual([
+      'a hop round a ring of 8 processes (CPU) ran 1.50× slower after than before (90 µs vs 60 µs)',
+    ]);
   });
 });

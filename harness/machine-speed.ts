@@ -1,25 +1,67 @@
 /**
- * How fast this machine runs a fixed amount of CPU work now. A bench times it before its first step and after its
- * last, so that one bench can say its machine changed speed while it ran, and `compare` can tell a slower machine
- * from a slower engine. On a shared VM the CPU a process gets varies by the hour: on 2026-12-01 this machine's
- * passthrough:instances=2 sustained 36000 events/s at 18:10 and 16000/s at 21:42 with the same code, its engine
- * spending 22 µs of CPU per event the first time and 37 µs the second.
+ * How fast this machine runs fixed amounts of work now. A bench samples it before its first step, before each
+ * entry and after its last step, so that one bench can say its machine changed while it ran, and `compare` can
+ * tell a slower machine from a slower engine. On a shared VM the CPU a process gets varies by the hour: on
+ * 2026-12-01 this machine's passthrough:instances=2 sustained 36000 events/s at 18:10 and 16000/s at 21:42 with
+ * the same code, and five hours apart the multi-process engines spent 1.3–1.8 × the CPU per event while a
+ * single thread ran as fast as before.
  *
- * The work is an integer hash (xorshift32) on the calling thread: no allocation, no I/O, nothing the JIT can drop
- * (its result is kept), the same instructions on every run. Its time is the median of several rounds, so one
- * round that lost the core to another process does not decide it.
+ * Three probes, each the median of several rounds so that one round that lost the core does not decide it:
+ * - the CPU loop: an integer hash (xorshift32) on the calling thread: no allocation, no I/O, nothing the JIT can
+ *   drop (its result is kept). It sees a slower core and nothing else.
+ * - memory: dependent random reads over a 64 MB array (each address depends on the last value read): cache and
+ *   memory latency, which a busy neighbour's working set changes.
+ * - a ring of processes: one token passed round RING_PROCESSES processes over TCP loopback, the shape of a
+ *   multi-process engine's mesh (a write, a wake-up, a read per hop). Its CPU per hop, over every process in the
+ *   ring, is what a frame between two engine workers costs: system calls, scheduling, context switches.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net';
+import { median } from '../core/stats.ts';
 
 /** Steps per round: ~10 ms on a 2026 laptop core. */
 export const CPU_LOOP_STEPS = 10_000_000;
 export const CPU_LOOP_ROUNDS = 9;
+/** 64 MB of 32-bit words: far beyond any last-level cache this tool runs on. */
+export const MEM_WORDS = 16 * 1024 * 1024;
+export const MEM_READS = 500_000;
+export const MEM_ROUNDS = 9;
+/** The engines' size: a two-partition job runs 7–9 worker processes. */
+export const RING_PROCESSES = 8;
+export const RING_HOPS = 8000;
+export const RING_ROUNDS = 5;
 /** Two timings further apart than this share are two different machines (or one that changed). */
 export const SPEED_TOLERANCE = 0.15;
 
-/** bench.json `machine`: the CPU loop's time (ms) before the first step and after the last. */
-export interface MachineSpeed {
-  cpuLoopMs: { before: number; after: number };
+/** One sample of the machine: each probe's median over its rounds. */
+export interface MachineSample {
+  /** The CPU loop, ms per round. */
+  cpuLoopMs: number;
+  /** One dependent random read over 64 MB, ns (absent in benches from before it was measured). */
+  memReadNs?: number;
+  /** CPU (every process of the ring) per hop of the token, µs; and wall time per hop (absent: not measured). */
+  ringCpuUs?: number;
+  ringWallUs?: number;
 }
+
+export type Probe = keyof MachineSample;
+export const PROBES: readonly Probe[] = ['cpuLoopMs', 'memReadNs', 'ringCpuUs', 'ringWallUs'];
+
+/** Each probe's name in a sentence and its unit. */
+export const PROBE_TEXT: Record<Probe, { name: string; unit: string }> = {
+  cpuLoopMs: { name: 'the CPU loop', unit: 'ms' },
+  memReadNs: { name: 'a random memory read', unit: 'ns' },
+  ringCpuUs: { name: `a hop round a ring of ${RING_PROCESSES} processes (CPU)`, unit: 'µs' },
+  ringWallUs: { name: `a hop round a ring of ${RING_PROCESSES} processes (wall)`, unit: 'µs' },
+};
+
+/** bench.json `machine`: each probe before the first step and after the last (only the CPU loop in older benches). */
+export type MachineSpeed = { cpuLoopMs: { before: number; after: number } } & {
+  [P in Exclude<Probe, 'cpuLoopMs'>]?: { before: number; after: number };
+};
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 let kept = 0;
 
@@ -37,24 +79,238 @@ export function cpuLoopMs(rounds = CPU_LOOP_ROUNDS, steps = CPU_LOOP_STEPS): num
     kept ^= x;
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  return Math.round(times[Math.floor(times.length / 2)]! * 10) / 10;
+  return round1(median(times)!);
 }
 
-/** The result of the loop, so that the JIT cannot prove it unused. */
+/** The result of the loops, so that the JIT cannot prove them unused. */
 export function cpuLoopResult(): number {
   return kept;
 }
 
 /**
- * The second timing against the first as a sentence, or null when they are within SPEED_TOLERANCE of each other
- * (the same speed). `names` say where each was taken: ['before the first step', 'after the last'].
+ * Median time (ns) of one read in `rounds` rounds of `reads` dependent random reads over `words` 32-bit words
+ * (a power of two). Each address mixes in the value the last read returned, so no two reads overlap: the
+ * latency of a read that misses the caches, not the memory's bandwidth.
  */
-export function speedDifference(beforeMs: number, afterMs: number, names: [string, string]): string | null {
-  if (!(beforeMs > 0 && afterMs > 0)) return null;
-  const ratio = afterMs / beforeMs;
+export function memReadNs(rounds = MEM_ROUNDS, reads = MEM_READS, words = MEM_WORDS): number {
+  const table = new Uint32Array(words);
+  for (let i = 0; i < words; i++) table[i] = Math.imul(i, 2654435761) >>> 0;
+  const mask = words - 1;
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let j = r + 1;
+    const t0 = process.hrtime.bigint();
+    // The counter keeps the walk off a short cycle (a function of j alone would repeat within ~2^16 reads).
+    for (let i = 0; i < reads; i++) j = (Math.imul(j, 1103515245) + i + table[j & mask]!) >>> 0;
+    kept ^= j;
+    times.push(Number(process.hrtime.bigint() - t0) / reads);
+  }
+  return round1(median(times)!);
+}
+
+/** A ring member: listens, says its port, forwards every byte to the next member once told its port. */
+const RING_MEMBER = `
+const net = require('node:net');
+let out;
+const server = net.createServer((s) => { s.setNoDelay(true); s.on('data', (d) => out.write(d)); });
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (m) => {
+  if (m.next) { out = net.connect(m.next, '127.0.0.1', () => process.send({ connected: true })); out.setNoDelay(true); }
+  if (m.cpu) process.send({ cpu: process.cpuUsage() });
+});
+process.on('disconnect', () => process.exit(0));
+`;
+
+const RING_TIMEOUT_MS = 60_000;
+
+/**
+ * One token round a ring of `processes` processes (this one and `processes` − 1 children) over TCP loopback,
+ * `rounds` rounds of `hops` hops: the median CPU per hop over every process of the ring and wall time per hop (µs).
+ * The children are gone when it returns or throws.
+ */
+export async function ringHopUs(
+  processes = RING_PROCESSES,
+  hops = RING_HOPS,
+  rounds = RING_ROUNDS,
+): Promise<{ cpuUs: number; wallUs: number }> {
+  if (processes < 2) throw new Error(`a ring needs 2 processes or more, got ${processes}`);
+  const children: ChildProcess[] = [];
+  const sockets: Socket[] = [];
+  const server = createServer();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the ring of ${processes} processes did not finish in ${RING_TIMEOUT_MS} ms`)),
+      RING_TIMEOUT_MS,
+    );
+  });
+  const ask = <T>(child: ChildProcess, message: object, key: string) =>
+    new Promise<T>((resolveAnswer, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`a ring member exited (code ${code})`));
+      const onMessage = (m: Record<string, unknown>) => {
+        if (!(key in m)) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolveAnswer(m[key] as T);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      if (Object.keys(message).length > 0) child.send(message);
+    });
+  const run = async () => {
+    for (let i = 1; i < processes; i++)
+      children.push(
+        spawn(process.execPath, ['-e', RING_MEMBER], {
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+          env: { ...process.env, NODE_OPTIONS: '' },
+        }),
+      );
+    const ports = await Promise.all(children.map((c) => ask<number>(c, {}, 'port')));
+    // This process is the ring's member 0: its listener takes the token back from the last child.
+    let hopsDone = 0;
+    let target = 0;
+    let lapDone: (() => void) | undefined;
+    let out: Socket | undefined;
+    server.on('connection', (s) => {
+      sockets.push(s);
+      s.setNoDelay(true);
+      s.on('data', (d) => {
+        hopsDone += processes * (d.length / 8);
+        if (hopsDone >= target) lapDone?.();
+        else out!.write(d);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const ownPort = (server.address() as AddressInfo).port;
+    await Promise.all(
+      children.map((c, i) => ask(c, { next: i + 1 < children.length ? ports[i + 1] : ownPort }, 'connected')),
+    );
+    out = tcpConnect(ports[0]!, '127.0.0.1');
+    sockets.push(out);
+    out.setNoDelay(true);
+    await once(out, 'connect');
+    const cpuOf = async () => {
+      const own = process.cpuUsage();
+      const theirs = await Promise.all(children.map((c) => ask<NodeJS.CpuUsage>(c, { cpu: true }, 'cpu')));
+      return [own, ...theirs].reduce((sum, u) => sum + u.user + u.system, 0);
+    };
+    const cpu: number[] = [];
+    const wall: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const cpu0 = await cpuOf();
+      hopsDone = 0;
+      target = hops;
+      const lap = new Promise<void>((resolveLap) => {
+        lapDone = resolveLap;
+      });
+      const t0 = process.hrtime.bigint();
+      out.write(Buffer.alloc(8, 1));
+      await lap;
+      wall.push(Number(process.hrtime.bigint() - t0) / 1e3 / hopsDone);
+      cpu.push(((await cpuOf()) - cpu0) / hopsDone);
+    }
+    return { cpuUs: round1(median(cpu)!), wallUs: round1(median(wall)!) };
+  };
+  try {
+    return await Promise.race([run(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+    for (const s of sockets) s.destroy();
+    server.close();
+    for (const c of children) c.kill('SIGKILL');
+  }
+}
+
+/** Every probe once: ~4 s. A ring that cannot run (no loopback, no fork) leaves its fields out and says why. */
+export async function sampleMachine(onRingError?: (err: Error) => void): Promise<MachineSample> {
+  const sample: MachineSample = { cpuLoopMs: cpuLoopMs(), memReadNs: memReadNs() };
+  try {
+    const ring = await ringHopUs();
+    sample.ringCpuUs = ring.cpuUs;
+    sample.ringWallUs = ring.wallUs;
+  } catch (err) {
+    onRingError?.(err as Error);
+  }
+  return sample;
+}
+
+/** A bench's machine from its samples before the first step and after the last (probes both measured). */
+export function machineSpeed(before: MachineSample, after: MachineSample): MachineSpeed {
+  const speed: MachineSpeed = { cpuLoopMs: { before: before.cpuLoopMs, after: after.cpuLoopMs } };
+  for (const p of PROBES) {
+    const b = before[p];
+    const a = after[p];
+    if (p !== 'cpuLoopMs' && b !== undefined && a !== undefined) speed[p] = { before: b, after: a };
+  }
+  return speed;
+}
+
+/** One side of a machine speed: the probes `which` ('before' or 'after') measured. */
+export function sampleOf(speed: MachineSpeed, which: 'before' | 'after'): MachineSample {
+  const sample: MachineSample = { cpuLoopMs: speed.cpuLoopMs[which] };
+  for (const p of PROBES) {
+    const v = speed[p]?.[which];
+    if (v !== undefined) sample[p] = v;
+  }
+  return sample;
+}
+
+/** The mean of two samples, probe by probe (a probe only one measured is left out). */
+export function meanSample(a: MachineSample, b: MachineSample): MachineSample {
+  const mean: MachineSample = { cpuLoopMs: round1((a.cpuLoopMs + b.cpuLoopMs) / 2) };
+  for (const p of PROBES) {
+    const x = a[p];
+    const y = b[p];
+    if (x !== undefined && y !== undefined) mean[p] = round1((x + y) / 2);
+  }
+  return mean;
+}
+
+/** `loop 16.1 ms, memory read 5.5 ns, ring 63 µs CPU / 57 µs wall per hop`: a sample in one phrase. */
+export function sampleText(s: MachineSample): string {
+  const parts = [`loop ${s.cpuLoopMs} ms`];
+  if (s.memReadNs !== undefined) parts.push(`memory read ${s.memReadNs} ns`);
+  if (s.ringCpuUs !== undefined)
+    parts.push(
+      `ring ${s.ringCpuUs} µs CPU${s.ringWallUs !== undefined ? ` / ${s.ringWallUs} µs wall` : ''} per hop`,
+    );
+  return parts.join(', ');
+}
+
+/**
+ * The second sample against the first, one clause per probe that moved more than SPEED_TOLERANCE (a probe one of
+ * them lacks is not compared); empty when none did. `names` say where each was taken: ['before the first step',
+ * 'after the last'].
+ */
+export function machineDifferences(
+  first: MachineSample,
+  second: MachineSample,
+  names: [string, string],
+): string[] {
+  const clauses: string[] = [];
+  for (const p of PROBES) {
+    const clause = speedDifference(first[p], second[p], names, PROBE_TEXT[p]);
+    if (clause) clauses.push(clause);
+  }
+  return clauses;
+}
+
+/**
+ * One probe's second timing against its first as a clause, or null when they are within SPEED_TOLERANCE of each
+ * other (the same speed) or either is missing.
+ */
+export function speedDifference(
+  firstValue: number | undefined,
+  secondValue: number | undefined,
+  names: [string, string],
+  probe: { name: string; unit: string } = PROBE_TEXT.cpuLoopMs,
+): string | null {
+  if (firstValue === undefined || secondValue === undefined || !(firstValue > 0 && secondValue > 0))
+    return null;
+  const ratio = secondValue / firstValue;
   if (Math.abs(ratio - 1) <= SPEED_TOLERANCE) return null;
   const [first, second] = names;
   const how = ratio > 1 ? `${ratio.toFixed(2)}× slower` : `${(1 / ratio).toFixed(2)}× faster`;
-  return `the CPU loop ran ${how} ${second} than ${first} (${afterMs} ms vs ${beforeMs} ms)`;
+  return `${probe.name} ran ${how} ${second} than ${first} (${secondValue} ${probe.unit} vs ${firstValue} ${probe.unit})`;
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { SecondRow } from './collector.ts';
 import type { ConsumerLagSample } from './consumer-lag.ts';
-import { closeCall, judgeQueue, judgeStep, type LowLoad, latencyVerdict, slope } from './sustainable.ts';
+import {
+  closeCall,
+  judgeGuarantee,
+  judgeQueue,
+  judgeStep,
+  type LowLoad,
+  latencyVerdict,
+  slope,
+} from './sustainable.ts';
 
 /**
  * Series shaped like real steps: 5 s warm-up + 20 s measured at `rate`, the generator producing the rate every
@@ -290,5 +298,30 @@ describe('sustainable throughput judgement (backlog and latency against bounds)'
     const saw = Array.from({ length: 10 }, (_, i) => (i % 2 ? 1200 : 200));
     expect(Math.abs(slope(saw))).toBeLessThan(100);
     expect(judgeQueue(saw, 1500, 'backlog').ok).toBe(true);
+  });
+
+  it('a step whose run broke its guarantee is not sustainable, whatever its latency; an unknown verdict is left alone', () => {
+    const fast = step(keepingUp(8000, 20, 50), 8000);
+    expect(fast.sustainable).toBe(true);
+    const counts = { lost: 325, duplicated: 0, incorrect: 0 };
+    const broken = judgeGuarantee(fast, {
+      guarantee: 'at-least-once',
+      verdict: { guaranteeHeld: false },
+      counts,
+    });
+    expect(broken).toMatchObject({
+      sustainable: false,
+      failedOn: 'guarantee',
+      reason: 'the run broke its at-least-once guarantee (lost 325, duplicated 0, incorrect 0)',
+      lateP99Ms: 50,
+    });
+    // Not a close call: another run would not make the lost records come back.
+    expect(closeCall(broken)).toBe(false);
+    expect(
+      judgeGuarantee(fast, { guarantee: 'exactly-once', verdict: { guaranteeHeld: 'unknown' }, counts }),
+    ).toBe(fast);
+    expect(
+      judgeGuarantee(fast, { guarantee: 'exactly-once', verdict: { guaranteeHeld: true }, counts }),
+    ).toBe(fast);
   });
 });

@@ -126,7 +126,7 @@ export interface StepJudgement {
   /** Runs whose later halves the latency medians pool (1: this run alone). Absent in benches before pooling. */
   pooledRuns?: number;
   /** What a failed step failed on (absent when it passed, and in benches before this field). */
-  failedOn?: 'generator' | 'output' | 'backlog' | 'consumer lag' | 'p50' | 'p99';
+  failedOn?: 'generator' | 'output' | 'backlog' | 'consumer lag' | 'p50' | 'p99' | 'guarantee';
 }
 
 const mean = (v: readonly number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
@@ -345,4 +345,27 @@ export function closeCall(j: StepJudgement): boolean {
   const c = SUSTAINABLE_RULE.closeShare;
   if (j.sustainable) return worst >= 1 - c;
   return (j.failedOn === 'p50' || j.failedOn === 'p99') && worst <= 1 + c;
+}
+
+/**
+ * A step whose run broke its guarantee (the checker found records lost at-least-once, duplicated exactly-once, or
+ * wrong results) is not sustainable, whatever its latency: a rate the engine carries by dropping or repeating
+ * records is not one it sustains. An unknown verdict (the checker could not decide) leaves the judgement as it is.
+ */
+export function judgeGuarantee(
+  j: StepJudgement,
+  run: {
+    guarantee: string;
+    verdict: { guaranteeHeld: boolean | 'unknown' };
+    counts: { lost: number; duplicated: number; incorrect: number };
+  },
+): StepJudgement {
+  if (run.verdict.guaranteeHeld !== false) return j;
+  const { lost, duplicated, incorrect } = run.counts;
+  return {
+    ...j,
+    sustainable: false,
+    failedOn: 'guarantee',
+    reason: `the run broke its ${run.guarantee} guarantee (lost ${lost}, duplicated ${duplicated}, incorrect ${incorrect})`,
+  };
 }
