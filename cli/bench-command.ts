@@ -1,6 +1,7 @@
 /** `faultline bench`: sustainable throughput per engine and workload, the limits, and the goals as measured. */
 import type { Guarantee } from '../core/index.ts';
 import { cpuText, formatBench, runBench, sampleText } from '../harness/index.ts';
+import { onInterrupt } from './interrupt.ts';
 import { terminalProgress } from './progress-reporter.ts';
 
 export interface BenchFlags {
@@ -22,7 +23,9 @@ export interface BenchFlags {
 }
 
 export async function benchCommand(flags: BenchFlags): Promise<number> {
+  using interrupt = onInterrupt();
   const result = await runBench({
+    signal: interrupt.signal,
     engines: flags.engines.split(','),
     workloads: flags.workloads.split(','),
     guarantee: flags.guarantee,
@@ -45,6 +48,12 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else process.stdout.write(`\n${formatBench(result)}\nresults in ${result.dir}\n`);
+  if (result.interrupted) {
+    process.stderr.write(
+      `interrupted during ${result.interrupted.entry}/${result.interrupted.workload}: bench.json and bench.md keep what was measured so far\n`,
+    );
+    return 3;
+  }
   return 0;
 }
 

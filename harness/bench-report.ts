@@ -3,6 +3,7 @@
  * same bench (the harness alone, the parallel passthrough), the ratios to them, the issue-22 goals judged as
  * measured, and bench.md. Pure: the runs are harness/bench.ts's.
  */
+import { median } from '../core/stats.ts';
 import type { Guarantee } from '../core/types.ts';
 import type { CpuAccount } from './cpu-account.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
@@ -31,10 +32,8 @@ export interface Spread {
 export function spreadOf(values: readonly number[]): Spread | null {
   if (values.length === 0) return null;
   const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
   const r = (x: number) => Math.round(x * 10) / 10;
-  return { median: r(median), min: r(s[0]!), max: r(s.at(-1)!), values: [...values] };
+  return { median: r(median(s)!), min: r(s[0]!), max: r(s.at(-1)!), values: [...values] };
 }
 
 export interface BenchStep {
@@ -93,6 +92,8 @@ export interface BenchEntry {
   /** sustainablePerS / the parallel passthrough's (same workload), and / the single passthrough's. */
   ratioToParallel: number | null;
   ratioToPassthrough: number | null;
+  /** The bench was interrupted during this entry: its bracket is the search's so far (unconfirmed), not a result. */
+  interrupted?: true;
 }
 
 export interface BenchGoal {
@@ -125,6 +126,11 @@ export interface BenchResult {
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
   parallelBaseline: string | null;
+  /**
+   * Ctrl-C during this entry (`runDir`: the run cut short, not judged; null if none had started): the entries
+   * after it did not run and the goals leave it out.
+   */
+  interrupted?: { entry: string; workload: string; runDir: string | null };
   /** How fast the machine was before the first step and after the last (absent in benches before it was timed). */
   machine?: MachineSpeed;
   entries: BenchEntry[];
@@ -246,6 +252,11 @@ export function formatBench(result: BenchResult): string {
     `Sustainable: the run's guarantee held (its checker found nothing lost, duplicated or wrong that the guarantee forbids), backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all.${closeCallText(result.settings.rule)} [a–b): passed at a, failed at b.`,
     `Latency at 50 %: ${result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
+    ...(result.interrupted
+      ? [
+          `**Interrupted** during ${result.interrupted.entry}/${result.interrupted.workload}: its bracket is the search's so far (unconfirmed, not a result; marked "interrupted" below) and the entries after it did not run.${result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
+        ]
+      : []),
     linksLine(result.entries),
     ...(result.gitSha ? [`Code: ${result.gitSha}.`] : []),
     ...warmupLines(result.entries),
@@ -258,7 +269,7 @@ export function formatBench(result: BenchResult): string {
     const h = e.atHalf;
     const bracket = `${e.sustainablePerS} [${e.sustainablePerS}–${e.failedAtPerS ?? `>${result.settings.maxRate}`})`;
     lines.push(
-      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${e.passedAtWinner}/${e.runsAtWinner} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)} | ${spreadText(h?.engineCores)} |`,
+      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''}${e.interrupted ? ' (interrupted)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${e.passedAtWinner}/${e.runsAtWinner} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)} | ${spreadText(h?.engineCores)} |`,
     );
   }
   lines.push('', 'Goals (issue 22), as measured:', '', '| workload | goal | engine | measured | verdict |');

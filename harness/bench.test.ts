@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../engines/index.ts';
 import { parsePassthroughOptions } from '../engines/passthrough/index.ts';
-import { benchEngineOptions, latencyAtHalf, withLimits } from './bench.ts';
+import { benchEngineOptions, latencyAtHalf, outcomeSoFar, withLimits } from './bench.ts';
 import {
   addRatios,
   type BenchEntry,
@@ -162,6 +162,22 @@ const entry = (
   ...more,
 });
 
+const header = {
+  schema: 'faultline/bench@2',
+  startedAt: '2026-11-30T00:00:00Z',
+  dir: '/tmp/b',
+  settings: {
+    stepS: 20,
+    warmupS: 5,
+    halfWarmupS: 10,
+    startRate: 1000,
+    maxRate: 64_000,
+    bisections: 2,
+    repeats: 2,
+    rule: SUSTAINABLE_RULE,
+  },
+} as const;
+
 describe('limits, ratios and goals', () => {
   const entries = [
     entry('harness-pipe', 'harness-only', 30_000, 40),
@@ -233,22 +249,6 @@ describe('limits, ratios and goals', () => {
     ]);
   });
 
-  const header = {
-    schema: 'faultline/bench@2',
-    startedAt: '2026-11-30T00:00:00Z',
-    dir: '/tmp/b',
-    settings: {
-      stepS: 20,
-      warmupS: 5,
-      halfWarmupS: 10,
-      startRate: 1000,
-      maxRate: 64_000,
-      bisections: 2,
-      repeats: 2,
-      rule: SUSTAINABLE_RULE,
-    },
-  } as const;
-
   it('bench.md: the bracket, the repeats, both baselines, the split with spreads, the goals and the harness limit', () => {
     const md = formatBench({
       ...header,
@@ -296,14 +296,14 @@ describe('limits, ratios and goals', () => {
     const all = md({
       cpuLoopMs: { before: 16, after: 17 },
       memReadNs: { before: 180, after: 185 },
-      ringCpuUs: { before: 60, after: 80 },
+      ringCpuUs: { before: 60, after: 90 },
       ringWallUs: { before: 55, after: 58 },
     });
     expect(all).toContain(
-      'before the first step loop 16 ms, memory read 180 ns, ring 60 µs CPU / 55 µs wall per hop; after the last loop 17 ms, memory read 185 ns, ring 80 µs CPU / 58 µs wall per hop.',
+      'before the first step loop 16 ms, memory read 180 ns, ring 60 µs CPU / 55 µs wall per hop; after the last loop 17 ms, memory read 185 ns, ring 90 µs CPU / 58 µs wall per hop.',
     );
     expect(all).toContain(
-      'The machine changed while the bench ran: a hop round a ring of 8 processes (CPU) ran 1.33× slower after the last than before the first step (80 µs vs 60 µs).',
+      'The machine changed while the bench ran: a hop round a ring of 8 processes (CPU) ran 1.50× slower after the last than before the first step (90 µs vs 60 µs).',
     );
     // Each entry's sample leads its steps line; the commit is named.
     const sampled = formatBench({
@@ -438,5 +438,56 @@ describe('consumer lag and the passthrough baseline', () => {
     expect(parsePassthroughOptions({ instances: 2 })).toEqual({ instances: 2 });
     expect(() => parsePassthroughOptions({ instances: 0 })).toThrow(/positive integer/);
     expect(() => parsePassthroughOptions({ threads: 2 })).toThrow(/no option threads/);
+  });
+
+  it("an interrupted search's bracket: the highest rate that held, the lowest failure above it, replaced runs left out", () => {
+    const at = (rate: number, sustainable: boolean, rerun = false) => ({
+      rate,
+      judgement: { sustainable } as StepJudgement,
+      runDir: `/r/${rate}`,
+      ...(rerun ? { rerun: true as const } : {}),
+    });
+    expect(outcomeSoFar([])).toEqual({
+      sustainablePerS: 0,
+      failedAtPerS: null,
+      runsAtWinner: 0,
+      passedAtWinner: 0,
+    });
+    // 1000 (reference, 2 runs), 2000, 4000 ✓, 8000 ✗, 6000 ✓ (its repeat never ran).
+    const search = [at(1000, true, true), at(1000, true), at(2000, true), at(4000, true), at(8000, false)];
+    expect(outcomeSoFar([...search, at(6000, true)])).toEqual({
+      sustainablePerS: 6000,
+      failedAtPerS: 8000,
+      runsAtWinner: 1,
+      passedAtWinner: 1,
+    });
+    // 6000's confirming repeat failed: it is not the winner; 4000 is, 6000 the failure above it.
+    expect(outcomeSoFar([...search, at(6000, true), at(6000, false)])).toEqual({
+      sustainablePerS: 4000,
+      failedAtPerS: 6000,
+      runsAtWinner: 1,
+      passedAtWinner: 1,
+    });
+    // A close call's replaced run is not a verdict: 7000 failed its first run, then passed pooled.
+    expect(outcomeSoFar([...search, at(7000, false, true), at(7000, true)]).sustainablePerS).toBe(7000);
+  });
+
+  it('bench.md says where a bench was interrupted and marks the entry; the goals leave it out', () => {
+    const e = { ...entry('ack-tree', 'engine', 4000, 100), interrupted: true as const };
+    const md = formatBench({
+      ...header,
+      parallelBaseline: null,
+      entries: [e],
+      goals: [],
+      interrupted: {
+        entry: 'ack-tree',
+        workload: 'transactions',
+        runDir: '/b/runs/ack-tree-transactions-8000-4',
+      },
+    });
+    expect(md).toContain(
+      '**Interrupted** during ack-tree/transactions: its bracket is the search\'s so far (unconfirmed, not a result; marked "interrupted" below) and the entries after it did not run. The run cut short (/b/runs/ack-tree-transactions-8000-4) is not judged.',
+    );
+    expect(md).toContain('| ack-tree (interrupted) |');
   });
 });

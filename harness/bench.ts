@@ -77,6 +77,11 @@ export interface BenchOptions {
   infra?: InfraEndpoints;
   progress?: ProgressSink;
   onStep?: (step: BenchStep & { engine: string; workload: string }) => void;
+  /**
+   * Ctrl-C: the run under way stops early (runner.ts) and is not judged, no run starts after it, and the bench
+   * writes what it measured so far (the entry under way marked interrupted, its bracket unconfirmed).
+   */
+  signal?: AbortSignal;
   /** The machine sampled (machine-speed.ts): before the first step, before each entry and after the last step. */
   onMachine?: (sample: MachineSample, where: string) => void;
 }
@@ -143,6 +148,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const dir = join(resolve(opts.outDir ?? DEFAULT_RESULTS_DIR), `bench-${stamp}`);
   mkdirSync(dir, { recursive: true });
   const entries: BenchEntry[] = [];
+  let interrupted: BenchResult['interrupted'];
   // One set of services for every step: the running `infra up` instance, else one started for this bench.
   const acquired = opts.infra
     ? { infra: opts.infra, own: undefined }
@@ -158,6 +164,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const speedBefore = await sample('before the first step');
   try {
     for (const workload of opts.workloads) {
+      if (interrupted) break;
       for (const spec of specs) {
         const machine = entries.length === 0 ? speedBefore : await sample(`before ${spec}/${workload}`);
         const { engine, options: parsed } = parseEngineSpec(spec);
@@ -183,8 +190,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         const needs = engine === HARNESS_PIPE ? 0 : (getEngine(engine).benchWarmupS ?? 0);
         const warmupS = opts.warmupS ?? Math.max(s.warmupS, needs);
         const halfWarmupS = opts.halfWarmupS ?? Math.max(s.halfWarmupS, needs);
-        const step = (rate: number, stepWarmupS = warmupS) =>
-          runScenario({
+        const step = async (rate: number, stepWarmupS = warmupS) => {
+          // No run starts after Ctrl-C; a run cut short by it is not a step: its figures stop mid-load.
+          if (opts.signal?.aborted) throw new BenchInterrupted(null);
+          const r = await runScenario({
             engine,
             scenario: 'steady',
             workload,
@@ -202,7 +211,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             infra: acquired.infra,
             progress: opts.progress ?? noProgress,
             sampleConsumerLag: true,
+            signal: opts.signal,
+          }).catch((err: unknown) => {
+            // A run stopped mid-deploy may fail on the way: with Ctrl-C behind it, that is the interruption.
+            throw opts.signal?.aborted ? new BenchInterrupted(null) : err;
           });
+          if (opts.signal?.aborted) throw new BenchInterrupted(r.dir);
+          return r;
+        };
         /**
          * One step of the search: a run judged on its own, run again while its latency verdict is a close call
          * (and twice for the low-load reference), its latency then judged on the later halves of all its runs
@@ -253,18 +269,31 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
           return judgement.sustainable;
         };
-        const outcome = await searchSustainable(judged, s);
+        let outcome: Awaited<ReturnType<typeof searchSustainable>>;
         let atHalf: LatencyAtHalf | null = null;
-        if (outcome.sustainablePerS > 0) {
+        try {
+          outcome = await searchSustainable(judged, s);
+        } catch (err) {
+          if (!(err instanceof BenchInterrupted)) throw err;
+          interrupted = { entry: spec, workload, runDir: err.runDir };
+          outcome = outcomeSoFar(steps);
+        }
+        if (outcome.sustainablePerS > 0 && !interrupted) {
           const rate = Math.round(outcome.sustainablePerS / 2);
           const summaries: RunSummary[] = [];
           const runDirs: string[] = [];
-          for (let i = 0; i < s.repeats; i++) {
-            const r = await step(rate, halfWarmupS);
-            summaries.push(r.summary);
-            runDirs.push(r.dir);
+          try {
+            for (let i = 0; i < s.repeats; i++) {
+              const r = await step(rate, halfWarmupS);
+              summaries.push(r.summary);
+              runDirs.push(r.dir);
+            }
+          } catch (err) {
+            if (!(err instanceof BenchInterrupted)) throw err;
+            interrupted = { entry: spec, workload, runDir: err.runDir };
           }
-          atHalf = latencyAtHalf(rate, summaries, runDirs);
+          // The runs at 50 % that finished are figures; an interrupted one is not among them.
+          if (summaries.length > 0) atHalf = latencyAtHalf(rate, summaries, runDirs);
         }
         const firstSummary = first as RunSummary | null;
         entries.push({
@@ -282,7 +311,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           atHalf,
           ratioToParallel: null,
           ratioToPassthrough: null,
+          ...(interrupted ? { interrupted: true as const } : {}),
         });
+        if (interrupted) break;
       }
     }
   } finally {
@@ -300,7 +331,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     machine: machineSpeed(speedBefore, speedAfter),
     parallelBaseline: entries.find((e) => e.role === 'parallel-passthrough')?.engine ?? null,
     entries,
-    goals: benchGoals(entries),
+    // An interrupted entry's bracket is the search's so far, not a result: the goals leave it out.
+    goals: benchGoals(entries.filter((e) => !e.interrupted)),
+    ...(interrupted ? { interrupted } : {}),
   };
   writeFileSync(join(dir, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(dir, 'bench.md'), formatBench(result));
@@ -367,4 +400,32 @@ export function parseEngineSpec(spec: string): { engine: string; options: Record
       raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(n) ? n : raw;
   }
   return { engine: engine!, options };
+}
+
+/** Thrown out of a step when the bench was interrupted: `runDir` is the run cut short (null: none had started). */
+class BenchInterrupted extends Error {
+  constructor(readonly runDir: string | null) {
+    super('bench interrupted');
+  }
+}
+
+/**
+ * An interrupted search's bracket from the verdicts it reached (a close call's replaced runs left out): the highest
+ * rate that passed, the lowest that failed above it, and the runs at it. Unconfirmed when its repeat never ran.
+ */
+export function outcomeSoFar(steps: readonly BenchStep[]): Awaited<ReturnType<typeof searchSustainable>> {
+  const final = steps.filter((st) => !st.rerun);
+  const passed = final.filter((st) => st.judgement.sustainable).map((st) => st.rate);
+  const failedRates = final.filter((st) => !st.judgement.sustainable).map((st) => st.rate);
+  // A rate that failed any of its runs is not the winner (a failed confirming repeat).
+  const held = passed.filter((r) => !failedRates.includes(r));
+  const good = held.length ? Math.max(...held) : 0;
+  const above = failedRates.filter((r) => r > good);
+  const atWinner = final.filter((st) => st.rate === good);
+  return {
+    sustainablePerS: good,
+    failedAtPerS: above.length ? Math.min(...above) : null,
+    runsAtWinner: good > 0 ? atWinner.length : 0,
+    passedAtWinner: good > 0 ? atWinner.filter((st) => st.judgement.sustainable).length : 0,
+  };
 }

@@ -33,6 +33,7 @@
  * or generator failure in any run decides at once. The low-load reference is pooled the same way over
  * `lowLoadRuns` runs, since every later bound is a multiple of it (one 20 s step's p99 moved it 94 → 118 ms).
  */
+import { median } from '../core/stats.ts';
 import type { SecondRow } from './collector.ts';
 import type { ConsumerLagSample } from './consumer-lag.ts';
 
@@ -130,13 +131,6 @@ export interface StepJudgement {
 }
 
 const mean = (v: readonly number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
-
-function median(v: readonly number[]): number | null {
-  if (v.length === 0) return null;
-  const s = [...v].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Least-squares slope of y over its index (units of y per step); 0 for fewer than two points. */
 export function slope(y: readonly number[]): number {

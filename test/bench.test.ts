@@ -1,0 +1,88 @@
+/**
+ * `faultline bench` end to end, sized for CI (the long benches are in the notes, not here): a short search on
+ * passthrough against the real Kafka that writes bench.json and bench.md with every step judged, the machine
+ * sampled and the commit named; and a bench interrupted (Ctrl-C: its signal aborted) after its first verdict,
+ * which keeps what it measured and runs nothing after.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { type BenchResult, runBench } from '../harness/bench.ts';
+
+const infra = inject('infra');
+const out = mkdtempSync(join(tmpdir(), 'faultline-bench-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const tiny = {
+  engines: ['passthrough'],
+  workloads: ['transactions'],
+  limits: false,
+  startRate: 500,
+  maxRate: 1000,
+  stepS: 3,
+  warmupS: 1,
+  halfWarmupS: 1,
+  bisections: 0,
+  repeats: 1,
+  outDir: out,
+  infra,
+};
+
+describe('faultline bench', () => {
+  it('searches, judges every step, samples the machine and writes bench.json and bench.md', async () => {
+    const result = await runBench(tiny);
+    const saved = JSON.parse(readFileSync(join(result.dir, 'bench.json'), 'utf8')) as BenchResult;
+    expect(saved.entries).toHaveLength(1);
+    const [entry] = saved.entries;
+    // The low-load reference pools two runs at 500/s; then 1000/s, the max rate.
+    expect(entry!.steps.map((s) => [s.rate, s.rerun ?? false])).toEqual([
+      [500, true],
+      [500, false],
+      [1000, false],
+    ]);
+    expect(entry!.sustainablePerS).toBe(1000);
+    expect(entry!.failedAtPerS).toBeNull();
+    expect(entry!.atHalf?.rate).toBe(500);
+    expect(saved.interrupted).toBeUndefined();
+    // Every probe measured, before and after, and before the entry.
+    for (const probe of ['cpuLoopMs', 'memReadNs', 'ringCpuUs', 'ringWallUs'] as const) {
+      expect(saved.machine?.[probe]?.before, probe).toBeGreaterThan(0);
+      expect(saved.machine?.[probe]?.after, probe).toBeGreaterThan(0);
+      expect(entry!.machine?.[probe], probe).toBeGreaterThan(0);
+    }
+    expect(saved.gitSha).toMatch(/^([0-9a-f]{40}(-dirty)?|unknown)$/);
+    expect(Date.parse(saved.startedAt)).toBeLessThan(Date.parse(saved.finishedAt!));
+    const md = readFileSync(join(result.dir, 'bench.md'), 'utf8');
+    expect(md).toContain("Sustainable: the run's guarantee held");
+    expect(md).toContain('- passthrough/transactions (machine before it: loop ');
+  });
+
+  it('interrupted after its first verdict: keeps what it measured, marks the entry, starts no run after', async () => {
+    const controller = new AbortController();
+    const result = await runBench({
+      ...tiny,
+      engines: ['passthrough', 'passthrough:instances=2'],
+      signal: controller.signal,
+      // Ctrl-C as the low-load reference's second run is judged: the search stops there.
+      onStep: (s) => {
+        if (!s.rerun) controller.abort(new Error('SIGINT'));
+      },
+    });
+    expect(result.interrupted).toEqual({ entry: 'passthrough', workload: 'transactions', runDir: null });
+    expect(result.entries).toHaveLength(1);
+    const [entry] = result.entries;
+    expect(entry!.interrupted).toBe(true);
+    // The reference passed; nothing above it ran, so the bracket is open and unconfirmed.
+    expect(entry!.steps.map((s) => s.rate)).toEqual([500, 500]);
+    expect(entry!.sustainablePerS).toBe(500);
+    expect(entry!.failedAtPerS).toBeNull();
+    expect(entry!.atHalf).toBeNull();
+    expect(result.goals.every((g) => g.engine !== 'passthrough')).toBe(true);
+    expect(readdirSync(join(result.dir, 'runs'))).toHaveLength(2);
+    expect(existsSync(join(result.dir, 'bench.json'))).toBe(true);
+    const md = readFileSync(join(result.dir, 'bench.md'), 'utf8');
+    expect(md).toContain('**Interrupted** during passthrough/transactions');
+    expect(md).toContain('| passthrough (interrupted) |');
+  });
+});
