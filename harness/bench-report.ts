@@ -92,7 +92,7 @@ export interface BenchEntry {
   /** sustainablePerS / the parallel passthrough's (same workload), and / the single passthrough's. */
   ratioToParallel: number | null;
   ratioToPassthrough: number | null;
-  /** The bench was interrupted during this entry: its bracket is the search's so far (unconfirmed), not a result. */
+  /** The bench was interrupted during this entry (BenchResult.interrupted says where): left out of the goals. */
   interrupted?: true;
 }
 
@@ -130,7 +130,13 @@ export interface BenchResult {
    * Ctrl-C during this entry (`runDir`: the run cut short, not judged; null if none had started): the entries
    * after it did not run and the goals leave it out.
    */
-  interrupted?: { entry: string; workload: string; runDir: string | null };
+  interrupted?: {
+    entry: string;
+    workload: string;
+    /** In the search (the bracket is unconfirmed) or in the runs at 50 % (the bracket stands, the latency is partial). */
+    phase: 'search' | 'latency at 50 %';
+    runDir: string | null;
+  };
   /** How fast the machine was before the first step and after the last (absent in benches before it was timed). */
   machine?: MachineSpeed;
   entries: BenchEntry[];
@@ -254,7 +260,7 @@ export function formatBench(result: BenchResult): string {
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     ...(result.interrupted
       ? [
-          `**Interrupted** during ${result.interrupted.entry}/${result.interrupted.workload}: its bracket is the search's so far (unconfirmed, not a result; marked "interrupted" below) and the entries after it did not run.${result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
+          `**Interrupted** during ${result.interrupted.entry}/${result.interrupted.workload}: ${result.interrupted.phase === 'search' ? "its bracket is the search's so far (unconfirmed, not a result" : 'its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any'}; marked "interrupted" below and left out of the goals) and the entries after it did not run.${result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
         ]
       : []),
     linksLine(result.entries),

@@ -482,11 +482,23 @@ describe('consumer lag and the passthrough baseline', () => {
       interrupted: {
         entry: 'ack-tree',
         workload: 'transactions',
+        phase: 'search',
         runDir: '/b/runs/ack-tree-transactions-8000-4',
       },
     });
     expect(md).toContain(
-      '**Interrupted** during ack-tree/transactions: its bracket is the search\'s so far (unconfirmed, not a result; marked "interrupted" below) and the entries after it did not run. The run cut short (/b/runs/ack-tree-transactions-8000-4) is not judged.',
+      '**Interrupted** during ack-tree/transactions: its bracket is the search\'s so far (unconfirmed, not a result; marked "interrupted" below and left out of the goals) and the entries after it did not run. The run cut short (/b/runs/ack-tree-transactions-8000-4) is not judged.',
+    );
+    // Stopped in the runs at 50 %: the search had finished, so its bracket stands.
+    const atHalf = formatBench({
+      ...header,
+      parallelBaseline: null,
+      entries: [e],
+      goals: [],
+      interrupted: { entry: 'ack-tree', workload: 'transactions', phase: 'latency at 50 %', runDir: null },
+    });
+    expect(atHalf).toContain(
+      '**Interrupted** during ack-tree/transactions: its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any; marked "interrupted" below and left out of the goals) and the entries after it did not run.',
     );
     expect(md).toContain('| ack-tree (interrupted) |');
   });

@@ -28,7 +28,7 @@ import {
   type Spread,
   spreadOf,
 } from './bench-report.ts';
-import { runStep, searchSustainable } from './bench-search.ts';
+import { runStep, type SearchOutcome, searchSustainable } from './bench-search.ts';
 import { gitSha } from './environment.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import { type MachineSample, machineSpeed, sampleMachine } from './machine-speed.ts';
@@ -79,7 +79,8 @@ export interface BenchOptions {
   onStep?: (step: BenchStep & { engine: string; workload: string }) => void;
   /**
    * Ctrl-C: the run under way stops early (runner.ts) and is not judged, no run starts after it, and the bench
-   * writes what it measured so far (the entry under way marked interrupted, its bracket unconfirmed).
+   * writes what it measured so far (the entry under way marked interrupted: its bracket unconfirmed if the search
+   * was under way, its latency at 50 % partial if those runs were).
    */
   signal?: AbortSignal;
   /** The machine sampled (machine-speed.ts): before the first step, before each entry and after the last step. */
@@ -269,13 +270,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
           return judgement.sustainable;
         };
-        let outcome: Awaited<ReturnType<typeof searchSustainable>>;
+        let outcome: SearchOutcome;
         let atHalf: LatencyAtHalf | null = null;
         try {
           outcome = await searchSustainable(judged, s);
         } catch (err) {
           if (!(err instanceof BenchInterrupted)) throw err;
-          interrupted = { entry: spec, workload, runDir: err.runDir };
+          interrupted = { entry: spec, workload, phase: 'search', runDir: err.runDir };
           outcome = outcomeSoFar(steps);
         }
         if (outcome.sustainablePerS > 0 && !interrupted) {
@@ -290,7 +291,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             }
           } catch (err) {
             if (!(err instanceof BenchInterrupted)) throw err;
-            interrupted = { entry: spec, workload, runDir: err.runDir };
+            interrupted = { entry: spec, workload, phase: 'latency at 50 %', runDir: err.runDir };
           }
           // The runs at 50 % that finished are figures; an interrupted one is not among them.
           if (summaries.length > 0) atHalf = latencyAtHalf(rate, summaries, runDirs);
@@ -413,7 +414,7 @@ class BenchInterrupted extends Error {
  * An interrupted search's bracket from the verdicts it reached (a close call's replaced runs left out): the highest
  * rate that passed, the lowest that failed above it, and the runs at it. Unconfirmed when its repeat never ran.
  */
-export function outcomeSoFar(steps: readonly BenchStep[]): Awaited<ReturnType<typeof searchSustainable>> {
+export function outcomeSoFar(steps: readonly BenchStep[]): SearchOutcome {
   const final = steps.filter((st) => !st.rerun);
   const passed = final.filter((st) => st.judgement.sustainable).map((st) => st.rate);
   const failedRates = final.filter((st) => !st.judgement.sustainable).map((st) => st.rate);

@@ -69,7 +69,12 @@ describe('faultline bench', () => {
         if (!s.rerun) controller.abort(new Error('SIGINT'));
       },
     });
-    expect(result.interrupted).toEqual({ entry: 'passthrough', workload: 'transactions', runDir: null });
+    expect(result.interrupted).toEqual({
+      entry: 'passthrough',
+      workload: 'transactions',
+      phase: 'search',
+      runDir: null,
+    });
     expect(result.entries).toHaveLength(1);
     const [entry] = result.entries;
     expect(entry!.interrupted).toBe(true);
