@@ -13,8 +13,8 @@ export interface BenchFlags {
   step: number;
   warmup?: number;
   halfWarmup?: number;
-  bisections: number;
   repeats: number;
+  halfRuns: number;
   limits: boolean;
   out?: string;
   option?: Record<string, unknown>;
@@ -34,8 +34,8 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     stepS: flags.step,
     warmupS: flags.warmup,
     halfWarmupS: flags.halfWarmup,
-    bisections: flags.bisections,
     repeats: flags.repeats,
+    halfRuns: flags.halfRuns,
     limits: flags.limits,
     engineOptions: flags.option,
     outDir: flags.out,
@@ -43,7 +43,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     onMachine: (sample, where) => process.stderr.write(`  machine ${where}: ${sampleText(sample)}\n`),
     onStep: (s) =>
       process.stderr.write(
-        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far, running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu)}\n`,
+        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far (the low-load reference), running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu)}\n`,
       ),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -203,14 +203,14 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('bench')
     .description(
-      'sustainable throughput per engine and workload (backlog and latency bounded, the winner repeated), the limits (harness alone, parallel passthrough) and latency at 50 % of it',
+      'sustainable throughput per engine and workload (backlog and latency bounded; the rate where half the repeated runs pass, with its band), the limits (harness alone, parallel passthrough) and latency at 50 % of it',
     )
     .option('--engines <list>', 'comma-separated engines (variants: name:key=value)', 'passthrough')
     .option('--workloads <list>', 'comma-separated workloads', 'transactions,titanic')
     .addOption(new Option('--guarantee <g>', 'delivery guarantee').choices([...GUARANTEES]))
     .option(
       '--start-rate <n>',
-      'first step, events/s (the low-load reference; doubles until a step fails, then bisects)',
+      'first step, events/s (the low-load reference; the search climbs a ~1.2 × grid from it until a step fails, bisects, then repeats the band)',
       number,
       BENCH_DEFAULTS.startRate,
     )
@@ -227,17 +227,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       number,
     )
     .option(
-      '--bisections <n>',
-      'bisections between the last pass and the first failure',
-      number,
-      BENCH_DEFAULTS.bisections,
-    )
-    .option(
       '--repeats <n>',
-      'runs of the winning step and of the run at 50 %, in all',
+      'runs of each rate in the band where verdicts turn, in all (odd: the ½ crossing has no ties)',
       number,
       BENCH_DEFAULTS.repeats,
     )
+    .option('--half-runs <n>', 'runs at 50 % of the sustainable rate', number, BENCH_DEFAULTS.halfRuns)
     .option('--no-limits', 'do not add the harness-only pipe and the parallel passthrough')
     .option('--out <dir>', 'results root (default: results/)')
     .option('-o, --option <key=value>', 'engine option, repeatable', engineOption, {})

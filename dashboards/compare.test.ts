@@ -173,7 +173,7 @@ describe('bench results', () => {
     name: string,
     sustainablePerS: number,
     p99Ms: number,
-    schema = 'faultline/bench@2',
+    schema = 'faultline/bench@3',
     rule: object = SUSTAINABLE_RULE,
   ) => {
     const benchDir = join(dir, name);
@@ -240,11 +240,10 @@ describe('bench results', () => {
     expect(side.warnings[0]).toContain('was judged before the cap on added latency (250 ms)');
   });
 
-  it('warns of a bench that judged every step on one run (before close calls ran again)', () => {
-    const { closeRuns: _runs, ...oldRule } = SUSTAINABLE_RULE;
-    const side = loadCompareSide(writeBench('one-run', 8000, 100, 'faultline/bench@2', oldRule));
-    expect(side.warnings.some((w) => w.includes('judged every step on one run'))).toBe(true);
-    expect(loadCompareSide(writeBench('pooled', 8000, 100)).warnings.join()).not.toContain('one run');
+  it("reads a bench@2 (one search's bracket) with a warning; a bench@3 has none", () => {
+    const side = loadCompareSide(writeBench('bracket', 8000, 100, 'faultline/bench@2'));
+    expect(side.warnings.some((w) => w.includes("its sustainable rate is one search's bracket"))).toBe(true);
+    expect(loadCompareSide(writeBench('band', 8000, 100)).warnings.join()).not.toContain('bracket');
   });
 
   it('says when the two benches ran on machines of different speed (a probe > 15 % apart)', () => {

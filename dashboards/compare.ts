@@ -57,7 +57,9 @@ import { formatEstimate, formatSeconds } from './tradeoff-table.ts';
 export { type BracketAgreement, bracketAgreement, type SustainableBracket } from './bracket-agreement.ts';
 
 export const COMPARE_SCHEMA = 'faultline/compare@1';
-const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@2';
+const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@3';
+/** Read with a warning: one search's bracket per entry, its winner repeated and its close calls rerun. */
+const BENCH_SCHEMA_BRACKET = 'faultline/bench@2';
 /** The scenario name a bench's cells go under (a bench always runs `steady` at many rates). */
 export const BENCH_SCENARIO = 'bench';
 
@@ -136,7 +138,7 @@ export interface CellChange {
   runsB: number;
   figures: FigureChange[];
   rules: RuleResult[];
-  /** Two benches: do their sustainable brackets agree (issue 22: within one bisection step)? */
+  /** Two benches: do their sustainable brackets agree (issue 22: within one grid step)? */
   sustainable?: BracketAgreement;
 }
 
@@ -276,10 +278,11 @@ function loadBenchSide(input: string, file: string): CompareSide {
   }
   if ((bench.schema as string) === 'faultline/bench@1')
     throw new BadInputError(
-      `${file} is a faultline/bench@1 result: its steps were judged on the change of p50 within a 10 s step (issue 22), so its sustainable rates do not compare with a faultline/bench@2 bench's`,
-      { fix: 'run `faultline bench` again with this version and compare two faultline/bench@2 results' },
+      `${file} is a faultline/bench@1 result: its steps were judged on the change of p50 within a 10 s step (issue 22), so its sustainable rates do not compare with a ${BENCH_SCHEMA} bench's`,
+      { fix: `run \`faultline bench\` again with this version and compare two ${BENCH_SCHEMA} results` },
     );
-  if (bench.schema !== BENCH_SCHEMA || !Array.isArray(bench.entries))
+  const schema = bench.schema as string;
+  if ((schema !== BENCH_SCHEMA && schema !== BENCH_SCHEMA_BRACKET) || !Array.isArray(bench.entries))
     throw new BadInputError(
       `${file} is not a faultline bench result (schema ${JSON.stringify(bench.schema)})`,
       {
@@ -292,9 +295,9 @@ function loadBenchSide(input: string, file: string): CompareSide {
     warnings.push(
       `${file} was judged before the cap on added latency (${SUSTAINABLE_RULE.latencyAddedCapMs} ms): engines with a high low-load latency (exactly-once) passed faster steps there`,
     );
-  if (bench.settings?.rule?.closeRuns === undefined)
+  if (schema === BENCH_SCHEMA_BRACKET)
     warnings.push(
-      `${file} judged every step on one run: a close call (latency within ${SUSTAINABLE_RULE.closeShare * 100} % of its bound) was not run again, so its brackets vary more from bench to bench`,
+      `${file} is a ${BENCH_SCHEMA_BRACKET} result: its sustainable rate is one search's bracket (the winner repeated, close calls rerun), not the ½ crossing over repeated runs of the band, so it lands anywhere in the band where verdicts turn and agrees less often with another bench`,
     );
   const cells = bench.entries.map((e): SideCell => {
     const { engine, options } = parseEngineSpec(e.engine);
@@ -317,7 +320,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
         maxRatePerS: bench.settings.maxRate,
         passedAtWinner: e.passedAtWinner,
         runsAtWinner: e.runsAtWinner,
-        // A close call's earlier runs are not verdicts: the pooled run after them is.
+        // A replaced run (the first low-load one; before @3 also a close call's) is not a verdict: the pooled one after it is.
         steps: e.steps.filter((st) => !st.rerun).map(bracketStep),
       },
       figures: {

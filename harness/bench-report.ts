@@ -5,6 +5,7 @@
  */
 import { median } from '../core/stats.ts';
 import type { Guarantee } from '../core/types.ts';
+import type { RateTally, SearchOutcome } from './bench-search.ts';
 import type { CpuAccount } from './cpu-account.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import {
@@ -19,7 +20,9 @@ import {
 } from './machine-speed.ts';
 import { type LowLoad, latencyVerdict, type StepJudgement, type SUSTAINABLE_RULE } from './sustainable.ts';
 
-export const BENCH_SCHEMA = 'faultline/bench@2';
+/** @3: the sustainable rate is the ½ crossing over repeated runs of a grid of rates, with its band (bench-search.ts);
+ *  @2 was one search's bracket, its winner repeated and its close calls rerun. */
+export const BENCH_SCHEMA = 'faultline/bench@3';
 
 /** A figure over the repeats: its median, range and every value. */
 export interface Spread {
@@ -42,7 +45,7 @@ export interface BenchStep {
   runDir: string;
   /** Where the CPU went over the step's measured seconds (absent: not measured). */
   cpu?: CpuAccount;
-  /** Not the step's verdict: a close call (or the first low-load run), run again and pooled with the next run. */
+  /** Not a verdict: the first low-load run, pooled with the next (in benches before @3 also a close call's runs). */
   rerun?: true;
 }
 
@@ -82,11 +85,18 @@ export interface BenchEntry {
   lowLoad: LowLoad | null;
   /** Whether the engine's consumer lag was read from Kafka (it commits offsets there) or only the backlog. */
   consumerLagRead: boolean;
+  /** The ½ crossing (bench-search.ts): at this rate and every tested rate below it, at least half the runs passed. */
   sustainablePerS: number;
-  /** The lowest failing step above it: the true rate is in [sustainablePerS, failedAtPerS). */
+  /** The lowest tested rate above it, where under half the runs passed: the rate is in [sustainablePerS, failedAtPerS). */
   failedAtPerS: number | null;
+  /** Runs at the sustainable rate and how many passed. */
   runsAtWinner: number;
   passedAtWinner: number;
+  /** The interval over repeats: every run passed up to allPassedPerS, every run failed at allFailedPerS (absent
+   *  in benches before @3). */
+  band?: SearchOutcome['band'];
+  /** Runs and passes per tested rate, rising (absent in benches before @3). */
+  tally?: RateTally[];
   steps: BenchStep[];
   atHalf: LatencyAtHalf | null;
   /** sustainablePerS / the parallel passthrough's (same workload), and / the single passthrough's. */
@@ -120,8 +130,12 @@ export interface BenchResult {
     halfWarmupS?: number;
     startRate: number;
     maxRate: number;
-    bisections: number;
+    /** Bisections after the doubling (benches before @3, whose search was not on a grid). */
+    bisections?: number;
+    /** Runs of each rate in the band (before @3: of the winning step, and of the run at 50 %). */
     repeats: number;
+    /** Runs at 50 % (absent before @3: `repeats`). */
+    halfRuns?: number;
     rule: typeof SUSTAINABLE_RULE;
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
@@ -255,12 +269,12 @@ function linksLine(entries: readonly BenchEntry[]): string {
 export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
-    `Sustainable: the run's guarantee held (its checker found nothing lost, duplicated or wrong that the guarantee forbids), backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up; the winner repeated ${result.settings.repeats}× in all.${closeCallText(result.settings.rule)} [a–b): passed at a, failed at b.`,
-    `Latency at 50 %: ${result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
+    `Sustainable: the run's guarantee held (its checker found nothing lost, duplicated or wrong that the guarantee forbids), backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up. ${searchText(result.settings)}`,
+    `Latency at 50 %: ${result.settings.halfRuns ?? result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     ...(result.interrupted
       ? [
-          `**Interrupted** during ${result.interrupted.entry}/${result.interrupted.workload}: ${result.interrupted.phase === 'search' ? "its bracket is the search's so far (unconfirmed, not a result" : 'its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any'}; marked "interrupted" below and left out of the goals) and the entries after it did not run.${result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
+          `**Interrupted** during ${result.interrupted.entry}/${result.interrupted.workload}: ${result.interrupted.phase === 'search' ? 'its crossing and band are from the runs so far (its band not repeated to the end, not a result' : 'its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any'}; marked "interrupted" below and left out of the goals) and the entries after it did not run.${result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
         ]
       : []),
     linksLine(result.entries),
@@ -268,14 +282,14 @@ export function formatBench(result: BenchResult): string {
     ...warmupLines(result.entries),
     ...machineLines(result.machine),
     '',
-    `| engine | guarantee | workload | sustainable events/s [passed–failed) | winner passed | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| engine | guarantee | workload | sustainable events/s [½ passed–under ½) | band [all passed–all failed) | runs passed per rate | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
+    '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const e of result.entries) {
     const h = e.atHalf;
     const bracket = `${e.sustainablePerS} [${e.sustainablePerS}–${e.failedAtPerS ?? `>${result.settings.maxRate}`})`;
     lines.push(
-      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''}${e.interrupted ? ' (interrupted)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${e.passedAtWinner}/${e.runsAtWinner} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)} | ${spreadText(h?.engineCores)} |`,
+      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''}${e.interrupted ? ' (interrupted)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${bandText(e, result.settings.maxRate)} | ${tallyText(e)} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)} | ${spreadText(h?.engineCores)} |`,
     );
   }
   lines.push('', 'Goals (issue 22), as measured:', '', '| workload | goal | engine | measured | verdict |');
@@ -289,10 +303,7 @@ export function formatBench(result: BenchResult): string {
       '',
       `The harness is the limit (${g.workload}): the harness alone is not 3 × the fastest engine.`,
     );
-  lines.push(
-    '',
-    'Steps (rate → verdict; ↻ a close call or the first low-load run, run again and pooled with the next):',
-  );
+  lines.push('', 'Steps, in the order run (rate → verdict; ↻ the first low-load run, pooled with the next):');
   for (const e of result.entries) {
     lines.push(
       `- ${e.engine}/${e.workload}${e.machine ? ` (machine before it: ${sampleText(e.machine)})` : ''}: ${e.steps.map(stepText).join(', ')}`,
@@ -309,9 +320,25 @@ function stepText(s: BenchStep): string {
   return `${s.rate} ${verdict}${pooled}${cpuText(s.cpu)}`;
 }
 
-function closeCallText(rule: Partial<typeof SUSTAINABLE_RULE>): string {
-  if (rule.closeRuns === undefined || rule.closeShare === undefined) return '';
-  return ` A latency verdict within ${rule.closeShare * 100} % of its bound (of the latency the bound allows added to the low-load figure) is a close call: the step runs again, up to ${rule.closeRuns} runs, judged on their later halves pooled; the low-load reference pools ${rule.lowLoadRuns} runs.`;
+/** How the search placed the sustainable rate, as the settings say (a bench before @3 searched otherwise). */
+function searchText(settings: BenchResult['settings']): string {
+  if (settings.bisections !== undefined)
+    return `The search doubled, bisected ${settings.bisections}× and repeated the winner ${settings.repeats}× in all (a bench before the band was measured). [a–b): passed at a, failed at b.`;
+  return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The low-load reference pools ${settings.rule.lowLoadRuns} runs.`;
+}
+
+/** `[18000–27000)`: every run passed up to the first, every run failed at the second (`-` before @3). */
+function bandText(e: BenchEntry, maxRate: number): string {
+  if (!e.band) return '-';
+  return `[${e.band.allPassedPerS}–${e.band.allFailedPerS ?? `>${maxRate}`})`;
+}
+
+/** `18000 3/3 · 22000 2/3 · 27000 0/3`: the runs of the band's rates (the winner's alone before @3). */
+function tallyText(e: BenchEntry): string {
+  if (!e.tally || !e.band) return `${e.passedAtWinner}/${e.runsAtWinner} at the winner`;
+  const { allPassedPerS: lo, allFailedPerS: hi } = e.band;
+  const shown = e.tally.filter((t) => t.rate >= lo && (hi === null || t.rate <= hi));
+  return shown.map((t) => `${t.rate} ${t.passed}/${t.runs}`).join(' · ');
 }
 
 /** Entries warmed up longer than the settings say (a JVM engine's JIT), one line each. */

@@ -10,119 +10,8 @@ import {
   formatBench,
   spreadOf,
 } from './bench-report.ts';
-import { runStep, searchSustainable } from './bench-search.ts';
 import { lagFrom } from './consumer-lag.ts';
 import { type StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
-
-/** A judge that passes every rate up to `limit`, except the rates listed as flaky on their n-th run. */
-function judgeUpTo(limit: number, flaky: Record<number, number[]> = {}) {
-  const calls: number[] = [];
-  const judge = async (rate: number) => {
-    calls.push(rate);
-    const nth = calls.filter((r) => r === rate).length;
-    return rate <= limit && !(flaky[rate] ?? []).includes(nth);
-  };
-  return { judge, calls };
-}
-const settings = { startRate: 1000, maxRate: 64_000, bisections: 2, repeats: 2 };
-
-describe('the search for the sustainable rate', () => {
-  /** A judgement whose latency verdict sits at `ratio` of its p99 bound (100 ms), pooled over `runs`. */
-  const atRatio = (ratio: number, runs: number, failedOn?: StepJudgement['failedOn']): StepJudgement =>
-    ({
-      sustainable: failedOn === undefined && ratio <= 1,
-      ...(failedOn ? { failedOn } : ratio > 1 ? { failedOn: 'p99' } : {}),
-      reason: '',
-      latencyBoundMs: { p50: 100, p99: 100 },
-      lateP50Ms: 10,
-      lateP99Ms: 100 * ratio,
-      pooledRuns: runs,
-    }) as unknown as StepJudgement;
-  /** runStep over runs whose (pooled) verdicts sit at the given ratios, one per run. */
-  const stepThrough = async (ratios: number[], reference = false, failedOn?: StepJudgement['failedOn']) => {
-    const seen: { run: number; pooled: number; rerun: boolean }[] = [];
-    let n = 0;
-    const final = await runStep(
-      async () => n++,
-      (run, earlier) => atRatio(ratios[run]!, earlier.length + 1, run === 0 ? failedOn : undefined),
-      reference,
-      (run, j, rerun) => seen.push({ run, pooled: j.pooledRuns!, rerun }),
-    );
-    return { final, seen };
-  };
-
-  it('one step: a clear verdict stands; a close call runs again with the earlier runs pooled, up to 3 runs', async () => {
-    expect((await stepThrough([0.5])).seen).toEqual([{ run: 0, pooled: 1, rerun: false }]);
-    expect((await stepThrough([1.4])).final.sustainable).toBe(false);
-    // 1.1 × the bound fails, but within 25 %: run again; pooled at 0.9 it is a pass, still close: a third run.
-    const close = await stepThrough([1.1, 0.9, 0.7]);
-    expect(close.seen).toEqual([
-      { run: 0, pooled: 1, rerun: true },
-      { run: 1, pooled: 2, rerun: true },
-      { run: 2, pooled: 3, rerun: false },
-    ]);
-    expect(close.final.sustainable).toBe(true);
-    // Pooled at 0.6 after two runs, clear: it stops there.
-    expect((await stepThrough([0.8, 0.6])).seen.map((x) => x.rerun)).toEqual([true, false]);
-    // Never more than closeRuns, however close.
-    expect((await stepThrough([0.99, 0.99, 0.99, 0.99])).seen).toHaveLength(SUSTAINABLE_RULE.closeRuns);
-    // A backlog failure decides at once.
-    expect((await stepThrough([1.1, 0.5], false, 'backlog')).seen).toHaveLength(1);
-  });
-
-  it('one step: the low-load reference runs twice, pooled; a reference whose first run fails stops there', async () => {
-    const ref = await stepThrough([0.1, 0.1], true);
-    expect(ref.seen.map((x) => [x.pooled, x.rerun])).toEqual([
-      [1, true],
-      [2, false],
-    ]);
-    expect((await stepThrough([0.1], true, 'backlog')).seen).toHaveLength(1);
-  });
-
-  it('doubles, bisects twice, then repeats the winner once', async () => {
-    const { judge, calls } = judgeUpTo(13_000);
-    const o = await searchSustainable(judge, settings);
-    // 8000 passes, 16000 fails; 12000 passes, 14000 fails; 12000 again.
-    expect(calls).toEqual([1000, 2000, 4000, 8000, 16_000, 12_000, 14_000, 12_000]);
-    expect(o).toEqual({ sustainablePerS: 12_000, failedAtPerS: 14_000, runsAtWinner: 2, passedAtWinner: 2 });
-  });
-
-  it('a winner whose repeat fails was luck: the search goes on below it and confirms the new winner', async () => {
-    // 12000 passes once, then fails its repeat; below it 8000 passed, so 10000 is tried and confirmed.
-    const { judge, calls } = judgeUpTo(13_000, { 12000: [2] });
-    const o = await searchSustainable(judge, settings);
-    expect(calls.slice(8)).toEqual([10_000, 10_000]);
-    expect(o).toEqual({ sustainablePerS: 10_000, failedAtPerS: 12_000, runsAtWinner: 2, passedAtWinner: 2 });
-  });
-
-  it('says when even the start rate fails, and when nothing up to the max rate failed', async () => {
-    expect(await searchSustainable(judgeUpTo(500).judge, settings)).toEqual({
-      sustainablePerS: 0,
-      failedAtPerS: 1000,
-      runsAtWinner: 0,
-      passedAtWinner: 0,
-    });
-    const { judge, calls } = judgeUpTo(1e9);
-    expect(await searchSustainable(judge, { ...settings, maxRate: 8000 })).toMatchObject({
-      sustainablePerS: 8000,
-      failedAtPerS: null,
-    });
-    expect(calls).toEqual([1000, 2000, 4000, 8000, 8000]);
-  });
-
-  it('the last doubling stops at the max rate itself, not below it', async () => {
-    const { judge, calls } = judgeUpTo(1e9);
-    expect(await searchSustainable(judge, { ...settings, maxRate: 12_000 })).toMatchObject({
-      sustainablePerS: 12_000,
-      failedAtPerS: null,
-    });
-    expect(calls).toEqual([1000, 2000, 4000, 8000, 12_000, 12_000]);
-    // Failing at the max rate bisects below it as anywhere else.
-    const capped = judgeUpTo(10_000);
-    await searchSustainable(capped.judge, { ...settings, maxRate: 12_000 });
-    expect(capped.calls).toEqual([1000, 2000, 4000, 8000, 12_000, 10_000, 11_000, 10_000]);
-  });
-});
 
 const entry = (
   engine: string,
@@ -163,7 +52,7 @@ const entry = (
 });
 
 const header = {
-  schema: 'faultline/bench@2',
+  schema: 'faultline/bench@3',
   startedAt: '2026-11-30T00:00:00Z',
   dir: '/tmp/b',
   settings: {
@@ -172,8 +61,8 @@ const header = {
     halfWarmupS: 10,
     startRate: 1000,
     maxRate: 64_000,
-    bisections: 2,
-    repeats: 2,
+    repeats: 3,
+    halfRuns: 2,
     rule: SUSTAINABLE_RULE,
   },
 } as const;
@@ -183,7 +72,21 @@ describe('limits, ratios and goals', () => {
     entry('harness-pipe', 'harness-only', 30_000, 40),
     entry('passthrough:instances=2', 'parallel-passthrough', 10_000, 100),
     entry('passthrough', 'engine', 6000, 80),
-    entry('ack-tree', 'engine', 8000, 150, { guarantee: 'at-least-once', consumerLagRead: true }),
+    entry('ack-tree', 'engine', 8000, 150, {
+      guarantee: 'at-least-once',
+      consumerLagRead: true,
+      failedAtPerS: 10_000,
+      runsAtWinner: 3,
+      passedAtWinner: 2,
+      band: { allPassedPerS: 6800, allFailedPerS: 12_000 },
+      tally: [
+        { rate: 1000, runs: 1, passed: 1 },
+        { rate: 6800, runs: 3, passed: 3 },
+        { rate: 8200, runs: 3, passed: 2 },
+        { rate: 10_000, runs: 3, passed: 1 },
+        { rate: 12_000, runs: 3, passed: 0 },
+      ],
+    }),
     entry('operator-checkpoint', 'engine', 12_000, 300, { guarantee: 'at-least-once' }),
     entry('barrier-snapshot:guarantee=exactly-once', 'engine', 5000, 1100, {
       guarantee: 'exactly-once',
@@ -261,7 +164,7 @@ describe('limits, ratios and goals', () => {
       'Latency at 50 %: 2 runs at half the sustainable rate, 20 s measured after 10 s warm-up',
     );
     expect(md).toContain(
-      '| ack-tree | at-least-once | transactions | 8000 [8000–16000) | 2/2 | 0.8 | 1.333 | yes | 4000 | 37.5 | 150 [140–160] | 4 [3–5] / 30 | 1 / 9 | 8 / 60 |',
+      '| ack-tree | at-least-once | transactions | 8000 [8000–10000) | [6800–12000) | 6800 3/3 · 8200 2/3 · 10000 1/3 · 12000 0/3 | 0.8 | 1.333 | yes | 4000 | 37.5 | 150 [140–160] | 4 [3–5] / 30 | 1 / 9 | 8 / 60 |',
     );
     expect(md).toContain('| harness-pipe (harness alone) | none |');
     expect(md).toContain(
@@ -278,8 +181,18 @@ describe('limits, ratios and goals', () => {
     });
     expect(proxiedMd).toContain('except through Toxiproxy: ack-tree:proxied=true.');
     expect(md).toContain(
-      'A latency verdict within 25 % of its bound (of the latency the bound allows added to the low-load figure) is a close call: the step runs again, up to 3 runs',
+      'then runs each rate of the band where verdicts turn 3× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing',
     );
+    // A bench before the band (bench@2 settings): its search as it was, the winner's runs alone.
+    const before = formatBench({
+      ...header,
+      settings: { ...header.settings, bisections: 2, repeats: 2 },
+      parallelBaseline: null,
+      entries: [entry('passthrough', 'engine', 6000, 80)],
+      goals: [],
+    });
+    expect(before).toContain('The search doubled, bisected 2× and repeated the winner 2× in all');
+    expect(before).toContain('| 6000 [6000–12000) | - | 2/2 at the winner |');
     expect(md).not.toContain('Warm-up:');
     expect(md).not.toContain('Machine:');
   });
@@ -326,46 +239,6 @@ describe('limits, ratios and goals', () => {
     const storm = { ...entry('storm', 'engine', 3500, 190), warmupS: 20, halfWarmupS: 20 };
     const md = formatBench({ ...header, parallelBaseline: null, entries: [storm], goals: [] });
     expect(md).toContain('Warm-up: storm 20 s before each step and 20 s before each run at 50 %');
-  });
-
-  it("bench.md lists a close call's runs: the first marked ↻ with its own verdict, the pooled one last", () => {
-    const judgement = (sustainable: boolean, reason: string, pooledRuns: number, lateP99Ms: number) =>
-      ({
-        sustainable,
-        reason,
-        pooledRuns,
-        lateP50Ms: 9,
-        lateP99Ms,
-        latencyBoundMs: { p50: 65, p99: 110 },
-      }) as unknown as StepJudgement;
-    const e = entry('ack-tree', 'engine', 8000, 150);
-    e.steps = [
-      {
-        rate: 8000,
-        runDir: 'a',
-        rerun: true,
-        judgement: judgement(
-          false,
-          'p99 111 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms',
-          1,
-          111,
-        ),
-      },
-      {
-        rate: 8000,
-        runDir: 'b',
-        judgement: judgement(
-          true,
-          'backlog bounded (10 ≤ 8000), p50 9 ≤ 65 ms, p99 90 ≤ 110 ms over 2 runs',
-          2,
-          90,
-        ),
-      },
-    ];
-    const md = formatBench({ ...header, parallelBaseline: null, entries: [e], goals: [] });
-    expect(md).toContain(
-      '- ack-tree/transactions: 8000 ↻ (p99 111 ms in the later half > 3 × low-load p99 20 + 50 = 110 ms), 8000 ✓ (p99 90 ≤ 110 ms over 2 runs)',
-    );
   });
 
   it('the CPU account at 50 %: busy share and engine cores over the repeats; an unread /proc is not a figure', () => {
@@ -440,36 +313,39 @@ describe('consumer lag and the passthrough baseline', () => {
     expect(() => parsePassthroughOptions({ threads: 2 })).toThrow(/no option threads/);
   });
 
-  it("an interrupted search's bracket: the highest rate that held, the lowest failure above it, replaced runs left out", () => {
+  it("an interrupted search's outcome: the crossing and band of its verdicts so far, the replaced reference run left out", () => {
     const at = (rate: number, sustainable: boolean, rerun = false) => ({
       rate,
       judgement: { sustainable } as StepJudgement,
       runDir: `/r/${rate}`,
       ...(rerun ? { rerun: true as const } : {}),
     });
-    expect(outcomeSoFar([])).toEqual({
-      sustainablePerS: 0,
-      failedAtPerS: null,
-      runsAtWinner: 0,
-      passedAtWinner: 0,
-    });
-    // 1000 (reference, 2 runs), 2000, 4000 ✓, 8000 ✗, 6000 ✓ (its repeat never ran).
-    const search = [at(1000, true, true), at(1000, true), at(2000, true), at(4000, true), at(8000, false)];
-    expect(outcomeSoFar([...search, at(6000, true)])).toEqual({
-      sustainablePerS: 6000,
-      failedAtPerS: 8000,
-      runsAtWinner: 1,
+    expect(outcomeSoFar([])).toMatchObject({ sustainablePerS: 0, failedAtPerS: null, tally: [] });
+    // 1000 (reference, 2 runs), 2200, 4700 ✓, 10000 ✗, 6800 ✓, 8200 ✗, then a band round: 6800 ✗.
+    const search = [
+      at(1000, true, true),
+      at(1000, true),
+      at(2200, true),
+      at(4700, true),
+      at(10_000, false),
+      at(6800, true),
+      at(8200, false),
+    ];
+    expect(outcomeSoFar([...search, at(6800, false)])).toEqual({
+      sustainablePerS: 6800,
+      failedAtPerS: 8200,
+      runsAtWinner: 2,
       passedAtWinner: 1,
+      band: { allPassedPerS: 4700, allFailedPerS: 8200 },
+      tally: [
+        { rate: 1000, runs: 1, passed: 1 },
+        { rate: 2200, runs: 1, passed: 1 },
+        { rate: 4700, runs: 1, passed: 1 },
+        { rate: 6800, runs: 2, passed: 1 },
+        { rate: 8200, runs: 1, passed: 0 },
+        { rate: 10_000, runs: 1, passed: 0 },
+      ],
     });
-    // 6000's confirming repeat failed: it is not the winner; 4000 is, 6000 the failure above it.
-    expect(outcomeSoFar([...search, at(6000, true), at(6000, false)])).toEqual({
-      sustainablePerS: 4000,
-      failedAtPerS: 6000,
-      runsAtWinner: 1,
-      passedAtWinner: 1,
-    });
-    // A close call's replaced run is not a verdict: 7000 failed its first run, then passed pooled.
-    expect(outcomeSoFar([...search, at(7000, false, true), at(7000, true)]).sustainablePerS).toBe(7000);
   });
 
   it('bench.md says where a bench was interrupted and marks the entry; the goals leave it out', () => {
@@ -487,7 +363,7 @@ describe('consumer lag and the passthrough baseline', () => {
       },
     });
     expect(md).toContain(
-      '**Interrupted** during ack-tree/transactions: its bracket is the search\'s so far (unconfirmed, not a result; marked "interrupted" below and left out of the goals) and the entries after it did not run. The run cut short (/b/runs/ack-tree-transactions-8000-4) is not judged.',
+      '**Interrupted** during ack-tree/transactions: its crossing and band are from the runs so far (its band not repeated to the end, not a result; marked "interrupted" below and left out of the goals) and the entries after it did not run. The run cut short (/b/runs/ack-tree-transactions-8000-4) is not judged.',
     );
     // Stopped in the runs at 50 %: the search had finished, so its bracket stands.
     const atHalf = formatBench({

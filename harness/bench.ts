@@ -1,7 +1,8 @@
 /**
  * The throughput benchmark (not a test): for each engine and workload, find the sustainable throughput
- * (harness/sustainable.ts judges each step on backlog and latency; harness/bench-search.ts doubles, bisects and
- * confirms the winner with a repeat), then measure latency at 50 % of it, repeated. The limits are measured in
+ * (harness/sustainable.ts judges each step on backlog and latency; harness/bench-search.ts climbs a grid of rates,
+ * bisects, then runs each rate of the band where verdicts turn several times and reports where half the runs pass,
+ * with the band as its interval), then measure latency at 50 % of it, repeated. The limits are measured in
  * the same bench: the harness alone (harness-pipe.ts) and a passthrough with the engines' parallelism (one
  * process per input partition), the baseline of the ratios. Absolute numbers on a shared 2-core machine do not
  * travel; the ratios and the goals are what a bench says.
@@ -28,7 +29,7 @@ import {
   type Spread,
   spreadOf,
 } from './bench-report.ts';
-import { runStep, type SearchOutcome, searchSustainable } from './bench-search.ts';
+import { outcomeOf, runStep, type SearchOutcome, searchSustainable } from './bench-search.ts';
 import { gitSha } from './environment.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import { type MachineSample, machineSpeed, sampleMachine } from './machine-speed.ts';
@@ -51,9 +52,10 @@ export const BENCH_DEFAULTS = {
    * the multi-process engines' start-up lasts up to ~9 s (operator-checkpoint at 16000/s, per-second p99 from
    * the run's start: 433, 125, 62, 168, 265, 128, 458, 246, 94, then 37–103 ms; passthrough settles in 1 s). */
   halfWarmupS: 10,
-  bisections: 2,
-  /** The winning step runs twice in all, and so does the run at 50 %. */
-  repeats: 2,
+  /** Runs of each rate in the band, in all: an odd number, so that the ½ crossing has no ties. */
+  repeats: 3,
+  /** Runs at 50 % of the sustainable rate. */
+  halfRuns: 2,
 } as const;
 
 export interface BenchOptions {
@@ -68,8 +70,9 @@ export interface BenchOptions {
   warmupS?: number;
   /** Warm-up of the runs at 50 % (their figures span every measured second). */
   halfWarmupS?: number;
-  bisections?: number;
+  /** Runs of each rate in the band (bench-search.ts). */
   repeats?: number;
+  halfRuns?: number;
   /** Add the harness pipe and the parallel passthrough when they are not in `engines` (default true). */
   limits?: boolean;
   engineOptions?: Record<string, unknown>;
@@ -127,11 +130,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     stepS: opts.stepS ?? BENCH_DEFAULTS.stepS,
     warmupS: opts.warmupS ?? BENCH_DEFAULTS.warmupS,
     halfWarmupS: opts.halfWarmupS ?? BENCH_DEFAULTS.halfWarmupS,
-    bisections: opts.bisections ?? BENCH_DEFAULTS.bisections,
     repeats: opts.repeats ?? BENCH_DEFAULTS.repeats,
+    halfRuns: opts.halfRuns ?? BENCH_DEFAULTS.halfRuns,
   };
   for (const [k, v] of Object.entries(s)) {
-    const least = ['bisections', 'warmupS', 'halfWarmupS'].includes(k) ? 0 : 1;
+    const least = ['warmupS', 'halfWarmupS'].includes(k) ? 0 : 1;
     if (!Number.isInteger(v) || v < least)
       throw new BadInputError(
         `bench ${k} must be a ${least === 0 ? 'non-negative' : 'positive'} integer, got ${v}`,
@@ -221,9 +224,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           return r;
         };
         /**
-         * One step of the search: a run judged on its own, run again while its latency verdict is a close call
-         * (and twice for the low-load reference), its latency then judged on the later halves of all its runs
-         * (sustainable.ts). Every run is listed; a run whose verdict the next one replaced is marked `rerun`.
+         * One step of the search: a run judged on its own (sustainable.ts), the low-load reference twice, judged on
+         * the later halves of both. Every run is listed; a reference run the next one replaced is marked `rerun`.
          */
         const judged = async (rate: number) => {
           const reference = lowLoad === null;
@@ -254,6 +256,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
                 r.summary,
               ),
             reference,
+            SUSTAINABLE_RULE.lowLoadRuns,
             (r, judgement, rerun) => {
               const st: BenchStep = {
                 rate,
@@ -284,7 +287,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           const summaries: RunSummary[] = [];
           const runDirs: string[] = [];
           try {
-            for (let i = 0; i < s.repeats; i++) {
+            for (let i = 0; i < s.halfRuns; i++) {
               const r = await step(rate, halfWarmupS);
               summaries.push(r.summary);
               runDirs.push(r.dir);
@@ -411,22 +414,11 @@ class BenchInterrupted extends Error {
 }
 
 /**
- * An interrupted search's bracket from the verdicts it reached (a close call's replaced runs left out): the highest
- * rate that passed, the lowest that failed above it, and the runs at it. Unconfirmed when its repeat never ran.
+ * An interrupted search's outcome from the verdicts it reached (a low-load run the next one replaced left out): the
+ * ½ crossing and band of the runs so far, not a result (its band was not repeated to the end).
  */
 export function outcomeSoFar(steps: readonly BenchStep[]): SearchOutcome {
-  const final = steps.filter((st) => !st.rerun);
-  const passed = final.filter((st) => st.judgement.sustainable).map((st) => st.rate);
-  const failedRates = final.filter((st) => !st.judgement.sustainable).map((st) => st.rate);
-  // A rate that failed any of its runs is not the winner (a failed confirming repeat).
-  const held = passed.filter((r) => !failedRates.includes(r));
-  const good = held.length ? Math.max(...held) : 0;
-  const above = failedRates.filter((r) => r > good);
-  const atWinner = final.filter((st) => st.rate === good);
-  return {
-    sustainablePerS: good,
-    failedAtPerS: above.length ? Math.min(...above) : null,
-    runsAtWinner: good > 0 ? atWinner.length : 0,
-    passedAtWinner: good > 0 ? atWinner.filter((st) => st.judgement.sustainable).length : 0,
-  };
+  return outcomeOf(
+    steps.filter((st) => !st.rerun).map((st) => ({ rate: st.rate, ok: st.judgement.sustainable })),
+  );
 }

@@ -23,8 +23,8 @@ const tiny = {
   stepS: 3,
   warmupS: 1,
   halfWarmupS: 1,
-  bisections: 0,
   repeats: 1,
+  halfRuns: 1,
   outDir: out,
   infra,
 };
@@ -43,6 +43,12 @@ describe('faultline bench', () => {
     ]);
     expect(entry!.sustainablePerS).toBe(1000);
     expect(entry!.failedAtPerS).toBeNull();
+    // Its grid is 500, 560, 680, 820, 1000: the climb's one step is the max rate, which passed its one run.
+    expect(entry!.band).toEqual({ allPassedPerS: 1000, allFailedPerS: null });
+    expect(entry!.tally).toEqual([
+      { rate: 500, runs: 1, passed: 1 },
+      { rate: 1000, runs: 1, passed: 1 },
+    ]);
     expect(entry!.atHalf?.rate).toBe(500);
     expect(saved.interrupted).toBeUndefined();
     // Every probe measured, before and after, and before the entry.
@@ -78,7 +84,7 @@ describe('faultline bench', () => {
     expect(result.entries).toHaveLength(1);
     const [entry] = result.entries;
     expect(entry!.interrupted).toBe(true);
-    // The reference passed; nothing above it ran, so the bracket is open and unconfirmed.
+    // The reference passed; nothing above it ran, so the crossing is the reference and nothing failed.
     expect(entry!.steps.map((s) => s.rate)).toEqual([500, 500]);
     expect(entry!.sustainablePerS).toBe(500);
     expect(entry!.failedAtPerS).toBeNull();
