@@ -6,7 +6,7 @@
 import { median } from '../core/stats.ts';
 import type { Guarantee } from '../core/types.ts';
 import type { RateTally, SearchOutcome } from './bench-search.ts';
-import type { CpuAccount } from './cpu-account.ts';
+import { type CpuAccount, stealText } from './cpu-account.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import {
   CPU_LOOP_ROUNDS,
@@ -62,6 +62,8 @@ export interface LatencyAtHalf {
   deliveryMs: { p50: Spread; p99: Spread };
   /** The machine's busy share (%) and the engine's cores over the measured seconds (harness/cpu-account.ts). */
   cpuBusyPct?: Spread;
+  /** The share of it the hypervisor took (steal, %): absent where not read. */
+  cpuStealPct?: Spread;
   engineCores?: Spread;
   runDirs: string[];
 }
@@ -252,10 +254,29 @@ const spreadText = (s: Spread | undefined) =>
 const pair = (p: { p50: Spread; p99: Spread } | undefined) =>
   p ? `${spreadText(p.p50)} / ${spreadText(p.p99)}` : '-';
 
-/** ` [cpu 96 %, engine 1.07]`: the machine's busy share and the engine's cores in a step. */
+/** ` [cpu 96 % (12 % stolen), engine 1.07]`: the machine's busy share (the hypervisor's part of it from 1 %) and
+ *  the engine's cores in a step. */
 export function cpuText(cpu: CpuAccount | undefined): string {
   if (!cpu || !Number.isFinite(cpu.machineBusy) || !Number.isFinite(cpu.cores.engine)) return '';
-  return ` [cpu ${Math.round(cpu.machineBusy * 100)} %, engine ${cpu.cores.engine.toFixed(2)}]`;
+  return ` [cpu ${Math.round(cpu.machineBusy * 100)} %${stealText(cpu)}, engine ${cpu.cores.engine.toFixed(2)}]`;
+}
+
+/**
+ * What the hypervisor took over the bench's steps (steal, from /proc/stat), in one line: a bench on a machine whose
+ * virtual CPUs wait for the host is not on a quiet machine, and its verdicts near the limit vary with that wait.
+ */
+function stealLines(entries: readonly BenchEntry[]): string[] {
+  const steal = entries
+    .flatMap((e) => e.steps.map((st) => st.cpu?.machineSteal))
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    .map((v) => Math.round(v * 1000) / 10);
+  if (steal.length === 0) return [];
+  const s = spreadOf(steal)!;
+  return s.max < 1
+    ? [`Steal: the hypervisor took under 1 % of the machine's CPU in every step (/proc/stat).`]
+    : [
+        `Steal: the hypervisor took ${s.median} % of the machine's CPU in the median step, ${s.min}–${s.max} % over the ${steal.length} steps (/proc/stat)${s.max >= 5 ? ": the machine was not quiet, and a step near the limit passes or fails with the host's load as much as with the engine's" : ''}.`,
+      ];
 }
 
 /** Which engines ran with their links through Toxiproxy (a bench runs them direct, as the baselines). */
@@ -280,6 +301,7 @@ export function formatBench(result: BenchResult): string {
     linksLine(result.entries),
     ...(result.gitSha ? [`Code: ${result.gitSha}.`] : []),
     ...warmupLines(result.entries),
+    ...stealLines(result.entries),
     ...machineLines(result.machine),
     '',
     `| engine | guarantee | workload | sustainable events/s [½ passed–under ½) | band [all passed–all failed) | runs passed per rate | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
@@ -289,7 +311,7 @@ export function formatBench(result: BenchResult): string {
     const h = e.atHalf;
     const bracket = `${e.sustainablePerS} [${e.sustainablePerS}–${e.failedAtPerS ?? `>${result.settings.maxRate}`})`;
     lines.push(
-      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''}${e.interrupted ? ' (interrupted)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${bandText(e, result.settings.maxRate)} | ${tallyText(e)} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)} | ${spreadText(h?.engineCores)} |`,
+      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''}${e.interrupted ? ' (interrupted)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${bandText(e, result.settings.maxRate)} | ${tallyText(e)} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)}${h?.cpuStealPct && h.cpuStealPct.max >= 1 ? ` (stolen ${spreadText(h.cpuStealPct)})` : ''} | ${spreadText(h?.engineCores)} |`,
     );
   }
   lines.push('', 'Goals (issue 22), as measured:', '', '| workload | goal | engine | measured | verdict |');

@@ -241,21 +241,43 @@ describe('limits, ratios and goals', () => {
     expect(md).toContain('Warm-up: storm 20 s before each step and 20 s before each run at 50 %');
   });
 
-  it('the CPU account at 50 %: busy share and engine cores over the repeats; an unread /proc is not a figure', () => {
+  it('the CPU account at 50 %: busy share, steal and engine cores over the repeats; an unread /proc is not a figure', () => {
     const latency = { p50: 5, p90: 8, p99: 20, p999: 30, p9999: 40, max: 50, mean: 6 };
-    const run = (busy: number | null, engine: number | null) => ({
+    const run = (busy: number | null, engine: number | null, steal?: number) => ({
       latencyMs: latency,
       processingLatencyMs: { p50: 1, p99: 2, max: 3 },
       cpu: {
         wallS: 20,
         cpus: 2,
         machineBusy: busy as number,
+        ...(steal === undefined ? {} : { machineSteal: steal }),
         cores: { engine: engine as number, kafka: 0.4, toxiproxy: 0, redis: 0, harness: 0.2, other: 0 },
       },
     });
-    const h = latencyAtHalf(1000, [run(0.961, 1.071), run(0.95, 1.04), run(null, null)], []);
+    const h = latencyAtHalf(1000, [run(0.961, 1.071, 0.12), run(0.95, 1.04, 0.081), run(null, null)], []);
     expect(h.cpuBusyPct).toEqual({ median: 95.6, min: 95, max: 96.1, values: [96.1, 95] });
+    expect(h.cpuStealPct?.values).toEqual([12, 8.1]);
     expect(h.engineCores?.values).toEqual([1.07, 1.04]);
+    // bench.md: the steal beside the busy share, and over every step in a line of its own.
+    const e = entry('passthrough', 'engine', 2000, 80, {
+      atHalf: {
+        ...entry('x', 'engine', 2000, 80).atHalf!,
+        cpuBusyPct: h.cpuBusyPct,
+        cpuStealPct: h.cpuStealPct,
+      },
+      steps: [0.02, 0.12, 0.004].map((machineSteal, i) => ({
+        rate: 1000 * (i + 1),
+        runDir: `r${i}`,
+        judgement: { sustainable: true, reason: '' } as StepJudgement,
+        cpu: { ...run(0.9, 0.5).cpu, machineSteal },
+      })),
+    });
+    const md = formatBench({ ...header, parallelBaseline: null, entries: [e], goals: [] });
+    expect(md).toContain('| 95.6 [95–96.1] (stolen 10.1 [8.1–12]) |');
+    expect(md).toContain(
+      "Steal: the hypervisor took 2 % of the machine's CPU in the median step, 0.4–12 % over the 3 steps (/proc/stat): the machine was not quiet",
+    );
+    expect(md).toContain('2000 ✓ [cpu 90 % (12 % stolen), engine 0.50]');
   });
 
   it("runs an engine's links direct, as the baselines', unless its spec asks for Toxiproxy", () => {

@@ -370,6 +370,7 @@ export function latencyAtHalf(
     processingMs: { p50: of((x) => x.processingLatencyMs.p50), p99: of((x) => x.processingLatencyMs.p99) },
     deliveryMs: { p50: of((x) => x.deliveryLatencyMs?.p50), p99: of((x) => x.deliveryLatencyMs?.p99) },
     cpuBusyPct: of((x) => finite(x.cpu?.machineBusy, (b) => Math.round(b * 1000) / 10)),
+    cpuStealPct: of((x) => finite(x.cpu?.machineSteal, (b) => Math.round(b * 1000) / 10)),
     engineCores: of((x) => finite(x.cpu?.cores.engine, (c) => Math.round(c * 100) / 100)),
     runDirs,
   };

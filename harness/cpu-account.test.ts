@@ -62,8 +62,9 @@ describe('cpu account', () => {
       for (const [pid, p] of Object.entries(ps)) proc.proc(Number(pid), p);
       proc.machine(uptimeS, uptimeS === 1000 ? [1000, 0, 500, 8000, 500, 0, 0, 0, 0, 0] : cpuLater);
     };
-    // Over the window 640 busy of 800 ticks (guest time is inside user already: left out of the total).
-    const cpuLater = [1500, 0, 640, 8120, 540, 0, 0, 0, 50, 0];
+    // Over the window 640 busy of 800 ticks, 40 of them stolen (guest time is inside user already: left out of the
+    // total).
+    const cpuLater = [1500, 0, 600, 8120, 540, 0, 0, 40, 50, 0];
     const harness = (ticks: [number, number]) => ({
       comm: 'node',
       ppid: 1,
@@ -148,13 +149,14 @@ describe('cpu account', () => {
     expect(a.wallS).toBeCloseTo(4, 9);
     expect(a.cpus).toBe(2);
     expect(a.machineBusy).toBeCloseTo(0.8, 9);
+    expect(a.machineSteal).toBeCloseTo(0.05, 9);
     // Ticks over 4 s: engine 200 + 80, harness 80 + 20, kafka 120, toxiproxy 20, redis 8, other 40 + 20 + 16 + 24.
     const expected = { engine: 0.7, harness: 0.25, kafka: 0.3, toxiproxy: 0.05, redis: 0.02, other: 0.25 };
     for (const [role, cores] of Object.entries(expected)) {
       expect(a.cores[role as keyof CpuAccount['cores']], role).toBeCloseTo(cores, 9);
     }
     expect(formatCpuAccount(a)).toBe(
-      'cpu  machine 80 % busy of 2 cores · engine 0.70 · kafka 0.30 · toxiproxy 0.05 · redis 0.02 · ' +
+      'cpu  machine 80 % busy (5 % stolen) of 2 cores · engine 0.70 · kafka 0.30 · toxiproxy 0.05 · redis 0.02 · ' +
         'harness 0.25 · other 0.25 cores',
     );
   });
@@ -195,8 +197,10 @@ describe('cpu account', () => {
       expect(a.cores.engine).toBeGreaterThan(0.3);
       expect(a.machineBusy).toBeGreaterThan(0);
       expect(a.machineBusy).toBeLessThanOrEqual(1);
+      expect(a.machineSteal).toBeGreaterThanOrEqual(0);
+      expect(a.machineSteal).toBeLessThanOrEqual(a.machineBusy);
       expect(account.stop()).toBe(a);
-      expect(formatCpuAccount(a)).toMatch(/^cpu {2}machine \d+ % busy of \d+ cores? · engine \d\.\d\d/);
+      expect(formatCpuAccount(a)).toMatch(/^cpu {2}machine \d+ % busy( \(\d+ % stolen\))? of \d+ cores? · engine \d\.\d\d/);
     } finally {
       spinner.kill();
     }

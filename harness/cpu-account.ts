@@ -33,6 +33,12 @@ export interface CpuAccount {
   cpus: number;
   /** Share of the machine's CPU time not idle (0..1) over the window, from /proc/stat (iowait counts as idle). */
   machineBusy: number;
+  /**
+   * Share of the machine's CPU time stolen (0..1): its virtual CPUs wanted to run and the hypervisor ran something
+   * else. Counted in machineBusy, in no role: a machine with steal is not quiet, whatever runs on it. Absent in
+   * summaries from before it was read.
+   */
+  machineSteal?: number;
   /** Cores used (CPU seconds / wall seconds) per role, from /proc/<pid>/stat utime+stime. */
   cores: Record<CpuRole, number>;
 }
@@ -69,6 +75,7 @@ interface ProcSample {
 interface MachineTimes {
   total: number;
   busy: number;
+  steal: number;
 }
 
 /**
@@ -141,6 +148,7 @@ export function createCpuSampler(opts: CpuSamplerOptions): { sample(): void; acc
       wallS,
       cpus: first.cpus,
       machineBusy: total > 0 ? (last.machine.busy - first.machine.busy) / total : Number.NaN,
+      machineSteal: total > 0 ? (last.machine.steal - first.machine.steal) / total : Number.NaN,
       cores: mapRoles((r) => (wallS > 0 ? roleTicks[r] / CLK_TCK / wallS : 0)),
     };
   }
@@ -171,7 +179,10 @@ export function startCpuAccount(opts: CpuSamplerOptions & { intervalMs?: number 
   };
 }
 
-/** `cpu  machine 96 % busy of 2 cores · engine 1.07 · kafka 0.46 · harness 0.21 cores` (roles at 0.00 left out). */
+/**
+ * `cpu  machine 96 % busy of 2 cores · engine 1.07 · kafka 0.46 · harness 0.21 cores` (roles at 0.00 left out),
+ * with `(12 % stolen)` after the busy share when the hypervisor took at least 1 %.
+ */
 export function formatCpuAccount(a: CpuAccount): string {
   // NaN is null once a summary went through JSON.
   if (!Number.isFinite(a.cores.engine)) return 'cpu  unknown: /proc is not readable here';
@@ -180,7 +191,15 @@ export function formatCpuAccount(a: CpuAccount): string {
   const roles = CPU_ROLES.filter((r) => r === 'engine' || a.cores[r].toFixed(2) !== '0.00');
   const cores = roles.map((r) => `${r} ${a.cores[r].toFixed(2)}`).join(' · ');
   const of = `${a.cpus} core${a.cpus === 1 ? '' : 's'}`;
-  return `cpu  machine ${Math.round(a.machineBusy * 100)} % busy of ${of} · ${cores} cores`;
+  return `cpu  machine ${Math.round(a.machineBusy * 100)} % busy${stealText(a)} of ${of} · ${cores} cores`;
+}
+
+/** ` (12 % stolen)`: the hypervisor's share of the machine's CPU time, when it rounds to 1 % or more. */
+export function stealText(a: Pick<CpuAccount, 'machineSteal'>): string {
+  const steal = a.machineSteal;
+  return typeof steal === 'number' && Number.isFinite(steal) && Math.round(steal * 100) >= 1
+    ? ` (${Math.round(steal * 100)} % stolen)`
+    : '';
 }
 
 function classify(
@@ -270,7 +289,10 @@ function readMachine(procDir: string): { times: MachineTimes; cpus: number } | u
   if (v.length < 5 || v.some((n) => !Number.isFinite(n))) return undefined;
   const total = v.reduce((a, b) => a + b, 0);
   const idle = v[3]! + v[4]!;
-  return { times: { total, busy: total - idle }, cpus: lines.filter((l) => /^cpu\d+\s/.test(l)).length };
+  return {
+    times: { total, busy: total - idle, steal: v[7] ?? 0 },
+    cpus: lines.filter((l) => /^cpu\d+\s/.test(l)).length,
+  };
 }
 
 function readText(path: string): string | undefined {
