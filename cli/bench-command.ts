@@ -15,6 +15,7 @@ export interface BenchFlags {
   halfWarmup?: number;
   repeats: number;
   halfRuns: number;
+  brokerWarmup: number;
   limits: boolean;
   out?: string;
   option?: Record<string, unknown>;
@@ -36,6 +37,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     halfWarmupS: flags.halfWarmup,
     repeats: flags.repeats,
     halfRuns: flags.halfRuns,
+    brokerWarmupS: flags.brokerWarmup,
     limits: flags.limits,
     engineOptions: flags.option,
     outDir: flags.out,

@@ -233,6 +233,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       BENCH_DEFAULTS.repeats,
     )
     .option('--half-runs <n>', 'runs at 50 % of the sustainable rate', number, BENCH_DEFAULTS.halfRuns)
+    .option(
+      '--broker-warmup <s>',
+      'seconds of the harness alone at 5 × the start rate before the first step, not judged (0: none)',
+      number,
+      BENCH_DEFAULTS.brokerWarmupS,
+    )
     .option('--no-limits', 'do not add the harness-only pipe and the parallel passthrough')
     .option('--out <dir>', 'results root (default: results/)')
     .option('-o, --option <key=value>', 'engine option, repeatable', engineOption, {})

@@ -153,6 +153,8 @@ export interface BenchResult {
     phase: 'search' | 'latency at 50 %';
     runDir: string | null;
   };
+  /** The harness alone, unjudged, before the first step (bench.ts brokerWarmupS): Kafka's cores in it. */
+  brokerWarmup?: { rate: number; seconds: number; runDir: string; kafkaCores: number | null };
   /** How fast the machine was before the first step and after the last (absent in benches before it was timed). */
   machine?: MachineSpeed;
   entries: BenchEntry[];
@@ -300,6 +302,11 @@ export function formatBench(result: BenchResult): string {
       : []),
     linksLine(result.entries),
     ...(result.gitSha ? [`Code: ${result.gitSha}.`] : []),
+    ...(result.brokerWarmup
+      ? [
+          `Broker warm-up: ${result.brokerWarmup.seconds} s of the harness alone at ${result.brokerWarmup.rate}/s before the first step, not judged (a fresh broker's JIT would land in the first entry's low-load reference); Kafka used ${result.brokerWarmup.kafkaCores ?? 'unknown'} cores in it.`,
+        ]
+      : []),
     ...warmupLines(result.entries),
     ...stealLines(result.entries),
     ...machineLines(result.machine),

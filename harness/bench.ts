@@ -56,6 +56,13 @@ export const BENCH_DEFAULTS = {
   repeats: 3,
   /** Runs at 50 % of the sustainable rate. */
   halfRuns: 2,
+  /**
+   * Seconds of the harness alone at 5 × the start rate before the first step, not judged: a fresh broker's JIT and
+   * first-use work (bench21a, started 5 min after `infra up`: Kafka used 0.93 cores at 1000/s in the first run,
+   * 0.86, 0.66 at 2200/s, 0.43 at 4700/s, 0.27 at 10000/s four minutes later) would otherwise land in the first
+   * entry's low-load reference, which sets every later bound of that entry.
+   */
+  brokerWarmupS: 40,
 } as const;
 
 export interface BenchOptions {
@@ -73,6 +80,8 @@ export interface BenchOptions {
   /** Runs of each rate in the band (bench-search.ts). */
   repeats?: number;
   halfRuns?: number;
+  /** Unjudged seconds of the harness alone before the first step (0: none). */
+  brokerWarmupS?: number;
   /** Add the harness pipe and the parallel passthrough when they are not in `engines` (default true). */
   limits?: boolean;
   engineOptions?: Record<string, unknown>;
@@ -132,9 +141,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     halfWarmupS: opts.halfWarmupS ?? BENCH_DEFAULTS.halfWarmupS,
     repeats: opts.repeats ?? BENCH_DEFAULTS.repeats,
     halfRuns: opts.halfRuns ?? BENCH_DEFAULTS.halfRuns,
+    brokerWarmupS: opts.brokerWarmupS ?? BENCH_DEFAULTS.brokerWarmupS,
   };
   for (const [k, v] of Object.entries(s)) {
-    const least = ['warmupS', 'halfWarmupS'].includes(k) ? 0 : 1;
+    const least = ['warmupS', 'halfWarmupS', 'brokerWarmupS'].includes(k) ? 0 : 1;
     if (!Number.isInteger(v) || v < least)
       throw new BadInputError(
         `bench ${k} must be a ${least === 0 ? 'non-negative' : 'positive'} integer, got ${v}`,
@@ -166,7 +176,36 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     return taken;
   };
   const speedBefore = await sample('before the first step');
+  let brokerWarmup: BenchResult['brokerWarmup'];
   try {
+    if (s.brokerWarmupS > 0) {
+      const rate = Math.min(s.maxRate, 5 * s.startRate);
+      const r = await runScenario({
+        engine: HARNESS_PIPE,
+        scenario: 'steady',
+        workload: opts.workloads[0]!,
+        rate,
+        durationS: s.brokerWarmupS,
+        warmupS: 0,
+        drainS: 2,
+        outDir: join(dir, 'runs'),
+        runId: 'broker-warmup',
+        engineOptions: {},
+        infra: acquired.infra,
+        progress: opts.progress ?? noProgress,
+        signal: opts.signal,
+      }).catch((err: unknown) => {
+        if (opts.signal?.aborted) return null; // the first step says the bench was interrupted
+        throw err;
+      });
+      if (r)
+        brokerWarmup = {
+          rate,
+          seconds: s.brokerWarmupS,
+          runDir: r.dir,
+          kafkaCores: finite(r.summary.cpu?.cores.kafka, (c) => Math.round(c * 100) / 100) ?? null,
+        };
+    }
     for (const workload of opts.workloads) {
       if (interrupted) break;
       for (const spec of specs) {
@@ -333,6 +372,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     dir,
     settings: { ...s, rule: SUSTAINABLE_RULE },
     machine: machineSpeed(speedBefore, speedAfter),
+    ...(brokerWarmup ? { brokerWarmup } : {}),
     parallelBaseline: entries.find((e) => e.role === 'parallel-passthrough')?.engine ?? null,
     entries,
     // An interrupted entry's bracket is the search's so far, not a result: the goals leave it out.

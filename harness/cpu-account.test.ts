@@ -200,7 +200,9 @@ describe('cpu account', () => {
       expect(a.machineSteal).toBeGreaterThanOrEqual(0);
       expect(a.machineSteal).toBeLessThanOrEqual(a.machineBusy);
       expect(account.stop()).toBe(a);
-      expect(formatCpuAccount(a)).toMatch(/^cpu {2}machine \d+ % busy( \(\d+ % stolen\))? of \d+ cores? · engine \d\.\d\d/);
+      expect(formatCpuAccount(a)).toMatch(
+        /^cpu {2}machine \d+ % busy( \(\d+ % stolen\))? of \d+ cores? · engine \d\.\d\d/,
+      );
     } finally {
       spinner.kill();
     }

@@ -25,13 +25,14 @@ const tiny = {
   halfWarmupS: 1,
   repeats: 1,
   halfRuns: 1,
+  brokerWarmupS: 0,
   outDir: out,
   infra,
 };
 
 describe('faultline bench', () => {
   it('searches, judges every step, samples the machine and writes bench.json and bench.md', async () => {
-    const result = await runBench(tiny);
+    const result = await runBench({ ...tiny, brokerWarmupS: 2 });
     const saved = JSON.parse(readFileSync(join(result.dir, 'bench.json'), 'utf8')) as BenchResult;
     expect(saved.entries).toHaveLength(1);
     const [entry] = saved.entries;
@@ -51,6 +52,9 @@ describe('faultline bench', () => {
     ]);
     expect(entry!.atHalf?.rate).toBe(500);
     expect(saved.interrupted).toBeUndefined();
+    // The broker warmed up first, unjudged: a run of its own, not a step.
+    expect(saved.brokerWarmup).toMatchObject({ rate: 1000, seconds: 2 });
+    expect(saved.brokerWarmup?.kafkaCores).toBeGreaterThan(0);
     // Every probe measured, before and after, and before the entry.
     for (const probe of ['cpuLoopMs', 'memReadNs', 'ringCpuUs', 'ringWallUs'] as const) {
       expect(saved.machine?.[probe]?.before, probe).toBeGreaterThan(0);
@@ -61,6 +65,9 @@ describe('faultline bench', () => {
     expect(Date.parse(saved.startedAt)).toBeLessThan(Date.parse(saved.finishedAt!));
     const md = readFileSync(join(result.dir, 'bench.md'), 'utf8');
     expect(md).toContain("Sustainable: the run's guarantee held");
+    expect(md).toContain(
+      'Broker warm-up: 2 s of the harness alone at 1000/s before the first step, not judged',
+    );
     expect(md).toContain('- passthrough/transactions (machine before it: loop ');
   });
 
