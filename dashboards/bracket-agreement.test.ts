@@ -98,7 +98,7 @@ describe('bracketAgreement', () => {
     const agreement = bracketAgreement(a, b);
     expect(agreement).toMatchObject({
       agree: false,
-      why: 'more than a bisection step apart: one passed 5000/s, the other failed at 4000/s',
+      why: 'more than a search step apart: one sustained 5000/s, the other failed at 4000/s',
     });
     expect(agreement.disputed).toBe(
       'at 4000–5000/s, in the order run, A ran 4000 ✓ (p99 56 ≤ 94 ms), 5000 ✗ (p99 106 > 94 ms), 4000 ✗ (p99 102 > 94 ms); ' +

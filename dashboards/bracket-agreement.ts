@@ -1,5 +1,5 @@
 /**
- * Do two benches place an engine's sustainable rate alike (issue 22: within one bisection step)? And where they do
+ * Do two benches place an engine's sustainable rate alike (issue 22: within one step of the search)? And where they do
  * not, the steps that disagree, with the figure each verdict turned on, so that a reader sees whether the rule's
  * resolution or the runs' own spread split them.
  */
@@ -27,6 +27,8 @@ export interface SustainableBracket {
   /** Runs at the winning rate that passed, of all its runs (the confirming repeats). */
   passedAtWinner: number;
   runsAtWinner: number;
+  /** The interval over repeats (bench@3) as bench.md prints it: `[3900–8200)`. */
+  band?: string;
   /** Every step of the search, in the order it ran (absent: not kept). */
   steps?: BracketStep[];
 }
@@ -59,20 +61,21 @@ export function bracketStep(step: BenchEntry['steps'][number]): BracketStep {
 
 /**
  * Whether two benches' searches placed the sustainable rate alike: the true rate lies in [passed, failed) by each,
- * so the two agree when those intervals overlap (the same answer), or touch (one bisection step apart); apart,
+ * so the two agree when those intervals overlap (the same answer), or touch (one step of the search apart: a grid
+ * step, ~1.2 ×, in a bench@3); apart,
  * they disagree (more than a step). A bracket with nothing failed reaches up to the bench's max rate and beyond.
  */
 export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): BracketAgreement {
   const text = (x: SustainableBracket) =>
-    `${x.passedPerS} [${x.passedPerS}–${x.failedAtPerS ?? `>${x.maxRatePerS}`}), ${x.passedAtWinner}/${x.runsAtWinner} at the winner`;
+    `${x.passedPerS} [${x.passedPerS}–${x.failedAtPerS ?? `>${x.maxRatePerS}`}), ${x.passedAtWinner}/${x.runsAtWinner} at ${x.band ? `it, band ${x.band}` : 'the winner'}`;
   const lo = Math.max(a.passedPerS, b.passedPerS);
   const hi = Math.min(a.failedAtPerS ?? Number.POSITIVE_INFINITY, b.failedAtPerS ?? Number.POSITIVE_INFINITY);
   const why =
     lo < hi
       ? `the brackets overlap: both place the sustainable rate in [${lo}–${Number.isFinite(hi) ? hi : `>${Math.min(a.maxRatePerS, b.maxRatePerS)}`})`
       : lo === hi
-        ? `one bisection step apart (the brackets meet at ${lo}/s)`
-        : `more than a bisection step apart: one passed ${lo}/s, the other failed at ${hi}/s`;
+        ? `one search step apart (the brackets meet at ${lo}/s)`
+        : `more than a search step apart: one sustained ${lo}/s, the other failed at ${hi}/s`;
   const agreement = { a: text(a), b: text(b), agree: lo <= hi, why };
   if (lo <= hi || !a.steps || !b.steps) return agreement;
   return { ...agreement, disputed: disputedSteps(hi, lo, a.steps, b.steps) };

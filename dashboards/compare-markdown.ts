@@ -61,7 +61,7 @@ export function renderCompareMarkdown(c: Comparison): string {
     lines.push(
       '## Do the two benches agree?',
       '',
-      `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one bisection step` +
+      `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one search step (a grid step, ~1.2 ×, in a bench@3)` +
         (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
       '',
       ...(c.machine ? [mdCell(c.machine), ''] : []),

@@ -317,11 +317,13 @@ describe('bench results', () => {
       why: 'the brackets overlap: both place the sustainable rate in [8000–12000)',
     });
     const md = renderCompareMarkdown(c);
-    expect(md).toContain('The sustainable rate of 1 of 1 paired cells agrees within one bisection step.');
+    expect(md).toContain(
+      'The sustainable rate of 1 of 1 paired cells agrees within one search step (a grid step, ~1.2 ×, in a bench@3).',
+    );
     expect(md).toContain('Sustainable: A 8000 [8000–16000), 2/2 at the winner; B 6000 [6000–12000)');
   });
 
-  it('two benches agree when their brackets overlap or meet (one bisection step), not when apart', () => {
+  it('two benches agree when their brackets overlap or meet (one search step), not when apart', () => {
     const b = (passedPerS: number, failedAtPerS: number | null) => ({
       passedPerS,
       failedAtPerS,
@@ -331,17 +333,22 @@ describe('bench results', () => {
     });
     expect(bracketAgreement(b(12000, 16000), b(16000, 24000))).toMatchObject({
       agree: true,
-      why: 'one bisection step apart (the brackets meet at 16000/s)',
+      why: 'one search step apart (the brackets meet at 16000/s)',
     });
     expect(bracketAgreement(b(12000, 14000), b(16000, 24000))).toMatchObject({
       agree: false,
-      why: 'more than a bisection step apart: one passed 16000/s, the other failed at 14000/s',
+      why: 'more than a search step apart: one sustained 16000/s, the other failed at 14000/s',
     });
     expect(bracketAgreement(b(32000, null), b(24000, null))).toMatchObject({
       agree: true,
       why: 'the brackets overlap: both place the sustainable rate in [32000–>32000)',
     });
     expect(bracketAgreement(b(0, 2000), b(2000, 3000)).agree).toBe(true);
+    // A bench@3 names its band beside the crossing.
+    const band = { ...b(12000, 15000), band: '[10000–18000)' };
+    expect(bracketAgreement(band, b(15000, 18000)).a).toBe(
+      '12000 [12000–15000), 2/2 at it, band [10000–18000)',
+    );
   });
 
   it('refuses a faultline/bench@1 file: its steps were judged by another rule', () => {

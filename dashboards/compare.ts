@@ -19,6 +19,7 @@ import { BadInputError } from '../core/errors.ts';
 import { median } from '../core/stats.ts';
 import {
   type BenchResult,
+  bandText,
   type MachineSample,
   machineDifferences,
   meanSample,
@@ -320,6 +321,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
         maxRatePerS: bench.settings.maxRate,
         passedAtWinner: e.passedAtWinner,
         runsAtWinner: e.runsAtWinner,
+        ...(e.band ? { band: bandText(e, bench.settings.maxRate) } : {}),
         // A replaced run (the first low-load one; before @3 also a close call's) is not a verdict: the pooled one after it is.
         steps: e.steps.filter((st) => !st.rerun).map(bracketStep),
       },

@@ -356,10 +356,18 @@ function searchText(settings: BenchResult['settings']): string {
   return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The low-load reference pools ${settings.rule.lowLoadRuns} runs.`;
 }
 
-/** `[18000–27000)`: every run passed up to the first, every run failed at the second (`-` before @3). */
-function bandText(e: BenchEntry, maxRate: number): string {
+/**
+ * `[18000–27000)`: every run passed up to the first, every run failed at the second (`-` before @3). Where no rate
+ * failed every run, the top says how far the search tested (the band stops widening at 6 rates).
+ */
+export function bandText(e: Pick<BenchEntry, 'band' | 'tally' | 'failedAtPerS'>, maxRate: number): string {
   if (!e.band) return '-';
-  return `[${e.band.allPassedPerS}–${e.band.allFailedPerS ?? `>${maxRate}`})`;
+  const { allPassedPerS: lo, allFailedPerS: hi } = e.band;
+  if (hi !== null) return `[${lo}–${hi})`;
+  const tested = Math.max(0, ...(e.tally ?? []).map((t) => t.rate));
+  return e.failedAtPerS === null || tested >= maxRate
+    ? `[${lo}–>${maxRate})`
+    : `[${lo}–?): no rate up to ${tested} failed every run`;
 }
 
 /** `18000 3/3 · 22000 2/3 · 27000 0/3`: the runs of the band's rates (the winner's alone before @3). */

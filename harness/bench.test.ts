@@ -6,6 +6,7 @@ import {
   addRatios,
   type BenchEntry,
   type BenchResult,
+  bandText,
   benchGoals,
   formatBench,
   spreadOf,
@@ -193,6 +194,15 @@ describe('limits, ratios and goals', () => {
     });
     expect(before).toContain('The search doubled, bisected 2× and repeated the winner 2× in all');
     expect(before).toContain('| 6000 [6000–12000) | - | 2/2 at the winner |');
+    // bench21b's operator-checkpoint: no rate up to 10000 failed every run, and the band stopped at 6 rates.
+    const tally = [3900, 4700, 5600, 6800, 8200, 10_000].map((rate, i) => ({
+      rate,
+      runs: 3,
+      passed: [3, 2, 2, 2, 1, 1][i]!,
+    }));
+    const wide = { band: { allPassedPerS: 3900, allFailedPerS: null }, tally, failedAtPerS: 8200 };
+    expect(bandText(wide, 120_000)).toBe('[3900–?): no rate up to 10000 failed every run');
+    expect(bandText({ ...wide, failedAtPerS: null }, 120_000)).toBe('[3900–>120000)');
     expect(md).not.toContain('Warm-up:');
     expect(md).not.toContain('Machine:');
   });

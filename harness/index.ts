@@ -11,7 +11,7 @@ export {
   parseEngineSpec,
   runBench,
 } from './bench.ts';
-export { cpuText } from './bench-report.ts';
+export { bandText, cpuText } from './bench-report.ts';
 export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
