@@ -138,7 +138,10 @@ describe('operator-checkpoint', () => {
     const run = await runScenario({
       engine: 'operator-checkpoint',
       guarantee: 'exactly-once',
-      scenario: scenario('kill-features-eo', kill('features[1]')),
+      // 25 s of load after the kill, so that a slow machine's recovery fits in it: on one whose probes ran 1.5–4 ×
+      // slower than usual (2026-12-02, 99 % busy at 400/s) the exactly-once output caught up 13 s after the kill,
+      // and with 15 s of load left no 5 s healthy window fitted ("> 15.0 s (load ended)"); with 25 s: 11.0 s.
+      scenario: scenario('kill-features-eo', kill('features[1]'), { duration: 30 }),
       engineOptions: scaled,
       outDir: out,
       infra,
