@@ -24,7 +24,7 @@ import type { Engine } from '../engines/types.ts';
 import { runScenario } from '../harness/runner.ts';
 import { caseName, expectKillContract, expectSteadyContract, leftoversOf } from './contract-checks.ts';
 import { dockerUnavailable } from './docker-helpers.ts';
-import { repoRoot, testScenario } from './helpers.ts';
+import { repoRoot, scaledAckTree, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-contract-'));
@@ -32,7 +32,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** Scaled-down timeouts so each run stays short; the engines' own defaults are the real systems'. */
 const SCALED: Record<string, Record<string, unknown>> = {
-  'ack-tree': { messageTimeoutS: 2, commitIntervalMs: 1000, supervisorCheckMs: 1000 },
+  'ack-tree': scaledAckTree(2),
   'barrier-snapshot': { checkpointIntervalMs: 500, heartbeatTimeoutS: 5 },
   'operator-checkpoint': { windowMs: 250, checkpointWindowCount: 4, heartbeatTimeoutS: 5 },
   // The real Storm: a tuple that takes longer than the message timeout is replayed (a duplicate with no fault),

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../harness/runner.ts';
 import { type DockerInfra, LABEL_INSTANCE } from '../infra/docker/services.ts';
 import { dockerUnavailable, startTestDockerInfra } from './docker-helpers.ts';
-import { repoRoot, runEvents, testScenario } from './helpers.ts';
+import { repoRoot, runEvents, scaledAckTree, testScenario } from './helpers.ts';
 
 const noDocker = await dockerUnavailable();
 
@@ -64,12 +64,7 @@ describe.skipIf(noDocker !== undefined)(title, () => {
   });
 
   it('ack-tree, at-least-once: docker kill of features[1] → its container is restarted, nothing lost', async () => {
-    const { summary, dir } = await run('ack-tree', 'at-least-once', {
-      messageTimeoutS: 3,
-      commitIntervalMs: 1000,
-      supervisorCheckMs: 1000,
-      heartbeatTimeoutS: 30,
-    });
+    const { summary, dir } = await run('ack-tree', 'at-least-once', scaledAckTree(3));
     expect(summary.counts).toMatchObject({ lost: 0, unexpected: 0 });
     expect(summary.verdict.guaranteeHeld).toBe(true);
     expect(summary.blastRadius.restartedWorkers).toEqual(['features[1]']);

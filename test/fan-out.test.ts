@@ -16,14 +16,14 @@ import { judgeClaims } from '../dashboards/claims.ts';
 import { loadRun } from '../dashboards/load.ts';
 import type { RunSummary } from '../harness/index.ts';
 import { runScenario } from '../harness/runner.ts';
-import { runEvents, runEvidence, testScenario } from './helpers.ts';
+import { runEvents, runEvidence, scaledAckTree, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
 const out = mkdtempSync(join(tmpdir(), 'faultline-fan-out-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const T = 3; // message timeout, seconds (Storm: 30)
-const scaled = { messageTimeoutS: T, commitIntervalMs: 1000, supervisorCheckMs: 1000, heartbeatTimeoutS: 30 };
+const scaled = scaledAckTree(T);
 const killChallenger = '\n  - { kind: kill, target: "challenger[1]", at: 4s }';
 
 /** The per-branch counts add up with the headline counts (harness/branch-checker.ts). */

@@ -47,6 +47,23 @@ export function runCli(
   });
 }
 
+/**
+ * ack-tree's timeouts scaled down about 10 × from Storm's defaults so that a test run stays short: message timeout
+ * `messageTimeoutS` (Storm: 30 s), offset commits every 1 s (the KafkaSpout: 30 s), the supervisor's check every
+ * 1 s (3 s), and the retry back-off's cap 1 s (KafkaSpoutRetryExponentialBackoff maxDelay: 10 s). The cap sets the
+ * drain's quiet period with the timeout (2 T + cap + check: 17 s with 10 s, 8 s with 1 s), not when retries
+ * happen here (2 ms · 2^(n−1) reaches 1 s only at the tenth retry).
+ */
+export function scaledAckTree(messageTimeoutS = 3): Record<string, number> {
+  return {
+    messageTimeoutS,
+    commitIntervalMs: 1000,
+    supervisorCheckMs: 1000,
+    heartbeatTimeoutS: 30,
+    retryMaxDelayMs: 1000,
+  };
+}
+
 /** A short scenario for engine tests: rate 400, 3 s warm-up (unless told), faults as YAML list items (or none). */
 export function testScenario(
   name: string,
