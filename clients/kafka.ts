@@ -7,19 +7,23 @@ import { connect } from 'node:net';
 import {
   AssignerProtocol,
   type Consumer,
+  type ICustomPartitioner,
   type ISocketFactory,
   Kafka,
   type KafkaConfig,
   type KafkaMessage,
   logLevel,
   type PartitionAssigner,
+  Partitioners,
   type Producer,
+  type ProducerConfig,
 } from 'kafkajs';
 import { systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
+import { murmur2 } from './murmur2.ts';
 
 export type { Consumer, EachBatchPayload, KafkaConfig, KafkaMessage, Producer, Transaction } from 'kafkajs';
-export { Kafka, logLevel } from 'kafkajs';
+export { Kafka, logLevel, Partitioners } from 'kafkajs';
 
 /**
  * A socket factory that sends every connection for the broker at `broker` ("host:port") to `via` instead: the
@@ -37,6 +41,27 @@ export function viaProxy(broker: string, via: { host: string; port: number }): I
 }
 
 /**
+ * kafkajs's DefaultPartitioner with clients/murmur2.ts: a message's own partition if it names one, else its key's
+ * `toPositive(murmur2(key)) % partitions`, else (no key) kafkajs's round robin.
+ */
+export const keyHashPartitioner: ICustomPartitioner = () => {
+  const unkeyed = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const { message, partitionMetadata } = args;
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    if (message.key === null || message.key === undefined) return unkeyed(args);
+    return (murmur2(message.key) & 0x7fffffff) % partitionMetadata.length;
+  };
+};
+
+/** A kafkajs client whose producers partition keys with keyHashPartitioner (the same partitions, faster). */
+class KeyHashKafka extends Kafka {
+  override producer(config?: ProducerConfig): Producer {
+    return super.producer({ createPartitioner: keyHashPartitioner, ...config });
+  }
+}
+
+/**
  * A kafkajs client. Its error lines go to `logTo` (default stderr: a worker's stderr is its log file); the
  * harness sends them to the run's folder, so a broker restart does not fill the user's terminal.
  */
@@ -46,7 +71,7 @@ export function createKafka(
   extra: Partial<KafkaConfig> = {},
   logTo: (line: string) => void = (line) => process.stderr.write(line),
 ): Kafka {
-  return new Kafka({
+  return new KeyHashKafka({
     clientId,
     brokers: [bootstrap],
     logLevel: logLevel.ERROR,
