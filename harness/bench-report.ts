@@ -138,6 +138,8 @@ export interface BenchResult {
     repeats: number;
     /** Runs at 50 % (absent before @3: `repeats`). */
     halfRuns?: number;
+    /** Seconds of the harness alone before the first step (0: none; absent in benches before it: none). */
+    brokerWarmupS?: number;
     rule: typeof SUSTAINABLE_RULE;
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
