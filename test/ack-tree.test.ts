@@ -83,7 +83,7 @@ describe('ack-tree', () => {
       // features[1] before its new process is up is lost too and replayed T..2T later: recovery is the restart
       // plus two or three timeouts. 2026-12-02 (probes 1.5–4 × slower than usual, 99 % busy at 400/s): the new
       // process took ~5 s to take tuples, the last replays came 10 s after the kill and it recovered at 11.0 s
-      // (with 20 s of load left; CI once found no healthy window in 20 s): 30 s of load after the kill.
+      // (with 20 s of load left). CI found no healthy window in 20 s, and again in 30 s (below): not only the length.
       scenario: scenario('kill', '\n  - { kind: kill, target: "features[1]", at: 4s }', { duration: 34 }),
       engineOptions: scaled,
       outDir: out,
