@@ -1,7 +1,7 @@
 /** Helpers for integration tests against the real services (kafkajs style: random names, wait-for). */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineEvent } from '../core/types.ts';
@@ -107,9 +107,24 @@ export function runEvidence(dir: string): string {
     lost?: number[];
     duplicated?: number[];
   };
-  const timeline = runEvents(dir)
-    .filter((e) => e.type !== 'offsets.committed')
-    .map((e) => JSON.stringify(e));
+  const all = runEvents(dir);
+  const timeline = all.filter((e) => e.type !== 'offsets.committed').map((e) => JSON.stringify(e));
+  // The last commit per worker and partition: where each source's committed offset stopped.
+  const lastCommits = new Map<string, string>();
+  for (const e of all)
+    if (e.type === 'offsets.committed') lastCommits.set(`${e.worker}/${e.partition}`, JSON.stringify(e));
+  // What the workers wrote (engines log only what is worth reading: errors, and how a replay went).
+  const workersDir = join(dir, 'workers');
+  const logs = existsSync(workersDir)
+    ? readdirSync(workersDir)
+        .filter((f) => f.endsWith('.log'))
+        .flatMap((f) => {
+          const lines = readFileSync(join(workersDir, f), 'utf8').trim().split('\n').filter(Boolean);
+          return lines.length === 0
+            ? []
+            : [`--- ${f} (${lines.length} lines, last 40):`, ...lines.slice(-40)];
+        })
+    : [];
   return [
     `run ${dir}`,
     `counts ${JSON.stringify(summary.counts)}`,
@@ -121,5 +136,7 @@ export function runEvidence(dir: string): string {
     `first duplicated ids ${JSON.stringify(samples.duplicated?.slice(0, 20) ?? [])}`,
     `engine events (${timeline.length}, at most 80 shown):`,
     ...timeline.slice(0, 80),
+    `last commits: ${[...lastCommits.values()].join('\n') || 'none'}`,
+    ...logs,
   ].join('\n');
 }

@@ -307,7 +307,12 @@ await runWorker<Boot>(async (ctx) => {
     // A crash kafkajs does not restart from stops the spout reading for good; in Storm the exception kills the
     // spout's executor and with it the worker, which the supervisor relaunches (resuming at the committed offsets).
     c.on(c.events.CRASH, ({ payload }) => {
-      if ((payload as { restart?: boolean }).restart) return;
+      if ((payload as { restart?: boolean }).restart) {
+        // kafkajs restarts the consumer: a new group member that reads on from the committed offsets, and any seek
+        // not yet applied is dropped with the old one. Logged: a replay that never comes starts here.
+        logLine(`spout consumer crashed, kafkajs restarts it: ${payload.error.message}`);
+        return;
+      }
       logLine(`spout consumer crashed: ${payload.error.message}`);
       process.exit(1);
     });
@@ -315,12 +320,18 @@ await runWorker<Boot>(async (ctx) => {
     // Storm seeks back before every poll (doSeekRetriableTopicPartitions); a kafkajs consumer polls on its own, so
     // the spout seeks when a retry becomes ready: at once after a fail, then by a timer at the next retry time.
     let retryTimer: NodeJS.Timeout | undefined;
+    /** Partitions sought back since their last batch: the next batch of each is a re-read, and is logged. */
+    const seeked = new Set<number>();
     const seekRetriable = () => {
       clearTimeout(retryTimer);
       retryTimer = undefined;
       // Re-read from the earliest ready offset; acked, in-flight and not-yet-ready records read on the way are skipped.
       for (const [partition, offset] of retry.earliestRetriableOffsets()) {
         c.seek({ topic, partition, offset: String(offset) });
+        seeked.add(partition);
+        logLine(
+          `seek p${partition} to ${offset} (${retry.readyMessageCount()} ready, ${retry.size()} scheduled)`,
+        );
       }
       const next = retry.nextRetryTimeMs();
       if (next !== undefined) {
@@ -400,13 +411,22 @@ await runWorker<Boot>(async (ctx) => {
         }
         const dataBatches = new Map<string, WireTuple[]>();
         let replayed = 0;
+        let emittedHere = 0;
+        let notReady = 0;
+        let brokeAt: string | undefined;
         let last: string | undefined;
         const readUs = systemClock.nowUs();
         for (const m of batch.messages) {
-          if (!isRunning() || isStale()) break;
+          if (!isRunning() || isStale()) {
+            brokeAt = `${m.offset} (${isStale() ? 'a seek is pending' : 'stopping'})`;
+            break;
+          }
           const offset = Number(m.offset);
           last = m.offset;
-          if (!om.shouldEmit(offset)) continue;
+          if (!om.shouldEmit(offset)) {
+            if (om.isScheduledForRetry(offset)) notReady++;
+            continue;
+          }
           const rec = decodeJson<InputRecord>(m.value);
           const dest = features[keyPartition(rec.key, features.length)]!.id;
           const values: TupleValues = { id: rec.id, key: rec.key, t: rec.t, r: readUs, body: rec.body };
@@ -444,7 +464,11 @@ await runWorker<Boot>(async (ctx) => {
                 wire = encodeMessageId(e.messageIds[0]!);
               },
             );
-            if (!emitted) break;
+            if (!emitted) {
+              brokeAt = `${offset} (${isStale() ? 'a seek is pending' : 'stopping'}, not emitted)`;
+              break;
+            }
+            emittedHere++;
           }
           const list = dataBatches.get(dest) ?? [];
           list.push({ v: values, m: wire });
@@ -452,6 +476,15 @@ await runWorker<Boot>(async (ctx) => {
         }
         await emitBatches(dataBatches);
         if (replayed > 0) ctx.emit({ type: 'tuple.replayed', count: replayed });
+        const reread = seeked.delete(partition);
+        if (reread || replayed > 0 || notReady > 0 || brokeAt !== undefined) {
+          // Only where the spout is replaying: how a re-read went (the evidence when a replay never comes).
+          logLine(
+            `${reread ? 're-read' : 'read'} p${partition} ${batch.firstOffset()}..${batch.lastOffset()} (${batch.messages.length}): emitted ${emittedHere}, ` +
+              `replays ${replayed}, not ready ${notReady}${brokeAt ? `, stopped at ${brokeAt}` : ''}; committed ${om.committedOffset()}, ` +
+              `${retry.size()} scheduled`,
+          );
+        }
         if (last !== undefined) {
           resolveOffset(last);
           // At-most-once: commit as soon as the records are emitted (Storm's AT_MOST_ONCE commits before emit).
@@ -465,6 +498,14 @@ await runWorker<Boot>(async (ctx) => {
       onControl,
       async stop() {
         clearTimeout(retryTimer);
+        for (const [partition, om] of offsets) {
+          const waiting = om.retryOffsets();
+          if (waiting.length === 0 && om.inFlightCount() === 0) continue;
+          logLine(
+            `at stop p${partition}: committed ${om.committedOffset()}, ${om.inFlightCount()} in flight, ${waiting.length} ` +
+              `scheduled for retry (${retry.readyMessageCount()} ready across partitions): ${waiting.slice(0, 20).join(' ')}`,
+          );
+        }
         await c.disconnect().catch(() => {});
       },
     };
