@@ -20,8 +20,8 @@
  * the cap at the 14th fail (2 ms · 2^13 = 16.4 s > 10 s). Not modelled: Storm multiplies in `long` nanoseconds,
  * which overflows after about 43 fails with the default period; here the cap always holds.
  *
- * Nothing here keeps a timer: the clock is read on every call, as Storm reads Time.nanoTime(). The spout arms a
- * timer for `nextRetryTimeMs()` because a kafkajs consumer, unlike Storm's nextTuple loop, is not polled by us.
+ * Nothing here keeps a timer: the clock is read on every call, as Storm reads Time.nanoTime(), and the spout asks
+ * `earliestRetriableOffsets()` before each fetch, as Storm asks before each poll.
  */
 import { type Clock, systemClock } from '../../core/clock.ts';
 
@@ -140,16 +140,6 @@ export class RetryService {
     let n = 0;
     for (const s of this.#schedules.values()) if (s.atMs <= now) n++;
     return n;
-  }
-
-  /** The earliest retry time still in the future, or undefined: when the spout must look again. */
-  nextRetryTimeMs(): number | undefined {
-    const now = this.#clock.nowMs();
-    let next: number | undefined;
-    for (const s of this.#schedules.values()) {
-      if (s.atMs > now && (next === undefined || s.atMs < next)) next = s.atMs;
-    }
-    return next;
   }
 
   /** The retry time of a scheduled record (clock ms), or undefined when it is not scheduled. */

@@ -317,27 +317,27 @@ await runWorker<Boot>(async (ctx) => {
       process.exit(1);
     });
 
-    // Storm seeks back before every poll (doSeekRetriableTopicPartitions); a kafkajs consumer polls on its own, so
-    // the spout seeks when a retry becomes ready: at once after a fail, then by a timer at the next retry time.
-    let retryTimer: NodeJS.Timeout | undefined;
+    // Storm seeks every partition back to its earliest ready retry before each poll (pollKafkaBroker →
+    // doSeekRetriableTopicPartitions), and polls again only once the last poll's records are emitted. kafkajs's
+    // fetch loop is that poll: it fetches again only after every batch of the last fetch was handled, and announces
+    // each fetch (FETCH_START) synchronously before it applies pending seeks. Seeking there is Storm's rule to the
+    // letter, and keeps no state: a replay that a seek did not reach (kafkajs drops pending seeks when it restarts
+    // its consumer) is sought again before the next fetch. Assumes one broker (every faultline provider has one):
+    // with several, a seek made at one broker's fetch would discard another's response in flight.
     /** Partitions sought back since their last batch: the next batch of each is a re-read, and is logged. */
     const seeked = new Set<number>();
-    const seekRetriable = () => {
-      clearTimeout(retryTimer);
-      retryTimer = undefined;
+    c.on(c.events.FETCH_START, () => {
+      if (retry.size() === 0) return;
       // Re-read from the earliest ready offset; acked, in-flight and not-yet-ready records read on the way are skipped.
       for (const [partition, offset] of retry.earliestRetriableOffsets()) {
         c.seek({ topic, partition, offset: String(offset) });
+        if (!seeked.has(partition))
+          logLine(
+            `seek p${partition} to ${offset} (${retry.readyMessageCount()} ready, ${retry.size()} scheduled)`,
+          );
         seeked.add(partition);
-        logLine(
-          `seek p${partition} to ${offset} (${retry.readyMessageCount()} ready, ${retry.size()} scheduled)`,
-        );
       }
-      const next = retry.nextRetryTimeMs();
-      if (next !== undefined) {
-        retryTimer = setTimeout(seekRetriable, Math.max(0, Math.ceil(next - systemClock.nowMs())));
-      }
-    };
+    });
 
     const replay = (failed: { partition: number; offset: number }[], reason: string) => {
       if (failed.length === 0) return;
@@ -349,7 +349,6 @@ await runWorker<Boot>(async (ctx) => {
         count: failed.length,
         ...(gaveUp > 0 ? { gaveUp } : {}),
       });
-      seekRetriable();
     };
 
     const onControl = (m: ControlMessage) => {
@@ -497,7 +496,6 @@ await runWorker<Boot>(async (ctx) => {
     return {
       onControl,
       async stop() {
-        clearTimeout(retryTimer);
         for (const [partition, om] of offsets) {
           const waiting = om.retryOffsets();
           if (waiting.length === 0 && om.inFlightCount() === 0) continue;
