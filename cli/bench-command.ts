@@ -45,7 +45,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     onMachine: (sample, where) => process.stderr.write(`  machine ${where}: ${sampleText(sample)}\n`),
     onStep: (s) =>
       process.stderr.write(
-        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far (the low-load reference), running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu)}\n`,
+        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far (the low-load reference), running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu, s.wallClockStepMs)}\n`,
       ),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -107,7 +107,8 @@ export function formatSummary(s: RunSummary, dir: string): string {
       : []),
     '',
     `  latency ms p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  mean ${l.mean}`,
-    ...(s.inputLatencyMs && s.deliveryLatencyMs
+    ...(s.latencySplitUnknown ? [`    split: unknown, ${s.latencySplitUnknown}`] : []),
+    ...(s.inputLatencyMs && s.processingLatencyMs && s.deliveryLatencyMs
       ? [
           `    split p50/p99 ms: input ${s.inputLatencyMs.p50}/${s.inputLatencyMs.p99}  processing ${s.processingLatencyMs.p50}/${s.processingLatencyMs.p99}  delivery ${s.deliveryLatencyMs.p50}/${s.deliveryLatencyMs.p99}`,
         ]

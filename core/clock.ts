@@ -1,6 +1,7 @@
 /**
- * Time, injected. Wall-clock microseconds are comparable across the processes of one machine, which is what
- * end-to-end latency needs (intended send time in the generator, read time in the collector).
+ * Time, injected. The system clock's microseconds since the epoch are comparable across the processes of one
+ * machine (see monotonicEpochClock), which is what end-to-end latency and its split need (intended send time in the
+ * generator, read and write times in the engine, read time in the collector).
  */
 import { TimeoutError } from './errors.ts';
 
@@ -12,9 +13,65 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The environment variable that carries the clock's epoch offset to child processes (and worker threads): µs to add
+ * to the machine's monotonic clock to get µs since the Unix epoch.
+ */
+export const CLOCK_OFFSET_ENV = 'FAULTLINE_CLOCK_OFFSET_US';
+
+/**
+ * One clock for every faultline process on the machine: the machine's monotonic clock (CLOCK_MONOTONIC, the same in
+ * every process and container) plus an epoch offset fixed by the first process and inherited by its descendants.
+ *
+ * `performance.timeOrigin + performance.now()`, what each process had before, is the wall clock *as it was when
+ * that process started*, run on by the monotonic clock. When the wall clock is stepped later (a virtual machine
+ * resumed after a pause: its monotonic clock does not count the pause; or NTP), a process started before the step
+ * runs apart from every process started after it. Seen in a bench: the harness 10.6 s behind the engines' workers,
+ * so every input latency read ~11 s and every delivery latency fell below zero. Following the wall clock instead
+ * would put the step into every latency in flight and make the generator send the paused seconds in a burst; the
+ * machine's monotonic clock has neither: nothing on the machine ran during the pause.
+ *
+ * The JVM engines (real Storm, Flink, Kafka Streams) still stamp the wall clock: after a step, their stamps part
+ * from the harness's by its size, which the latency split notices (latency-split.ts) and a run notes
+ * (`wallClockStep`).
+ */
+export function monotonicEpochClock(
+  env: Record<string, string | undefined> = process.env,
+  monotonicUs: () => number = () => performance.now() * 1000,
+  machineMonotonicUs: () => bigint = () => process.hrtime.bigint() / 1000n,
+  wallUs: () => number = () => (performance.timeOrigin + performance.now()) * 1000,
+): { nowUs: () => number; offsetUs: number } {
+  // performance.now() is the monotonic clock since this process's origin: `base` turns it into the machine's.
+  const base = Number(machineMonotonicUs()) - monotonicUs();
+  const inherited = Number(env[CLOCK_OFFSET_ENV]);
+  const offsetUs = Number.isFinite(inherited) && env[CLOCK_OFFSET_ENV] !== '' ? inherited : wallUs() - (base + monotonicUs());
+  env[CLOCK_OFFSET_ENV] = String(Math.round(offsetUs));
+  const k = base + offsetUs;
+  return { nowUs: () => monotonicUs() + k, offsetUs };
+}
+
+const epoch = monotonicEpochClock();
+
+/** The environment a process on this machine needs to share this clock, for those that do not inherit ours (containers). */
+export const clockOffsetEnv = (): Record<string, string> => ({
+  [CLOCK_OFFSET_ENV]: String(Math.round(epoch.offsetUs)),
+});
+
+/**
+ * How far the wall clock has moved from faultline's clock since this process's clock was set (ms, + ahead): a
+ * step (a paused virtual machine, NTP) shows as a change of this value over a run.
+ */
+export const wallClockDriftMs = (): number => Date.now() - epoch.nowUs() / 1000;
+
+/** A change of wallClockDriftMs over a run from this size (ms) is a step of the wall clock, not Date.now()'s jitter. */
+export const WALL_CLOCK_STEP_MS = 100;
+
+/** "+10.6 s" */
+export const wallClockStepText = (ms: number) => `${ms > 0 ? '+' : ''}${(ms / 1000).toFixed(1)} s`;
+
 export const systemClock: Clock = {
-  nowUs: () => Math.round((performance.timeOrigin + performance.now()) * 1000),
-  nowMs: () => performance.timeOrigin + performance.now(),
+  nowUs: () => Math.round(epoch.nowUs()),
+  nowMs: () => epoch.nowUs() / 1000,
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

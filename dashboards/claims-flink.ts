@@ -96,7 +96,7 @@ function microBatchGroup(label: string, members: LoadedRun[]): { ok: boolean; te
       const rs = members.filter((r) => bufferTimeout(r) === t);
       return {
         t,
-        p50: median(rs.map((r) => r.summary.processingLatencyMs.p50))!,
+        p50: median(rs.map((r) => r.summary.processingLatencyMs!.p50))!,
         e2e: median(rs.map((r) => r.summary.latencyMs.p50))!,
       };
     });

@@ -3,6 +3,7 @@
  * same bench (the harness alone, the parallel passthrough), the ratios to them, the issue-22 goals judged as
  * measured, and bench.md. Pure: the runs are harness/bench.ts's.
  */
+import { wallClockStepText } from '../core/clock.ts';
 import { median } from '../core/stats.ts';
 import type { Guarantee } from '../core/types.ts';
 import type { RateTally, SearchOutcome } from './bench-search.ts';
@@ -47,6 +48,8 @@ export interface BenchStep {
   cpu?: CpuAccount;
   /** Not a verdict: the first low-load run, pooled with the next (in benches before @3 also a close call's runs). */
   rerun?: true;
+  /** How far the wall clock stepped during the run (summary.json `wallClockStepMs`; absent: no step). */
+  wallClockStepMs?: number;
 }
 
 export interface LatencyAtHalf {
@@ -253,14 +256,29 @@ export function benchGoals(entries: readonly BenchEntry[]): BenchGoal[] {
   return goals;
 }
 
+/** A figure over runs: '-' where none was run, 'unknown' where the runs measured none (summary.json says why). */
 const spreadText = (s: Spread | undefined) =>
-  s === undefined ? '-' : s.values.length > 1 ? `${s.median} [${s.min}–${s.max}]` : `${s.median}`;
+  s === undefined
+    ? '-'
+    : s.values.length === 0
+      ? 'unknown'
+      : s.values.length > 1
+        ? `${s.median} [${s.min}–${s.max}]`
+        : `${s.median}`;
 const pair = (p: { p50: Spread; p99: Spread } | undefined) =>
   p ? `${spreadText(p.p50)} / ${spreadText(p.p99)}` : '-';
 
 /** ` [cpu 96 % (12 % stolen), engine 1.07]`: the machine's busy share (the hypervisor's part of it from 1 %) and
  *  the engine's cores in a step. */
-export function cpuText(cpu: CpuAccount | undefined): string {
+export function cpuText(cpu: CpuAccount | undefined, wallClockStepMs?: number): string {
+  const stepped =
+    wallClockStepMs === undefined
+      ? ''
+      : ` [the wall clock stepped ${wallClockStepText(wallClockStepMs)} during it: a paused virtual machine?]`;
+  return cpuShareText(cpu) + stepped;
+}
+
+function cpuShareText(cpu: CpuAccount | undefined): string {
   if (!cpu || !Number.isFinite(cpu.machineBusy) || !Number.isFinite(cpu.cores.engine)) return '';
   return ` [cpu ${Math.round(cpu.machineBusy * 100)} %${stealText(cpu)}, engine ${cpu.cores.engine.toFixed(2)}]`;
 }
@@ -295,7 +313,7 @@ export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
     `Sustainable: the run's guarantee held (its checker found nothing lost, duplicated or wrong that the guarantee forbids), backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up. ${searchText(result.settings)}`,
-    `Latency at 50 %: ${result.settings.halfRuns ?? result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs.`,
+    `Latency at 50 %: ${result.settings.halfRuns ?? result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs; "unknown" where no run measured it (a latency split is unknown where the processes' clocks disagreed: the runs' summary.json say so in latencySplitUnknown).`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     ...(result.interrupted
       ? [
@@ -348,7 +366,7 @@ function stepText(s: BenchStep): string {
   const verdict = s.rerun ? `↻ (${j.reason})` : j.sustainable ? '✓' : `✗ (${j.reason})`;
   const pooledVerdict = !s.rerun && (j.pooledRuns ?? 1) > 1 && j.sustainable ? latencyVerdict(j) : null;
   const pooled = pooledVerdict ? ` (${pooledVerdict.text})` : '';
-  return `${s.rate} ${verdict}${pooled}${cpuText(s.cpu)}`;
+  return `${s.rate} ${verdict}${pooled}${cpuText(s.cpu, s.wallClockStepMs)}`;
 }
 
 /** How the search placed the sustainable rate, as the settings say (a bench before @3 searched otherwise). */

@@ -290,6 +290,32 @@ describe('limits, ratios and goals', () => {
     expect(md).toContain('2000 ✓ [cpu 90 % (12 % stolen), engine 0.50]');
   });
 
+  it('says where the wall clock stepped during a step, and gives a split its runs could not measure as unknown', () => {
+    const latency = { p50: 5, p90: 8, p99: 20, p999: 30, p9999: 40, max: 50, mean: 6 };
+    const unknownSplit = {
+      latencyMs: latency,
+      latencySplitUnknown: "the processes' clocks disagree: 500 of 500 outputs had a part below zero",
+    };
+    const h = latencyAtHalf(1000, [unknownSplit, unknownSplit], []);
+    expect(h.inputMs.p50.values).toEqual([]);
+    const e = entry('passthrough', 'engine', 2000, 80, {
+      atHalf: { ...entry('x', 'engine', 2000, 80).atHalf!, inputMs: h.inputMs, processingMs: h.processingMs },
+      steps: [
+        {
+          rate: 1000,
+          runDir: 'r0',
+          judgement: { sustainable: false, reason: 'p99 too high' } as StepJudgement,
+          wallClockStepMs: 10_584,
+        },
+      ],
+    });
+    const md = formatBench({ ...header, parallelBaseline: null, entries: [e], goals: [] });
+    expect(md).toContain('| unknown / unknown | unknown / unknown |');
+    expect(md).toContain(
+      '1000 ✗ (p99 too high) [the wall clock stepped +10.6 s during it: a paused virtual machine?]',
+    );
+  });
+
   it("runs an engine's links direct, as the baselines', unless its spec asks for Toxiproxy", () => {
     expect(benchEngineOptions('ack-tree', {})).toEqual({ proxied: false });
     expect(benchEngineOptions('barrier-snapshot', { checkpointIntervalMs: 500 })).toEqual({

@@ -302,6 +302,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
                 judgement,
                 runDir: r.dir,
                 ...(r.summary.cpu ? { cpu: r.summary.cpu } : {}),
+                ...(r.summary.wallClockStepMs ? { wallClockStepMs: r.summary.wallClockStepMs } : {}),
                 ...(rerun ? { rerun: true as const } : {}),
               };
               steps.push(st);
@@ -407,7 +408,7 @@ export function latencyAtHalf(
     p999Ms: of((x) => x.latencyMs.p999),
     maxMs: of((x) => x.latencyMs.max),
     inputMs: { p50: of((x) => x.inputLatencyMs?.p50), p99: of((x) => x.inputLatencyMs?.p99) },
-    processingMs: { p50: of((x) => x.processingLatencyMs.p50), p99: of((x) => x.processingLatencyMs.p99) },
+    processingMs: { p50: of((x) => x.processingLatencyMs?.p50), p99: of((x) => x.processingLatencyMs?.p99) },
     deliveryMs: { p50: of((x) => x.deliveryLatencyMs?.p50), p99: of((x) => x.deliveryLatencyMs?.p99) },
     cpuBusyPct: of((x) => finite(x.cpu?.machineBusy, (b) => Math.round(b * 1000) / 10)),
     cpuStealPct: of((x) => finite(x.cpu?.machineSteal, (b) => Math.round(b * 1000) / 10)),

@@ -4,7 +4,8 @@
  * time (µs) into HdrHistograms: `total` after warm-up for the summary, one interval histogram per second for
  * `latency.hlog` and `timeseries.csv`. Its three parts go to histograms of their own, to show where latency
  * goes: input (source read − intended send: generator, Kafka, the source's fetch), processing (sink write −
- * source read) and delivery (read − sink write: the produce, a transaction's commit, the collector's fetch).
+ * source read) and delivery (read − sink write: the produce, a transaction's commit, the collector's fetch);
+ * latency-split.ts says what becomes of an output whose stamps, from different processes, disagree.
  *
  * The intended send time comes from the generator's own schedule (`intendedUs`), never from the engine: an
  * engine that re-stamps `t` on replay would otherwise hide its latency. An output whose echoed `t` disagrees
@@ -26,6 +27,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import type { OutputRecord } from '../core/types.ts';
 import { IdSet } from './id-set.ts';
 import { createLatencyHistogram, type Histogram, recordUs } from './latency.ts';
+import { createLatencySplit, type LatencySplit } from './latency-split.ts';
 
 export interface SecondRow {
   /** Seconds since run start (the bucket [second, second + 1)). */
@@ -108,9 +110,8 @@ export interface Collector {
   /** Stops consuming and closes the current second. */
   stop(): Promise<void>;
   total: Histogram;
-  input: Histogram;
-  processing: Histogram;
-  delivery: Histogram;
+  /** The three parts of the latency after warm-up (input, processing, delivery). */
+  split: LatencySplit;
   delivered(): number;
   /** Rows closed so far. */
   rows(): readonly SecondRow[];
@@ -132,9 +133,7 @@ export interface Collector {
 export function createCollector(opts: CollectorOptions): Collector {
   const clock = opts.clock ?? systemClock;
   const total = createLatencyHistogram();
-  const input = createLatencyHistogram();
-  const processing = createLatencyHistogram();
-  const delivery = createLatencyHistogram();
+  const split = createLatencySplit();
   const rows: SecondRow[] = [];
   let interval = createLatencyHistogram();
   let currentSecond = 0;
@@ -202,9 +201,7 @@ export function createCollector(opts: CollectorOptions): Collector {
 
   return {
     total,
-    input,
-    processing,
-    delivery,
+    split,
     delivered: () => delivered,
     rows: () => {
       const producedIn = opts.producedIn;
@@ -373,9 +370,7 @@ export function createCollector(opts: CollectorOptions): Collector {
     recordUs(interval, e2e);
     if (t >= opts.warmupEndUs) {
       recordUs(total, e2e);
-      if (out.r >= t) recordUs(input, out.r - t);
-      if (out.w >= out.r) recordUs(processing, out.w - out.r);
-      if (readUs >= out.w) recordUs(delivery, readUs - out.w);
+      split.record(t, out.r, out.w, readUs);
     }
   }
 }

@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { createNemesis, type TargetResolver, validateFaultKinds, validateFaults } from '../chaos/nemesis.ts';
 import { expandRandomFaults } from '../chaos/schedule.ts';
 import { createKafka } from '../clients/kafka.ts';
-import { systemClock } from '../core/clock.ts';
+import { systemClock, WALL_CLOCK_STEP_MS, wallClockDriftMs, wallClockStepText } from '../core/clock.ts';
 import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../core/progress.ts';
 import {
@@ -360,6 +360,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const runErrors: RunError[] = [];
 
     const startMs = Date.now();
+    const driftAtStartMs = wallClockDriftMs();
     files = openRunFiles(dir);
     const scenarioJson = {
       ...run.scenario,
@@ -612,6 +613,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         (s) =>
           `${s.kind} ${s.target} at ${s.at.toFixed(1)} s was skipped: the target was not running (being restarted); not a fault of this run`,
       );
+    const wallClockStepMs = Math.round(wallClockDriftMs() - driftAtStartMs);
+    if (Math.abs(wallClockStepMs) >= WALL_CLOCK_STEP_MS)
+      notes.push(
+        `the wall clock stepped ${wallClockStepText(wallClockStepMs)} during the run (a paused virtual machine, or NTP): faultline's clock did not follow it (the machine's monotonic clock), a JVM engine's stamps did`,
+      );
     /** Reference scores per branch ('' on a chain): each fan-out branch is checked against its own scorer. */
     const expectedScores = new Map<string, Float64Array>();
     try {
@@ -702,11 +708,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       ? measured.reduce((a, r) => a + r.outputs, 0) / measured.length / outputsPerRecord
       : 0;
     const latency = summarizeMs(collector.total);
-    /** p50, p99 and max of one part of the latency (ms). */
-    const part = (h: Histogram) => {
-      const { p50, p99, max } = summarizeMs(h);
-      return { p50, p99, max };
-    };
+    const split = collector.split.fields(notes);
     const faultRecords = nemesis.records();
     const allowLoss = run.guarantee === 'at-most-once' || run.guarantee === 'none';
     let recovery: RecoveryEntry[] = [];
@@ -751,9 +753,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       counts,
       ...(branches ? { topology: run.topology, branches: result.branches } : {}),
       latencyMs: withoutCount(latency),
-      processingLatencyMs: part(collector.processing),
-      inputLatencyMs: part(collector.input),
-      deliveryLatencyMs: part(collector.delivery),
+      ...split,
+      ...(Math.abs(wallClockStepMs) >= WALL_CLOCK_STEP_MS ? { wallClockStepMs } : {}),
       throughput: { targetPerS: run.rate, meanPerS: Math.round(meanPerS * 10) / 10 },
       generator: {
         attempted: genStats.attempted,

@@ -68,11 +68,22 @@ export interface RunSummary {
   branches?: BranchCounts[];
   /** End-to-end, from the intended send time, after warm-up. */
   latencyMs: Omit<LatencySummary, 'count'>;
-  processingLatencyMs: { p50: number; p99: number; max: number };
+  /**
+   * Sink write − source read. The three parts are absent when no output after warm-up carried the engine's stamps,
+   * or when the stamping processes' clocks disagreed (`latencySplitUnknown` says so).
+   */
+  processingLatencyMs?: { p50: number; p99: number; max: number };
   /** Source read − intended send (generator, Kafka, the source's fetch). Absent in runs before it was added. */
   inputLatencyMs?: { p50: number; p99: number; max: number };
   /** Collector read − sink write (produce, transaction commit, the collector's fetch). Absent in older runs. */
   deliveryLatencyMs?: { p50: number; p99: number; max: number };
+  /** Why the three parts above are absent although outputs were read: the processes' clocks disagreed. */
+  latencySplitUnknown?: string;
+  /**
+   * How far the wall clock stepped during the run (ms, + forward; a paused virtual machine, NTP), from 100 ms.
+   * faultline's clock did not follow it (core/clock.ts); a JVM engine's stamps did. Absent: no step.
+   */
+  wallClockStepMs?: number;
   throughput: { targetPerS: number; meanPerS: number };
   generator: { attempted: number; acked: number; failed: number; lagP99Ms: number; lagMaxMs: number };
   faults: FaultRecord[];

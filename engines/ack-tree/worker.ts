@@ -414,10 +414,11 @@ await runWorker<Boot>(async (ctx) => {
         let notReady = 0;
         let brokeAt: string | undefined;
         let last: string | undefined;
+        const stopReason = () => (isStale() ? 'a seek is pending' : 'stopping');
         const readUs = systemClock.nowUs();
         for (const m of batch.messages) {
           if (!isRunning() || isStale()) {
-            brokeAt = `${m.offset} (${isStale() ? 'a seek is pending' : 'stopping'})`;
+            brokeAt = `${m.offset} (${stopReason()})`;
             break;
           }
           const offset = Number(m.offset);
@@ -464,7 +465,7 @@ await runWorker<Boot>(async (ctx) => {
               },
             );
             if (!emitted) {
-              brokeAt = `${offset} (${isStale() ? 'a seek is pending' : 'stopping'}, not emitted)`;
+              brokeAt = `${offset} (${stopReason()}, not emitted)`;
               break;
             }
             emittedHere++;

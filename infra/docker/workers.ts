@@ -20,6 +20,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 import { GenericContainer } from 'testcontainers';
+import { clockOffsetEnv } from '../../core/clock.ts';
 import { LOOPBACK } from '../../clients/ports.ts';
 import {
   type Placement,
@@ -198,6 +199,8 @@ export async function dockerPlacement(infra: DockerInfra, opts: DockerPlacementO
         .withLabels(labels)
         .withEnvironment({
           FAULTLINE_CONTROL: JSON.stringify({ ...control.address(), id: spec.id, attempt: spec.attempt }),
+          // The harness's clock (the machine's monotonic clock, which containers share; core/clock.ts).
+          ...clockOffsetEnv(),
         })
         .withCommand(['node', '--import', 'tsx', containerPaths(spec.entry).config, spec.id])
         .withBindMounts(mounts)

@@ -1,0 +1,78 @@
+/**
+ * Where an output's latency went, from four stamps: the generator's intended send time `t`, the engine source's
+ * read time `r`, its sink's write time `w` and the collector's read time. Input = r − t (generator, Kafka, the
+ * source's fetch), processing = w − r, delivery = read − w (the produce, a transaction's commit, the collector's
+ * fetch). The stamps come from up to four processes: where their clocks disagree, a part falls below zero and the
+ * part before it is inflated by as much, so such an output's parts are counted, never clamped into the figures.
+ */
+import { createLatencyHistogram, type Histogram, recordUs, summarizeMs } from './latency.ts';
+import type { RunSummary } from './summary.ts';
+
+/**
+ * How far below zero a part may fall before it counts as a disagreement of clocks: the JVM engines stamp whole
+ * milliseconds, the harness microseconds.
+ */
+const RESOLUTION_US = 2_000;
+
+/** More than this share of outputs with a part below zero, and no part is reported. */
+const UNKNOWN_ABOVE = 1 / 1000;
+
+export type SplitFields = Pick<
+  RunSummary,
+  'inputLatencyMs' | 'processingLatencyMs' | 'deliveryLatencyMs' | 'latencySplitUnknown'
+>;
+
+export interface LatencySplit {
+  /** One output's stamps, µs since the epoch; an output without the engine's stamps (NaN) has no split. */
+  record(t: number, r: number, w: number, readUs: number): void;
+  /** Outputs left out because a part was below zero, and the largest such gap (ms). */
+  disagreement(): { outputs: number; worstMs: number };
+  /**
+   * summary.json's three parts, or why they are absent: when more than 1 in 1000 outputs had a part below zero the
+   * processes' clocks disagree and no part can be trusted. Fewer are left out, and a note in `notes` says how many.
+   */
+  fields(notes: string[]): SplitFields;
+}
+
+export function createLatencySplit(): LatencySplit {
+  const input = createLatencyHistogram();
+  const processing = createLatencyHistogram();
+  const delivery = createLatencyHistogram();
+  let apart = 0;
+  let worstUs = 0;
+  const part = (h: Histogram) => {
+    const { p50, p99, max } = summarizeMs(h);
+    return { p50, p99, max };
+  };
+  return {
+    record(t, r, w, readUs) {
+      const parts = [r - t, w - r, readUs - w] as const;
+      const lowest = Math.min(...parts);
+      if (Number.isNaN(lowest)) return;
+      if (lowest < -RESOLUTION_US) {
+        apart++;
+        worstUs = Math.max(worstUs, -lowest);
+        return;
+      }
+      recordUs(input, parts[0]);
+      recordUs(processing, parts[1]);
+      recordUs(delivery, parts[2]);
+    },
+    disagreement: () => ({ outputs: apart, worstMs: Math.round(worstUs) / 1000 }),
+    fields(notes) {
+      const split = processing.totalCount;
+      const gap = `${apart} of ${apart + split} outputs had a part below zero, by up to ${(worstUs / 1000).toFixed(1)} ms`;
+      if (apart > (apart + split) * UNKNOWN_ABOVE)
+        return {
+          latencySplitUnknown: `the processes' clocks disagree: ${gap} (a step of the wall clock between their starts?)`,
+        };
+      if (apart > 0) notes.push(`latency split: ${gap} (clocks apart), left out of it`);
+      if (split === 0) return {};
+      return {
+        inputLatencyMs: part(input),
+        processingLatencyMs: part(processing),
+        deliveryLatencyMs: part(delivery),
+      };
+    },
+  };
+}
