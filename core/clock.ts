@@ -44,7 +44,10 @@ export function monotonicEpochClock(
   // performance.now() is the monotonic clock since this process's origin: `base` turns it into the machine's.
   const base = Number(machineMonotonicUs()) - monotonicUs();
   const inherited = Number(env[CLOCK_OFFSET_ENV]);
-  const offsetUs = Number.isFinite(inherited) && env[CLOCK_OFFSET_ENV] !== '' ? inherited : wallUs() - (base + monotonicUs());
+  const offsetUs =
+    Number.isFinite(inherited) && env[CLOCK_OFFSET_ENV] !== ''
+      ? inherited
+      : wallUs() - (base + monotonicUs());
   env[CLOCK_OFFSET_ENV] = String(Math.round(offsetUs));
   const k = base + offsetUs;
   return { nowUs: () => monotonicUs() + k, offsetUs };

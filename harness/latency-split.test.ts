@@ -4,7 +4,11 @@ import { createLatencySplit } from './latency-split.ts';
 const T = 1_764_000_000_000_000; // µs since the epoch
 
 /** An output intended at T + i ms whose parts are input, processing and delivery µs. */
-function feed(split: ReturnType<typeof createLatencySplit>, n: number, [input, processing, delivery]: number[]) {
+function feed(
+  split: ReturnType<typeof createLatencySplit>,
+  n: number,
+  [input, processing, delivery]: number[],
+) {
   for (let i = 0; i < n; i++) {
     const t = T + i * 1000;
     split.record(t, t + input!, t + input! + processing!, t + input! + processing! + delivery!);

@@ -48,7 +48,11 @@ describe('passthrough run', () => {
       expect(summary.latencyMs.p99).toBeGreaterThanOrEqual(summary.latencyMs.p50);
       expect(summary.latencyMs.max).toBeGreaterThanOrEqual(summary.latencyMs.p99);
       // Input, processing and delivery add up to each record's end-to-end latency: no part's median exceeds it.
-      for (const part of [summary.inputLatencyMs!, summary.processingLatencyMs, summary.deliveryLatencyMs!]) {
+      for (const part of [
+        summary.inputLatencyMs!,
+        summary.processingLatencyMs!,
+        summary.deliveryLatencyMs!,
+      ]) {
         expect(part.p50).toBeGreaterThanOrEqual(0);
         expect(part.p50).toBeLessThanOrEqual(summary.latencyMs.p50 + 0.1);
       }

@@ -20,8 +20,8 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 import { GenericContainer } from 'testcontainers';
-import { clockOffsetEnv } from '../../core/clock.ts';
 import { LOOPBACK } from '../../clients/ports.ts';
+import { clockOffsetEnv } from '../../core/clock.ts';
 import {
   type Placement,
   type ProcessControl,
