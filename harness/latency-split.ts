@@ -6,7 +6,6 @@
  * part before it is inflated by as much, so such an output's parts are counted, never clamped into the figures.
  */
 import { createLatencyHistogram, type Histogram, recordUs, summarizeMs } from './latency.ts';
-import type { RunSummary } from './summary.ts';
 
 /**
  * How far below zero a part may fall before it counts as a disagreement of clocks: the JVM engines stamp whole
@@ -17,10 +16,15 @@ const RESOLUTION_US = 2_000;
 /** More than this share of outputs with a part below zero, and no part is reported. */
 const UNKNOWN_ABOVE = 1 / 1000;
 
-export type SplitFields = Pick<
-  RunSummary,
-  'inputLatencyMs' | 'processingLatencyMs' | 'deliveryLatencyMs' | 'latencySplitUnknown'
->;
+type Part = { p50: number; p99: number; max: number };
+
+/** summary.json's fields for the split (harness/summary.ts has them; not imported: summary.ts imports the collector). */
+export interface SplitFields {
+  inputLatencyMs?: Part;
+  processingLatencyMs?: Part;
+  deliveryLatencyMs?: Part;
+  latencySplitUnknown?: string;
+}
 
 export interface LatencySplit {
   /** One output's stamps, µs since the epoch; an output without the engine's stamps (NaN) has no split. */
