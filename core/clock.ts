@@ -33,7 +33,7 @@ export const CLOCK_OFFSET_ENV = 'FAULTLINE_CLOCK_OFFSET_US';
  *
  * The JVM engines (real Storm, Flink, Kafka Streams) still stamp the wall clock: after a step, their stamps part
  * from the harness's by its size, which the latency split notices (latency-split.ts) and a run notes
- * (`wallClockStep`).
+ * (`wallClockStepMs`).
  */
 export function monotonicEpochClock(
   env: Record<string, string | undefined> = process.env,

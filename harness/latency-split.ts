@@ -16,9 +16,11 @@ const RESOLUTION_US = 2_000;
 /** More than this share of outputs with a part below zero, and no part is reported. */
 const UNKNOWN_ABOVE = 1 / 1000;
 
-type Part = { p50: number; p99: number; max: number };
+/** One part's figures, ms. */
+export type LatencyPart = { p50: number; p99: number; max: number };
+type Part = LatencyPart;
 
-/** summary.json's fields for the split (harness/summary.ts has them; not imported: summary.ts imports the collector). */
+/** summary.json's fields for the split (RunSummary's, declared here: summary.ts imports the collector). */
 export interface SplitFields {
   inputLatencyMs?: Part;
   processingLatencyMs?: Part;
@@ -50,17 +52,19 @@ export function createLatencySplit(): LatencySplit {
   };
   return {
     record(t, r, w, readUs) {
-      const parts = [r - t, w - r, readUs - w] as const;
-      const lowest = Math.min(...parts);
+      const inputUs = r - t;
+      const processingUs = w - r;
+      const deliveryUs = readUs - w;
+      const lowest = Math.min(inputUs, processingUs, deliveryUs);
       if (Number.isNaN(lowest)) return;
       if (lowest < -RESOLUTION_US) {
         apart++;
         worstUs = Math.max(worstUs, -lowest);
         return;
       }
-      recordUs(input, parts[0]);
-      recordUs(processing, parts[1]);
-      recordUs(delivery, parts[2]);
+      recordUs(input, inputUs);
+      recordUs(processing, processingUs);
+      recordUs(delivery, deliveryUs);
     },
     disagreement: () => ({ outputs: apart, worstMs: Math.round(worstUs) / 1000 }),
     fields(notes) {

@@ -8,6 +8,7 @@ import type { CollectorHealth } from './collector.ts';
 import type { CpuAccount } from './cpu-account.ts';
 import type { DrainResult } from './drain.ts';
 import type { LatencySummary } from './latency.ts';
+import type { LatencyPart } from './latency-split.ts';
 import type { RecoveryEntry } from './recovery.ts';
 
 export const SUMMARY_SCHEMA = 'faultline/run-summary@1';
@@ -72,11 +73,11 @@ export interface RunSummary {
    * Sink write − source read. The three parts are absent when no output after warm-up carried the engine's stamps,
    * or when the stamping processes' clocks disagreed (`latencySplitUnknown` says so).
    */
-  processingLatencyMs?: { p50: number; p99: number; max: number };
+  processingLatencyMs?: LatencyPart;
   /** Source read − intended send (generator, Kafka, the source's fetch). Absent in runs before it was added. */
-  inputLatencyMs?: { p50: number; p99: number; max: number };
+  inputLatencyMs?: LatencyPart;
   /** Collector read − sink write (produce, transaction commit, the collector's fetch). Absent in older runs. */
-  deliveryLatencyMs?: { p50: number; p99: number; max: number };
+  deliveryLatencyMs?: LatencyPart;
   /** Why the three parts above are absent although outputs were read: the processes' clocks disagreed. */
   latencySplitUnknown?: string;
   /**
