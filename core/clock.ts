@@ -31,9 +31,9 @@ export const CLOCK_OFFSET_ENV = 'FAULTLINE_CLOCK_OFFSET_US';
  * would put the step into every latency in flight and make the generator send the paused seconds in a burst; the
  * machine's monotonic clock has neither: nothing on the machine ran during the pause.
  *
- * The JVM engines (real Storm, Flink, Kafka Streams) still stamp the wall clock: after a step, their stamps part
- * from the harness's by its size, which the latency split notices (latency-split.ts) and a run notes
- * (`wallClockStepMs`).
+ * The JVM engines (real Storm, Flink, Kafka Streams) stamp on the same clock (their Clock.java: System.nanoTime,
+ * CLOCK_MONOTONIC on Linux, plus the inherited offset). A clock that still parts from it shows in the latency
+ * split's check (latency-split.ts); a step of the wall clock itself is noted by the run (`wallClockStepMs`).
  */
 export function monotonicEpochClock(
   env: Record<string, string | undefined> = process.env,

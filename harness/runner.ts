@@ -57,7 +57,7 @@ import { describeEnvironment } from './environment.ts';
 import { startGeneratorThread } from './generator-thread.ts';
 import { HARNESS_PIPE, harnessPipe } from './harness-pipe.ts';
 import { IdSet } from './id-set.ts';
-import { type Histogram, summarizeMs } from './latency.ts';
+import { summarizeMs } from './latency.ts';
 import { auditNote, auditOutput } from './output-audit.ts';
 import {
   acquireInfra,

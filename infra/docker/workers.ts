@@ -245,7 +245,8 @@ export async function dockerPlacement(infra: DockerInfra, opts: DockerPlacementO
         // The image's own java; the arguments as on the host (the paths they name are mounted where they are).
         Cmd: ['java', ...spec.command.slice(1)],
         WorkingDir: spec.cwd,
-        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        // The harness's clock too (the JVMs stamp on it: core/clock.ts), as a local process inherits it.
+        Env: Object.entries({ ...clockOffsetEnv(), ...spec.env }).map(([k, v]) => `${k}=${v}`),
         // As this runner's user: what the JVM writes into the run's folder is the runner's, as locally.
         User: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
         Labels: labels,

@@ -11,6 +11,7 @@ import dev.faultline.workloads.TransactionFeatures;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -47,6 +48,19 @@ public final class FaultlineJob {
 
   private FaultlineJob() {}
 
+  /**
+   * faultline's clock (core/clock.ts): the machine's monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux, as
+   * Node's process.hrtime) plus the epoch offset the harness fixed, which every process it starts inherits. Stamps
+   * on it agree with the harness's after the wall clock was stepped (a paused virtual machine).
+   */
+  static final long CLOCK_OFFSET_US = Long.parseLong(Objects.requireNonNull(System.getenv("FAULTLINE_CLOCK_OFFSET_US"),
+      "FAULTLINE_CLOCK_OFFSET_US is not set: faultline's harness sets it for every process it starts"));
+
+  /** Microseconds since the Unix epoch on faultline's clock. */
+  static long nowUs() {
+    return System.nanoTime() / 1000 + CLOCK_OFFSET_US;
+  }
+
   /** Kafka input record (core/types.ts InputRecord) → Input, stamped with the read time. */
   static final class InputSchema implements KafkaRecordDeserializationSchema<Input> {
     private static final long serialVersionUID = 1L;
@@ -55,7 +69,7 @@ public final class FaultlineJob {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Input> out) throws IOException {
       if (json == null) json = new ObjectMapper();
-      long readUs = System.currentTimeMillis() * 1000;
+      long readUs = nowUs();
       JsonNode in = json.readTree(record.value());
       Input i = new Input();
       i.id = in.path("id").asLong();
@@ -179,7 +193,7 @@ public final class FaultlineJob {
       out.put("t", s.t);
       out.put("score", s.score);
       out.put("r", s.r);
-      out.put("w", System.currentTimeMillis() * 1000);
+      out.put("w", nowUs());
       return new ProducerRecord<>(topic, s.key.getBytes(StandardCharsets.UTF_8),
           out.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -43,13 +44,26 @@ import org.apache.kafka.streams.state.Stores;
 public final class FaultlineStreams {
   private FaultlineStreams() {}
 
+  /**
+   * faultline's clock (core/clock.ts): the machine's monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux, as
+   * Node's process.hrtime) plus the epoch offset the harness fixed, which every process it starts inherits. Stamps
+   * on it agree with the harness's after the wall clock was stepped (a paused virtual machine).
+   */
+  static final long CLOCK_OFFSET_US = Long.parseLong(Objects.requireNonNull(System.getenv("FAULTLINE_CLOCK_OFFSET_US"),
+      "FAULTLINE_CLOCK_OFFSET_US is not set: faultline's harness sets it for every process it starts"));
+
+  /** Microseconds since the Unix epoch on faultline's clock. */
+  static long nowUs() {
+    return System.nanoTime() / 1000 + CLOCK_OFFSET_US;
+  }
+
   static final String STORE = "state";
 
   /** One event line for the adapter. */
   static void event(String kind, ObjectNode fields) {
     ObjectNode line = KeyState.JSON.createObjectNode();
     line.put("fl", kind);
-    line.put("at", System.currentTimeMillis() * 1000);
+    line.put("at", nowUs());
     line.setAll(fields);
     System.out.println(line);
   }
@@ -83,7 +97,7 @@ public final class FaultlineStreams {
 
     @Override
     public void process(Record<String, String> record) {
-      long readUs = System.currentTimeMillis() * 1000;
+      long readUs = nowUs();
       try {
         JsonNode in = KeyState.JSON.readTree(record.value());
         String key = in.path("key").asText();
@@ -133,7 +147,7 @@ public final class FaultlineStreams {
       out.put("t", s.t());
       out.put("score", s.score());
       out.put("r", s.r());
-      out.put("w", System.currentTimeMillis() * 1000);
+      out.put("w", nowUs());
       return out.toString().getBytes(StandardCharsets.UTF_8);
     }
   }

@@ -6,6 +6,7 @@ import dev.faultline.workloads.ModelFile;
 import dev.faultline.workloads.OrphanGuard;
 import java.io.File;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import org.apache.storm.Config;
 import org.apache.storm.LocalCluster;
@@ -43,13 +44,26 @@ public final class FaultlineTopology {
 
   private FaultlineTopology() {}
 
+  /**
+   * faultline's clock (core/clock.ts): the machine's monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux, as
+   * Node's process.hrtime) plus the epoch offset the harness fixed, which every process it starts inherits. Stamps
+   * on it agree with the harness's after the wall clock was stepped (a paused virtual machine).
+   */
+  static final long CLOCK_OFFSET_US = Long.parseLong(Objects.requireNonNull(System.getenv("FAULTLINE_CLOCK_OFFSET_US"),
+      "FAULTLINE_CLOCK_OFFSET_US is not set: faultline's harness sets it for every process it starts"));
+
+  /** Microseconds since the Unix epoch on faultline's clock. */
+  static long nowUs() {
+    return System.nanoTime() / 1000 + CLOCK_OFFSET_US;
+  }
+
   /** Kafka input record (core/types.ts InputRecord) → spout tuple (id, key, t, r, body). */
   static final class InputTranslator implements Func<ConsumerRecord<String, String>, List<Object>> {
     private static final long serialVersionUID = 1L;
 
     @Override
     public List<Object> apply(ConsumerRecord<String, String> record) {
-      long readUs = System.currentTimeMillis() * 1000;
+      long readUs = nowUs();
       try {
         JsonNode in = JSON.readTree(record.value());
         return new Values(in.path("id").asLong(), in.path("key").asText(), in.path("t").asLong(), readUs,
@@ -77,7 +91,7 @@ public final class FaultlineTopology {
       out.put("t", tuple.getLongByField("t"));
       out.put("score", tuple.getDoubleByField("score"));
       out.put("r", tuple.getLongByField("r"));
-      out.put("w", System.currentTimeMillis() * 1000);
+      out.put("w", nowUs());
       return out.toString();
     }
   }
