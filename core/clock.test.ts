@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_OFFSET_ENV, monotonicEpochClock } from './clock.ts';
+import { CLOCK_OFFSET_ENV, monotonicBase, monotonicEpochClock } from './clock.ts';
 
 /**
  * A machine: its monotonic clock (µs since boot) and its wall clock (µs since the epoch), which a step moves
@@ -62,5 +62,35 @@ describe('monotonicEpochClock', () => {
       const env: Record<string, string | undefined> = { [CLOCK_OFFSET_ENV]: bad };
       expect(box.start(env).nowUs()).toBeCloseTo(box.wallUs(), 3);
     }
+  });
+});
+
+describe('monotonicBase', () => {
+  it('takes the tightest bracket of machine reads around a performance.now() read, not the first pair', () => {
+    // A process preempted for 20 ms between its reads in the first two brackets (a busy machine at start).
+    let machineUs = 7_000_000;
+    const origin = 6_000_000;
+    const stalls = [20_000, 20_000];
+    const base = monotonicBase(
+      () => {
+        const now = machineUs - origin;
+        machineUs += stalls.shift() ?? 1;
+        return now;
+      },
+      () => BigInt((machineUs += 1)),
+    );
+    expect(Math.abs(base - origin)).toBeLessThanOrEqual(2);
+  });
+
+  it('agrees with this process: performance.now() plus the base reads process.hrtime within a few µs', () => {
+    const base = monotonicBase(
+      () => performance.now() * 1000,
+      () => process.hrtime.bigint() / 1000n,
+    );
+    const before = Number(process.hrtime.bigint() / 1000n);
+    const ours = performance.now() * 1000 + base;
+    const after = Number(process.hrtime.bigint() / 1000n);
+    expect(ours).toBeGreaterThanOrEqual(before - 50);
+    expect(ours).toBeLessThanOrEqual(after + 50);
   });
 });

@@ -44,7 +44,7 @@ describe('createLatencySplit', () => {
     expect(f.processingLatencyMs).toBeUndefined();
     expect(f.deliveryLatencyMs).toBeUndefined();
     expect(f.latencySplitUnknown).toBe(
-      "the processes' clocks disagree: 500 of 500 outputs had a part below zero, by up to 10597.0 ms " +
+      "the processes' clocks disagree: 500 of 500 outputs had a part below zero (delivery 500), by up to 10597.0 ms " +
         '(a step of the wall clock between their starts?)',
     );
   });
@@ -57,7 +57,7 @@ describe('createLatencySplit', () => {
     const f = split.fields(notes);
     expect(f.processingLatencyMs?.p50).toBeCloseTo(1, 1);
     expect(notes).toEqual([
-      'latency split: 1 of 2001 outputs had a part below zero, by up to 50.0 ms (clocks apart), left out of it',
+      'latency split: 1 of 2001 outputs had a part below zero (processing 1), by up to 50.0 ms (clocks apart), left out of it',
     ]);
   });
 

@@ -46,6 +46,8 @@ export function createLatencySplit(): LatencySplit {
   const delivery = createLatencyHistogram();
   let apart = 0;
   let worstUs = 0;
+  /** Which part fell below zero, per output left out (it says which two stamps disagree). */
+  const below = { input: 0, processing: 0, delivery: 0 };
   const part = (h: Histogram) => {
     const { p50, p99, max } = summarizeMs(h);
     return { p50, p99, max };
@@ -60,6 +62,9 @@ export function createLatencySplit(): LatencySplit {
       if (lowest < -RESOLUTION_US) {
         apart++;
         worstUs = Math.max(worstUs, -lowest);
+        if (inputUs < -RESOLUTION_US) below.input++;
+        if (processingUs < -RESOLUTION_US) below.processing++;
+        if (deliveryUs < -RESOLUTION_US) below.delivery++;
         return;
       }
       recordUs(input, inputUs);
@@ -69,7 +74,11 @@ export function createLatencySplit(): LatencySplit {
     disagreement: () => ({ outputs: apart, worstMs: Math.round(worstUs) / 1000 }),
     fields(notes) {
       const split = processing.totalCount;
-      const gap = `${apart} of ${apart + split} outputs had a part below zero, by up to ${(worstUs / 1000).toFixed(1)} ms`;
+      const parts = Object.entries(below)
+        .filter(([, n]) => n > 0)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ');
+      const gap = `${apart} of ${apart + split} outputs had a part below zero (${parts}), by up to ${(worstUs / 1000).toFixed(1)} ms`;
       if (apart > (apart + split) * UNKNOWN_ABOVE)
         return {
           latencySplitUnknown: `the processes' clocks disagree: ${gap} (a step of the wall clock between their starts?)`,
