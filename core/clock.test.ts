@@ -77,7 +77,10 @@ describe('monotonicBase', () => {
         machineUs += stalls.shift() ?? 1;
         return now;
       },
-      () => BigInt((machineUs += 1)),
+      () => {
+        machineUs += 1;
+        return BigInt(machineUs);
+      },
     );
     expect(Math.abs(base - origin)).toBeLessThanOrEqual(2);
   });
