@@ -1,8 +1,10 @@
 /**
  * kafkajs clients as faultline's processes use them: quiet unless something goes wrong, logs to stderr. The only
- * door to kafkajs: its read_committed fix must be in place before kafkajs loads (see kafkajs-read-committed.ts).
+ * door to kafkajs: its read_committed fix and faster produce encoding must be in place before kafkajs loads (see
+ * kafkajs-read-committed.ts, kafkajs-produce-encoding.ts).
  */
 import './kafkajs-read-committed.ts';
+import './kafkajs-produce-encoding.ts';
 import { connect } from 'node:net';
 import {
   AssignerProtocol,
