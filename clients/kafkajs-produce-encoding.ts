@@ -11,9 +11,7 @@
  *   value that is neither string, Buffer nor null) goes to kafkajs's own encoder.
  * clients/kafkajs-produce-encoding.test.ts checks the bytes against kafkajs's own for both.
  */
-import Module, { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { replaceKafkajsModule, kafkajsRequire as require } from './kafkajs-module.ts';
 
 interface Message {
   partition?: number;
@@ -131,22 +129,7 @@ export function fastRecordEncoder(original: (args: RecordArgs) => Encoder, Encod
   };
 }
 
-/** Puts `exports` in require's cache as the module at `path`, unless it is there already (marked `faultline`). */
-function replaceModule(path: string, exports: object, before: string): void {
-  if ((require.cache[path]?.exports as { faultline?: true } | undefined)?.faultline === true) return;
-  if (require.cache[require.resolve(before)] !== undefined)
-    throw new Error(
-      'kafkajs was loaded before its produce encoding: import kafkajs only through clients/kafka.ts',
-    );
-  const m = new Module(path);
-  m.filename = path;
-  m.loaded = true;
-  m.exports = Object.assign(exports, { faultline: true as const });
-  require.cache[path] = m;
-}
-
 const recordPath = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
-const groupPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
 /** kafkajs's own record encoder (loaded here first, then replaced in the cache; the test compares with it). */
 const cached = require.cache[recordPath]?.exports as
   | { faultline?: true; original: (args: RecordArgs) => Encoder }
@@ -154,9 +137,15 @@ const cached = require.cache[recordPath]?.exports as
 export const kafkajsRecord: (args: RecordArgs) => Encoder =
   cached?.faultline === true ? cached.original : require(recordPath);
 const EncoderClass = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
-replaceModule(
+replaceKafkajsModule(
   recordPath,
   Object.assign(fastRecordEncoder(kafkajsRecord, EncoderClass), { original: kafkajsRecord }),
   'kafkajs/src/protocol/requests/produce/v3/request.js',
+  'its produce encoding',
 );
-replaceModule(groupPath, groupMessagesPerPartition.bind(null), 'kafkajs/src/producer/sendMessages.js');
+replaceKafkajsModule(
+  'kafkajs/src/producer/groupMessagesPerPartition.js',
+  groupMessagesPerPartition.bind(null),
+  'kafkajs/src/producer/sendMessages.js',
+  'its produce encoding',
+);

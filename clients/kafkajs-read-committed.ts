@@ -14,7 +14,7 @@
  * counted those aborted records as duplicates. Every kafkajs import in faultline goes through
  * `clients/kafka.ts`, whose first import is this module.
  */
-import Module, { createRequire } from 'node:module';
+import { replaceKafkajsModule } from './kafkajs-module.ts';
 
 interface FetchedRecord {
   offset: string;
@@ -58,21 +58,9 @@ export function filterAbortedRecords<R extends FetchedRecord>({
   });
 }
 
-const require = createRequire(import.meta.url);
-const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-const batchPath = require.resolve('kafkajs/src/consumer/batch.js');
-
-// A module system may evaluate this file more than once (vitest does per test file); kafkajs loads once.
-const installed =
-  (require.cache[filterPath]?.exports as { faultline?: true } | undefined)?.faultline === true;
-if (!installed) {
-  if (require.cache[batchPath] !== undefined)
-    throw new Error(
-      'kafkajs was loaded before its read_committed fix: import kafkajs only through clients/kafka.ts',
-    );
-  const fixed = new Module(filterPath);
-  fixed.filename = filterPath;
-  fixed.loaded = true;
-  fixed.exports = Object.assign(filterAbortedRecords.bind(null), { faultline: true as const });
-  require.cache[filterPath] = fixed;
-}
+replaceKafkajsModule(
+  'kafkajs/src/consumer/filterAbortedMessages.js',
+  filterAbortedRecords.bind(null),
+  'kafkajs/src/consumer/batch.js',
+  'its read_committed fix',
+);

@@ -31,8 +31,8 @@ export const CLOCK_OFFSET_ENV = 'FAULTLINE_CLOCK_OFFSET_US';
  * would put the step into every latency in flight and make the generator send the paused seconds in a burst; the
  * machine's monotonic clock has neither: nothing on the machine ran during the pause.
  *
- * The JVM engines (real Storm, Flink, Kafka Streams) stamp on the same clock (their Clock.java: System.nanoTime,
- * CLOCK_MONOTONIC on Linux, plus the inherited offset). A clock that still parts from it shows in the latency
+ * The JVM engines (real Storm, Flink, Kafka Streams) stamp on the same clock (`nowUs()` in their main classes:
+ * System.nanoTime, CLOCK_MONOTONIC on Linux, plus the inherited offset). A clock that still parts from it shows in the latency
  * split's check (latency-split.ts); a step of the wall clock itself is noted by the run (`wallClockStepMs`).
  */
 export function monotonicEpochClock(

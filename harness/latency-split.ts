@@ -8,8 +8,9 @@
 import { createLatencyHistogram, type Histogram, recordUs, summarizeMs } from './latency.ts';
 
 /**
- * How far below zero a part may fall before it counts as a disagreement of clocks: the JVM engines stamp whole
- * milliseconds, the harness microseconds.
+ * How far below zero a part may fall before it counts as a disagreement of clocks. Every process, the JVMs too,
+ * stamps µs on one clock calibrated to a few µs (core/clock.ts); the margin is kept wide so that only a real
+ * disagreement (a process on another clock) counts.
  */
 const RESOLUTION_US = 2_000;
 
