@@ -28,7 +28,7 @@ describe('createLatencySplit', () => {
     expect(notes).toEqual([]);
   });
 
-  it("takes a part below zero within the stamps' resolution (whole ms from a JVM) as zero", () => {
+  it('takes a part below zero within the 2 ms margin as zero', () => {
     const split = createLatencySplit();
     feed(split, 10, [-900, 2000, 5000]);
     expect(split.disagreement().outputs).toBe(0);
@@ -36,7 +36,8 @@ describe('createLatencySplit', () => {
   });
 
   it('gives no parts, and says why, when the processes read clocks 10.6 s apart', () => {
-    // The engine's workers started after a step of the wall clock the harness never saw: r and w 10.6 s ahead.
+    // The engine's workers stamp a clock of their own (e.g. the wall clock, stepped after the harness started): r
+    // and w 10.6 s ahead.
     const split = createLatencySplit();
     feed(split, 500, [10_600_000 + 2000, 1000, -10_600_000 + 3000]);
     const f = split.fields([]);
@@ -45,7 +46,7 @@ describe('createLatencySplit', () => {
     expect(f.deliveryLatencyMs).toBeUndefined();
     expect(f.latencySplitUnknown).toBe(
       "the processes' clocks disagree: 500 of 500 outputs had a part below zero (delivery 500), by up to 10597.0 ms " +
-        '(a step of the wall clock between their starts?)',
+        "(a process off faultline's clock? each must stamp the machine's monotonic clock + FAULTLINE_CLOCK_OFFSET_US)",
     );
   });
 

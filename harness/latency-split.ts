@@ -82,7 +82,7 @@ export function createLatencySplit(): LatencySplit {
       const gap = `${apart} of ${apart + split} outputs had a part below zero (${parts}), by up to ${(worstUs / 1000).toFixed(1)} ms`;
       if (apart > (apart + split) * UNKNOWN_ABOVE)
         return {
-          latencySplitUnknown: `the processes' clocks disagree: ${gap} (a step of the wall clock between their starts?)`,
+          latencySplitUnknown: `the processes' clocks disagree: ${gap} (a process off faultline's clock? each must stamp the machine's monotonic clock + FAULTLINE_CLOCK_OFFSET_US)`,
         };
       if (apart > 0) notes.push(`latency split: ${gap} (clocks apart), left out of it`);
       if (split === 0) return {};

@@ -616,7 +616,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const wallClockStepMs = Math.round(wallClockDriftMs() - driftAtStartMs);
     if (Math.abs(wallClockStepMs) >= WALL_CLOCK_STEP_MS)
       notes.push(
-        `the wall clock stepped ${wallClockStepText(wallClockStepMs)} during the run (a paused virtual machine, or NTP): faultline's clock did not follow it (the machine's monotonic clock), a JVM engine's stamps did`,
+        `the wall clock stepped ${wallClockStepText(wallClockStepMs)} during the run (a paused virtual machine, or NTP): no process's clock followed it (all stamp the machine's monotonic clock), so no latency moved`,
       );
     /** Reference scores per branch ('' on a chain): each fan-out branch is checked against its own scorer. */
     const expectedScores = new Map<string, Float64Array>();

@@ -82,7 +82,8 @@ export interface RunSummary {
   latencySplitUnknown?: string;
   /**
    * How far the wall clock stepped during the run (ms, + forward; a paused virtual machine, NTP), from 100 ms.
-   * faultline's clock did not follow it (core/clock.ts); a JVM engine's stamps did. Absent: no step.
+   * No process's clock followed it (every one, the JVMs too, stamps the machine's monotonic clock: core/clock.ts).
+   * Absent: no step.
    */
   wallClockStepMs?: number;
   throughput: { targetPerS: number; meanPerS: number };
