@@ -290,6 +290,32 @@ describe('limits, ratios and goals', () => {
     expect(md).toContain('2000 ✓ [cpu 90 % (12 % stolen), engine 0.50]');
   });
 
+  it("says where an entry's low-load reference ran on a saturated machine (its bounds are then loose)", () => {
+    const cpu = (machineBusy: number) => ({
+      wallS: 20,
+      cpus: 2,
+      machineBusy,
+      cores: { engine: 1.3, kafka: 0.3, toxiproxy: 0, redis: 0, harness: 0.3, other: 0 },
+    });
+    const step = (rate: number, busy: number) => ({
+      rate,
+      runDir: `r${rate}`,
+      judgement: { sustainable: true, reason: '' } as StepJudgement,
+      cpu: cpu(busy),
+    });
+    const saturated = entry('ack-tree', 'engine', 3300, 100, {
+      lowLoad: { p50Ms: 42.04, p99Ms: 122.36 },
+      steps: [step(1000, 0.987), step(1000, 0.991), step(2200, 0.5)],
+    });
+    // One of its low-load runs had the machine under 90 %: not flagged; nor is a step at a later rate.
+    const quiet = entry('passthrough', 'engine', 10_000, 50, { steps: [step(1000, 0.99), step(1000, 0.7)] });
+    const md = formatBench({ ...header, parallelBaseline: null, entries: [saturated, quiet], goals: [] });
+    expect(md).toContain(
+      'Low load was not low for ack-tree/transactions: the machine was 99 % busy or more in its low-load steps at 1000/s (p50/p99 42.0/122.4 ms)',
+    );
+    expect(md).not.toContain('Low load was not low for passthrough');
+  });
+
   it('says where the wall clock stepped during a step, and gives a split its runs could not measure as unknown', () => {
     const latency = { p50: 5, p90: 8, p99: 20, p999: 30, p9999: 40, max: 50, mean: 6 };
     const unknownSplit = {
