@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createNemesis, type TargetResolver, validateFaultKinds, validateFaults } from '../chaos/nemesis.ts';
 import { expandRandomFaults } from '../chaos/schedule.ts';
-import { createKafka } from '../clients/kafka.ts';
+import { createKafka, createTopicsWithLeaders } from '../clients/kafka.ts';
 import { systemClock, WALL_CLOCK_STEP_MS, wallClockDriftMs, wallClockStepText } from '../core/clock.ts';
 import { BadInputError, HarnessError, isFaultlineError } from '../core/errors.ts';
 import { noProgress, type ProgressSink, timed } from '../core/progress.ts';
@@ -307,13 +307,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       await admin.disconnect();
     });
     cleanups.push(() => deleteRedisKeys(infra, `fl:${run.runId}:*`));
-    await admin.createTopics({
-      topics: [
-        { topic: topics.input, numPartitions: topics.partitions },
-        { topic: topics.output, numPartitions: topics.partitions },
-      ],
-      waitForLeaders: true,
-    });
+    await createTopicsWithLeaders(admin, [
+      { topic: topics.input, numPartitions: topics.partitions },
+      { topic: topics.output, numPartitions: topics.partitions },
+    ]);
 
     const operatorWorkers = topologyFor(run.topology, run.scenario.parallelism).instances.length;
     profileDir = opts.cpuProfile ? join(dir, 'profiles') : undefined;

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { partition } from '../chaos/toxics.ts';
-import { createKafka, type KafkaConfig, viaProxy } from '../clients/kafka.ts';
+import { createKafka, createTopicsWithLeaders, type KafkaConfig, viaProxy } from '../clients/kafka.ts';
 import { systemClock } from '../core/clock.ts';
 import { createProxies } from '../engines/runtime/proxies.ts';
 import { COLLECTOR_RETRY, type CollectorIncident, createCollector } from '../harness/collector.ts';
@@ -36,7 +36,7 @@ describe('the collector', () => {
     const admin = direct.admin();
     await admin.connect();
     cleanups.push(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 2 }]);
     cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
     const producer = direct.producer();
     await producer.connect();
@@ -130,7 +130,7 @@ describe('the collector', () => {
     const admin = kafka.admin();
     await admin.connect();
     cleanups.push(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic: auditTopic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic: auditTopic, numPartitions: 2 }]);
     cleanups.push(() => admin.deleteTopics({ topics: [auditTopic] }));
     const producer = kafka.producer({
       transactionalId: `${runId}-tx`,

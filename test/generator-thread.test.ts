@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createKafka } from '../clients/kafka.ts';
+import { createKafka, createTopicsWithLeaders } from '../clients/kafka.ts';
 import { systemClock } from '../core/clock.ts';
 import { readProfiles } from '../harness/cpu-profile.ts';
 import { startGeneratorThread } from '../harness/generator-thread.ts';
@@ -36,7 +36,7 @@ describe('the load generator on its own thread', () => {
     const admin = kafka.admin();
     await admin.connect();
     cleanups.push(() => admin.disconnect());
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 2 }]);
     cleanups.push(() => admin.deleteTopics({ topics: [topic] }));
     const profileDir = mkdtempSync(join(tmpdir(), 'faultline-gen-'));
     cleanups.push(async () => rmSync(profileDir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Kafka, logLevel } from '../clients/kafka.ts';
+import { createTopicsWithLeaders, Kafka, logLevel } from '../clients/kafka.ts';
 import { freePort } from '../clients/ports.ts';
 import { createProxies, linkName, removeProxies } from '../engines/runtime/proxies.ts';
 import { randomName } from './helpers.ts';
@@ -19,7 +19,7 @@ describe('kafka', () => {
     const topic = randomName('roundtrip');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 3 }]);
     await admin.disconnect();
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

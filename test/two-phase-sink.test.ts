@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   connectTransactional,
+  createTopicsWithLeaders,
   Kafka,
   logLevel,
   outputMessages,
@@ -66,13 +67,10 @@ async function fixture(o: { controlPartitions: number; controlPartition: number;
   const controlTopic = randomName('2pc-control');
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: [
-      { topic, numPartitions: 2 },
-      { topic: controlTopic, numPartitions: o.controlPartitions },
-    ],
-    waitForLeaders: true,
-  });
+  await createTopicsWithLeaders(admin, [
+    { topic, numPartitions: 2 },
+    { topic: controlTopic, numPartitions: o.controlPartitions },
+  ]);
   await admin.disconnect();
   const ownIds = randomName('fl-2pc-sink');
   const open = async (
