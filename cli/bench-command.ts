@@ -43,6 +43,10 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     outDir: flags.out,
     progress: flags.verbose ? terminalProgress() : undefined,
     onMachine: (sample, where) => process.stderr.write(`  machine ${where}: ${sampleText(sample)}\n`),
+    onLowered: (e) =>
+      process.stderr.write(
+        `  ${e.engine}/${e.workload}: the machine was ${Math.round(e.busy * 100)} % busy or more in the low-load reference at ${e.rate}/s, not low load: starting again at ${e.next}/s\n`,
+      ),
     onStep: (s) =>
       process.stderr.write(
         `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far (the low-load reference), running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu, s.wallClockStepMs)}\n`,
@@ -51,8 +55,9 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else process.stdout.write(`\n${formatBench(result)}\nresults in ${result.dir}\n`);
   if (result.interrupted) {
+    const { entry, workload, failure, runDir } = result.interrupted;
     process.stderr.write(
-      `interrupted during ${result.interrupted.entry}/${result.interrupted.workload}: bench.json and bench.md keep what was measured so far\n`,
+      `${failure ? `stopped: a run of ${entry}/${workload} failed (${runDir}): ${failure}` : `interrupted during ${entry}/${workload}`}; bench.json and bench.md keep what was measured so far\n`,
     );
     return 3;
   }

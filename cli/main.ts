@@ -6,7 +6,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FAULT_KINDS, faultKindNames, SOAK_KINDS } from '../chaos/index.ts';
 import { describeError, EXIT, GUARANTEES, isFaultlineError, TOPOLOGIES } from '../core/index.ts';
 import { engineNames, getEngine, JVM_BENCH_WARMUP_S } from '../engines/index.ts';
-import { BENCH_DEFAULTS, DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
+import {
+  BENCH_DEFAULTS,
+  DEFAULT_SHRINK_RUNS,
+  MODEL_TRAINERS,
+  PROVIDERS,
+  SUSTAINABLE_RULE,
+} from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, parseSeconds, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
@@ -210,7 +216,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--guarantee <g>', 'delivery guarantee').choices([...GUARANTEES]))
     .option(
       '--start-rate <n>',
-      'first step, events/s (the low-load reference; the search climbs a ~1.2 × grid from it until a step fails, bisects, then repeats the band)',
+      `first step, events/s (the low-load reference, halved up to ${SUSTAINABLE_RULE.lowLoadHalvings} × where the machine was ≥ ${SUSTAINABLE_RULE.lowLoadBusyMax * 100} % busy in it; the search climbs a ~1.2 × grid from it until a step fails, bisects, then repeats the band)`,
       number,
       BENCH_DEFAULTS.startRate,
     )

@@ -19,7 +19,13 @@ import {
   sampleOf,
   sampleText,
 } from './machine-speed.ts';
-import { type LowLoad, latencyVerdict, type StepJudgement, type SUSTAINABLE_RULE } from './sustainable.ts';
+import {
+  type LowLoad,
+  latencyVerdict,
+  type StepJudgement,
+  SUSTAINABLE_RULE,
+  type SustainableRule,
+} from './sustainable.ts';
 
 /** @3: the sustainable rate is the ½ crossing over repeated runs of a grid of rates, with its band (bench-search.ts);
  *  @2 was one search's bracket, its winner repeated and its close calls rerun. */
@@ -48,6 +54,8 @@ export interface BenchStep {
   cpu?: CpuAccount;
   /** Not a verdict: the first low-load run, pooled with the next (in benches before @3 also a close call's runs). */
   rerun?: true;
+  /** Not a verdict: a low-load run with the machine saturated; the search started again at half its rate. */
+  saturated?: true;
   /** How far the wall clock stepped during the run (summary.json `wallClockStepMs`; absent: no step). */
   wallClockStepMs?: number;
 }
@@ -143,13 +151,14 @@ export interface BenchResult {
     halfRuns?: number;
     /** Seconds of the harness alone before the first step (0: none; absent in benches before it: none). */
     brokerWarmupS?: number;
-    rule: typeof SUSTAINABLE_RULE;
+    rule: SustainableRule;
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
   parallelBaseline: string | null;
   /**
-   * Ctrl-C during this entry (`runDir`: the run cut short, not judged; null if none had started): the entries
-   * after it did not run and the goals leave it out.
+   * Ctrl-C during this entry (`runDir`: the run cut short, not judged; null if none had started), or a run of it
+   * that failed (`failure`, its error; `runDir`: its folder): the entries after it did not run and the goals leave
+   * it out.
    */
   interrupted?: {
     entry: string;
@@ -157,6 +166,8 @@ export interface BenchResult {
     /** In the search (the bracket is unconfirmed) or in the runs at 50 % (the bracket stands, the latency is partial). */
     phase: 'search' | 'latency at 50 %';
     runDir: string | null;
+    /** The failed run's error; absent after Ctrl-C. */
+    failure?: string;
   };
   /** The harness alone, unjudged, before the first step (bench.ts brokerWarmupS): Kafka's cores in it. */
   brokerWarmup?: { rate: number; seconds: number; runDir: string; kafkaCores: number | null };
@@ -283,6 +294,8 @@ function cpuShareText(cpu: CpuAccount | undefined): string {
   return ` [cpu ${Math.round(cpu.machineBusy * 100)} %${stealText(cpu)}, engine ${cpu.cores.engine.toFixed(2)}]`;
 }
 
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
 /**
  * What the hypervisor took over the bench's steps (steal, from /proc/stat), in one line: a bench on a machine whose
  * virtual CPUs wait for the host is not on a quiet machine, and its verdicts near the limit vary with that wait.
@@ -290,7 +303,7 @@ function cpuShareText(cpu: CpuAccount | undefined): string {
 function stealLines(entries: readonly BenchEntry[]): string[] {
   const steal = entries
     .flatMap((e) => e.steps.map((st) => st.cpu?.machineSteal))
-    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    .filter(isFiniteNumber)
     .map((v) => Math.round(v * 1000) / 10);
   if (steal.length === 0) return [];
   const s = spreadOf(steal)!;
@@ -301,30 +314,71 @@ function stealLines(entries: readonly BenchEntry[]): string[] {
       ];
 }
 
-/** The machine's busy share from which a low-load reference is not low load. */
-export const LOW_LOAD_BUSY_MAX = 0.9;
+/** Whether a step is a verdict of the search: not a low-load run replaced by the next, nor one on a saturated machine. */
+export function isVerdict(step: BenchStep): boolean {
+  return !step.rerun && !step.saturated;
+}
+
+/** The least busy share of the machine over the steps; null when none was measured. */
+export function leastBusy(steps: readonly BenchStep[]): number | null {
+  const busy = steps.map((st) => st.cpu?.machineBusy).filter(isFiniteNumber);
+  return busy.length === 0 ? null : Math.min(...busy);
+}
+
+/** An entry's low-load reference: its rate, its figures, and the least busy share of the machine in its runs. */
+export interface LowLoadReference extends LowLoad {
+  rate: number;
+  /** null: not measured. */
+  busy: number | null;
+}
+
+/** The low-load reference of an entry (its leading verdict steps at one rate); null when it has none. */
+export function lowLoadReference(e: Pick<BenchEntry, 'steps' | 'lowLoad'>): LowLoadReference | null {
+  const from = e.steps.findIndex((st) => !st.saturated);
+  const first = e.steps[from];
+  if (!first || !e.lowLoad) return null;
+  const end = e.steps.findIndex((st, i) => i > from && st.rate !== first.rate);
+  return {
+    ...e.lowLoad,
+    rate: first.rate,
+    busy: leastBusy(e.steps.slice(from, end === -1 ? undefined : end)),
+  };
+}
+
+const pct = (share: number | null) => (share === null ? 'unmeasured' : `${Math.round(share * 100)} %`);
+
+/** `machine 99 % busy`, or `machine unmeasured`. */
+const machineText = (busy: number | null) => `machine ${pct(busy)}${busy === null ? '' : ' busy'}`;
+
+/** `1000/s (p50/p99 42.2/122.3 ms, machine 99 % busy)` */
+export function lowLoadText(r: LowLoadReference): string {
+  return `${r.rate}/s (p50/p99 ${r.p50Ms.toFixed(1)}/${r.p99Ms.toFixed(1)} ms, ${machineText(r.busy)})`;
+}
 
 /**
- * Entries whose low-load reference (their leading steps at the first rate) ran with the machine busy from
- * LOW_LOAD_BUSY_MAX, one line each. Every later bound of the entry is a multiple of that reference, so a reference
- * taken on a saturated machine already holds a queue, and the bounds are looser than the rule means (ack-tree at
- * 1000/s on a slow day: machine 99 % busy, low-load p99 122 ms where 28 ms was measured at 93 % the day before).
+ * Per entry whose low-load reference moved or was still not low load, one line. Every later bound of the entry is a
+ * multiple of that reference, so one taken on a saturated machine already holds a queue and the bounds are looser
+ * than the rule means (ack-tree at 1000/s on a slow day: machine 99 % busy, low-load p99 122 ms where 28 ms was
+ * measured at 93 % the day before). The search halves such a reference down to a floor (bench-search.ts).
  */
-export function lowLoadLines(entries: readonly BenchEntry[]): string[] {
+function lowLoadLines(entries: readonly BenchEntry[], busyMax: number): string[] {
   const lines: string[] = [];
   for (const e of entries) {
-    const first = e.steps[0];
-    if (!first || !e.lowLoad) continue;
-    const end = e.steps.findIndex((st) => st.rate !== first.rate);
-    const busy = e.steps
-      .slice(0, end === -1 ? undefined : end)
-      .map((st) => st.cpu?.machineBusy)
-      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    const least = Math.min(...busy);
-    if (busy.length === 0 || least < LOW_LOAD_BUSY_MAX) continue;
-    lines.push(
-      `Low load was not low for ${e.engine}/${e.workload}: the machine was ${Math.round(least * 100)} % busy or more in its low-load steps at ${first.rate}/s (p50/p99 ${e.lowLoad.p50Ms.toFixed(1)}/${e.lowLoad.p99Ms.toFixed(1)} ms), so the latency bounds set from them sit on a saturated machine and are looser than the rule means; a lower \`--start-rate\` gives it a low load.`,
+    const ref = lowLoadReference(e);
+    if (!ref) continue;
+    const moved = [...new Set(e.steps.filter((st) => st.saturated).map((st) => st.rate))].map(
+      (rate) =>
+        `${rate}/s (${pct(leastBusy(e.steps.filter((st) => st.saturated && st.rate === rate)))} busy)`,
     );
+    const figures = `p50/p99 ${ref.p50Ms.toFixed(1)}/${ref.p99Ms.toFixed(1)} ms`;
+    if (ref.busy !== null && ref.busy >= busyMax)
+      lines.push(
+        `Low load was not low for ${e.engine}/${e.workload}: the machine was ${pct(ref.busy)} busy or more in its low-load steps at ${ref.rate}/s (${figures})${moved.length > 0 ? `, the lowest the search goes after ${moved.join(', ')}` : ''}, so the latency bounds set from them sit on a saturated machine and are looser than the rule means; a lower \`--start-rate\` gives it a low load.`,
+      );
+    else if (moved.length > 0)
+      lines.push(
+        `Low load moved for ${e.engine}/${e.workload} to ${ref.rate}/s (${machineText(ref.busy)}, ${figures}): in its low-load steps at ${moved.join(', ')} the machine was saturated, not low load, so the search started again at half the rate each time (every later bound is a multiple of the low-load reference).`,
+      );
   }
   return lines;
 }
@@ -345,7 +399,7 @@ export function formatBench(result: BenchResult): string {
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     ...(result.interrupted
       ? [
-          `**Interrupted** during ${result.interrupted.entry}/${result.interrupted.workload}: ${result.interrupted.phase === 'search' ? 'its crossing and band are from the runs so far (its band not repeated to the end, not a result' : 'its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any'}; marked "interrupted" below and left out of the goals) and the entries after it did not run.${result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
+          `**${result.interrupted.failure ? 'Stopped by a failed run' : 'Interrupted'}** during ${result.interrupted.entry}/${result.interrupted.workload}: ${result.interrupted.phase === 'search' ? 'its crossing and band are from the runs so far (its band not repeated to the end, not a result' : 'its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any'}; marked "interrupted" below and left out of the goals) and the entries after it did not run.${result.interrupted.failure ? ` The run ${result.interrupted.runDir ?? ''} failed: ${result.interrupted.failure}` : result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
         ]
       : []),
     linksLine(result.entries),
@@ -357,7 +411,8 @@ export function formatBench(result: BenchResult): string {
       : []),
     ...warmupLines(result.entries),
     ...stealLines(result.entries),
-    ...lowLoadLines(result.entries),
+    // A bench from before the search moved its reference kept no threshold: today's flags it.
+    ...lowLoadLines(result.entries, result.settings.rule.lowLoadBusyMax ?? SUSTAINABLE_RULE.lowLoadBusyMax),
     ...machineLines(result.machine),
     '',
     `| engine | guarantee | workload | sustainable events/s [½ passed–under ½) | band [all passed–all failed) | runs passed per rate | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
@@ -381,7 +436,10 @@ export function formatBench(result: BenchResult): string {
       '',
       `The harness is the limit (${g.workload}): the harness alone is not 3 × the fastest engine.`,
     );
-  lines.push('', 'Steps, in the order run (rate → verdict; ↻ the first low-load run, pooled with the next):');
+  lines.push(
+    '',
+    'Steps, in the order run (rate → verdict; ↻ the first low-load run, pooled with the next; ⇣ a low-load run on a saturated machine, replaced by one at half the rate):',
+  );
   for (const e of result.entries) {
     lines.push(
       `- ${e.engine}/${e.workload}${e.machine ? ` (machine before it: ${sampleText(e.machine)})` : ''}: ${e.steps.map(stepText).join(', ')}`,
@@ -392,8 +450,14 @@ export function formatBench(result: BenchResult): string {
 
 function stepText(s: BenchStep): string {
   const j = s.judgement;
-  const verdict = s.rerun ? `↻ (${j.reason})` : j.sustainable ? '✓' : `✗ (${j.reason})`;
-  const pooledVerdict = !s.rerun && (j.pooledRuns ?? 1) > 1 && j.sustainable ? latencyVerdict(j) : null;
+  const verdict = s.saturated
+    ? `⇣ (${j.reason})`
+    : s.rerun
+      ? `↻ (${j.reason})`
+      : j.sustainable
+        ? '✓'
+        : `✗ (${j.reason})`;
+  const pooledVerdict = isVerdict(s) && (j.pooledRuns ?? 1) > 1 && j.sustainable ? latencyVerdict(j) : null;
   const pooled = pooledVerdict ? ` (${pooledVerdict.text})` : '';
   return `${s.rate} ${verdict}${pooled}${cpuText(s.cpu, s.wallClockStepMs)}`;
 }
@@ -402,7 +466,7 @@ function stepText(s: BenchStep): string {
 function searchText(settings: BenchResult['settings']): string {
   if (settings.bisections !== undefined)
     return `The search doubled, bisected ${settings.bisections}× and repeated the winner ${settings.repeats}× in all (a bench before the band was measured). [a–b): passed at a, failed at b.`;
-  return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The low-load reference pools ${settings.rule.lowLoadRuns} runs.`;
+  return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The low-load reference pools ${settings.rule.lowLoadRuns} runs${settings.rule.lowLoadHalvings === undefined ? '' : `; where the machine was ${Math.round(settings.rule.lowLoadBusyMax * 100)} % busy or more in each, it is not low load and the search starts again at half the rate, at most ${settings.rule.lowLoadHalvings}×`}.`;
 }
 
 /**

@@ -14,6 +14,11 @@
  *    order (so the machine's drift reaches every rate alike); then **widen** the band while its lowest rate
  *    failed any run (one grid step down) or its highest passed any (one step up), and repeat the new rates too.
  *
+ * 0. Before all that, the **low-load reference** (the first step, whose latency sets every later bound): where the
+ *    machine was saturated in it, its latency already holds a queue, so the search starts again at half the rate,
+ *    down to `floorRate` (ack-tree at 1000/s on a slow day: machine 99 % busy, low-load p99 122 ms where 28 ms was
+ *    measured at 93 % the day before; 300/s had it 72 % busy).
+ *
  * The **sustainable rate** is the ½ crossing: the highest rate at which, and at every tested rate below which, at
  * least half the runs passed. Its **band** is [the highest rate at and below which every run passed – the lowest at
  * which every run failed): the interval over repeats. Two benches agree when their crossings are within one grid
@@ -32,7 +37,12 @@ export interface SearchSettings {
   climbSteps?: number;
   /** The most grid rates the band spans before the search stops widening it (default 6: ~2.7 ×). */
   maxBand?: number;
+  /** The lowest rate the start may move down to when its low-load reference was not low (default: the start rate). */
+  floorRate?: number;
 }
+
+/** A step's verdict; the low-load reference may instead answer `lower` (the machine was saturated in it). */
+export type Verdict = boolean | 'lower';
 
 /** Runs at one rate and how many passed. */
 export interface RateTally {
@@ -104,17 +114,36 @@ export function outcomeOf(runs: readonly { rate: number; ok: boolean }[]): Searc
   };
 }
 
-/** `judge(rate)` runs and judges one step; it is called in order, one at a time. */
+/**
+ * `judge(rate, canLower)` runs and judges one step; it is called in order, one at a time. Its first call is the
+ * low-load reference, with `canLower` true while half the rate is still at or above the floor: it may then answer
+ * `'lower'`, and the search starts over at half the rate (the grid from there). No other call may answer it.
+ */
 export async function searchSustainable(
-  judge: (rate: number) => Promise<boolean>,
+  judge: (rate: number, canLower: boolean) => Promise<Verdict>,
   o: SearchSettings,
 ): Promise<SearchOutcome> {
-  const grid = rateGrid(o.startRate, o.maxRate);
+  // 0. The low-load reference, halved while the machine was saturated in it.
+  const reference = async (rate: number) => {
+    const canLower = Math.round(rate / 2) >= (o.floorRate ?? o.startRate);
+    const v = await judge(rate, canLower);
+    if (v === 'lower' && !canLower) throw new Error(`the low-load reference at ${rate}/s may not go lower`);
+    return v;
+  };
+  let start = o.startRate;
+  let first = await reference(start);
+  while (first === 'lower') {
+    start = Math.round(start / 2);
+    first = await reference(start);
+  }
+  const grid = rateGrid(start, o.maxRate);
   const top = grid.length - 1;
-  const runs: { rate: number; ok: boolean }[] = [];
+  const runs: { rate: number; ok: boolean }[] = [{ rate: start, ok: first }];
   const verdicts = (i: number) => runs.filter((r) => r.rate === grid[i]);
   const step = async (i: number) => {
-    const ok = await judge(grid[i]!);
+    const ok = await judge(grid[i]!, false);
+    if (ok === 'lower')
+      throw new Error(`only the low-load reference may answer 'lower', not the step at ${grid[i]}/s`);
     runs.push({ rate: grid[i]!, ok });
     return ok;
   };
@@ -122,7 +151,7 @@ export async function searchSustainable(
   let good = -1;
   let bad: number | null = null;
   for (let i = 0; ; i = Math.min(i + (o.climbSteps ?? 4), top)) {
-    if (!(await step(i))) {
+    if (!(i === 0 ? first : await step(i))) {
       bad = i;
       break;
     }

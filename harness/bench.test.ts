@@ -297,11 +297,12 @@ describe('limits, ratios and goals', () => {
       machineBusy,
       cores: { engine: 1.3, kafka: 0.3, toxiproxy: 0, redis: 0, harness: 0.3, other: 0 },
     });
-    const step = (rate: number, busy: number) => ({
+    const step = (rate: number, busy: number, saturated = false) => ({
       rate,
       runDir: `r${rate}`,
-      judgement: { sustainable: true, reason: '' } as StepJudgement,
+      judgement: { sustainable: true, reason: 'low-load reference' } as StepJudgement,
       cpu: cpu(busy),
+      ...(saturated ? { saturated: true as const } : {}),
     });
     const saturated = entry('ack-tree', 'engine', 3300, 100, {
       lowLoad: { p50Ms: 42.04, p99Ms: 122.36 },
@@ -309,11 +310,46 @@ describe('limits, ratios and goals', () => {
     });
     // One of its low-load runs had the machine under 90 %: not flagged; nor is a step at a later rate.
     const quiet = entry('passthrough', 'engine', 10_000, 50, { steps: [step(1000, 0.99), step(1000, 0.7)] });
-    const md = formatBench({ ...header, parallelBaseline: null, entries: [saturated, quiet], goals: [] });
+    // The search moved its reference down twice (1000/s, 500/s saturated), then found a low load at 250/s.
+    const moved = entry('operator-checkpoint', 'engine', 18_000, 100, {
+      lowLoad: { p50Ms: 8, p99Ms: 25 },
+      steps: [
+        step(1000, 0.96, true),
+        step(1000, 0.97, true),
+        step(500, 0.92, true),
+        step(500, 0.93, true),
+        step(250, 0.64),
+        step(250, 0.66),
+        step(470, 0.8),
+      ],
+    });
+    // Saturated down to the floor: flagged as not low, naming the rates it tried.
+    const floored = entry('barrier-snapshot', 'engine', 3300, 100, {
+      lowLoad: { p50Ms: 600, p99Ms: 1100 },
+      steps: [step(250, 0.95, true), step(125, 0.94), step(125, 0.95), step(220, 0.96)],
+    });
+    const md = formatBench({
+      ...header,
+      parallelBaseline: null,
+      entries: [saturated, quiet, moved, floored],
+      goals: [],
+    });
     expect(md).toContain(
-      'Low load was not low for ack-tree/transactions: the machine was 99 % busy or more in its low-load steps at 1000/s (p50/p99 42.0/122.4 ms)',
+      'Low load was not low for ack-tree/transactions: the machine was 99 % busy or more in its low-load steps at 1000/s (p50/p99 42.0/122.4 ms), so',
     );
     expect(md).not.toContain('Low load was not low for passthrough');
+    expect(md).not.toContain('Low load moved for passthrough');
+    expect(md).toContain(
+      'Low load moved for operator-checkpoint/transactions to 250/s (machine 64 % busy, p50/p99 8.0/25.0 ms): in its low-load steps at 1000/s (96 % busy), 500/s (92 % busy) the machine was saturated, not low load, so the search started again at half the rate each time',
+    );
+    expect(md).toContain(
+      'Low load was not low for barrier-snapshot/transactions: the machine was 94 % busy or more in its low-load steps at 125/s (p50/p99 600.0/1100.0 ms), the lowest the search goes after 250/s (95 % busy), so',
+    );
+    // In the step list, the saturated runs are marked and not verdicts.
+    expect(md).toContain(
+      '1000 ⇣ (low-load reference) [cpu 96 %, engine 1.30], 1000 ⇣ (low-load reference) [cpu 97 %, engine 1.30], 500 ⇣',
+    );
+    expect(outcomeSoFar(moved.steps).tally.map((t) => t.rate)).toEqual([250, 470]);
   });
 
   it('says where the wall clock stepped during a step, and gives a split its runs could not measure as unknown', () => {
@@ -432,34 +468,41 @@ describe('consumer lag and the passthrough baseline', () => {
     });
   });
 
-  it('bench.md says where a bench was interrupted and marks the entry; the goals leave it out', () => {
+  it('bench.md says where a bench was interrupted or a run failed and marks the entry; the goals leave it out', () => {
     const e = { ...entry('ack-tree', 'engine', 4000, 100), interrupted: true as const };
-    const md = formatBench({
-      ...header,
-      parallelBaseline: null,
-      entries: [e],
-      goals: [],
-      interrupted: {
-        entry: 'ack-tree',
-        workload: 'transactions',
-        phase: 'search',
-        runDir: '/b/runs/ack-tree-transactions-8000-4',
-      },
-    });
+    const cutShort = '/b/runs/ack-tree-transactions-8000-4';
+    const stopped = (interrupted: Partial<NonNullable<BenchResult['interrupted']>>) =>
+      formatBench({
+        ...header,
+        parallelBaseline: null,
+        entries: [e],
+        goals: [],
+        interrupted: {
+          entry: 'ack-tree',
+          workload: 'transactions',
+          phase: 'search',
+          runDir: cutShort,
+          ...interrupted,
+        },
+      });
+    const md = stopped({});
     expect(md).toContain(
       '**Interrupted** during ack-tree/transactions: its crossing and band are from the runs so far (its band not repeated to the end, not a result; marked "interrupted" below and left out of the goals) and the entries after it did not run. The run cut short (/b/runs/ack-tree-transactions-8000-4) is not judged.',
     );
+    expect(md).toContain('| ack-tree (interrupted) |');
     // Stopped in the runs at 50 %: the search had finished, so its bracket stands.
-    const atHalf = formatBench({
-      ...header,
-      parallelBaseline: null,
-      entries: [e],
-      goals: [],
-      interrupted: { entry: 'ack-tree', workload: 'transactions', phase: 'latency at 50 %', runDir: null },
-    });
-    expect(atHalf).toContain(
+    expect(stopped({ phase: 'latency at 50 %', runDir: null })).toContain(
       '**Interrupted** during ack-tree/transactions: its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any; marked "interrupted" below and left out of the goals) and the entries after it did not run.',
     );
-    expect(md).toContain('| ack-tree (interrupted) |');
+    // A run that failed stops the bench the same way, and bench.md names the run and its error.
+    const failed = stopped({
+      failure: 'run ack-tree-transactions-8000-4 failed: This server does not host this topic-partition',
+    });
+    expect(failed).toContain(
+      '**Stopped by a failed run** during ack-tree/transactions: its crossing and band',
+    );
+    expect(failed).toContain(
+      'did not run. The run /b/runs/ack-tree-transactions-8000-4 failed: run ack-tree-transactions-8000-4 failed: This server does not host this topic-partition',
+    );
   });
 });

@@ -25,18 +25,26 @@ import {
   type BenchStep,
   benchGoals,
   formatBench,
+  isVerdict,
   type LatencyAtHalf,
+  leastBusy,
   type Spread,
   spreadOf,
 } from './bench-report.ts';
-import { outcomeOf, runStep, type SearchOutcome, searchSustainable } from './bench-search.ts';
+import { outcomeOf, runStep, type SearchOutcome, searchSustainable, type Verdict } from './bench-search.ts';
 import { gitSha } from './environment.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import { type MachineSample, machineSpeed, sampleMachine } from './machine-speed.ts';
 import { acquireInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
-import { judgeGuarantee, judgeStep, type LowLoad, SUSTAINABLE_RULE } from './sustainable.ts';
+import {
+  judgeGuarantee,
+  judgeStep,
+  type LowLoad,
+  SUSTAINABLE_RULE,
+  type SustainableRule,
+} from './sustainable.ts';
 
 export type { BenchEntry, BenchResult, BenchStep } from './bench-report.ts';
 export { formatBench } from './bench-report.ts';
@@ -97,6 +105,12 @@ export interface BenchOptions {
   signal?: AbortSignal;
   /** The machine sampled (machine-speed.ts): before the first step, before each entry and after the last step. */
   onMachine?: (sample: MachineSample, where: string) => void;
+  /** The machine's busy share from which a low-load reference is not low load (default SUSTAINABLE_RULE's). */
+  lowLoadBusyMax?: number;
+  /** The most times the search halves such a reference (default SUSTAINABLE_RULE's; 0: it stays at the start). */
+  lowLoadHalvings?: number;
+  /** An entry's low-load reference moved to half its rate: the machine was `busy` (0–1) or more in its runs. */
+  onLowered?: (e: { engine: string; workload: string; rate: number; busy: number; next: number }) => void;
 }
 
 /**
@@ -150,6 +164,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         `bench ${k} must be a ${least === 0 ? 'non-negative' : 'positive'} integer, got ${v}`,
       );
   }
+  const rule: SustainableRule = {
+    ...SUSTAINABLE_RULE,
+    lowLoadBusyMax: opts.lowLoadBusyMax ?? SUSTAINABLE_RULE.lowLoadBusyMax,
+    lowLoadHalvings: opts.lowLoadHalvings ?? SUSTAINABLE_RULE.lowLoadHalvings,
+  };
+  if (!(rule.lowLoadBusyMax >= 0) || !Number.isInteger(rule.lowLoadHalvings) || rule.lowLoadHalvings < 0)
+    throw new BadInputError(
+      `bench lowLoadBusyMax must be a share ≥ 0 and lowLoadHalvings an integer ≥ 0, got ${rule.lowLoadBusyMax} and ${rule.lowLoadHalvings}`,
+    );
   const partitions = loadScenario('steady').parallelism.source;
   const specs = opts.limits === false ? opts.engines : withLimits(opts.engines, partitions);
   // Bad specs fail here, before any run.
@@ -236,6 +259,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         const step = async (rate: number, stepWarmupS = warmupS) => {
           // No run starts after Ctrl-C; a run cut short by it is not a step: its figures stop mid-load.
           if (opts.signal?.aborted) throw new BenchInterrupted(null);
+          const runId = `${spec.replace(/[^A-Za-z0-9-]+/g, '_')}-${workload}-${rate}-${runs++}`;
           const r = await runScenario({
             engine,
             scenario: 'steady',
@@ -246,7 +270,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             warmupS: stepWarmupS,
             drainS: 5,
             outDir: join(dir, 'runs'),
-            runId: `${spec.replace(/[^A-Za-z0-9-]+/g, '_')}-${workload}-${rate}-${runs++}`,
+            runId,
             engineOptions:
               engine === HARNESS_PIPE
                 ? {}
@@ -257,7 +281,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             signal: opts.signal,
           }).catch((err: unknown) => {
             // A run stopped mid-deploy may fail on the way: with Ctrl-C behind it, that is the interruption.
-            throw opts.signal?.aborted ? new BenchInterrupted(null) : err;
+            // Otherwise the run failed (the harness, not a verdict): the bench stops and keeps what it measured.
+            throw opts.signal?.aborted
+              ? new BenchInterrupted(null)
+              : new BenchInterrupted(
+                  join(dir, 'runs', runId),
+                  err instanceof Error ? err : new Error(String(err)),
+                );
           });
           if (opts.signal?.aborted) throw new BenchInterrupted(r.dir);
           return r;
@@ -265,9 +295,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         /**
          * One step of the search: a run judged on its own (sustainable.ts), the low-load reference twice, judged on
          * the later halves of both. Every run is listed; a reference run the next one replaced is marked `rerun`.
+         * A reference whose runs all had the machine saturated is not low load: where the search may still halve
+         * it (`canLower`), its runs are marked `saturated` and it answers 'lower'.
          */
-        const judged = async (rate: number) => {
+        const judged = async (rate: number, canLower: boolean): Promise<Verdict> => {
           const reference = lowLoad === null;
+          const from = steps.length;
           const committed = engine === HARNESS_PIPE ? null : getEngine(engine).committedOffsets;
           const judgement = await runStep(
             async () => {
@@ -309,6 +342,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
               opts.onStep?.({ ...st, engine: spec, workload });
             },
           );
+          const busy = reference ? leastBusy(steps.slice(from)) : null;
+          if (canLower && busy !== null && busy >= rule.lowLoadBusyMax) {
+            const next = Math.round(rate / 2);
+            steps.splice(
+              from,
+              steps.length - from,
+              ...steps.slice(from).map(({ rerun: _, ...st }) => ({ ...st, saturated: true as const })),
+            );
+            opts.onLowered?.({ engine: spec, workload, rate, busy, next });
+            return 'lower';
+          }
           if (reference && judgement.lateP50Ms !== null && judgement.lateP99Ms !== null)
             lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
           return judgement.sustainable;
@@ -316,10 +360,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         let outcome: SearchOutcome;
         let atHalf: LatencyAtHalf | null = null;
         try {
-          outcome = await searchSustainable(judged, s);
+          outcome = await searchSustainable(judged, {
+            ...s,
+            floorRate: s.startRate / 2 ** rule.lowLoadHalvings,
+          });
         } catch (err) {
           if (!(err instanceof BenchInterrupted)) throw err;
-          interrupted = { entry: spec, workload, phase: 'search', runDir: err.runDir };
+          interrupted = { entry: spec, workload, phase: 'search', ...err.where() };
           outcome = outcomeSoFar(steps);
         }
         if (outcome.sustainablePerS > 0 && !interrupted) {
@@ -334,7 +381,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             }
           } catch (err) {
             if (!(err instanceof BenchInterrupted)) throw err;
-            interrupted = { entry: spec, workload, phase: 'latency at 50 %', runDir: err.runDir };
+            interrupted = { entry: spec, workload, phase: 'latency at 50 %', ...err.where() };
           }
           // The runs at 50 % that finished are figures; an interrupted one is not among them.
           if (summaries.length > 0) atHalf = latencyAtHalf(rate, summaries, runDirs);
@@ -371,7 +418,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     finishedAt: new Date().toISOString(),
     gitSha: gitSha(),
     dir,
-    settings: { ...s, rule: SUSTAINABLE_RULE },
+    settings: { ...s, rule },
     machine: machineSpeed(speedBefore, speedAfter),
     ...(brokerWarmup ? { brokerWarmup } : {}),
     parallelBaseline: entries.find((e) => e.role === 'parallel-passthrough')?.engine ?? null,
@@ -448,19 +495,29 @@ export function parseEngineSpec(spec: string): { engine: string; options: Record
   return { engine: engine!, options };
 }
 
-/** Thrown out of a step when the bench was interrupted: `runDir` is the run cut short (null: none had started). */
+/**
+ * Thrown out of a step when the bench was interrupted (`runDir`: the run cut short, null if none had started) or a
+ * run failed (`failure`; `runDir`: that run's folder).
+ */
 class BenchInterrupted extends Error {
-  constructor(readonly runDir: string | null) {
-    super('bench interrupted');
+  constructor(
+    readonly runDir: string | null,
+    readonly failure?: Error,
+  ) {
+    super(failure ? `a run failed: ${failure.message}` : 'bench interrupted');
+  }
+
+  /** Where the bench stopped, as BenchResult.interrupted keeps it. */
+  where(): { runDir: string | null; failure?: string } {
+    return { runDir: this.runDir, ...(this.failure ? { failure: this.failure.message } : {}) };
   }
 }
 
 /**
- * An interrupted search's outcome from the verdicts it reached (a low-load run the next one replaced left out): the
+ * An interrupted search's outcome from the verdicts it reached (a low-load run the next one replaced, or one on a
+ * saturated machine, left out): the
  * ½ crossing and band of the runs so far, not a result (its band was not repeated to the end).
  */
 export function outcomeSoFar(steps: readonly BenchStep[]): SearchOutcome {
-  return outcomeOf(
-    steps.filter((st) => !st.rerun).map((st) => ({ rate: st.rate, ok: st.judgement.sustainable })),
-  );
+  return outcomeOf(steps.filter(isVerdict).map((st) => ({ rate: st.rate, ok: st.judgement.sustainable })));
 }

@@ -11,7 +11,14 @@ export {
   parseEngineSpec,
   runBench,
 } from './bench.ts';
-export { bandText, cpuText } from './bench-report.ts';
+export {
+  bandText,
+  cpuText,
+  isVerdict,
+  type LowLoadReference,
+  lowLoadReference,
+  lowLoadText,
+} from './bench-report.ts';
 export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
@@ -66,4 +73,4 @@ export {
   soakTotals,
 } from './soak.ts';
 export { type Environment, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
-export { latencyVerdict, SUSTAINABLE_RULE } from './sustainable.ts';
+export { latencyBound, latencyVerdict, SUSTAINABLE_RULE } from './sustainable.ts';

@@ -32,24 +32,30 @@ const tiny = {
 
 describe('faultline bench', () => {
   it('searches, judges every step, samples the machine and writes bench.json and bench.md', async () => {
-    const result = await runBench({ ...tiny, brokerWarmupS: 2 });
+    // Any busy share is "saturated" here, so the reference moves once (500/s → 250/s) whatever CI's machine does.
+    const result = await runBench({ ...tiny, brokerWarmupS: 2, lowLoadBusyMax: 0, lowLoadHalvings: 1 });
     const saved = JSON.parse(readFileSync(join(result.dir, 'bench.json'), 'utf8')) as BenchResult;
     expect(saved.entries).toHaveLength(1);
     const [entry] = saved.entries;
-    // The low-load reference pools two runs at 500/s; then 1000/s, the max rate.
-    expect(entry!.steps.map((s) => [s.rate, s.rerun ?? false])).toEqual([
-      [500, true],
-      [500, false],
+    // The low-load reference pools two runs at 500/s, saturated; again at 250/s, the floor; then 470/s and
+    // 1000/s, the max rate (the grid from 250: 250, 270, 330, 390, 470, 560, 680, 820, 1000, four steps a climb).
+    expect(entry!.steps.map((s) => [s.rate, s.saturated ? 'saturated' : (s.rerun ?? false)])).toEqual([
+      [500, 'saturated'],
+      [500, 'saturated'],
+      [250, true],
+      [250, false],
+      [470, false],
       [1000, false],
     ]);
     expect(entry!.sustainablePerS).toBe(1000);
     expect(entry!.failedAtPerS).toBeNull();
-    // Its grid is 500, 560, 680, 820, 1000: the climb's one step is the max rate, which passed its one run.
     expect(entry!.band).toEqual({ allPassedPerS: 1000, allFailedPerS: null });
     expect(entry!.tally).toEqual([
-      { rate: 500, runs: 1, passed: 1 },
+      { rate: 250, runs: 1, passed: 1 },
+      { rate: 470, runs: 1, passed: 1 },
       { rate: 1000, runs: 1, passed: 1 },
     ]);
+    expect(saved.settings.rule).toMatchObject({ lowLoadBusyMax: 0, lowLoadHalvings: 1 });
     expect(entry!.atHalf?.rate).toBe(500);
     expect(saved.interrupted).toBeUndefined();
     // The broker warmed up first, unjudged: a run of its own, not a step.
@@ -69,6 +75,10 @@ describe('faultline bench', () => {
       'Broker warm-up: 2 s of the harness alone at 1000/s before the first step, not judged',
     );
     expect(md).toContain('- passthrough/transactions (machine before it: loop ');
+    // At the floor the reference is still "saturated" by this threshold, and bench.md says so.
+    expect(md).toMatch(
+      /Low load was not low for passthrough\/transactions: the machine was \d+ % busy or more in its low-load steps at 250\/s \(p50\/p99 [\d.]+\/[\d.]+ ms\), the lowest the search goes after 500\/s \(\d+ % busy\)/,
+    );
   });
 
   it('interrupted after its first verdict: keeps what it measured, marks the entry, starts no run after', async () => {
@@ -76,6 +86,8 @@ describe('faultline bench', () => {
     const result = await runBench({
       ...tiny,
       engines: ['passthrough', 'passthrough:instances=2'],
+      // The reference stays at the start rate however busy the machine is.
+      lowLoadHalvings: 0,
       signal: controller.signal,
       // Ctrl-C as the low-load reference's second run is judged: the search stops there.
       onStep: (s) => {
