@@ -115,3 +115,30 @@ describe('bracketAgreement', () => {
     expect(bracketAgreement(a, b).disputed).toBeUndefined();
   });
 });
+
+describe('the low-load references of two benches', () => {
+  const ref = (rate: number, p99Ms: number, busy: number | null) => ({ rate, p50Ms: 10, p99Ms, busy });
+  const withRef = (lowLoad: ReturnType<typeof ref>): SustainableBracket => ({
+    ...bracket(680, 820, []),
+    lowLoad,
+  });
+
+  it('are named where they sat at other rates or set bounds more than a grid step apart', () => {
+    // bench26a vs bench26c's ack-tree: 1000/s on a saturated machine against 125/s.
+    const moved = bracketAgreement(withRef(ref(1000, 122.3, 0.99)), withRef(ref(125, 32.9, 0.77)));
+    expect(moved.references).toBe(
+      "A's low-load reference was at 1000/s (p50/p99 10.0/122.3 ms, machine 99 % busy), B's at 125/s (p50/p99 10.0/32.9 ms, machine 77 % busy): their p99 bounds were 372 and 149 ms (every latency bound is a multiple of the reference), so the two did not judge their steps alike",
+    );
+    // Same rate, bounds 1.5 × apart.
+    expect(bracketAgreement(withRef(ref(1000, 28, 0.93)), withRef(ref(1000, 60, null))).references).toContain(
+      '1000/s (p50/p99 10.0/60.0 ms, machine unmeasured): their p99 bounds were 134 and 230 ms',
+    );
+  });
+
+  it('are not mentioned where they agree: same rate, bounds within a grid step, or one not kept', () => {
+    expect(
+      bracketAgreement(withRef(ref(1000, 30, 0.5)), withRef(ref(1000, 33, 0.6))).references,
+    ).toBeUndefined();
+    expect(bracketAgreement(bracket(680, 820, []), withRef(ref(125, 33, 0.7))).references).toBeUndefined();
+  });
+});

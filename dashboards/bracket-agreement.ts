@@ -3,7 +3,13 @@
  * not, the steps that disagree, with the figure each verdict turned on, so that a reader sees whether the rule's
  * resolution or the runs' own spread split them.
  */
-import { type BenchEntry, latencyVerdict } from '../harness/index.ts';
+import {
+  type BenchEntry,
+  type LowLoadReference,
+  latencyBound,
+  latencyVerdict,
+  lowLoadText,
+} from '../harness/index.ts';
 
 type LatencyFigure = 'p50' | 'p99';
 
@@ -31,6 +37,8 @@ export interface SustainableBracket {
   band?: string;
   /** Every step of the search, in the order it ran (absent: not kept). */
   steps?: BracketStep[];
+  /** The low-load reference every latency bound of the entry is a multiple of (absent: not kept). */
+  lowLoad?: LowLoadReference;
 }
 
 export interface BracketAgreement {
@@ -41,6 +49,8 @@ export interface BracketAgreement {
   why: string;
   /** When they disagree: each bench's steps between the two verdicts, and what they say. */
   disputed?: string;
+  /** When their low-load references differ (another rate, or bounds more than a grid step apart): both. */
+  references?: string;
 }
 
 /** One step of a bench entry with the figure its verdict turned on. */
@@ -76,9 +86,22 @@ export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): 
       : lo === hi
         ? `one search step apart (the brackets meet at ${lo}/s)`
         : `more than a search step apart: one sustained ${lo}/s, the other failed at ${hi}/s`;
-  const agreement = { a: text(a), b: text(b), agree: lo <= hi, why };
+  const references = referencesText(a.lowLoad, b.lowLoad);
+  const agreement = { a: text(a), b: text(b), agree: lo <= hi, why, ...(references ? { references } : {}) };
   if (lo <= hi || !a.steps || !b.steps) return agreement;
   return { ...agreement, disputed: disputedSteps(hi, lo, a.steps, b.steps) };
+}
+
+/**
+ * Both low-load references, where they differ enough to split the verdicts: another rate (the search moved one off
+ * a saturated machine), or p99 bounds more than a grid step (1.2 ×) apart. Every latency bound is a multiple of the
+ * reference, so two benches with different references did not apply the same rule to their steps.
+ */
+function referencesText(a: LowLoadReference | undefined, b: LowLoadReference | undefined): string | null {
+  if (!a || !b) return null;
+  const [boundA, boundB] = [latencyBound(a.p99Ms), latencyBound(b.p99Ms)];
+  if (a.rate === b.rate && Math.max(boundA, boundB) <= 1.2 * Math.min(boundA, boundB)) return null;
+  return `A's low-load reference was at ${lowLoadText(a)}, B's at ${lowLoadText(b)}: their p99 bounds were ${boundA.toFixed(0)} and ${boundB.toFixed(0)} ms (every latency bound is a multiple of the reference), so the two did not judge their steps alike`;
 }
 
 /**

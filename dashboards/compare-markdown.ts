@@ -125,6 +125,7 @@ function cellSection(cell: CellChange): string[] {
     lines.push(
       `Sustainable: A ${s.a}; B ${s.b}: ${s.agree ? 'agree' : '**disagree**'}, ${mdCell(s.why)}.`,
       ...(s.disputed ? ['', `Where they part: ${mdCell(s.disputed)}.`] : []),
+      ...(s.references ? ['', `Low load: ${mdCell(s.references)}.`] : []),
       '',
     );
   if (cell.rules.length) {

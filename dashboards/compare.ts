@@ -20,6 +20,8 @@ import { median } from '../core/stats.ts';
 import {
   type BenchResult,
   bandText,
+  isVerdict,
+  lowLoadReference,
   type MachineSample,
   machineDifferences,
   meanSample,
@@ -306,6 +308,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
     // Delivery counts come from the run at 50 % of the sustainable rate, when it can still be read.
     const atHalf = e.atHalf?.runDirs[0] ? benchRun(dir, e.atHalf.runDirs[0], warnings) : null;
     const counts = atHalf?.summary.counts;
+    const reference = lowLoadReference(e);
     return {
       scenario: BENCH_SCENARIO,
       engine,
@@ -322,8 +325,9 @@ function loadBenchSide(input: string, file: string): CompareSide {
         passedAtWinner: e.passedAtWinner,
         runsAtWinner: e.runsAtWinner,
         ...(e.band ? { band: bandText(e, bench.settings.maxRate) } : {}),
-        // A replaced run (the first low-load one; before @3 also a close call's) is not a verdict: the pooled one after it is.
-        steps: e.steps.filter((st) => !st.rerun).map(bracketStep),
+        // A replaced run (the first low-load one, one on a saturated machine; before @3 also a close call's) is not a verdict.
+        steps: e.steps.filter(isVerdict).map(bracketStep),
+        ...(reference ? { lowLoad: reference } : {}),
       },
       figures: {
         lost: numbers([counts?.lost]),
