@@ -9,6 +9,7 @@ export interface BenchFlags {
   workloads: string;
   guarantee?: Guarantee;
   startRate: number;
+  referenceRate?: number;
   maxRate: number;
   step: number;
   warmup?: number;
@@ -31,6 +32,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     workloads: flags.workloads.split(','),
     guarantee: flags.guarantee,
     startRate: flags.startRate,
+    referenceRate: flags.referenceRate,
     maxRate: flags.maxRate,
     stepS: flags.step,
     warmupS: flags.warmup,
@@ -43,10 +45,6 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     outDir: flags.out,
     progress: flags.verbose ? terminalProgress() : undefined,
     onMachine: (sample, where) => process.stderr.write(`  machine ${where}: ${sampleText(sample)}\n`),
-    onLowered: (e) =>
-      process.stderr.write(
-        `  ${e.engine}/${e.workload}: the machine was ${Math.round(e.busy * 100)} % busy or more in the low-load reference at ${e.rate}/s, not low load: starting again at ${e.next}/s\n`,
-      ),
     onStep: (s) =>
       process.stderr.write(
         `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far (the low-load reference), running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu, s.wallClockStepMs)}\n`,

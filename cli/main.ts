@@ -6,13 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FAULT_KINDS, faultKindNames, SOAK_KINDS } from '../chaos/index.ts';
 import { describeError, EXIT, GUARANTEES, isFaultlineError, TOPOLOGIES } from '../core/index.ts';
 import { engineNames, getEngine, JVM_BENCH_WARMUP_S } from '../engines/index.ts';
-import {
-  BENCH_DEFAULTS,
-  DEFAULT_SHRINK_RUNS,
-  MODEL_TRAINERS,
-  PROVIDERS,
-  SUSTAINABLE_RULE,
-} from '../harness/index.ts';
+import { BENCH_DEFAULTS, DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, parseSeconds, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
@@ -216,9 +210,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--guarantee <g>', 'delivery guarantee').choices([...GUARANTEES]))
     .option(
       '--start-rate <n>',
-      `first step, events/s (the low-load reference, halved up to ${SUSTAINABLE_RULE.lowLoadHalvings} × where the machine was ≥ ${SUSTAINABLE_RULE.lowLoadBusyMax * 100} % busy in it; the search climbs a ~1.2 × grid from it until a step fails, bisects, then repeats the band)`,
+      'the rate the climb starts from after the low-load reference, events/s (the search climbs a ~1.2 × grid from it until a step fails, bisects, then repeats the band)',
       number,
       BENCH_DEFAULTS.startRate,
+    )
+    .option(
+      '--reference-rate <n>',
+      `the low-load reference, events/s: every entry's first step, whose latency sets its bounds (default: ${BENCH_DEFAULTS.referenceRate}, or the start rate where lower)`,
+      number,
     )
     .option('--max-rate <n>', 'highest step, events/s', number, BENCH_DEFAULTS.maxRate)
     .option('--step <s>', 'measured seconds per step', number, BENCH_DEFAULTS.stepS)

@@ -19,13 +19,7 @@ import {
   sampleOf,
   sampleText,
 } from './machine-speed.ts';
-import {
-  type LowLoad,
-  latencyVerdict,
-  type StepJudgement,
-  SUSTAINABLE_RULE,
-  type SustainableRule,
-} from './sustainable.ts';
+import { type LowLoad, latencyVerdict, type StepJudgement, type SustainableRule } from './sustainable.ts';
 
 /** @3: the sustainable rate is the ½ crossing over repeated runs of a grid of rates, with its band (bench-search.ts);
  *  @2 was one search's bracket, its winner repeated and its close calls rerun. */
@@ -54,7 +48,8 @@ export interface BenchStep {
   cpu?: CpuAccount;
   /** Not a verdict: the first low-load run, pooled with the next (in benches before @3 also a close call's runs). */
   rerun?: true;
-  /** Not a verdict: a low-load run with the machine saturated; the search started again at half its rate. */
+  /** Not a verdict: a low-load run with the machine saturated, whose search started again at half its rate (benches
+   *  from 7850088 until the reference rate was fixed). */
   saturated?: true;
   /** How far the wall clock stepped during the run (summary.json `wallClockStepMs`; absent: no step). */
   wallClockStepMs?: number;
@@ -142,6 +137,9 @@ export interface BenchResult {
     /** Absent in benches from before the runs at 50 % warmed up longer (they used warmupS). */
     halfWarmupS?: number;
     startRate: number;
+    /** The low-load reference's rate, every entry's first step (absent before it was fixed: the start rate, halved
+     *  where the machine was saturated in it if `rule.lowLoadHalvings` is there). */
+    referenceRate?: number;
     maxRate: number;
     /** Bisections after the doubling (benches before @3, whose search was not on a grid). */
     bisections?: number;
@@ -319,16 +317,21 @@ export function isVerdict(step: BenchStep): boolean {
   return !step.rerun && !step.saturated;
 }
 
-/** The least busy share of the machine over the steps; null when none was measured. */
+/**
+ * The least busy share of the machine over the steps, not counting steal (the hypervisor's share says how loaded the
+ * host is, not what ran here); null when none was measured.
+ */
 export function leastBusy(steps: readonly BenchStep[]): number | null {
-  const busy = steps.map((st) => st.cpu?.machineBusy).filter(isFiniteNumber);
+  const busy = steps
+    .map((st) => (st.cpu ? st.cpu.machineBusy - (st.cpu.machineSteal ?? 0) : Number.NaN))
+    .filter(isFiniteNumber);
   return busy.length === 0 ? null : Math.min(...busy);
 }
 
 /** An entry's low-load reference: its rate, its figures, and the least busy share of the machine in its runs. */
 export interface LowLoadReference extends LowLoad {
   rate: number;
-  /** null: not measured. */
+  /** Steal not counted; null: not measured. */
   busy: number | null;
 }
 
@@ -347,37 +350,44 @@ export function lowLoadReference(e: Pick<BenchEntry, 'steps' | 'lowLoad'>): LowL
 
 const pct = (share: number | null) => (share === null ? 'unmeasured' : `${Math.round(share * 100)} %`);
 
-/** `machine 99 % busy`, or `machine unmeasured`. */
+/** `machine 99 % busy`, or `machine unmeasured` (steal not counted). */
 const machineText = (busy: number | null) => `machine ${pct(busy)}${busy === null ? '' : ' busy'}`;
 
-/** `1000/s (p50/p99 42.2/122.3 ms, machine 99 % busy)` */
+/** `1000/s (p50/p99 42.2/122.3 ms, machine 99 % busy)`, steal not counted */
 export function lowLoadText(r: LowLoadReference): string {
   return `${r.rate}/s (p50/p99 ${r.p50Ms.toFixed(1)}/${r.p99Ms.toFixed(1)} ms, ${machineText(r.busy)})`;
 }
 
+/** From this busy share (steal not counted) a low-load reference may already hold a queue: bench.md says so. */
+export const LOW_LOAD_BUSY_WARNING = 0.9;
+
 /**
- * Per entry whose low-load reference moved or was still not low load, one line. Every later bound of the entry is a
- * multiple of that reference, so one taken on a saturated machine already holds a queue and the bounds are looser
- * than the rule means (ack-tree at 1000/s on a slow day: machine 99 % busy, low-load p99 122 ms where 28 ms was
- * measured at 93 % the day before). The search halves such a reference down to a floor (bench-search.ts).
+ * Every entry's low-load reference in one line (every later bound of the entry is a multiple of it), then a line per
+ * entry whose reference had the machine busy from LOW_LOAD_BUSY_WARNING (steal not counted): its latency may already
+ * hold a queue, and its bounds are then looser than the rule means. In benches that halved a saturated reference
+ * (`saturated` steps), a line per entry says where it moved.
  */
-function lowLoadLines(entries: readonly BenchEntry[], busyMax: number): string[] {
-  const lines: string[] = [];
-  for (const e of entries) {
+function lowLoadLines(entries: readonly BenchEntry[], pooledRuns: number): string[] {
+  const refs = entries.flatMap((e) => {
     const ref = lowLoadReference(e);
-    if (!ref) continue;
+    return ref ? [{ e, ref }] : [];
+  });
+  if (refs.length === 0) return [];
+  const lines = [
+    `Low-load references (each entry's first step, ${pooledRuns} runs pooled; later-half p50/p99; the machine's least busy share in them, steal not counted): ${refs.map(({ e, ref }) => `${e.engine}/${e.workload} ${lowLoadText(ref)}`).join('; ')}.`,
+  ];
+  for (const { e, ref } of refs) {
     const moved = [...new Set(e.steps.filter((st) => st.saturated).map((st) => st.rate))].map(
       (rate) =>
         `${rate}/s (${pct(leastBusy(e.steps.filter((st) => st.saturated && st.rate === rate)))} busy)`,
     );
-    const figures = `p50/p99 ${ref.p50Ms.toFixed(1)}/${ref.p99Ms.toFixed(1)} ms`;
-    if (ref.busy !== null && ref.busy >= busyMax)
+    if (moved.length > 0)
       lines.push(
-        `Low load was not low for ${e.engine}/${e.workload}: the machine was ${pct(ref.busy)} busy or more in its low-load steps at ${ref.rate}/s (${figures})${moved.length > 0 ? `, the lowest the search goes after ${moved.join(', ')}` : ''}, so the latency bounds set from them sit on a saturated machine and are looser than the rule means; a lower \`--start-rate\` gives it a low load.`,
+        `Low load moved for ${e.engine}/${e.workload} to ${ref.rate}/s: in its low-load steps at ${moved.join(', ')} the machine was saturated, so the search started again at half the rate each time (the rule of that bench).`,
       );
-    else if (moved.length > 0)
+    if (ref.busy !== null && ref.busy >= LOW_LOAD_BUSY_WARNING)
       lines.push(
-        `Low load moved for ${e.engine}/${e.workload} to ${ref.rate}/s (${machineText(ref.busy)}, ${figures}): in its low-load steps at ${moved.join(', ')} the machine was saturated, not low load, so the search started again at half the rate each time (every later bound is a multiple of the low-load reference).`,
+        `Low load may not be low for ${e.engine}/${e.workload}: the machine was ${pct(ref.busy)} busy or more in every run at ${ref.rate}/s (steal not counted), so its latency there may already hold a queue and the bounds set from it be looser than the rule means; \`--reference-rate\` sets a lower one.`,
       );
   }
   return lines;
@@ -411,8 +421,7 @@ export function formatBench(result: BenchResult): string {
       : []),
     ...warmupLines(result.entries),
     ...stealLines(result.entries),
-    // A bench from before the search moved its reference kept no threshold: today's flags it.
-    ...lowLoadLines(result.entries, result.settings.rule.lowLoadBusyMax ?? SUSTAINABLE_RULE.lowLoadBusyMax),
+    ...lowLoadLines(result.entries, result.settings.rule.lowLoadRuns),
     ...machineLines(result.machine),
     '',
     `| engine | guarantee | workload | sustainable events/s [½ passed–under ½) | band [all passed–all failed) | runs passed per rate | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
@@ -438,7 +447,7 @@ export function formatBench(result: BenchResult): string {
     );
   lines.push(
     '',
-    'Steps, in the order run (rate → verdict; ↻ the first low-load run, pooled with the next; ⇣ a low-load run on a saturated machine, replaced by one at half the rate):',
+    `Steps, in the order run (rate → verdict; ↻ the first low-load run, pooled with the next${result.entries.some((e) => e.steps.some((st) => st.saturated)) ? '; ⇣ a low-load run on a saturated machine, replaced by one at half the rate' : ''}):`,
   );
   for (const e of result.entries) {
     lines.push(
@@ -466,7 +475,19 @@ function stepText(s: BenchStep): string {
 function searchText(settings: BenchResult['settings']): string {
   if (settings.bisections !== undefined)
     return `The search doubled, bisected ${settings.bisections}× and repeated the winner ${settings.repeats}× in all (a bench before the band was measured). [a–b): passed at a, failed at b.`;
-  return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The low-load reference pools ${settings.rule.lowLoadRuns} runs${settings.rule.lowLoadHalvings === undefined ? '' : `; where the machine was ${Math.round(settings.rule.lowLoadBusyMax * 100)} % busy or more in each, it is not low load and the search starts again at half the rate, at most ${settings.rule.lowLoadHalvings}×`}.`;
+  return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The low-load reference pools ${settings.rule.lowLoadRuns} runs${referenceText(settings)}.`;
+}
+
+/** Where the low-load reference ran, as the bench's settings say. */
+function referenceText(settings: BenchResult['settings']): string {
+  const { referenceRate, startRate, rule } = settings;
+  if (referenceRate !== undefined)
+    return referenceRate < startRate
+      ? ` at ${referenceRate}/s for every entry, the grid's first rate; the climb goes from it to ${startRate}/s, then on`
+      : ` at the start rate, ${startRate}/s, for every entry`;
+  return rule.lowLoadHalvings === undefined || rule.lowLoadBusyMax === undefined
+    ? ` at the start rate, ${startRate}/s`
+    : ` at the start rate, ${startRate}/s; where the machine was ${Math.round(rule.lowLoadBusyMax * 100)} % busy or more in each, it was not low load and the search started again at half the rate, at most ${rule.lowLoadHalvings}×`;
 }
 
 /**

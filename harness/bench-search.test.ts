@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeOf, rateGrid, runStep, searchSustainable, type Verdict } from './bench-search.ts';
+import { outcomeOf, rateGrid, runStep, searchGrid, searchSustainable } from './bench-search.ts';
 
 /**
  * A judge that passes every rate up to `limit`; `draws` lists, per rate, the verdicts of its runs in order (the
@@ -124,53 +124,31 @@ describe('the search for the sustainable rate', () => {
   });
 });
 
-describe('the low-load reference on a saturated machine', () => {
-  /** A judge saturated at and above `busyFrom` (it answers 'lower' there when it may), passing up to 2000/s. */
-  function saturatedFrom(busyFrom: number) {
-    const calls: { rate: number; canLower: boolean }[] = [];
-    const judge = async (rate: number, canLower: boolean): Promise<Verdict> => {
-      calls.push({ rate, canLower });
-      return canLower && rate >= busyFrom ? 'lower' : rate <= 2000;
-    };
-    return { judge, calls };
-  }
-
-  it('starts over at half the rate while the machine was saturated, and climbs the grid from there', async () => {
-    const { judge, calls } = saturatedFrom(500);
-    const o = await searchSustainable(judge, { ...settings, floorRate: 125 });
-    // 1000 and 500 saturated; 250 is the reference; climb 250, 470, 1000, 2200 ✗; bisect 1500 ✓, 1800 ✓; rounds.
-    expect(calls.map((c) => c.rate)).toEqual([
-      1000, 500, 250, 470, 1000, 2200, 1500, 1800, 1800, 2200, 1800, 2200,
-    ]);
-    expect(calls.slice(0, 4).map((c) => c.canLower)).toEqual([true, true, true, false]);
-    // The saturated references are not verdicts: 1000 counts once, from the climb.
-    expect(o.tally.find((t) => t.rate === 1000)).toEqual({ rate: 1000, runs: 1, passed: 1 });
+describe('the low-load reference', () => {
+  it('is the first rate of the grid, from which the climb goes straight to the start rate', async () => {
+    const { judge, calls } = judgeUpTo(2000);
+    const o = await searchSustainable(judge, { ...settings, referenceRate: 250 });
+    // 250 ✓ (the reference), 1000 ✓, 2200 ✗; bisect 1500 ✓, 1800 ✓; rounds of 1800 and 2200.
+    expect(calls).toEqual([250, 1000, 2200, 1500, 1800, 1800, 2200, 1800, 2200]);
     expect(o.tally[0]).toEqual({ rate: 250, runs: 1, passed: 1 });
     expect(o).toMatchObject({ sustainablePerS: 1800, failedAtPerS: 2200 });
   });
 
-  it('stops at the floor, where the reference stands as judged; without a floor it never moves', async () => {
-    const floored = saturatedFrom(0);
-    await searchSustainable(floored.judge, { ...settings, floorRate: 125 });
-    expect(floored.calls.slice(0, 4)).toEqual([
-      { rate: 1000, canLower: true },
-      { rate: 500, canLower: true },
-      { rate: 250, canLower: true },
-      { rate: 125, canLower: false },
-    ]);
-    const fixed = saturatedFrom(0);
-    await searchSustainable(fixed.judge, settings);
-    expect(fixed.calls[0]).toEqual({ rate: 1000, canLower: false });
+  it('where the start rate fails, the search bisects the grid between the reference and the start', async () => {
+    const { judge, calls } = judgeUpTo(600);
+    const o = await searchSustainable(judge, { ...settings, referenceRate: 250 });
+    // 250 ✓, 1000 ✗; bisect 470 ✓, 680 ✗, 560 ✓; rounds of 560 and 680.
+    expect(calls).toEqual([250, 1000, 470, 680, 560, 560, 680, 560, 680]);
+    expect(o).toMatchObject({ sustainablePerS: 560, failedAtPerS: 680 });
   });
 
-  it("refuses 'lower' from any step but the reference, and from a reference that may not go lower", async () => {
-    const late = async (rate: number): Promise<Verdict> => (rate === 1000 ? true : 'lower');
-    await expect(searchSustainable(late, settings)).rejects.toThrow(
-      "only the low-load reference may answer 'lower', not the step at 2200/s",
-    );
-    const stubborn = async (): Promise<Verdict> => 'lower';
-    await expect(searchSustainable(stubborn, settings)).rejects.toThrow(
-      'the low-load reference at 1000/s may not go lower',
+  it('puts the start rate on the grid, and refuses a reference above the start or a start above the max', () => {
+    expect(searchGrid({ startRate: 900, maxRate: 2000, referenceRate: 250 })).toEqual([
+      250, 270, 330, 390, 470, 560, 680, 820, 900, 1000, 1200, 1500, 1800, 2000,
+    ]);
+    expect(searchGrid(settings)).toEqual(rateGrid(1000, 64_000));
+    expect(() => searchGrid({ ...settings, referenceRate: 2000 })).toThrow(
+      'the reference rate (2000/s) ≤ the start rate (1000/s) ≤ the max rate (64000/s) must hold',
     );
   });
 });

@@ -14,10 +14,13 @@
  *    order (so the machine's drift reaches every rate alike); then **widen** the band while its lowest rate
  *    failed any run (one grid step down) or its highest passed any (one step up), and repeat the new rates too.
  *
- * 0. Before all that, the **low-load reference** (the first step, whose latency sets every later bound): where the
- *    machine was saturated in it, its latency already holds a queue, so the search starts again at half the rate,
- *    down to `floorRate` (ack-tree at 1000/s on a slow day: machine 99 % busy, low-load p99 122 ms where 28 ms was
- *    measured at 93 % the day before; 300/s had it 72 % busy).
+ * 0. Before all that, the **low-load reference** (the first step, whose latency sets every later bound): one fixed
+ *    rate for every entry, the grid's first (default 250/s, below the start rate), from which the climb goes
+ *    straight to the start rate. A reference that moved with the machine's busy share was a cliff on a noisy
+ *    signal: operator-checkpoint's at 1000/s read 88 % busy one day (stayed: sustainable 15000/s) and 96 % another
+ *    (moved to 250/s: 8200/s), three grid steps apart for eight points of a share that includes the hypervisor's
+ *    steal and that every stack here spends mostly on per-request costs at low rates. A fixed rate judges every
+ *    entry and every bench alike.
  *
  * The **sustainable rate** is the ½ crossing: the highest rate at which, and at every tested rate below which, at
  * least half the runs passed. Its **band** is [the highest rate at and below which every run passed – the lowest at
@@ -37,12 +40,9 @@ export interface SearchSettings {
   climbSteps?: number;
   /** The most grid rates the band spans before the search stops widening it (default 6: ~2.7 ×). */
   maxBand?: number;
-  /** The lowest rate the start may move down to when its low-load reference was not low (default: the start rate). */
-  floorRate?: number;
+  /** The low-load reference's rate: the grid's first, at most the start rate (default: the start rate). */
+  referenceRate?: number;
 }
-
-/** A step's verdict; the low-load reference may instead answer `lower` (the machine was saturated in it). */
-export type Verdict = boolean | 'lower';
 
 /** Runs at one rate and how many passed. */
 export interface RateTally {
@@ -115,43 +115,42 @@ export function outcomeOf(runs: readonly { rate: number; ok: boolean }[]): Searc
 }
 
 /**
- * `judge(rate, canLower)` runs and judges one step; it is called in order, one at a time. Its first call is the
- * low-load reference, with `canLower` true while half the rate is still at or above the floor: it may then answer
- * `'lower'`, and the search starts over at half the rate (the grid from there). No other call may answer it.
+ * The grid a search climbs: from the reference rate to the max rate, with the start rate on it (rateGrid's, plus
+ * the start where it is not an E12 rate).
+ */
+export function searchGrid(o: Pick<SearchSettings, 'startRate' | 'maxRate' | 'referenceRate'>): number[] {
+  const reference = o.referenceRate ?? o.startRate;
+  if (!(reference <= o.startRate && o.startRate <= o.maxRate))
+    throw new Error(
+      `the reference rate (${reference}/s) ≤ the start rate (${o.startRate}/s) ≤ the max rate (${o.maxRate}/s) must hold`,
+    );
+  return [...new Set([...rateGrid(reference, o.maxRate), o.startRate])].sort((a, b) => a - b);
+}
+
+/**
+ * `judge(rate)` runs and judges one step; it is called in order, one at a time. Its first call is the low-load
+ * reference (at the grid's first rate).
  */
 export async function searchSustainable(
-  judge: (rate: number, canLower: boolean) => Promise<Verdict>,
+  judge: (rate: number) => Promise<boolean>,
   o: SearchSettings,
 ): Promise<SearchOutcome> {
-  // 0. The low-load reference, halved while the machine was saturated in it.
-  const reference = async (rate: number) => {
-    const canLower = Math.round(rate / 2) >= (o.floorRate ?? o.startRate);
-    const v = await judge(rate, canLower);
-    if (v === 'lower' && !canLower) throw new Error(`the low-load reference at ${rate}/s may not go lower`);
-    return v;
-  };
-  let start = o.startRate;
-  let first = await reference(start);
-  while (first === 'lower') {
-    start = Math.round(start / 2);
-    first = await reference(start);
-  }
-  const grid = rateGrid(start, o.maxRate);
+  const grid = searchGrid(o);
   const top = grid.length - 1;
-  const runs: { rate: number; ok: boolean }[] = [{ rate: start, ok: first }];
+  const startAt = grid.indexOf(o.startRate);
+  const runs: { rate: number; ok: boolean }[] = [];
   const verdicts = (i: number) => runs.filter((r) => r.rate === grid[i]);
   const step = async (i: number) => {
-    const ok = await judge(grid[i]!, false);
-    if (ok === 'lower')
-      throw new Error(`only the low-load reference may answer 'lower', not the step at ${grid[i]}/s`);
+    const ok = await judge(grid[i]!);
     runs.push({ rate: grid[i]!, ok });
     return ok;
   };
-  // 1. Climb: one run per rate, climbSteps grid steps at a time, the last step the max rate itself.
+  // 0–1. The reference, then climb: one run per rate, from the reference to the start rate, then climbSteps grid
+  // steps at a time, the last step the max rate itself.
   let good = -1;
   let bad: number | null = null;
-  for (let i = 0; ; i = Math.min(i + (o.climbSteps ?? 4), top)) {
-    if (!(i === 0 ? first : await step(i))) {
+  for (let i = 0; ; i = i < startAt ? startAt : Math.min(i + (o.climbSteps ?? 4), top)) {
+    if (!(await step(i))) {
       bad = i;
       break;
     }

@@ -32,19 +32,17 @@ const tiny = {
 
 describe('faultline bench', () => {
   it('searches, judges every step, samples the machine and writes bench.json and bench.md', async () => {
-    // Any busy share is "saturated" here, so the reference moves once (500/s → 250/s) whatever CI's machine does.
-    const result = await runBench({ ...tiny, brokerWarmupS: 2, lowLoadBusyMax: 0, lowLoadHalvings: 1 });
+    const result = await runBench({ ...tiny, brokerWarmupS: 2 });
     const saved = JSON.parse(readFileSync(join(result.dir, 'bench.json'), 'utf8')) as BenchResult;
     expect(saved.entries).toHaveLength(1);
     const [entry] = saved.entries;
-    // The low-load reference pools two runs at 500/s, saturated; again at 250/s, the floor; then 470/s and
-    // 1000/s, the max rate (the grid from 250: 250, 270, 330, 390, 470, 560, 680, 820, 1000, four steps a climb).
-    expect(entry!.steps.map((s) => [s.rate, s.saturated ? 'saturated' : (s.rerun ?? false)])).toEqual([
-      [500, 'saturated'],
-      [500, 'saturated'],
+    // The low-load reference pools two runs at 250/s (the default, under the start rate); the climb goes to the
+    // start rate, 500/s, then four grid steps on to 1000/s, the max rate (the grid from 250: 250, 270, 330, 390,
+    // 470, 500, 560, 680, 820, 1000).
+    expect(entry!.steps.map((s) => [s.rate, s.rerun ?? false])).toEqual([
       [250, true],
       [250, false],
-      [470, false],
+      [500, false],
       [1000, false],
     ]);
     expect(entry!.sustainablePerS).toBe(1000);
@@ -52,10 +50,10 @@ describe('faultline bench', () => {
     expect(entry!.band).toEqual({ allPassedPerS: 1000, allFailedPerS: null });
     expect(entry!.tally).toEqual([
       { rate: 250, runs: 1, passed: 1 },
-      { rate: 470, runs: 1, passed: 1 },
+      { rate: 500, runs: 1, passed: 1 },
       { rate: 1000, runs: 1, passed: 1 },
     ]);
-    expect(saved.settings.rule).toMatchObject({ lowLoadBusyMax: 0, lowLoadHalvings: 1 });
+    expect(saved.settings).toMatchObject({ referenceRate: 250, startRate: 500 });
     expect(entry!.atHalf?.rate).toBe(500);
     expect(saved.interrupted).toBeUndefined();
     // The broker warmed up first, unjudged: a run of its own, not a step.
@@ -75,9 +73,11 @@ describe('faultline bench', () => {
       'Broker warm-up: 2 s of the harness alone at 1000/s before the first step, not judged',
     );
     expect(md).toContain('- passthrough/transactions (machine before it: loop ');
-    // At the floor the reference is still "saturated" by this threshold, and bench.md says so.
+    expect(md).toContain(
+      "The low-load reference pools 2 runs at 250/s for every entry, the grid's first rate; the climb goes from it to 500/s, then on.",
+    );
     expect(md).toMatch(
-      /Low load was not low for passthrough\/transactions: the machine was \d+ % busy or more in its low-load steps at 250\/s \(p50\/p99 [\d.]+\/[\d.]+ ms\), the lowest the search goes after 500\/s \(\d+ % busy\)/,
+      /Low-load references \(each entry's first step, 2 runs pooled; [^)]*\): passthrough\/transactions 250\/s \(p50\/p99 [\d.]+\/[\d.]+ ms, machine \d+ % busy\)\./,
     );
   });
 
@@ -86,8 +86,6 @@ describe('faultline bench', () => {
     const result = await runBench({
       ...tiny,
       engines: ['passthrough', 'passthrough:instances=2'],
-      // The reference stays at the start rate however busy the machine is.
-      lowLoadHalvings: 0,
       signal: controller.signal,
       // Ctrl-C as the low-load reference's second run is judged: the search stops there.
       onStep: (s) => {
@@ -104,8 +102,8 @@ describe('faultline bench', () => {
     const [entry] = result.entries;
     expect(entry!.interrupted).toBe(true);
     // The reference passed; nothing above it ran, so the crossing is the reference and nothing failed.
-    expect(entry!.steps.map((s) => s.rate)).toEqual([500, 500]);
-    expect(entry!.sustainablePerS).toBe(500);
+    expect(entry!.steps.map((s) => s.rate)).toEqual([250, 250]);
+    expect(entry!.sustainablePerS).toBe(250);
     expect(entry!.failedAtPerS).toBeNull();
     expect(entry!.atHalf).toBeNull();
     expect(result.goals.every((g) => g.engine !== 'passthrough')).toBe(true);

@@ -43,6 +43,15 @@ describe('faultline run with bad input', () => {
     });
   }
 
+  it('a bench whose low-load reference is above its start rate exits 2, names both, and writes nothing', async () => {
+    const r = await runCli(['bench', '--reference-rate', '2000', '--out', out]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      'the reference rate (2000/s) at most the start rate (1000/s), the start at most the max rate (64000/s); lower --reference-rate or raise --start-rate',
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('an unreadable model file exits 2 and names the file', async () => {
     const model = join(out, '..', `bad-model-${process.pid}.json`);
     writeFileSync(model, '{ not json');
