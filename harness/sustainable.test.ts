@@ -261,13 +261,27 @@ describe('sustainable throughput judgement (backlog and latency against bounds)'
     expect(reference).toMatchObject({ latencyBoundMs: null, lateP99Ms: 75.5, pooledRuns: 2 });
   });
 
-  it('least squares: slope of a line, flat noise and a saw-tooth', () => {
+  it('the trend is the median of the pairwise slopes: a line, one point, a saw-tooth, a commit staircase', () => {
     expect(slope([1, 3, 5, 7])).toBe(2);
     expect(slope([5])).toBe(0);
-    // A 1 s checkpoint's saw-tooth over ten seconds has next to no trend.
+    expect(slope([])).toBe(0);
+    // A 1 s checkpoint's saw-tooth over ten seconds has no trend.
     const saw = Array.from({ length: 10 }, (_, i) => (i % 2 ? 1200 : 200));
     expect(Math.abs(slope(saw))).toBeLessThan(100);
     expect(judgeQueue(saw, 1500, 'backlog').ok).toBe(true);
+    // bench27b, operator-checkpoint exactly-once at 6800/s: the backlog (seconds of input) sat at 0.15 with a
+    // commit's teeth to 0.4–0.65 s. Least squares read +1754 events over the later 10 s (> ¼ of the 6800 bound) and
+    // failed it; the pairwise median reads it level.
+    const staircase = [0.16, 0.16, 0.15, 0.15, 0.42, 0.15, 0.16, 0.15, 0.15, 0.15, 0.65, 0.41, 0.41].map(
+      (s) => s * 6800,
+    );
+    const level = judgeQueue([...Array(7).fill(1000), ...staircase], 6800, 'backlog');
+    expect(level).toMatchObject({ ok: true, slopePerS: 0 });
+    // A queue that grows by 5 % of the rate still reads so, teeth and all.
+    const growing = Array.from({ length: 20 }, (_, i) => i * 340 + (i % 3 === 0 ? 2000 : 0));
+    const grows = judgeQueue(growing, 6800, 'backlog');
+    expect(grows.ok).toBe(false);
+    expect(grows.slopePerS).toBeCloseTo(340, 0);
   });
 
   it('a step whose run broke its guarantee is not sustainable, whatever its latency; an unknown verdict is left alone', () => {
