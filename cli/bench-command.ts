@@ -17,6 +17,7 @@ export interface BenchFlags {
   repeats: number;
   halfRuns: number;
   brokerWarmup: number;
+  stealRerun: number;
   limits: boolean;
   out?: string;
   option?: Record<string, unknown>;
@@ -40,6 +41,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     repeats: flags.repeats,
     halfRuns: flags.halfRuns,
     brokerWarmupS: flags.brokerWarmup,
+    quietHost: { stealShare: flags.stealRerun / 100 },
     limits: flags.limits,
     engineOptions: flags.option,
     outDir: flags.out,
@@ -47,7 +49,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     onMachine: (sample, where) => process.stderr.write(`  machine ${where}: ${sampleText(sample)}\n`),
     onStep: (s) =>
       process.stderr.write(
-        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.rerun ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far (the low-load reference), running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu, s.wallClockStepMs)}\n`,
+        `  ${s.engine}/${s.workload} at ${s.rate}/s: ${s.stolen ? `${Math.round(s.stolen.share * 100)} % of the machine's time stolen: not counted, ${s.stolen.quiet ? `the host read quiet after ${s.stolen.waitedS} s` : `the host still stolen from after ${s.stolen.waitedS} s`}, running it again; ` : ''}${s.rerun && !s.stolen ? `${s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} so far (the low-load reference), running it again` : s.judgement.sustainable ? 'sustainable' : 'NOT sustainable'} (${s.judgement.reason}; produced ${s.judgement.producedPerS.toFixed(0)}/s, delivered ${s.judgement.deliveredPerS.toFixed(0)}/s, backlog end ${s.judgement.backlog.endEvents}${s.judgement.consumerLag ? `, Kafka lag end ${s.judgement.consumerLag.endEvents}` : ''}, later p50/p99 ${msText(s.judgement.lateP50Ms)}/${msText(s.judgement.lateP99Ms)} ms)${cpuText(s.cpu, s.wallClockStepMs)}\n`,
       ),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

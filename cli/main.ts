@@ -6,7 +6,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FAULT_KINDS, faultKindNames, SOAK_KINDS } from '../chaos/index.ts';
 import { describeError, EXIT, GUARANTEES, isFaultlineError, TOPOLOGIES } from '../core/index.ts';
 import { engineNames, getEngine, JVM_BENCH_WARMUP_S } from '../engines/index.ts';
-import { BENCH_DEFAULTS, DEFAULT_SHRINK_RUNS, MODEL_TRAINERS, PROVIDERS } from '../harness/index.ts';
+import {
+  BENCH_DEFAULTS,
+  DEFAULT_SHRINK_RUNS,
+  MODEL_TRAINERS,
+  PROVIDERS,
+  QUIET_HOST,
+} from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, parseSeconds, workloadNames } from '../scenarios/index.ts';
 import { type BenchFlags, benchCommand } from './bench-command.ts';
@@ -243,6 +249,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       'seconds of the harness alone at 5 × the start rate before the first step, not judged (0: none)',
       number,
       BENCH_DEFAULTS.brokerWarmupS,
+    )
+    .option(
+      '--steal-rerun <percent>',
+      `a run with this share of the machine's CPU time stolen by the hypervisor or more is not counted and runs again once the host reads quiet, at most ${QUIET_HOST.reruns}× (100: never)`,
+      number,
+      QUIET_HOST.stealShare * 100,
     )
     .option('--no-limits', 'do not add the harness-only pipe and the parallel passthrough')
     .option('--out <dir>', 'results root (default: results/)')

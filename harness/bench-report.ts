@@ -53,6 +53,17 @@ export interface BenchStep {
   saturated?: true;
   /** How far the wall clock stepped during the run (summary.json `wallClockStepMs`; absent: no step). */
   wallClockStepMs?: number;
+  /** Not a verdict (`rerun` too): stolen from, and run again once the host was quiet (bench.ts QUIET_HOST). */
+  stolen?: StolenRun;
+}
+
+/** A run stolen from (bench.ts QUIET_HOST): the share of the machine's time the hypervisor took in it, then the wait
+ *  before the run that replaced it, and the last probe's steal share in it (NaN: not read), quiet or given up. */
+export interface StolenRun {
+  share: number;
+  waitedS: number;
+  probeShare: number;
+  quiet: boolean;
 }
 
 export interface LatencyAtHalf {
@@ -72,6 +83,8 @@ export interface LatencyAtHalf {
   cpuStealPct?: Spread;
   engineCores?: Spread;
   runDirs: string[];
+  /** Runs stolen from and run again, not among the figures (absent: none, or a bench before they were). */
+  stolen?: (StolenRun & { runDir: string })[];
 }
 
 export type BenchRole = 'harness-only' | 'parallel-passthrough' | 'engine';
@@ -150,6 +163,8 @@ export interface BenchResult {
     /** Seconds of the harness alone before the first step (0: none; absent in benches before it: none). */
     brokerWarmupS?: number;
     rule: SustainableRule;
+    /** The quiet host asked for (bench.ts QUIET_HOST); absent in benches before it: every run counted. */
+    quietHost?: { stealShare: number; reruns: number; waitS: number; probeS: number };
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
   parallelBaseline: string | null;
@@ -298,18 +313,41 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
  * What the hypervisor took over the bench's steps (steal, from /proc/stat), in one line: a bench on a machine whose
  * virtual CPUs wait for the host is not on a quiet machine, and its verdicts near the limit vary with that wait.
  */
-function stealLines(entries: readonly BenchEntry[]): string[] {
-  const steal = entries
-    .flatMap((e) => e.steps.map((st) => st.cpu?.machineSteal))
+function stealLines(
+  entries: readonly BenchEntry[],
+  quietHost: BenchResult['settings']['quietHost'],
+): string[] {
+  const counted = entries.flatMap((e) => e.steps.filter((st) => !st.stolen));
+  const steal = counted
+    .map((st) => st.cpu?.machineSteal)
     .filter(isFiniteNumber)
     .map((v) => Math.round(v * 1000) / 10);
-  if (steal.length === 0) return [];
-  const s = spreadOf(steal)!;
-  return s.max < 1
-    ? [`Steal: the hypervisor took under 1 % of the machine's CPU in every step (/proc/stat).`]
-    : [
-        `Steal: the hypervisor took ${s.median} % of the machine's CPU in the median step, ${s.min}–${s.max} % over the ${steal.length} steps (/proc/stat)${s.max >= 5 ? ": the machine was not quiet, and a step near the limit passes or fails with the host's load as much as with the engine's" : ''}.`,
-      ];
+  const lines: string[] = [];
+  if (steal.length > 0) {
+    const s = spreadOf(steal)!;
+    lines.push(
+      s.max < 1
+        ? `Steal: the hypervisor took under 1 % of the machine's CPU in every ${quietHost ? 'counted ' : ''}step (/proc/stat).`
+        : `Steal: the hypervisor took ${s.median} % of the machine's CPU in the median ${quietHost ? 'counted ' : ''}step, ${s.min}–${s.max} % over the ${steal.length} steps (/proc/stat)${s.max >= 5 ? ": the machine was not quiet, and a step near the limit passes or fails with the host's load as much as with the engine's" : ''}.`,
+    );
+  }
+  if (quietHost) {
+    const stolen = entries.flatMap((e) => [
+      ...e.steps.flatMap((st) => (st.stolen ? [st.stolen] : [])),
+      ...(e.atHalf?.stolen ?? []),
+    ]);
+    const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+    const gaveUp = stolen.filter((r) => !r.quiet).length;
+    const stillStolen = steal.filter((v) => v >= quietHost.stealShare * 100).length;
+    lines.push(
+      `Quiet host: a run with ${pct(quietHost.stealShare)} or more of the machine's time stolen is not counted; it is run again once a ${quietHost.probeS} s probe with every CPU busy reads less (waiting up to ${quietHost.waitS} s), at most ${quietHost.reruns}× per counted run, the last counted whatever it read. ${
+        stolen.length === 0
+          ? 'No run was stolen from so.'
+          : `${stolen.length} run${stolen.length === 1 ? ' was' : 's were'} run again (⌁ below; ${Math.round(Math.min(...stolen.map((r) => r.share)) * 100)}–${pct(Math.max(...stolen.map((r) => r.share)))} stolen), after waits of ${spreadText(spreadOf(stolen.map((r) => r.waitedS)) ?? undefined)} s (median [min–max]; ${stolen.reduce((a, r) => a + r.waitedS, 0)} s in all)${gaveUp > 0 ? `; ${gaveUp} wait${gaveUp === 1 ? '' : 's'} gave up with the host still stolen from` : ''}.`
+      }${stillStolen > 0 ? ` ${stillStolen} counted step${stillStolen === 1 ? '' : 's'} still read ${pct(quietHost.stealShare)} or more.` : ''}`,
+    );
+  }
+  return lines;
 }
 
 /** Whether a step is a verdict of the search: not a low-load run replaced by the next, nor one on a saturated machine. */
@@ -344,7 +382,7 @@ export function lowLoadReference(e: Pick<BenchEntry, 'steps' | 'lowLoad'>): LowL
   return {
     ...e.lowLoad,
     rate: first.rate,
-    busy: leastBusy(e.steps.slice(from, end === -1 ? undefined : end)),
+    busy: leastBusy(e.steps.slice(from, end === -1 ? undefined : end).filter((st) => !st.stolen)),
   };
 }
 
@@ -420,7 +458,7 @@ export function formatBench(result: BenchResult): string {
         ]
       : []),
     ...warmupLines(result.entries),
-    ...stealLines(result.entries),
+    ...stealLines(result.entries, result.settings.quietHost),
     ...lowLoadLines(result.entries, result.settings.rule.lowLoadRuns),
     ...machineLines(result.machine),
     '',
@@ -447,7 +485,7 @@ export function formatBench(result: BenchResult): string {
     );
   lines.push(
     '',
-    `Steps, in the order run (rate → verdict; ↻ the first low-load run, pooled with the next${result.entries.some((e) => e.steps.some((st) => st.saturated)) ? '; ⇣ a low-load run on a saturated machine, replaced by one at half the rate' : ''}):`,
+    `Steps, in the order run (rate → verdict; ↻ the first low-load run, pooled with the next${result.entries.some((e) => e.steps.some((st) => st.saturated)) ? '; ⇣ a low-load run on a saturated machine, replaced by one at half the rate' : ''}${result.entries.some((e) => e.steps.some((st) => st.stolen)) ? '; ⌁ a run stolen from, not counted, run again' : ''}):`,
   );
   for (const e of result.entries) {
     lines.push(
@@ -461,14 +499,22 @@ function stepText(s: BenchStep): string {
   const j = s.judgement;
   const verdict = s.saturated
     ? `⇣ (${j.reason})`
-    : s.rerun
-      ? `↻ (${j.reason})`
-      : j.sustainable
-        ? '✓'
-        : `✗ (${j.reason})`;
+    : s.stolen
+      ? `⌁ (${stolenText(s.stolen)})`
+      : s.rerun
+        ? `↻ (${j.reason})`
+        : j.sustainable
+          ? '✓'
+          : `✗ (${j.reason})`;
   const pooledVerdict = isVerdict(s) && (j.pooledRuns ?? 1) > 1 && j.sustainable ? latencyVerdict(j) : null;
   const pooled = pooledVerdict ? ` (${pooledVerdict.text})` : '';
   return `${s.rate} ${verdict}${pooled}${cpuText(s.cpu, s.wallClockStepMs)}`;
+}
+
+/** `19 % stolen; run again after 4 s (probe 2 %)`, or `…after 60 s, the host still 14 % stolen`. */
+function stolenText(r: StolenRun): string {
+  const probe = Number.isFinite(r.probeShare) ? `${Math.round(r.probeShare * 100)} %` : 'not read';
+  return `${Math.round(r.share * 100)} % stolen; run again after ${r.waitedS} s${r.quiet ? ` (probe ${probe})` : `, the host still ${probe} stolen`}`;
 }
 
 /** How the search placed the sustainable rate, as the settings say (a bench before @3 searched otherwise). */

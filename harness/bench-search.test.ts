@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeOf, rateGrid, runStep, searchGrid, searchSustainable } from './bench-search.ts';
+import {
+  outcomeOf,
+  type QuietHost,
+  quietRun,
+  rateGrid,
+  runStep,
+  searchGrid,
+  searchSustainable,
+} from './bench-search.ts';
 
 /**
  * A judge that passes every rate up to `limit`; `draws` lists, per rate, the verdicts of its runs in order (the
@@ -154,26 +162,75 @@ describe('the low-load reference', () => {
 });
 
 describe('one step', () => {
-  /** runStep over runs whose verdicts are given, one per run, with how many runs each judgement pooled. */
-  const stepThrough = async (verdicts: boolean[], reference: boolean) => {
-    const seen: { run: number; pooled: number; rerun: boolean }[] = [];
+  /**
+   * runStep over runs whose verdicts are given, one per run, with how many runs each judgement pooled; `steal`
+   * gives each run's stolen share (none: 0), and a quiet host reruns from 10 %, at most twice per counted run.
+   */
+  const stepThrough = async (verdicts: boolean[], reference: boolean, steal: number[] = []) => {
+    const seen: { run: number; pooled: number; replaced: string | null }[] = [];
+    let waits = 0;
+    const quiet: QuietHost<number> = {
+      stolen: (run) => steal[run] ?? 0,
+      share: 0.1,
+      reruns: 2,
+      waitQuiet: async () => ({ waitedS: ++waits, stealShare: 0.02, quiet: true }),
+    };
     let n = 0;
     const final = await runStep(
       async () => n++,
       (run, earlier) => ({ sustainable: verdicts[run]!, pooled: earlier.length + 1 }),
       reference,
       2,
-      (run, j, rerun) => seen.push({ run, pooled: j.pooled, rerun }),
+      (run, j, replaced) =>
+        seen.push({
+          run,
+          pooled: j.pooled,
+          replaced:
+            replaced === null ? null : replaced.by === 'pooled' ? 'pooled' : `stolen ${replaced.stealShare}`,
+        }),
+      quiet,
     );
-    return { final, seen };
+    return { final, seen, waits };
   };
 
   it('a step is one run; the low-load reference runs twice, pooled, unless its first run fails', async () => {
-    expect((await stepThrough([false], false)).seen).toEqual([{ run: 0, pooled: 1, rerun: false }]);
+    expect((await stepThrough([false], false)).seen).toEqual([{ run: 0, pooled: 1, replaced: null }]);
     expect((await stepThrough([true, true], true)).seen).toEqual([
-      { run: 0, pooled: 1, rerun: true },
-      { run: 1, pooled: 2, rerun: false },
+      { run: 0, pooled: 1, replaced: 'pooled' },
+      { run: 1, pooled: 2, replaced: null },
     ]);
     expect((await stepThrough([false], true)).seen).toHaveLength(1);
+  });
+
+  it('a stolen run is listed, pools into nothing and is run again after a wait, at most twice per counted run', async () => {
+    // The reference's second run was stolen from (19 %): listed with the first pooled, then replaced by run 2,
+    // which pools with run 0 alone.
+    const ref = await stepThrough([true, false, true], true, [0.03, 0.19, 0.02]);
+    expect(ref.seen).toEqual([
+      { run: 0, pooled: 1, replaced: 'pooled' },
+      { run: 1, pooled: 2, replaced: 'stolen 0.19' },
+      { run: 2, pooled: 2, replaced: null },
+    ]);
+    expect(ref.final.sustainable).toBe(true);
+    expect(ref.waits).toBe(1);
+    // Stolen three times: the third run counts whatever it read.
+    const stormy = await stepThrough([false, false, true], false, [0.3, 0.25, 0.2]);
+    expect(stormy.seen.map((s) => s.replaced)).toEqual(['stolen 0.3', 'stolen 0.25', null]);
+    expect(stormy.final.sustainable).toBe(true);
+    // Just under the share, or not read (NaN): counted.
+    expect((await stepThrough([true], false, [0.099])).seen).toHaveLength(1);
+    expect((await stepThrough([true], false, [Number.NaN])).seen).toHaveLength(1);
+  });
+
+  it('without a quiet host, one run counts whatever it read', async () => {
+    let n = 0;
+    const stolen: number[] = [];
+    const run = await quietRun(
+      async () => n++,
+      undefined,
+      (r) => stolen.push(r),
+    );
+    expect(run).toBe(0);
+    expect(stolen).toEqual([]);
   });
 });

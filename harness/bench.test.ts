@@ -6,9 +6,11 @@ import {
   addRatios,
   type BenchEntry,
   type BenchResult,
+  type BenchStep,
   bandText,
   benchGoals,
   formatBench,
+  isVerdict,
   spreadOf,
 } from './bench-report.ts';
 import { lagFrom } from './consumer-lag.ts';
@@ -288,6 +290,63 @@ describe('limits, ratios and goals', () => {
       "Steal: the hypervisor took 2 % of the machine's CPU in the median step, 0.4–12 % over the 3 steps (/proc/stat): the machine was not quiet",
     );
     expect(md).toContain('2000 ✓ [cpu 90 % (12 % stolen), engine 0.50]');
+  });
+
+  it('a stolen run is listed with its steal and wait, not counted; bench.md says what the quiet host cost', () => {
+    const cpu = (machineSteal: number) => ({
+      wallS: 20,
+      cpus: 2,
+      machineBusy: 0.95,
+      machineSteal,
+      cores: { engine: 1.1, kafka: 0.3, toxiproxy: 0, redis: 0, harness: 0.3, other: 0 },
+    });
+    const ok = { sustainable: true, reason: '' } as StepJudgement;
+    const run = (rate: number, runDir: string, steal: number, more: Partial<BenchStep> = {}): BenchStep => ({
+      rate,
+      runDir,
+      judgement: ok,
+      cpu: cpu(steal),
+      ...more,
+    });
+    const stolen = (share: number, waitedS: number, probeShare: number, quiet: boolean) => ({
+      rerun: true as const,
+      stolen: { share, waitedS, probeShare, quiet },
+    });
+    const e = entry('ack-tree', 'engine', 1500, 90, {
+      steps: [
+        run(250, 'r0', 0.02, { rerun: true }),
+        run(250, 'r1', 0.19, stolen(0.19, 4, 0.02, true)),
+        run(250, 'r2', 0.03),
+        run(1000, 'r3', 0.3, stolen(0.3, 60, 0.14, false)),
+        run(1000, 'r4', 0.12),
+      ],
+    });
+    e.atHalf = {
+      ...e.atHalf!,
+      stolen: [{ runDir: 'h0', share: 0.11, waitedS: 2, probeShare: 0.01, quiet: true }],
+    };
+    const quietHost = { stealShare: 0.1, reruns: 2, waitS: 60, probeS: 2 };
+    const md = formatBench({
+      ...header,
+      settings: { ...header.settings, quietHost },
+      parallelBaseline: null,
+      entries: [e],
+      goals: [],
+    });
+    expect(md).toContain(
+      "Quiet host: a run with 10 % or more of the machine's time stolen is not counted; it is run again once a 2 s probe with every CPU busy reads less (waiting up to 60 s), at most 2× per counted run, the last counted whatever it read. 3 runs were run again (⌁ below; 11–30 % stolen), after waits of 4 [2–60] s (median [min–max]; 66 s in all); 1 wait gave up with the host still stolen from. 1 counted step still read 10 % or more.",
+    );
+    // The steal line is over the counted steps only.
+    expect(md).toContain('in the median counted step, 2–12 % over the 3 steps');
+    expect(md).toContain('⌁ a run stolen from, not counted, run again');
+    expect(md).toContain('250 ⌁ (19 % stolen; run again after 4 s (probe 2 %))');
+    expect(md).toContain('1000 ⌁ (30 % stolen; run again after 60 s, the host still 14 % stolen)');
+    // Not verdicts: the tally is the search's, which counted neither.
+    expect(e.steps.filter(isVerdict).map((st) => st.runDir)).toEqual(['r2', 'r4']);
+    // A bench before the quiet host says nothing of it.
+    expect(formatBench({ ...header, parallelBaseline: null, entries: [e], goals: [] })).not.toContain(
+      'Quiet host',
+    );
   });
 
   it("names every entry's low-load reference and warns where the machine was busy in it, steal not counted", () => {

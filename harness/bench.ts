@@ -28,12 +28,21 @@ import {
   isVerdict,
   type LatencyAtHalf,
   type Spread,
+  type StolenRun,
   spreadOf,
 } from './bench-report.ts';
-import { outcomeOf, runStep, type SearchOutcome, searchSustainable } from './bench-search.ts';
+import {
+  outcomeOf,
+  type QuietHost,
+  type QuietWait,
+  quietRun,
+  runStep,
+  type SearchOutcome,
+  searchSustainable,
+} from './bench-search.ts';
 import { gitSha } from './environment.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
-import { type MachineSample, machineSpeed, sampleMachine } from './machine-speed.ts';
+import { type MachineSample, machineSpeed, sampleMachine, stealWhileBusy } from './machine-speed.ts';
 import { acquireInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
@@ -73,6 +82,15 @@ export const BENCH_DEFAULTS = {
   brokerWarmupS: 40,
 } as const;
 
+/**
+ * The quiet host a bench asks for (bench-search.ts QuietHost): a run with `stealShare` of the machine's time stolen
+ * or more is run again, at most `reruns` times per counted run, each after waiting up to `waitS` for a probe of
+ * `probeS` with every CPU spinning to read less than that share. 10 %: the runs that moved a verdict in
+ * bench27a/b read 11–38 % (ack-tree's reference at 250/s: 11 and 19 %, p99 35 and 51 ms against 25–26 ms at
+ * 2–3 %); a third of their runs read 5 % or more and a fifth 10 % or more, so 10 % costs about one run in five.
+ */
+export const QUIET_HOST = { stealShare: 0.1, reruns: 2, waitS: 60, probeS: 2 } as const;
+
 export interface BenchOptions {
   /** Engines, each optionally with its own options: `barrier-snapshot:checkpointIntervalMs=0:bufferTimeoutMs=10`. */
   engines: string[];
@@ -92,6 +110,8 @@ export interface BenchOptions {
   halfRuns?: number;
   /** Unjudged seconds of the harness alone before the first step (0: none). */
   brokerWarmupS?: number;
+  /** The quiet host asked for (QUIET_HOST's fields; `stealShare: 1` never reruns). */
+  quietHost?: { stealShare?: number; reruns?: number; waitS?: number };
   /** Add the harness pipe and the parallel passthrough when they are not in `engines` (default true). */
   limits?: boolean;
   engineOptions?: Record<string, unknown>;
@@ -168,6 +188,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     throw new BadInputError(
       `bench rates must rise: the reference rate (${s.referenceRate}/s) at most the start rate (${s.startRate}/s), the start at most the max rate (${s.maxRate}/s); lower --reference-rate or raise --start-rate`,
     );
+  const quiet = {
+    stealShare: opts.quietHost?.stealShare ?? QUIET_HOST.stealShare,
+    reruns: opts.quietHost?.reruns ?? QUIET_HOST.reruns,
+    waitS: opts.quietHost?.waitS ?? QUIET_HOST.waitS,
+  };
+  if (!(quiet.stealShare > 0 && quiet.stealShare <= 1))
+    throw new BadInputError(
+      `bench --steal-rerun must be above 0 and at most 100 (% of the machine's time stolen), got ${quiet.stealShare * 100}; 100 never runs a stolen run again`,
+    );
+  for (const k of ['reruns', 'waitS'] as const)
+    if (!Number.isInteger(quiet[k]) || quiet[k] < 0)
+      throw new BadInputError(`bench quiet-host ${k} must be a non-negative integer, got ${quiet[k]}`);
   const partitions = loadScenario('steady').parallelism.source;
   const specs = opts.limits === false ? opts.engines : withLimits(opts.engines, partitions);
   // Bad specs fail here, before any run.
@@ -194,6 +226,20 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     return taken;
   };
   const speedBefore = await sample('before the first step');
+  // After a stolen run: probe until the host reads quiet or the wait runs out (Ctrl-C ends it; no run starts after).
+  const waitQuiet = async (): Promise<QuietWait> => {
+    const started = Date.now();
+    for (;;) {
+      const stealShare = await stealWhileBusy(QUIET_HOST.probeS * 1000);
+      const waitedS = Math.round((Date.now() - started) / 1000);
+      if (!(stealShare >= quiet.stealShare)) return { waitedS, stealShare, quiet: true };
+      if (waitedS >= quiet.waitS || opts.signal?.aborted) return { waitedS, stealShare, quiet: false };
+      (opts.progress ?? noProgress)({
+        message: `waiting for a quiet host: ${Math.round(stealShare * 100)} % of the CPU time stolen (${waitedS}/${quiet.waitS} s)`,
+        state: 'info',
+      });
+    }
+  };
   let brokerWarmup: BenchResult['brokerWarmup'];
   try {
     if (s.brokerWarmupS > 0) {
@@ -287,9 +333,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           if (opts.signal?.aborted) throw new BenchInterrupted(r.dir);
           return r;
         };
+        const quietHost: QuietHost<Awaited<ReturnType<typeof step>>> = {
+          stolen: (r) => r.summary.cpu?.machineSteal ?? Number.NaN,
+          share: quiet.stealShare,
+          reruns: quiet.reruns,
+          waitQuiet,
+        };
         /**
          * One step of the search: a run judged on its own (sustainable.ts), the low-load reference twice, judged on
-         * the later halves of both. Every run is listed; a reference run the next one replaced is marked `rerun`.
+         * the later halves of both; a stolen run is run again once the host is quiet. Every run is listed; one that
+         * is not a verdict (the reference's first, a stolen one) is marked `rerun`, a stolen one `stolen` too.
          */
         const judged = async (rate: number): Promise<boolean> => {
           const reference = lowLoad === null;
@@ -321,18 +374,22 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
               ),
             reference,
             SUSTAINABLE_RULE.lowLoadRuns,
-            (r, judgement, rerun) => {
+            (r, judgement, replaced) => {
               const st: BenchStep = {
                 rate,
                 judgement,
                 runDir: r.dir,
                 ...(r.summary.cpu ? { cpu: r.summary.cpu } : {}),
                 ...(r.summary.wallClockStepMs ? { wallClockStepMs: r.summary.wallClockStepMs } : {}),
-                ...(rerun ? { rerun: true as const } : {}),
+                ...(replaced ? { rerun: true as const } : {}),
+                ...(replaced?.by === 'stolen'
+                  ? { stolen: stolenRun(replaced.stealShare, replaced.wait) }
+                  : {}),
               };
               steps.push(st);
               opts.onStep?.({ ...st, engine: spec, workload });
             },
+            quietHost,
           );
           if (reference && judgement.lateP50Ms !== null && judgement.lateP99Ms !== null)
             lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
@@ -351,9 +408,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           const rate = Math.round(outcome.sustainablePerS / 2);
           const summaries: RunSummary[] = [];
           const runDirs: string[] = [];
+          const stolen: (StolenRun & { runDir: string })[] = [];
           try {
             for (let i = 0; i < s.halfRuns; i++) {
-              const r = await step(rate, halfWarmupS);
+              const r = await quietRun(
+                () => step(rate, halfWarmupS),
+                quietHost,
+                (run, share, wait) => stolen.push({ runDir: run.dir, ...stolenRun(share, wait) }),
+              );
               summaries.push(r.summary);
               runDirs.push(r.dir);
             }
@@ -362,7 +424,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             interrupted = { entry: spec, workload, phase: 'latency at 50 %', ...err.where() };
           }
           // The runs at 50 % that finished are figures; an interrupted one is not among them.
-          if (summaries.length > 0) atHalf = latencyAtHalf(rate, summaries, runDirs);
+          if (summaries.length > 0)
+            atHalf = {
+              ...latencyAtHalf(rate, summaries, runDirs),
+              ...(stolen.length > 0 ? { stolen } : {}),
+            };
         }
         const firstSummary = first as RunSummary | null;
         entries.push({
@@ -396,7 +462,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     finishedAt: new Date().toISOString(),
     gitSha: gitSha(),
     dir,
-    settings: { ...s, rule: SUSTAINABLE_RULE },
+    settings: { ...s, rule: SUSTAINABLE_RULE, quietHost: { ...quiet, probeS: QUIET_HOST.probeS } },
     machine: machineSpeed(speedBefore, speedAfter),
     ...(brokerWarmup ? { brokerWarmup } : {}),
     parallelBaseline: entries.find((e) => e.role === 'parallel-passthrough')?.engine ?? null,
@@ -408,6 +474,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   writeFileSync(join(dir, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(dir, 'bench.md'), formatBench(result));
   return result;
+}
+
+/** A run stolen from, as bench.json keeps it: its share, then the wait for a quiet host before the next run. */
+function stolenRun(share: number, wait: QuietWait): StolenRun {
+  return { share, waitedS: wait.waitedS, probeShare: wait.stealShare, quiet: wait.quiet };
 }
 
 /** Latency at 50 % over its repeats: each figure as median [min–max]. */

@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CpuAccount, createCpuSampler, formatCpuAccount, startCpuAccount } from './cpu-account.ts';
+import {
+  type CpuAccount,
+  createCpuSampler,
+  formatCpuAccount,
+  readMachineTimes,
+  startCpuAccount,
+  stealOfBusy,
+} from './cpu-account.ts';
 
 interface FakeProcess {
   comm: string;
@@ -172,6 +179,20 @@ describe('cpu account', () => {
     expect(formatCpuAccount({ wallS: 60, cpus: 1, machineBusy: 0.1, cores: idle })).toBe(
       'cpu  machine 10 % busy of 1 core · engine 0.00 · harness 0.10 cores',
     );
+  });
+
+  it('reads the share of the busy time stolen between two readings of /proc/stat; NaN where it cannot', () => {
+    const proc = fakeProc();
+    dirs.push(proc.dir);
+    proc.machine(100, [1000, 0, 500, 8000, 0, 0, 0, 500, 0, 0]);
+    const before = readMachineTimes(proc.dir);
+    // 200 ticks pass: 100 user, 50 idle, 50 stolen: a quarter of the time, a third of the busy time.
+    proc.machine(101, [1100, 0, 500, 8050, 0, 0, 0, 550, 0, 0]);
+    const after = readMachineTimes(proc.dir);
+    expect(after).toEqual({ total: 10_200, busy: 2150, steal: 550 });
+    expect(stealOfBusy(before, after)).toBeCloseTo(1 / 3, 6);
+    expect(stealOfBusy(after, after)).toBeNaN(); // nothing busy between them
+    expect(stealOfBusy(before, readMachineTimes(join(tmpdir(), 'faultline-no-proc-here')))).toBeNaN();
   });
 
   it('says it measured nothing where /proc is not readable, and does not throw', () => {

@@ -72,7 +72,7 @@ interface ProcSample {
   startTicks: number;
 }
 
-interface MachineTimes {
+export interface MachineTimes {
   total: number;
   busy: number;
   steal: number;
@@ -177,6 +177,18 @@ export function startCpuAccount(opts: CpuSamplerOptions & { intervalMs?: number 
       return result;
     },
   };
+}
+
+/** /proc/stat's machine-wide ticks now (total, busy, stolen); undefined where it is not readable. */
+export function readMachineTimes(procDir = '/proc'): MachineTimes | undefined {
+  return readMachine(procDir)?.times;
+}
+
+/** The share of the busy time between two readings that was stolen (0..1); NaN where either is missing or none. */
+export function stealOfBusy(before: MachineTimes | undefined, after: MachineTimes | undefined): number {
+  if (!before || !after) return Number.NaN;
+  const busy = after.busy - before.busy;
+  return busy > 0 ? (after.steal - before.steal) / busy : Number.NaN;
 }
 
 /**

@@ -9,6 +9,7 @@ export {
   formatBench,
   latencyAtHalf,
   parseEngineSpec,
+  QUIET_HOST,
   runBench,
 } from './bench.ts';
 export {

@@ -10,6 +10,7 @@ import {
   SPEED_TOLERANCE,
   sampleOf,
   speedDifference,
+  stealWhileBusy,
 } from './machine-speed.ts';
 
 describe('machine speed', () => {
@@ -36,6 +37,19 @@ describe('machine speed', () => {
     expect(speedDifference(0, 50, ['a', 'b'])).toBeNull();
     expect(speedDifference(undefined, 50, ['a', 'b'])).toBeNull();
   });
+
+  it.runIf(process.platform === 'linux')(
+    'reads the share stolen with every CPU busy: a share on the real /proc, NaN without one',
+    async () => {
+      const t0 = Date.now();
+      const share = await stealWhileBusy(200);
+      // The threads spun for the whole window, on every CPU at once.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+      expect(share).toBeGreaterThanOrEqual(0);
+      expect(share).toBeLessThanOrEqual(1);
+      expect(await stealWhileBusy(10, '/nonexistent-proc')).toBeNaN();
+    },
+  );
 
   it('times dependent random reads: a positive time per read', () => {
     expect(memReadNs(2, 10_000, 1 << 16)).toBeGreaterThan(0);

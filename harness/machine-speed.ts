@@ -18,7 +18,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { median } from '../core/stats.ts';
+import { readMachineTimes, stealOfBusy } from './cpu-account.ts';
 
 /** Steps per round: ~10 ms on a 2026 laptop core. */
 export const CPU_LOOP_STEPS = 10_000_000;
@@ -228,6 +231,20 @@ export async function ringHopUs(
     server.close();
     for (const c of children) c.kill('SIGKILL');
   }
+}
+
+/**
+ * The share of the CPU time this machine wanted over `ms` that the hypervisor took (steal / busy), with every CPU
+ * kept busy by a spinning thread: an idle virtual CPU wants nothing and so reads no steal however busy its
+ * neighbours are, and a bench asks this between runs, when little else runs. NaN where /proc/stat is not readable.
+ */
+export async function stealWhileBusy(ms: number, procDir = '/proc'): Promise<number> {
+  const spin = `const end = Date.now() + ${Math.max(0, Math.round(ms))}; while (Date.now() < end);`;
+  const before = readMachineTimes(procDir);
+  await Promise.all(
+    Array.from({ length: availableParallelism() }, () => once(new Worker(spin, { eval: true }), 'exit')),
+  );
+  return stealOfBusy(before, readMachineTimes(procDir));
 }
 
 /** Every probe once: ~4 s. A ring that cannot run (no loopback, no fork) leaves its fields out and says why. */

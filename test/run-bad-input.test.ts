@@ -43,11 +43,17 @@ describe('faultline run with bad input', () => {
     });
   }
 
-  it('a bench whose low-load reference is above its start rate exits 2, names both, and writes nothing', async () => {
+  it('a bench whose low-load reference is above its start rate, or whose steal share is 0, exits 2, names it, and writes nothing', async () => {
     const r = await runCli(['bench', '--reference-rate', '2000', '--out', out]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(
       'the reference rate (2000/s) at most the start rate (1000/s), the start at most the max rate (64000/s); lower --reference-rate or raise --start-rate',
+    );
+    expect(readdirSync(out)).toEqual([]);
+    const steal = await runCli(['bench', '--steal-rerun', '0', '--out', out]);
+    expect(steal.code, steal.stderr).toBe(2);
+    expect(steal.stderr).toContain(
+      "bench --steal-rerun must be above 0 and at most 100 (% of the machine's time stolen), got 0; 100 never runs a stolen run again",
     );
     expect(readdirSync(out)).toEqual([]);
   });
