@@ -336,15 +336,16 @@ function stealLines(
       ...e.steps.flatMap((st) => (st.stolen ? [st.stolen] : [])),
       ...(e.atHalf?.stolen ?? []),
     ]);
-    const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+    // Tenths: a threshold given as 0.5 % reads as such, not as 1 %.
+    const tenths = (x: number) => Math.round(x * 1000) / 10;
     const gaveUp = stolen.filter((r) => !r.quiet).length;
     const stillStolen = steal.filter((v) => v >= quietHost.stealShare * 100).length;
     lines.push(
-      `Quiet host: a run with ${pct(quietHost.stealShare)} or more of the machine's time stolen is not counted; it is run again once a ${quietHost.probeS} s probe with every CPU busy reads less (waiting up to ${quietHost.waitS} s), at most ${quietHost.reruns}× per counted run, the last counted whatever it read. ${
+      `Quiet host: a run with ${tenths(quietHost.stealShare)} % or more of the machine's time stolen is not counted; it is run again once a ${quietHost.probeS} s probe with every CPU busy reads less (waiting up to ${quietHost.waitS} s), at most ${quietHost.reruns}× per counted run, the last counted whatever it read. ${
         stolen.length === 0
           ? 'No run was stolen from so.'
-          : `${stolen.length} run${stolen.length === 1 ? ' was' : 's were'} run again (⌁ below; ${Math.round(Math.min(...stolen.map((r) => r.share)) * 100)}–${pct(Math.max(...stolen.map((r) => r.share)))} stolen), after waits of ${spreadText(spreadOf(stolen.map((r) => r.waitedS)) ?? undefined)} s (median [min–max]; ${stolen.reduce((a, r) => a + r.waitedS, 0)} s in all)${gaveUp > 0 ? `; ${gaveUp} wait${gaveUp === 1 ? '' : 's'} gave up with the host still stolen from` : ''}.`
-      }${stillStolen > 0 ? ` ${stillStolen} counted step${stillStolen === 1 ? '' : 's'} still read ${pct(quietHost.stealShare)} or more.` : ''}`,
+          : `${stolen.length} run${stolen.length === 1 ? ' was' : 's were'} run again (⌁ below; ${tenths(Math.min(...stolen.map((r) => r.share)))}–${tenths(Math.max(...stolen.map((r) => r.share)))} % stolen), after waits of ${spreadText(spreadOf(stolen.map((r) => r.waitedS)) ?? undefined)} s (median [min–max]; ${stolen.reduce((a, r) => a + r.waitedS, 0)} s in all)${gaveUp > 0 ? `; ${gaveUp} wait${gaveUp === 1 ? '' : 's'} gave up with the host still stolen from` : ''}.`
+      }${stillStolen > 0 ? ` ${stillStolen} counted step${stillStolen === 1 ? '' : 's'} still read ${tenths(quietHost.stealShare)} % or more.` : ''}`,
     );
   }
   return lines;

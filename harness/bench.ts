@@ -87,7 +87,8 @@ export const BENCH_DEFAULTS = {
  * or more is run again, at most `reruns` times per counted run, each after waiting up to `waitS` for a probe of
  * `probeS` with every CPU spinning to read less than that share. 10 %: the runs that moved a verdict in
  * bench27a/b read 11–38 % (ack-tree's reference at 250/s: 11 and 19 %, p99 35 and 51 ms against 25–26 ms at
- * 2–3 %); a third of their runs read 5 % or more and a fifth 10 % or more, so 10 % costs about one run in five.
+ * 2–3 %); a third of their runs read 5 % or more and a fifth 10 % or more. bench30a (a quieter day) ran 8 of its
+ * ~140 runs again, each after one 2 s probe: 16 s of waiting in a 99 min bench.
  */
 export const QUIET_HOST = { stealShare: 0.1, reruns: 2, waitS: 60, probeS: 2 } as const;
 
