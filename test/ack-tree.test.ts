@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runScenario } from '../harness/runner.ts';
-import { expectKillContract, expectSteadyContract } from './contract-checks.ts';
+import { expectKillContract, expectSteadyContract, leftoversOf } from './contract-checks.ts';
 import { runEvents, runEvidence, scaledAckTree, testScenario } from './helpers.ts';
 
 const infra = inject('infra');
@@ -140,6 +140,42 @@ describe('ack-tree', () => {
     // The tuples the kill lost (in flight, or waiting in a batch) time out and are replayed.
     const types = events(dir).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['worker.restarted', 'tuple.timeout', 'tuple.replayed']));
+  });
+
+  it('topology.workers=2: executors share two processes, in-memory hops between worker mates; a kill of features[1] kills its worker and every executor in it, and the replays make up for all of them', async () => {
+    const run = await runScenario({
+      engine: 'ack-tree',
+      guarantee: 'at-least-once',
+      scenario: scenario('workers-kill', '\n  - { kind: kill, target: "features[1]", at: 4s }', {
+        duration: 24,
+      }),
+      engineOptions: { ...scaled, workers: 2 },
+      outDir: out,
+      infra,
+    });
+    const { summary, dir } = run;
+    expect(summary.counts.lost, runEvidence(dir)).toBe(0);
+    expect(summary.counts.unexpected).toBe(0);
+    expect(summary.counts.duplicated).toBeGreaterThan(0);
+    expect(summary.verdict.guaranteeHeld).toBe(true);
+    // Two worker processes (EvenScheduler: worker[1] runs features[1], score[1] and source[0]), not seven.
+    expect(summary.blastRadius.workersTotal).toBe(2);
+    expect(summary.blastRadius.restartedWorkers).toEqual(['worker[1]']);
+    const evs = events(dir);
+    const started = evs.filter((e) => e.type === 'worker.started').map((e) => e.worker);
+    expect(started.sort()).toEqual(['coordinator', 'worker[0]', 'worker[1]']);
+    // One link each way between the two workers, plus each one's coordinator, Redis and Kafka links.
+    expect(evs.find((e) => e.type === 'deploy.links')?.links).toBe(2 + 4 + 4);
+    expect(evs.filter((e) => e.type === 'worker.failed').map((e) => e.worker)).toEqual(['worker[1]']);
+    // The spout in the killed worker (source[0]) resumed from its committed offsets; the one that lived on
+    // (source[1]) replayed what its tuples lost in worker[1]'s executors. Events name the spout executor.
+    const spouts = new Set(evs.filter((e) => e.type === 'offsets.committed').map((e) => e.worker));
+    expect([...spouts].sort()).toEqual(['source[0]', 'source[1]']);
+    expect(evs.some((e) => e.type === 'tuple.replayed')).toBe(true);
+    expect(summary.recovery[0]?.fault).toBe('kill features[1]');
+    expect(summary.errors ?? []).toEqual([]);
+    // Teardown left nothing behind: no process of either incarnation of a worker, no topic, group or key.
+    expect(await leftoversOf(infra, run)).toEqual([]);
   });
 
   it('SIGKILL of features[1], at-most-once: data lost, nothing duplicated', async () => {

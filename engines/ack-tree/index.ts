@@ -10,6 +10,7 @@ import { EV } from '../../core/events.ts';
 import { deployProcesses } from '../runtime/deploy.ts';
 import { secondsText } from '../runtime/options.ts';
 import type { Engine } from '../types.ts';
+import { evenSchedule } from './assignment.ts';
 import { parseAckTreeOptions, stormReplayHorizonMs } from './options.ts';
 
 const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -46,10 +47,17 @@ export const ackTree: Engine = {
       options,
       entries: { coordinator: entry('./nimbus.ts'), worker: () => entry('./worker.ts') },
       // Storm workers talk to every worker hosting a task they send to; with ackers everywhere that is all pairs.
-      peerLinks: (t) =>
-        t.instances.flatMap((a) =>
-          t.instances.filter((b) => b.id !== a.id).map((b): [string, string] => [a.id, b.id]),
-        ),
+      peerLinks: (_t, processes) =>
+        processes.flatMap((a) => processes.filter((b) => b !== a).map((b): [string, string] => [a, b])),
+      // topology.workers: executors dealt out to that many worker processes, as Storm's default scheduler does.
+      ...(options.workers !== null
+        ? {
+            hosts: (t) => {
+              const workers = options.workers!;
+              return evenSchedule(t, workers, options.ackers ?? workers);
+            },
+          }
+        : {}),
       proxied: options.proxied,
       autoRestart: { checkMs: options.supervisorCheckMs },
       replayedBy: (e) => (e.type === EV.tupleReplayed ? Number(e.count ?? 0) : 0),

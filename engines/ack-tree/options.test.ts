@@ -53,6 +53,14 @@ describe('ack-tree options', () => {
     );
   });
 
+  it("topology.workers: one process per executor unless given (Storm's own default is 1), a whole count ≥ 1", () => {
+    expect(STORM_DEFAULTS.workers).toBeNull();
+    expect(parseAckTreeOptions({ workers: '2' }).workers).toBe(2);
+    expect(parseAckTreeOptions({ workers: null }).workers).toBeNull();
+    expect(() => parseAckTreeOptions({ workers: 0 })).toThrow(/workers must be an integer ≥ 1/);
+    expect(() => parseAckTreeOptions({ workers: 1.5 })).toThrow(/workers must be an integer/);
+  });
+
   it('the drain waits out a replay: 2 × the message timeout, the max retry delay and the supervisor check', () => {
     expect(ackTree.replayHorizonMs?.({})).toBe(2 * 30_000 + 10_000 + 3_000);
     expect(ackTree.replayHorizonMs?.({ messageTimeoutS: 5, retryMaxDelayMs: 1667 })).toBe(14_667);

@@ -17,8 +17,18 @@ export interface AckTreeOptions {
   messageTimeoutS: number;
   /** topology.max.spout.pending per spout task; null = unbounded. */
   maxSpoutPending: number | null;
-  /** topology.acker.executors; null = one per worker. 0 is at-most-once (Storm's "no ackers"). */
+  /**
+   * topology.acker.executors; null = one per worker. 0 is at-most-once (Storm's "no ackers"). A worker runs at
+   * most one acker here: more ackers than worker processes act as one per worker.
+   */
   ackers: number | null;
+  /**
+   * topology.workers: worker processes, each running several executors (Storm's EvenScheduler deals them out,
+   * assignment.ts) that pass tuples in memory; a kill of one executor's process kills its whole worker. null = one
+   * process per executor, named after it (`features[1]`), every hop between processes (faultline's default, so
+   * fault targets name operators; Storm's own default is 1).
+   */
+  workers: number | null;
   /** KafkaSpout offset.commit.period.ms. */
   commitIntervalMs: number;
   /** Retry back-off (KafkaSpoutRetryExponentialBackoff initialDelay): the wait before a tuple's first retry. */
@@ -68,6 +78,7 @@ export const STORM_DEFAULTS: AckTreeOptions = {
   messageTimeoutS: 30,
   maxSpoutPending: null,
   ackers: null,
+  workers: null,
   commitIntervalMs: 30_000,
   retryInitialDelayMs: 0,
   retryDelayPeriodMs: 2,
@@ -86,7 +97,7 @@ export const STORM_DEFAULTS: AckTreeOptions = {
 export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOptions {
   return parseEngineOptions('ack-tree', STORM_DEFAULTS, raw, (k, value, out) => {
     if (
-      (k === 'maxSpoutPending' || k === 'ackers' || k === 'maxRetries') &&
+      (k === 'maxSpoutPending' || k === 'ackers' || k === 'maxRetries' || k === 'workers') &&
       (value === null || value === 'null' || value === 'unbounded')
     ) {
       out[k] = null;
@@ -97,11 +108,15 @@ export function parseAckTreeOptions(raw: Record<string, unknown>): AckTreeOption
       k === 'messageTimeoutS' ||
       k === 'maxSpoutPending' ||
       k === 'ackers' ||
+      k === 'workers' ||
       k === 'heartbeatTimeoutS' ||
       k === 'launchTimeoutS' ||
       k === 'maxRetries' ||
       k === 'producerBatchSize';
-    const min = k === 'messageTimeoutS' || k === 'producerBatchSize' || k === 'batchFlushIntervalMs' ? 1 : 0;
+    const min =
+      k === 'messageTimeoutS' || k === 'producerBatchSize' || k === 'batchFlushIntervalMs' || k === 'workers'
+        ? 1
+        : 0;
     if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
       throw new BadInputError(
         `ack-tree option ${k} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`,

@@ -1,6 +1,7 @@
 /**
- * An ack-tree worker process: one operator instance (a spout or a bolt) plus the acker task every Storm worker
- * hosts. Protocol steps are PROTOCOLS.md's ack-tree section:
+ * An ack-tree worker process: its executors (one operator instance, a spout or a bolt, by default; its share of
+ * the topology's executors under `workers=N`, Storm's topology.workers, which pass tuples to each other in memory)
+ * plus the acker task every Storm worker hosts. Protocol steps are PROTOCOLS.md's ack-tree section:
  *
  *  1. spout (source[i]): reads its Kafka partitions; per record draws a root id and an edge, keeps the tuple
  *     pending, sends ack_init(root, edge, task) to acker(root) and the tuple to features[hash(key)].
@@ -17,13 +18,7 @@
  * Feature state lives in Redis and is not rolled back on replay (the Storm way).
  */
 
-import {
-  decodeJson,
-  outputMessages,
-  ownedConsumer,
-  ownedPartitions,
-  type Producer,
-} from '../../clients/kafka.ts';
+import { decodeJson, outputMessages, ownedConsumer, ownedPartitions } from '../../clients/kafka.ts';
 import { systemClock } from '../../core/clock.ts';
 import { createRng } from '../../core/rng.ts';
 import type { InputRecord } from '../../core/types.ts';
@@ -38,6 +33,7 @@ import {
   branchOfOperator,
   downstreamOperators,
   type Instance,
+  type OperatorName,
   topologyFor,
   workerId,
 } from '../runtime/topology.ts';
@@ -60,13 +56,18 @@ import {
 } from './anchoring.ts';
 import { OffsetManager } from './offset-manager.ts';
 import type { AckTreeOptions } from './options.ts';
+import { ReceiveQueue, STORM_RECEIVE_BUFFER } from './receive-queue.ts';
 import { RetryService } from './retry-service.ts';
 import { emitWhenPendingRoom, SpoutPending } from './spout-pending.ts';
 
-/** A tuple on the wire: its values and its MessageId (`[]` when unanchored). */
+/**
+ * A tuple on the wire: its values and its MessageId (`[]` when unanchored); `to`, the executor it is for, when
+ * the receiving process runs several.
+ */
 interface WireTuple {
   v: TupleValues;
   m: WireMessageId;
+  to?: string;
 }
 
 /** What flows between operators (the runtime's stage record). */
@@ -79,6 +80,13 @@ interface AckerMessage extends ControlMessage {
   spout?: number;
 }
 
+/** One executor of this process: a spout or a bolt task. */
+interface Executor {
+  onData?(from: string, tuples: WireTuple[]): Promise<void>;
+  onControl?(m: ControlMessage): void;
+  stop(): Promise<void>;
+}
+
 type Boot = WorkerBoot<AckTreeOptions>;
 
 await runWorker<Boot>(async (ctx) => {
@@ -86,9 +94,15 @@ await runWorker<Boot>(async (ctx) => {
   const o = boot.options;
   const topology = topologyFor(boot.topology, boot.parallelism);
   const acking = o.ackers !== 0;
-  const ackerIds = acking
-    ? topology.instances.slice(0, o.ackers ?? topology.instances.length).map((i) => i.id)
-    : [];
+  const hosting = boot.hosting;
+  /** This process's executors: its own operator instance, or its worker's share of the topology's. */
+  const mine: Instance[] = hosting?.executors ?? [
+    { id: boot.id, operator: boot.operator as OperatorName, instance: boot.instance },
+  ];
+  /** The process that runs an executor. */
+  const processOf = (executor: string) => hosting?.hostOf[executor] ?? executor;
+  const processes = hosting?.processes ?? topology.instances.map((i) => i.id);
+  const ackerIds = acking ? processes.slice(0, o.ackers ?? processes.length) : [];
   // Ids are random per process: a restarted worker must not reuse its predecessor's ids.
   const rng = createRng(`${boot.seed}:${boot.id}:${ctx.attempt}:${process.pid}:${Date.now()}`);
   const kit = (await import(boot.workload.module)) as WorkloadKit;
@@ -117,29 +131,54 @@ await runWorker<Boot>(async (ctx) => {
   const toAcker = (m: AckerMessage) => {
     const target = ackerIds[ackerFor(decodeId(m.root), ackerIds.length)]!;
     if (target === boot.id) onAckerMessage(m);
-    else sendControl(target, m);
+    else outbox.push(target, m);
   };
 
-  let operator: {
-    onData?(from: string, tuples: WireTuple[]): Promise<void>;
-    onControl?(m: ControlMessage): void;
-    stop(): Promise<void>;
-  };
+  /** This process's executors by id, once started. */
+  const executors = new Map<string, Executor>();
+  /** Receive queues of the executors, when this process runs several (frames for each are handled apart). */
+  const queues = new Map<string, ReceiveQueue>();
+  const sole = mine.length === 1 ? mine[0]!.id : undefined;
   // topology.producer.batch.size > 1: tuples and acker messages wait per destination until the batch fills or
   // the flush interval passes (Storm's flush tuple); 1 sends every emit at once.
   const batching = o.producerBatchSize > 1;
   const host: WorkerHost<AckTreeOptions> = await startWorkerHost(
     ctx,
-    {
-      onData: (from, body) => operator?.onData?.(from, body as WireTuple[]),
-      onControl: (_from, m) => onControl(m),
-    },
+    { onData: (from, body) => receive(from, body as WireTuple[]), onControl: (_from, m) => onControl(m) },
     batching ? { batch: { maxRecords: o.producerBatchSize, flushMs: o.batchFlushIntervalMs } } : {},
   );
+  /**
+   * Tuples for this process: straight to its one executor (awaited, so a link's frames are handled in order), or
+   * each to its executor's receive queue. A link carries frames for every executor of its worker, so it never
+   * waits for one of them: a link held for a full queue could hold up the very frames that would empty another
+   * (two workers each waiting on the other's link), so only a worker mate in memory waits for room.
+   */
+  async function receive(from: string, tuples: WireTuple[]): Promise<void> {
+    if (!hosting) return executors.get(boot.id)?.onData?.(from, tuples);
+    const byExecutor = new Map<string, WireTuple[]>();
+    for (const t of tuples) {
+      const to = t.to ?? sole;
+      if (to === undefined) continue;
+      const list = byExecutor.get(to);
+      if (list) list.push(t);
+      else byExecutor.set(to, [t]);
+    }
+    for (const [to, list] of byExecutor) void enqueue(to, from, list);
+  }
+  function enqueue(to: string, from: string, tuples: WireTuple[]): Promise<void> {
+    let q = queues.get(to);
+    if (!q) {
+      q = new ReceiveQueue(STORM_RECEIVE_BUFFER, (e) =>
+        logLine(`${to} failed on a frame: ${(e as Error).message}`),
+      );
+      queues.set(to, q);
+    }
+    return q.push(tuples.length, () => executors.get(to)?.onData?.(from, tuples));
+  }
   function onControl(frame: ControlMessage) {
     for (const m of unbatch(frame)) {
       if (m.type === 'ack_init' || m.type === 'ack' || m.type === 'fail') onAckerMessage(m as AckerMessage);
-      else operator?.onControl?.(m);
+      else executors.get(typeof m.to === 'string' ? m.to : (sole ?? ''))?.onControl?.(m);
     }
   }
   // Acker traffic is coalesced per peer and event-loop turn (one frame instead of one write per ack).
@@ -147,26 +186,46 @@ await runWorker<Boot>(async (ctx) => {
     (peer, batch) => void host.sendControl(peer, batch, o.sendTimeoutMs),
     batching ? { maxItems: o.producerBatchSize, flushMs: o.batchFlushIntervalMs } : undefined,
   );
-  /** Control to a task: in-process when this worker hosts it (an acker answering its own spout). */
-  function sendControl(peer: string, m: ControlMessage) {
-    if (peer === boot.id) onControl(m);
-    else outbox.push(peer, m);
+  /** Control to an executor: in-process when this worker runs it (an acker answering its own spout). */
+  function sendControl(executor: string, m: ControlMessage) {
+    const peer = processOf(executor);
+    if (peer === boot.id) onControl(hosting ? { ...m, to: executor } : m);
+    else outbox.push(peer, hosting ? { ...m, to: executor } : m);
   }
   const timers: NodeJS.Timeout[] = [];
   if (acking) timers.push(setInterval(() => ledger.tick(), o.messageTimeoutS * 1000));
 
-  /** Sends each destination its tuples in one frame. A dead or unresponsive peer's frames are dropped. */
+  /**
+   * Sends each destination executor its tuples: in memory when this worker runs it, else in one frame to its
+   * process. A dead or unresponsive peer's frames are dropped.
+   */
   const emitBatches = async (batches: Map<string, WireTuple[]>) => {
+    const local: Promise<void>[] = [];
+    const remote = new Map<string, WireTuple[]>();
+    for (const [dest, tuples] of batches) {
+      const peer = processOf(dest);
+      const sent = remote.get(peer);
+      if (peer === boot.id) local.push(enqueue(dest, boot.id, tuples));
+      else if (sent) sent.push(...tuples);
+      else remote.set(peer, tuples);
+    }
     if (batching) {
-      for (const [dest, tuples] of batches)
+      for (const [peer, tuples] of remote)
         for (const t of tuples)
           host.mesh
-            .sendBatched(dest, t, { timeoutMs: o.sendTimeoutMs })
-            .catch((e) => logLine(`could not send to ${dest}: ${(e as Error).message}`));
+            .sendBatched(peer, t, { timeoutMs: o.sendTimeoutMs })
+            .catch((e) => logLine(`could not send to ${peer}: ${(e as Error).message}`));
+      await Promise.all(local);
       return;
     }
-    await Promise.all([...batches].map(([dest, tuples]) => host.sendData(dest, tuples, o.sendTimeoutMs)));
+    await Promise.all([
+      ...local,
+      ...[...remote].map(([peer, tuples]) => host.sendData(peer, tuples, o.sendTimeoutMs)),
+    ]);
   };
+  /** A wire tuple for executor `dest`, addressed to it when its process runs several. */
+  const wireTuple = (dest: string, v: TupleValues, m: WireMessageId): WireTuple =>
+    hosting ? { v, m, to: dest } : { v, m };
   const downstream = (op: Instance['operator']) => topology.instances.filter((i) => i.operator === op);
 
   // --- bolts ----------------------------------------------------------------------------------------------
@@ -195,7 +254,7 @@ await runWorker<Boot>(async (ctx) => {
     compute: (values: TupleValues[]) => Promise<TupleValues[]>,
     next: readonly Instance['operator'][],
     writer?: BatchingWriter<TupleValues>,
-  ) => ({
+  ): Executor => ({
     async onData(_from: string, tuples: WireTuple[]) {
       const inputs = tuples.map((t) => ({ values: t.v, id: decodeMessageId(t.m) }));
       let outputs: TupleValues[];
@@ -225,7 +284,7 @@ await runWorker<Boot>(async (ctx) => {
           const targets = downstream(op);
           const dest = targets[keyPartition(out.key, targets.length)]!.id;
           const list = batches.get(dest) ?? [];
-          list.push({ v: out, m: encodeMessageId(anchored.messageIds[o]!) });
+          list.push(wireTuple(dest, out, encodeMessageId(anchored.messageIds[o]!)));
           batches.set(dest, list);
         });
         acks.push({ input: input.id, childrenXor: anchored.childrenXor });
@@ -238,57 +297,77 @@ await runWorker<Boot>(async (ctx) => {
     },
   });
 
-  let producer: Producer | undefined;
-  if (boot.operator === 'features') {
-    // A state-store call slower than the client's timeout throws, and the bolt fails its inputs (explicit fail):
-    // what a bolt using Jedis (2 s socket timeout) does when Redis is slow.
-    const store = createRedisStateStore<unknown>(
-      host.redis({ commandTimeoutMs: o.stateTimeoutMs }),
-      `fl:${boot.runId}:state:`,
-    );
-    operator = bolt(
-      async (values) => {
-        const states = await store.getMany([...new Set(values.map((v) => v.key))]);
-        const out = values.map((v) => {
-          const step = workload.step(states.get(v.key), workload.parse(v.body), model.params);
-          states.set(v.key, step.state);
-          return { id: v.id, key: v.key, t: v.t, r: v.r, features: step.features };
-        });
-        await store.setMany(states);
-        return out;
-      },
-      downstreamOperators(topology, 'features'),
-    );
-  } else if (boot.operator === 'score' || boot.operator === 'challenger') {
-    const scorer = boot.operator === 'score' ? score : challengerScore;
-    // Fan-out: each output says which branch scored it; on the chain outputs stay as they were.
-    const branch = topology.kind === 'fan-out' ? branchOfOperator(boot.operator) : undefined;
-    operator = bolt(
-      async (values) => values.map((v) => scoredRecord(v, scorer(model, v.features!), branch)),
-      ['sink'],
-    );
-  } else if (boot.operator === 'sink') {
-    producer = host.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const p = producer;
-    const writer = createBatchingWriter<TupleValues>(async (values) => {
-      await p.send({ topic: boot.topics.output, messages: outputMessages(values) });
-    });
-    operator = bolt(async (values) => values, [], writer);
-  } else {
-    operator = await startSpout();
-  }
+  /** Starts one executor of this process: its operator's bolt, or the spout. */
+  const startExecutor = async (ex: Instance): Promise<Executor> => {
+    if (ex.operator === 'features') {
+      // A state-store call slower than the client's timeout throws, and the bolt fails its inputs (explicit
+      // fail): what a bolt using Jedis (2 s socket timeout) does when Redis is slow.
+      const store = createRedisStateStore<unknown>(
+        host.redis({ commandTimeoutMs: o.stateTimeoutMs }),
+        `fl:${boot.runId}:state:`,
+      );
+      return bolt(
+        async (values) => {
+          const states = await store.getMany([...new Set(values.map((v) => v.key))]);
+          const out = values.map((v) => {
+            const step = workload.step(states.get(v.key), workload.parse(v.body), model.params);
+            states.set(v.key, step.state);
+            return { id: v.id, key: v.key, t: v.t, r: v.r, features: step.features };
+          });
+          await store.setMany(states);
+          return out;
+        },
+        downstreamOperators(topology, 'features'),
+      );
+    }
+    if (ex.operator === 'score' || ex.operator === 'challenger') {
+      const scorer = ex.operator === 'score' ? score : challengerScore;
+      // Fan-out: each output says which branch scored it; on the chain outputs stay as they were.
+      const branch = topology.kind === 'fan-out' ? branchOfOperator(ex.operator) : undefined;
+      return bolt(
+        async (values) => values.map((v) => scoredRecord(v, scorer(model, v.features!), branch)),
+        ['sink'],
+      );
+    }
+    if (ex.operator === 'sink') {
+      const producer = host.kafka(hosting ? `-${ex.id}` : '').producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await producer.connect();
+      const writer = createBatchingWriter<TupleValues>(async (values) => {
+        await producer.send({ topic: boot.topics.output, messages: outputMessages(values) });
+      });
+      const sink = bolt(async (values) => values, [], writer);
+      return {
+        onData: sink.onData,
+        async stop() {
+          await sink.stop();
+          await producer.disconnect().catch(() => {});
+        },
+      };
+    }
+    return startSpout(ex);
+  };
+  // Bolts first: a spout emits as soon as its consumer joins, and its worker mates must be there to take tuples.
+  for (const ex of [...mine].sort(
+    (a, b) => Number(a.operator === 'source') - Number(b.operator === 'source'),
+  ))
+    executors.set(ex.id, await startExecutor(ex));
   ctx.ready();
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   for (const t of timers) clearInterval(t);
-  await operator.stop();
-  await producer?.disconnect().catch(() => {});
+  // Spouts first (no new tuples), then the bolts drain what they hold.
+  for (const ex of [...executors.values()].reverse()) await ex.stop();
   await host.close();
 
   // --- the spout --------------------------------------------------------------------------------------------
-  async function startSpout() {
+  async function startSpout(ex: Instance): Promise<Executor> {
+    /** A line of the worker's log, naming the spout when the worker runs several executors. */
+    const log = (line: string) => logLine(hosting ? `${ex.id}: ${line}` : line);
+    const emit: typeof ctx.emit = (e) => ctx.emit({ ...e, worker: ex.id });
     const topic = boot.topics.input;
-    const partitions = ownedPartitions(boot.instance, boot.parallelism.source, boot.topics.partitions);
+    const partitions = ownedPartitions(ex.instance, boot.parallelism.source, boot.topics.partitions);
     const pending = new SpoutPending<{ partition: number; offset: number }>();
     /** The most tuples this spout task ever had pending: evidence that max.spout.pending held. */
     let pendingMax = 0;
@@ -300,7 +379,10 @@ await runWorker<Boot>(async (ctx) => {
     });
     const offsets = new Map<number, OffsetManager>();
     const features = downstream('features');
-    const c = ownedConsumer(host.kafka(), { groupId: `fl-${boot.runId}-spout-${boot.instance}`, partitions });
+    const c = ownedConsumer(host.kafka(hosting ? `-${ex.id}` : ''), {
+      groupId: `fl-${boot.runId}-spout-${ex.instance}`,
+      partitions,
+    });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
@@ -310,10 +392,10 @@ await runWorker<Boot>(async (ctx) => {
       if ((payload as { restart?: boolean }).restart) {
         // kafkajs restarts the consumer: a new group member that reads on from the committed offsets, and any seek
         // not yet applied is dropped with the old one. Logged: a replay that never comes starts here.
-        logLine(`spout consumer crashed, kafkajs restarts it: ${payload.error.message}`);
+        log(`spout consumer crashed, kafkajs restarts it: ${payload.error.message}`);
         return;
       }
-      logLine(`spout consumer crashed: ${payload.error.message}`);
+      log(`spout consumer crashed: ${payload.error.message}`);
       process.exit(1);
     });
 
@@ -332,7 +414,7 @@ await runWorker<Boot>(async (ctx) => {
       for (const [partition, offset] of retry.earliestRetriableOffsets()) {
         c.seek({ topic, partition, offset: String(offset) });
         if (!seeked.has(partition))
-          logLine(
+          log(
             `seek p${partition} to ${offset} (${retry.readyMessageCount()} ready, ${retry.size()} scheduled)`,
           );
         seeked.add(partition);
@@ -344,7 +426,7 @@ await runWorker<Boot>(async (ctx) => {
       // Past maxRetries a record is given up: acked and committed without output (Storm's onMaxRetryReached).
       let gaveUp = 0;
       for (const f of failed) if (offsets.get(f.partition)?.failed(f.offset) === 'gave-up') gaveUp++;
-      ctx.emit({
+      emit({
         type: reason === 'timeout' ? 'tuple.timeout' : 'tuple.failed',
         count: failed.length,
         ...(gaveUp > 0 ? { gaveUp } : {}),
@@ -382,7 +464,7 @@ await runWorker<Boot>(async (ctx) => {
               c.commitOffsets([{ topic, partition, offset: String(next) }])
                 .then(() => {
                   om.committed(next);
-                  ctx.emit({
+                  emit({
                     type: 'offsets.committed',
                     partition,
                     offset: next,
@@ -390,7 +472,7 @@ await runWorker<Boot>(async (ctx) => {
                     pendingMax,
                   });
                 })
-                .catch((e) => logLine(`commit failed: ${e.message}`));
+                .catch((e) => log(`commit failed: ${e.message}`));
             }
           }
         }, o.commitIntervalMs),
@@ -459,7 +541,7 @@ await runWorker<Boot>(async (ctx) => {
                   type: 'ack_init',
                   root: encodeId(e.root),
                   val: encodeId(e.initVal),
-                  spout: boot.instance,
+                  spout: ex.instance,
                 });
                 wire = encodeMessageId(e.messageIds[0]!);
               },
@@ -471,15 +553,15 @@ await runWorker<Boot>(async (ctx) => {
             emittedHere++;
           }
           const list = dataBatches.get(dest) ?? [];
-          list.push({ v: values, m: wire });
+          list.push(wireTuple(dest, values, wire));
           dataBatches.set(dest, list);
         }
         await emitBatches(dataBatches);
-        if (replayed > 0) ctx.emit({ type: 'tuple.replayed', count: replayed });
+        if (replayed > 0) emit({ type: 'tuple.replayed', count: replayed });
         const reread = seeked.delete(partition);
         if (reread || replayed > 0 || notReady > 0 || brokeAt !== undefined) {
           // Only where the spout is replaying: how a re-read went (the evidence when a replay never comes).
-          logLine(
+          log(
             `${reread ? 're-read' : 'read'} p${partition} ${batch.firstOffset()}..${batch.lastOffset()} (${batch.messages.length}): emitted ${emittedHere}, ` +
               `replays ${replayed}, not ready ${notReady}${brokeAt ? `, stopped at ${brokeAt}` : ''}; committed ${om.committedOffset()}, ` +
               `${retry.size()} scheduled`,
@@ -500,7 +582,7 @@ await runWorker<Boot>(async (ctx) => {
         for (const [partition, om] of offsets) {
           const waiting = om.retryOffsets();
           if (waiting.length === 0 && om.inFlightCount() === 0) continue;
-          logLine(
+          log(
             `at stop p${partition}: committed ${om.committedOffset()}, ${om.inFlightCount()} in flight, ${waiting.length} ` +
               `scheduled for retry (${retry.readyMessageCount()} ready across partitions): ${waiting.slice(0, 20).join(' ')}`,
           );

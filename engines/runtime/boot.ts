@@ -6,6 +6,20 @@
 import type { Guarantee, TopologyKind } from '../../core/types.ts';
 import type { DeployPlan, Parallelism } from '../types.ts';
 import type { LinkAddress } from './proxies.ts';
+import type { Instance } from './topology.ts';
+
+/**
+ * Processes that run several operator instances (Storm's workers and their executors): which instances this
+ * process runs, and which process runs each instance of the topology.
+ */
+export interface Hosting {
+  /** The instances this process runs. */
+  executors: Instance[];
+  /** Every process id, in order (`worker[0]`, `worker[1]`, …). */
+  processes: string[];
+  /** Instance id → the id of the process that runs it. */
+  hostOf: Record<string, string>;
+}
 
 export interface WorkerBoot<Options = Record<string, unknown>> {
   runId: string;
@@ -24,4 +38,6 @@ export interface WorkerBoot<Options = Record<string, unknown>> {
   parallelism: Parallelism;
   topology: TopologyKind;
   options: Options;
+  /** Set when processes run several instances; otherwise this process is the instance `id`. */
+  hosting?: Hosting;
 }

@@ -57,7 +57,7 @@ export async function startCoordinatorHost<Options>(
 ): Promise<CoordinatorHost<Options>> {
   const boot = ctx.config;
   const topology = topologyFor(boot.topology, boot.parallelism);
-  const workers = topology.instances.map((i) => i.id);
+  const workers = boot.hosting?.processes ?? topology.instances.map((i) => i.id);
   const lastBeat = new Map<string, number>();
   /** Workers whose process exited, with when: relaunching until their next heartbeat. */
   const launching = new Map<string, number>();

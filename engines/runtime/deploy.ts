@@ -8,19 +8,28 @@ import { freeListenPorts } from '../../clients/ports.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { EngineEvent } from '../../core/types.ts';
 import type { Deployment, DeployPlan } from '../types.ts';
-import type { WorkerBoot } from './boot.ts';
+import type { Hosting, WorkerBoot } from './boot.ts';
 import { placementOf } from './placement.ts';
 import { createProxies, type LinkAddress, type LinkSpec, linkName, type ProxySet } from './proxies.ts';
 import { COORDINATOR_ID, createSupervisor, type ProcessDef, type Supervisor } from './supervisor.ts';
-import { type Topology, topologyFor } from './topology.ts';
+import { type Instance, type Topology, topologyFor } from './topology.ts';
 
 export interface ProcessDeployOptions<Options> {
   plan: DeployPlan;
   /** Validated engine options, given to every process. */
   options: Options;
   entries: { coordinator: string; worker: (operator: string) => string };
-  /** Worker → worker pairs that need a link (records, acks, subscriptions). Coordinator links are added. */
-  peerLinks: (t: Topology) => [string, string][];
+  /**
+   * Process → process pairs that need a link (records, acks, subscriptions), by process id (`features[1]`, or
+   * `worker[0]` when `hosts` groups instances). Coordinator links are added.
+   */
+  peerLinks: (t: Topology, processes: readonly string[]) => [string, string][];
+  /**
+   * Several instances per process (Storm's workers running executors): the processes and the instances each
+   * runs. Every instance id then names its process as a fault target too (kill `features[1]`: its worker dies,
+   * with every executor in it). Default: one process per instance, named after it.
+   */
+  hosts?: (t: Topology) => { id: string; executors: Instance[] }[];
   /** Route links through Toxiproxy (default true): faults need it; the cost is a proxy hop per link. */
   proxied?: boolean;
   autoRestart?: { checkMs: number };
@@ -40,22 +49,39 @@ export async function deployProcesses<Options>(
   const { plan } = opts;
   const placement = placementOf(plan);
   const topology = topologyFor(plan.topology, plan.parallelism);
-  const ids = [COORDINATOR_ID, ...topology.instances.map((i) => i.id)];
+  const hosts = opts.hosts?.(topology);
+  /** The worker processes: one per instance, or the hosts with what each runs. */
+  const processes: ProcessDef[] = hosts
+    ? hosts.map((h, k) => ({
+        id: h.id,
+        operator: 'worker',
+        instance: k,
+        entry: opts.entries.worker('worker'),
+      }))
+    : topology.instances.map((i) => ({ ...i, entry: opts.entries.worker(i.operator) }));
+  const processIds = processes.map((p) => p.id);
+  const hostOf: Record<string, string> = Object.fromEntries(
+    hosts ? hosts.flatMap((h) => h.executors.map((e) => [e.id, h.id])) : processIds.map((id) => [id, id]),
+  );
+  const hostingOf = (id: string): Hosting | undefined =>
+    hosts && {
+      executors: hosts.find((h) => h.id === id)?.executors ?? [],
+      processes: processIds,
+      hostOf,
+    };
+  const ids = [COORDINATOR_ID, ...processIds];
   // Below the ephemeral range: Toxiproxy binds the link proxies at port 0 before the workers bind these.
   const ports = await freeListenPorts(ids.length);
   /** Where each process is reached (its bind address is `placement.listenHost` on the same port). */
   const listen = new Map(ids.map((id, i) => [id, { host: placement.hostOf(id), port: ports[i]! }]));
 
-  const pairs: [string, string][] = [...opts.peerLinks(topology)];
-  for (const i of topology.instances) pairs.push([i.id, COORDINATOR_ID], [COORDINATOR_ID, i.id]);
+  const pairs: [string, string][] = [...opts.peerLinks(topology, processIds)];
+  for (const id of processIds) pairs.push([id, COORDINATOR_ID], [COORDINATOR_ID, id]);
   const [kafkaHost, kafkaPort] = splitHostPort(placement.kafka.bootstrap);
   const specs: LinkSpec[] = pairs.map(([a, b]) => ({ name: linkName(a, b), upstream: listen.get(b)! }));
-  for (const i of topology.instances) {
-    specs.push({
-      name: linkName(i.id, 'redis'),
-      upstream: placement.redis,
-    });
-    specs.push({ name: linkName(i.id, 'kafka'), upstream: { host: kafkaHost, port: kafkaPort } });
+  for (const id of processIds) {
+    specs.push({ name: linkName(id, 'redis'), upstream: placement.redis });
+    specs.push({ name: linkName(id, 'kafka'), upstream: { host: kafkaHost, port: kafkaPort } });
   }
   const proxied = opts.proxied ?? true;
   const proxies = proxied
@@ -65,15 +91,16 @@ export async function deployProcesses<Options>(
     proxies?.has(linkName(from, to)) ? proxies.address(linkName(from, to)) : direct;
 
   const bootFor = (id: string): WorkerBoot<Options> => {
-    const instance = topology.instances.find((i) => i.id === id);
+    const def = processes.find((p) => p.id === id);
+    const hosting = hostingOf(id);
     const peers: Record<string, LinkAddress> = {};
     for (const [a, b] of pairs) if (a === id) peers[b] = address(a, b, listen.get(b)!);
     const redisDirect = { host: placement.redis.host, port: placement.redis.port };
     return {
       runId: plan.runId,
       id,
-      operator: instance?.operator ?? COORDINATOR_ID,
-      instance: instance?.instance ?? 0,
+      operator: def?.operator ?? COORDINATOR_ID,
+      instance: def?.instance ?? 0,
       guarantee: plan.guarantee,
       seed: plan.seed,
       listen: { host: placement.listenHost, port: listen.get(id)!.port },
@@ -88,9 +115,11 @@ export async function deployProcesses<Options>(
       parallelism: plan.parallelism,
       topology: topology.kind,
       options: opts.options,
+      ...(hosting ? { hosting } : {}),
     };
   };
 
+  const withInstances = byInstance(hostOf);
   let replayed = 0;
   const onEvent = (e: EngineEvent) => {
     if (opts.replayedBy) replayed += opts.replayedBy(e);
@@ -105,12 +134,7 @@ export async function deployProcesses<Options>(
   const supervisor = createSupervisor({
     runDir: plan.runDir,
     coordinator: coordinatorDef,
-    workers: topology.instances.map((i) => ({
-      id: i.id,
-      operator: i.operator,
-      instance: i.instance,
-      entry: opts.entries.worker(i.operator),
-    })),
+    workers: processes,
     configFor: (id) => bootFor(id),
     autoRestart: opts.autoRestart,
     onEvent,
@@ -119,7 +143,7 @@ export async function deployProcesses<Options>(
   plan.onEvent({
     at: systemClock.nowUs(),
     type: 'deploy.links',
-    links: pairs.length + 2 * topology.instances.length,
+    links: pairs.length + 2 * processIds.length,
     proxied,
   });
   await supervisor.start();
@@ -143,8 +167,8 @@ export async function deployProcesses<Options>(
     proxies,
     workers: () => supervisor.workers(),
     faultTargets: () => ({
-      processes: supervisor.pids(),
-      controls: supervisor.controls(),
+      processes: withInstances(supervisor.pids()),
+      controls: withInstances(supervisor.controls()),
       links: Object.fromEntries((proxies?.links() ?? []).map((l) => [l, proxies!.proxyName(l)])),
     }),
     ready: () => supervisor.ready(),
@@ -152,6 +176,19 @@ export async function deployProcesses<Options>(
     recordsReplayed: () => replayed,
     stop,
     [Symbol.asyncDispose]: stop,
+  };
+}
+
+/**
+ * Process ids → their pid or control, with every instance a process runs under its own id as well (only when
+ * processes run several: otherwise each instance is its process already).
+ */
+function byInstance(hostOf: Record<string, string>) {
+  return <T>(byProcess: Record<string, T>): Record<string, T> => {
+    const out = { ...byProcess };
+    for (const [instance, host] of Object.entries(hostOf))
+      if (!(instance in out)) out[instance] = byProcess[host]!;
+    return out;
   };
 }
 
