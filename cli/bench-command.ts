@@ -19,6 +19,7 @@ export interface BenchFlags {
   brokerWarmup: number;
   stealRerun: number;
   limits: boolean;
+  interleave?: boolean;
   out?: string;
   option?: Record<string, unknown>;
   json?: boolean;
@@ -43,6 +44,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     brokerWarmupS: flags.brokerWarmup,
     quietHost: { stealShare: flags.stealRerun / 100 },
     limits: flags.limits,
+    interleave: flags.interleave === true,
     engineOptions: flags.option,
     outDir: flags.out,
     progress: flags.verbose ? terminalProgress() : undefined,

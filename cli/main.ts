@@ -257,6 +257,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       QUIET_HOST.stealShare * 100,
     )
     .option('--no-limits', 'do not add the harness-only pipe and the parallel passthrough')
+    .option(
+      '--interleave',
+      "run every entry's search at once, the entries taking turns run by run: a change of the host reaches them alike",
+    )
     .option('--out <dir>', 'results root (default: results/)')
     .option('-o, --option <key=value>', 'engine option, repeatable', engineOption, {})
     .option('--verbose', "show every step's deploy and cleanup")

@@ -165,6 +165,8 @@ export interface BenchResult {
     rule: SustainableRule;
     /** The quiet host asked for (bench.ts QUIET_HOST); absent in benches before it: every run counted. */
     quietHost?: { stealShare: number; reruns: number; waitS: number; probeS: number };
+    /** The entries took turns, run by run (BenchOptions.interleave). */
+    interleave?: boolean;
   };
   /** The parallel passthrough's spec (the ratios' baseline), e.g. `passthrough:instances=2`; null if not run. */
   parallelBaseline: string | null;
@@ -448,10 +450,15 @@ export function formatBench(result: BenchResult): string {
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     ...(result.interrupted
       ? [
-          `**${result.interrupted.failure ? 'Stopped by a failed run' : 'Interrupted'}** during ${result.interrupted.entry}/${result.interrupted.workload}: ${result.interrupted.phase === 'search' ? 'its crossing and band are from the runs so far (its band not repeated to the end, not a result' : 'its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any'}; marked "interrupted" below and left out of the goals) and the entries after it did not run.${result.interrupted.failure ? ` The run ${result.interrupted.runDir ?? ''} failed: ${result.interrupted.failure}` : result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
+          `**${result.interrupted.failure ? 'Stopped by a failed run' : 'Interrupted'}** during ${result.interrupted.entry}/${result.interrupted.workload}: ${result.interrupted.phase === 'search' ? 'its crossing and band are from the runs so far (its band not repeated to the end, not a result' : 'its search had finished (its bracket stands) but not its runs at 50 % (the latency is from those that finished, if any'}; marked "interrupted" below and left out of the goals) and ${result.settings.interleave ? 'every other entry still running stopped there too (interleaved), each marked "interrupted"' : 'the entries after it did not run'}.${result.interrupted.failure ? ` The run ${result.interrupted.runDir ?? ''} failed: ${result.interrupted.failure}` : result.interrupted.runDir ? ` The run cut short (${result.interrupted.runDir}) is not judged.` : ''}`,
         ]
       : []),
     linksLine(result.entries),
+    ...(result.settings.interleave
+      ? [
+          "Interleaved: every entry's search ran at once, the entries taking turns run by run (round-robin), so a change of the host during the bench reached every entry alike; each entry's steps below are in its own order, and the machine was sampled before the first step and after the last only.",
+        ]
+      : []),
     ...(result.gitSha ? [`Code: ${result.gitSha}.`] : []),
     ...(result.brokerWarmup
       ? [
@@ -490,7 +497,7 @@ export function formatBench(result: BenchResult): string {
   );
   for (const e of result.entries) {
     lines.push(
-      `- ${e.engine}/${e.workload}${e.machine ? ` (machine before it: ${sampleText(e.machine)})` : ''}: ${e.steps.map(stepText).join(', ')}`,
+      `- ${e.engine}/${e.workload}${e.machine && !result.settings.interleave ? ` (machine before it: ${sampleText(e.machine)})` : ''}: ${e.steps.map(stepText).join(', ')}`,
     );
   }
   return `${lines.join('\n')}\n`;

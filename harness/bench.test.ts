@@ -575,4 +575,29 @@ describe('consumer lag and the passthrough baseline', () => {
       'did not run. The run /b/runs/ack-tree-transactions-8000-4 failed: run ack-tree-transactions-8000-4 failed: This server does not host this topic-partition',
     );
   });
+
+  it('an interleaved bench says its entries took turns, samples the machine only around the bench, and stops every entry at once', () => {
+    const md = formatBench({
+      ...header,
+      settings: { ...header.settings, interleave: true },
+      parallelBaseline: null,
+      entries: [
+        { ...entry('ack-tree', 'engine', 2200, 100), machine: { cpuLoopMs: 16.5 } },
+        {
+          ...entry('ack-tree:workers=2', 'engine', 3900, 60),
+          machine: { cpuLoopMs: 16.5 },
+          interrupted: true,
+        },
+      ],
+      goals: [],
+      interrupted: { entry: 'ack-tree:workers=2', workload: 'transactions', phase: 'search', runDir: null },
+    });
+    expect(md).toContain(
+      "Interleaved: every entry's search ran at once, the entries taking turns run by run",
+    );
+    expect(md).not.toContain('machine before it');
+    expect(md).toContain(
+      'every other entry still running stopped there too (interleaved), each marked "interrupted"',
+    );
+  });
 });

@@ -47,6 +47,7 @@ import { acquireInfra } from './provider.ts';
 import { DEFAULT_RESULTS_DIR, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
 import { judgeGuarantee, judgeStep, type LowLoad, SUSTAINABLE_RULE } from './sustainable.ts';
+import { Turns } from './turns.ts';
 
 export type { BenchEntry, BenchResult, BenchStep } from './bench-report.ts';
 export { formatBench } from './bench-report.ts';
@@ -115,6 +116,12 @@ export interface BenchOptions {
   quietHost?: { stealShare?: number; reruns?: number; waitS?: number };
   /** Add the harness pipe and the parallel passthrough when they are not in `engines` (default true). */
   limits?: boolean;
+  /**
+   * Run every entry's search at once, the entries taking turns run by run (turns.ts), instead of one entry after
+   * the other: a change of the host during the bench then reaches every entry alike, and the ratios between
+   * entries stay fair. Default false.
+   */
+  interleave?: boolean;
   engineOptions?: Record<string, unknown>;
   outDir?: string;
   infra?: InfraEndpoints;
@@ -271,38 +278,52 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
           kafkaCores: finite(r.summary.cpu?.cores.kafka, (c) => Math.round(c * 100) / 100) ?? null,
         };
     }
-    for (const workload of opts.workloads) {
-      if (interrupted) break;
-      for (const spec of specs) {
-        const machine = entries.length === 0 ? speedBefore : await sample(`before ${spec}/${workload}`);
-        const { engine, options: parsed } = parseEngineSpec(spec);
-        const role: BenchRole =
-          engine === HARNESS_PIPE
-            ? 'harness-only'
-            : engine === 'passthrough' && parsed.instances === partitions
-              ? 'parallel-passthrough'
-              : 'engine';
-        // `guarantee=` in a variant picks the run's guarantee; every other key is an engine option.
-        const { guarantee: variantGuarantee, ...variantOptions } = parsed;
-        const guarantee =
-          engine === HARNESS_PIPE
-            ? undefined
-            : ((variantGuarantee as Guarantee | undefined) ?? opts.guarantee);
-        const steps: BenchStep[] = [];
-        let runs = 0;
-        let first: RunSummary | null = null;
-        let resolvedOptions: Record<string, unknown> = {};
-        let consumerLagRead = false;
-        let lowLoad: LowLoad | null = null;
-        // Untold, the warm-ups rise to what the engine needs (a JVM's JIT: engines/types.ts benchWarmupS).
-        const needs = engine === HARNESS_PIPE ? 0 : (getEngine(engine).benchWarmupS ?? 0);
-        const warmupS = opts.warmupS ?? Math.max(s.warmupS, needs);
-        const halfWarmupS = opts.halfWarmupS ?? Math.max(s.halfWarmupS, needs);
-        const step = async (rate: number, stepWarmupS = warmupS) => {
-          // No run starts after Ctrl-C; a run cut short by it is not a step: its figures stop mid-load.
-          if (opts.signal?.aborted) throw new BenchInterrupted(null);
-          const runId = `${spec.replace(/[^A-Za-z0-9-]+/g, '_')}-${workload}-${rate}-${runs++}`;
-          const r = await runScenario({
+    /**
+     * One entry: its search and its runs at 50 %. `gate` runs each of its runs and probes when it is the entry's
+     * turn (interleaved: the entries take turns, run by run), or at once.
+     */
+    /** The first error an interleaved entry threw (the others stop at their next run). */
+    let crashed: Error | undefined;
+    const runEntry = async (
+      spec: string,
+      workload: string,
+      gate: <T>(fn: () => Promise<T>) => Promise<T>,
+    ): Promise<BenchEntry> => {
+      // Interleaved entries share the bench's first sample: a probe before each would land between other entries' runs.
+      const machine =
+        opts.interleave || entries.length === 0
+          ? speedBefore
+          : await gate(() => sample(`before ${spec}/${workload}`));
+      /** Why this entry stopped short, if it did (Ctrl-C, a failed run: its own or, interleaved, another entry's). */
+      let cut: BenchResult['interrupted'];
+      const { engine, options: parsed } = parseEngineSpec(spec);
+      const role: BenchRole =
+        engine === HARNESS_PIPE
+          ? 'harness-only'
+          : engine === 'passthrough' && parsed.instances === partitions
+            ? 'parallel-passthrough'
+            : 'engine';
+      // `guarantee=` in a variant picks the run's guarantee; every other key is an engine option.
+      const { guarantee: variantGuarantee, ...variantOptions } = parsed;
+      const guarantee =
+        engine === HARNESS_PIPE ? undefined : ((variantGuarantee as Guarantee | undefined) ?? opts.guarantee);
+      const steps: BenchStep[] = [];
+      let runs = 0;
+      let first: RunSummary | null = null;
+      let resolvedOptions: Record<string, unknown> = {};
+      let consumerLagRead = false;
+      let lowLoad: LowLoad | null = null;
+      // Untold, the warm-ups rise to what the engine needs (a JVM's JIT: engines/types.ts benchWarmupS).
+      const needs = engine === HARNESS_PIPE ? 0 : (getEngine(engine).benchWarmupS ?? 0);
+      const warmupS = opts.warmupS ?? Math.max(s.warmupS, needs);
+      const halfWarmupS = opts.halfWarmupS ?? Math.max(s.halfWarmupS, needs);
+      const step = async (rate: number, stepWarmupS = warmupS) => {
+        // No run starts after Ctrl-C (or, interleaved, after another entry's run failed); a run cut short by it
+        // is not a step: its figures stop mid-load.
+        if (opts.signal?.aborted || interrupted || crashed) throw new BenchInterrupted(null);
+        const runId = `${spec.replace(/[^A-Za-z0-9-]+/g, '_')}-${workload}-${rate}-${runs++}`;
+        const r = await gate(() =>
+          runScenario({
             engine,
             scenario: 'steady',
             workload,
@@ -321,134 +342,156 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
             progress: opts.progress ?? noProgress,
             sampleConsumerLag: true,
             signal: opts.signal,
-          }).catch((err: unknown) => {
-            // A run stopped mid-deploy may fail on the way: with Ctrl-C behind it, that is the interruption.
-            // Otherwise the run failed (the harness, not a verdict): the bench stops and keeps what it measured.
-            throw opts.signal?.aborted
-              ? new BenchInterrupted(null)
-              : new BenchInterrupted(
-                  join(dir, 'runs', runId),
-                  err instanceof Error ? err : new Error(String(err)),
-                );
-          });
-          if (opts.signal?.aborted) throw new BenchInterrupted(r.dir);
-          return r;
-        };
-        const quietHost: QuietHost<Awaited<ReturnType<typeof step>>> = {
-          stolen: (r) => r.summary.cpu?.machineSteal ?? Number.NaN,
-          share: quiet.stealShare,
-          reruns: quiet.reruns,
-          waitQuiet,
-        };
-        /**
-         * One step of the search: a run judged on its own (sustainable.ts), the low-load reference twice, judged on
-         * the later halves of both; a stolen run is run again once the host is quiet. Every run is listed; one that
-         * is not a verdict (the reference's first, a stolen one) is marked `rerun`, a stolen one `stolen` too.
-         */
-        const judged = async (rate: number): Promise<boolean> => {
-          const reference = lowLoad === null;
-          const committed = engine === HARNESS_PIPE ? null : getEngine(engine).committedOffsets;
-          const judgement = await runStep(
-            async () => {
-              const r = await step(rate);
-              if (first === null) {
-                first = r.summary;
-                resolvedOptions = readResolvedOptions(r.dir);
-              }
-              if (r.consumerLag) consumerLagRead = true;
-              return r;
-            },
-            (r, earlier) =>
-              judgeGuarantee(
-                judgeStep({
-                  rows: r.series,
-                  targetRate: rate,
-                  fromS: warmupS,
-                  toS: warmupS + s.stepS,
-                  // The first step is the low-load reference of every later one.
-                  lowLoad,
-                  consumerLag: r.consumerLag,
-                  commitIntervalMs: committed?.(resolvedOptions, r.summary.guarantee)?.intervalMs,
-                  pooledRows: earlier.map((e) => e.series),
-                }),
-                r.summary,
-              ),
-            reference,
-            SUSTAINABLE_RULE.lowLoadRuns,
-            (r, judgement, replaced) => {
-              const st: BenchStep = {
-                rate,
-                judgement,
-                runDir: r.dir,
-                ...(r.summary.cpu ? { cpu: r.summary.cpu } : {}),
-                ...(r.summary.wallClockStepMs ? { wallClockStepMs: r.summary.wallClockStepMs } : {}),
-                ...(replaced ? { rerun: true as const } : {}),
-                ...(replaced?.by === 'stolen'
-                  ? { stolen: stolenRun(replaced.stealShare, replaced.wait) }
-                  : {}),
-              };
-              steps.push(st);
-              opts.onStep?.({ ...st, engine: spec, workload });
-            },
-            quietHost,
-          );
-          if (reference && judgement.lateP50Ms !== null && judgement.lateP99Ms !== null)
-            lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
-          return judgement.sustainable;
-        };
-        let outcome: SearchOutcome;
-        let atHalf: LatencyAtHalf | null = null;
+          }),
+        ).catch((err: unknown) => {
+          // A run stopped mid-deploy may fail on the way: with Ctrl-C behind it, that is the interruption.
+          // Otherwise the run failed (the harness, not a verdict): the bench stops and keeps what it measured.
+          throw opts.signal?.aborted
+            ? new BenchInterrupted(null)
+            : new BenchInterrupted(
+                join(dir, 'runs', runId),
+                err instanceof Error ? err : new Error(String(err)),
+              );
+        });
+        if (opts.signal?.aborted) throw new BenchInterrupted(r.dir);
+        return r;
+      };
+      const quietHost: QuietHost<Awaited<ReturnType<typeof step>>> = {
+        stolen: (r) => r.summary.cpu?.machineSteal ?? Number.NaN,
+        share: quiet.stealShare,
+        reruns: quiet.reruns,
+        waitQuiet: () => gate(waitQuiet),
+      };
+      /**
+       * One step of the search: a run judged on its own (sustainable.ts), the low-load reference twice, judged on
+       * the later halves of both; a stolen run is run again once the host is quiet. Every run is listed; one that
+       * is not a verdict (the reference's first, a stolen one) is marked `rerun`, a stolen one `stolen` too.
+       */
+      const judged = async (rate: number): Promise<boolean> => {
+        const reference = lowLoad === null;
+        const committed = engine === HARNESS_PIPE ? null : getEngine(engine).committedOffsets;
+        const judgement = await runStep(
+          async () => {
+            const r = await step(rate);
+            if (first === null) {
+              first = r.summary;
+              resolvedOptions = readResolvedOptions(r.dir);
+            }
+            if (r.consumerLag) consumerLagRead = true;
+            return r;
+          },
+          (r, earlier) =>
+            judgeGuarantee(
+              judgeStep({
+                rows: r.series,
+                targetRate: rate,
+                fromS: warmupS,
+                toS: warmupS + s.stepS,
+                // The first step is the low-load reference of every later one.
+                lowLoad,
+                consumerLag: r.consumerLag,
+                commitIntervalMs: committed?.(resolvedOptions, r.summary.guarantee)?.intervalMs,
+                pooledRows: earlier.map((e) => e.series),
+              }),
+              r.summary,
+            ),
+          reference,
+          SUSTAINABLE_RULE.lowLoadRuns,
+          (r, judgement, replaced) => {
+            const st: BenchStep = {
+              rate,
+              judgement,
+              runDir: r.dir,
+              ...(r.summary.cpu ? { cpu: r.summary.cpu } : {}),
+              ...(r.summary.wallClockStepMs ? { wallClockStepMs: r.summary.wallClockStepMs } : {}),
+              ...(replaced ? { rerun: true as const } : {}),
+              ...(replaced?.by === 'stolen' ? { stolen: stolenRun(replaced.stealShare, replaced.wait) } : {}),
+            };
+            steps.push(st);
+            opts.onStep?.({ ...st, engine: spec, workload });
+          },
+          quietHost,
+        );
+        if (reference && judgement.lateP50Ms !== null && judgement.lateP99Ms !== null)
+          lowLoad = { p50Ms: judgement.lateP50Ms, p99Ms: judgement.lateP99Ms };
+        return judgement.sustainable;
+      };
+      let outcome: SearchOutcome;
+      let atHalf: LatencyAtHalf | null = null;
+      try {
+        outcome = await searchSustainable(judged, s);
+      } catch (err) {
+        if (!(err instanceof BenchInterrupted)) throw err;
+        cut = { entry: spec, workload, phase: 'search', ...err.where() };
+        interrupted ??= cut;
+        outcome = outcomeSoFar(steps);
+      }
+      if (outcome.sustainablePerS > 0 && !cut) {
+        const rate = Math.round(outcome.sustainablePerS / 2);
+        const summaries: RunSummary[] = [];
+        const runDirs: string[] = [];
+        const stolen: (StolenRun & { runDir: string })[] = [];
         try {
-          outcome = await searchSustainable(judged, s);
+          for (let i = 0; i < s.halfRuns; i++) {
+            const r = await quietRun(
+              () => step(rate, halfWarmupS),
+              quietHost,
+              (run, share, wait) => stolen.push({ runDir: run.dir, ...stolenRun(share, wait) }),
+            );
+            summaries.push(r.summary);
+            runDirs.push(r.dir);
+          }
         } catch (err) {
           if (!(err instanceof BenchInterrupted)) throw err;
-          interrupted = { entry: spec, workload, phase: 'search', ...err.where() };
-          outcome = outcomeSoFar(steps);
+          cut = { entry: spec, workload, phase: 'latency at 50 %', ...err.where() };
+          interrupted ??= cut;
         }
-        if (outcome.sustainablePerS > 0 && !interrupted) {
-          const rate = Math.round(outcome.sustainablePerS / 2);
-          const summaries: RunSummary[] = [];
-          const runDirs: string[] = [];
-          const stolen: (StolenRun & { runDir: string })[] = [];
-          try {
-            for (let i = 0; i < s.halfRuns; i++) {
-              const r = await quietRun(
-                () => step(rate, halfWarmupS),
-                quietHost,
-                (run, share, wait) => stolen.push({ runDir: run.dir, ...stolenRun(share, wait) }),
-              );
-              summaries.push(r.summary);
-              runDirs.push(r.dir);
-            }
-          } catch (err) {
-            if (!(err instanceof BenchInterrupted)) throw err;
-            interrupted = { entry: spec, workload, phase: 'latency at 50 %', ...err.where() };
-          }
-          // The runs at 50 % that finished are figures; an interrupted one is not among them.
-          if (summaries.length > 0)
-            atHalf = {
-              ...latencyAtHalf(rate, summaries, runDirs),
-              ...(stolen.length > 0 ? { stolen } : {}),
-            };
-        }
-        const firstSummary = first as RunSummary | null;
-        entries.push({
-          engine: spec,
-          role,
-          workload,
-          ...(warmupS !== s.warmupS || halfWarmupS !== s.halfWarmupS ? { warmupS, halfWarmupS } : {}),
-          guarantee: firstSummary?.guarantee ?? guarantee ?? 'none',
-          resolvedOptions,
-          machine,
-          lowLoad,
-          consumerLagRead,
-          ...outcome,
-          steps,
-          atHalf,
-          ratioToParallel: null,
-          ratioToPassthrough: null,
-          ...(interrupted ? { interrupted: true as const } : {}),
-        });
+        // The runs at 50 % that finished are figures; an interrupted one is not among them.
+        if (summaries.length > 0)
+          atHalf = {
+            ...latencyAtHalf(rate, summaries, runDirs),
+            ...(stolen.length > 0 ? { stolen } : {}),
+          };
+      }
+      const firstSummary = first as RunSummary | null;
+      return {
+        engine: spec,
+        role,
+        workload,
+        ...(warmupS !== s.warmupS || halfWarmupS !== s.halfWarmupS ? { warmupS, halfWarmupS } : {}),
+        guarantee: firstSummary?.guarantee ?? guarantee ?? 'none',
+        resolvedOptions,
+        machine,
+        lowLoad,
+        consumerLagRead,
+        ...outcome,
+        steps,
+        atHalf,
+        ratioToParallel: null,
+        ratioToPassthrough: null,
+        ...(cut ? { interrupted: true as const } : {}),
+      };
+    };
+    for (const workload of opts.workloads) {
+      if (interrupted) break;
+      if (opts.interleave) {
+        const turns = new Turns(specs.length);
+        // An entry that throws (not a run's failure: a fault of the bench itself) stops the others at their next
+        // run, and is thrown once they stopped.
+        const settled = await Promise.allSettled(
+          specs.map((spec, k) =>
+            runEntry(spec, workload, (fn) => turns.run(k, fn)).catch((err: unknown) => {
+              crashed ??= err instanceof Error ? err : new Error(String(err));
+              throw err;
+            }),
+          ),
+        );
+        if (crashed) throw crashed;
+        for (const r of settled) if (r.status === 'fulfilled') entries.push(r.value);
+        continue;
+      }
+      for (const spec of specs) {
+        entries.push(await runEntry(spec, workload, (fn) => fn()));
         if (interrupted) break;
       }
     }
@@ -463,7 +506,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     finishedAt: new Date().toISOString(),
     gitSha: gitSha(),
     dir,
-    settings: { ...s, rule: SUSTAINABLE_RULE, quietHost: { ...quiet, probeS: QUIET_HOST.probeS } },
+    settings: {
+      ...s,
+      rule: SUSTAINABLE_RULE,
+      quietHost: { ...quiet, probeS: QUIET_HOST.probeS },
+      ...(opts.interleave ? { interleave: true } : {}),
+    },
     machine: machineSpeed(speedBefore, speedAfter),
     ...(brokerWarmup ? { brokerWarmup } : {}),
     parallelBaseline: entries.find((e) => e.role === 'parallel-passthrough')?.engine ?? null,

@@ -2,7 +2,7 @@
  * `faultline bench` end to end, sized for CI (the long benches are in the notes, not here): a short search on
  * passthrough against the real Kafka that writes bench.json and bench.md with every step judged, the machine
  * sampled and the commit named; and a bench interrupted (Ctrl-C: its signal aborted) after its first verdict,
- * which keeps what it measured and runs nothing after.
+ * which keeps what it measured and runs nothing after; and an interleaved bench, whose entries take turns.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,5 +121,35 @@ describe('faultline bench', () => {
     const md = readFileSync(join(result.dir, 'bench.md'), 'utf8');
     expect(md).toContain('**Interrupted** during passthrough/transactions');
     expect(md).toContain('| passthrough (interrupted) |');
+  });
+
+  it('interleaved: the entries take turns run by run, each searched and measured at 50 % as on its own', async () => {
+    const order: string[] = [];
+    const result = await runBench({
+      ...tiny,
+      engines: ['passthrough', 'passthrough:instances=2'],
+      maxRate: 500,
+      quietHost: { stealShare: 1 },
+      interleave: true,
+      onStep: (s) => order.push(s.engine),
+    });
+    // Each entry: the reference twice at 250/s, then 500/s (the start and max rate); their runs alternate.
+    expect(order).toEqual([
+      'passthrough',
+      'passthrough:instances=2',
+      'passthrough',
+      'passthrough:instances=2',
+      'passthrough',
+      'passthrough:instances=2',
+    ]);
+    expect(result.entries.map((e) => [e.engine, e.sustainablePerS, e.atHalf?.rate])).toEqual([
+      ['passthrough', 500, 250],
+      ['passthrough:instances=2', 500, 250],
+    ]);
+    expect(result.settings.interleave).toBe(true);
+    expect(result.interrupted).toBeUndefined();
+    expect(readFileSync(join(result.dir, 'bench.md'), 'utf8')).toContain(
+      "Interleaved: every entry's search ran at once, the entries taking turns run by run",
+    );
   });
 });
