@@ -136,7 +136,7 @@ await runWorker<Boot>(async (ctx) => {
 
   /** This process's executors by id, once started. */
   const executors = new Map<string, Executor>();
-  /** Receive queues of the executors, when this process runs several (frames for each are handled apart). */
+  /** Receive queues per executor and sending process, when this process runs several executors. */
   const queues = new Map<string, ReceiveQueue>();
   const sole = mine.length === 1 ? mine[0]!.id : undefined;
   // topology.producer.batch.size > 1: tuples and acker messages wait per destination until the batch fills or
@@ -165,13 +165,19 @@ await runWorker<Boot>(async (ctx) => {
     }
     for (const [to, list] of byExecutor) void enqueue(to, from, list);
   }
+  /**
+   * Queues a frame for executor `to`: one queue per executor and sending process, as one link per sender feeds an
+   * executor that runs alone (frames of one sender in order, different senders' side by side: a bolt waiting on
+   * Redis for one frame does not hold up the other sender's).
+   */
   function enqueue(to: string, from: string, tuples: WireTuple[]): Promise<void> {
-    let q = queues.get(to);
+    const lane = `${to}<-${from}`;
+    let q = queues.get(lane);
     if (!q) {
       q = new ReceiveQueue(STORM_RECEIVE_BUFFER, (e) =>
         logLine(`${to} failed on a frame: ${(e as Error).message}`),
       );
-      queues.set(to, q);
+      queues.set(lane, q);
     }
     return q.push(tuples.length, () => executors.get(to)?.onData?.(from, tuples));
   }
