@@ -23,6 +23,22 @@ const scenario = (name: string, faults: string, opts: { duration?: number; drain
 
 const events = runEvents;
 
+/** A run with `features[1]` SIGKILLed 4 s in. */
+const killFeatures1 = (
+  name: string,
+  guarantee: 'at-least-once' | 'at-most-once',
+  engineOptions: Record<string, unknown>,
+  opts: { duration?: number; drain?: number } = {},
+) =>
+  runScenario({
+    engine: 'ack-tree',
+    guarantee,
+    scenario: scenario(name, '\n  - { kind: kill, target: "features[1]", at: 4s }', opts),
+    engineOptions,
+    outDir: out,
+    infra,
+  });
+
 describe('ack-tree', () => {
   it('no faults: nothing lost, duplicated or incorrect; every tuple tree completes', async () => {
     const run = await runScenario({
@@ -76,20 +92,13 @@ describe('ack-tree', () => {
   });
 
   it('SIGKILL of features[1], at-least-once: nothing lost, duplicates from replay, recovered only after the replays arrived', async () => {
-    const run = await runScenario({
-      engine: 'ack-tree',
-      guarantee: 'at-least-once',
-      // Long enough after the fault for 5 s of recovered output once the replays landed. A tuple sent to
-      // features[1] before its new process is up is lost too and replayed T..2T later: recovery is the restart
-      // plus two or three timeouts. 2026-12-02 (probes 1.5–4 × slower than usual, 99 % busy at 400/s): the new
-      // process took ~5 s to take tuples, the last replays came 10 s after the kill and it recovered at 11.0 s
-      // (with 20 s of load left). CI's failures here (no figure; then 114 ids lost) were replays the spout never
-      // sought back to, not the length: the spout now seeks before every fetch, as Storm seeks before every poll.
-      scenario: scenario('kill', '\n  - { kind: kill, target: "features[1]", at: 4s }', { duration: 34 }),
-      engineOptions: scaled,
-      outDir: out,
-      infra,
-    });
+    // Long enough after the fault for 5 s of recovered output once the replays landed. A tuple sent to
+    // features[1] before its new process is up is lost too and replayed T..2T later: recovery is the restart
+    // plus two or three timeouts. 2026-12-02 (probes 1.5–4 × slower than usual, 99 % busy at 400/s): the new
+    // process took ~5 s to take tuples, the last replays came 10 s after the kill and it recovered at 11.0 s
+    // (with 20 s of load left). CI's failures here (no figure; then 114 ids lost) were replays the spout never
+    // sought back to, not the length: the spout now seeks before every fetch, as Storm seeks before every poll.
+    const run = await killFeatures1('kill', 'at-least-once', scaled, { duration: 34 });
     const { summary, dir } = run;
     expect(summary.counts.lost, runEvidence(dir)).toBe(0);
     expect(summary.counts.unexpected).toBe(0);
@@ -121,16 +130,12 @@ describe('ack-tree', () => {
   });
 
   it('producer batching (topology.producer.batch.size 100, flushed every 5 ms) keeps the guarantee through a kill', async () => {
-    const run = await runScenario({
-      engine: 'ack-tree',
-      guarantee: 'at-least-once',
-      scenario: scenario('batched-kill', '\n  - { kind: kill, target: "features[1]", at: 4s }', {
-        duration: 24,
-      }),
-      engineOptions: { ...scaled, producerBatchSize: 100, batchFlushIntervalMs: 5 },
-      outDir: out,
-      infra,
-    });
+    const run = await killFeatures1(
+      'batched-kill',
+      'at-least-once',
+      { ...scaled, producerBatchSize: 100, batchFlushIntervalMs: 5 },
+      { duration: 24 },
+    );
     const { summary, dir } = run;
     // Replays re-apply Redis state that is not rolled back (the Storm way): incorrect outputs are expected.
     expect(summary.counts).toMatchObject({ lost: 0, unexpected: 0 });
@@ -143,16 +148,12 @@ describe('ack-tree', () => {
   });
 
   it('topology.workers=2: executors share two processes, in-memory hops between worker mates; a kill of features[1] kills its worker and every executor in it, and the replays make up for all of them', async () => {
-    const run = await runScenario({
-      engine: 'ack-tree',
-      guarantee: 'at-least-once',
-      scenario: scenario('workers-kill', '\n  - { kind: kill, target: "features[1]", at: 4s }', {
-        duration: 24,
-      }),
-      engineOptions: { ...scaled, workers: 2 },
-      outDir: out,
-      infra,
-    });
+    const run = await killFeatures1(
+      'workers-kill',
+      'at-least-once',
+      { ...scaled, workers: 2 },
+      { duration: 24 },
+    );
     const { summary, dir } = run;
     expect(summary.counts.lost, runEvidence(dir)).toBe(0);
     expect(summary.counts.unexpected).toBe(0);
@@ -179,15 +180,8 @@ describe('ack-tree', () => {
   });
 
   it('SIGKILL of features[1], at-most-once: data lost, nothing duplicated', async () => {
-    const run = await runScenario({
-      engine: 'ack-tree',
-      guarantee: 'at-most-once',
-      // Lost ids never arrive: a short drain is enough.
-      scenario: scenario('kill-amo', '\n  - { kind: kill, target: "features[1]", at: 4s }', { drain: 6 }),
-      engineOptions: scaled,
-      outDir: out,
-      infra,
-    });
+    // Lost ids never arrive: a short drain is enough.
+    const run = await killFeatures1('kill-amo', 'at-most-once', scaled, { drain: 6 });
     const { summary } = run;
     expect(summary.counts.lost).toBeGreaterThan(0);
     expect(summary.counts.duplicated).toBe(0);
