@@ -142,3 +142,34 @@ describe('the low-load references of two benches', () => {
     expect(bracketAgreement(bracket(680, 820, []), withRef(ref(125, 33, 0.7))).references).toBeUndefined();
   });
 });
+
+describe("both benches' runs pooled", () => {
+  const t = (...rows: [number, number, number][]) =>
+    rows.map(([rate, passed, runs]) => ({ rate, runs, passed }));
+  // bench 2026-12-04c's ack-tree, and a bench that passed higher: 1200/s against 2200/s, apart.
+  const a = {
+    ...bracket(1200, 1500, []),
+    tally: t([250, 1, 1], [1000, 1, 1], [1200, 3, 3], [1500, 1, 3], [1800, 0, 3], [2200, 1, 3], [2700, 0, 3]),
+  };
+  const b = {
+    ...bracket(2200, 2700, []),
+    tally: t([250, 1, 1], [1000, 1, 1], [1500, 3, 3], [1800, 3, 3], [2200, 2, 3], [2700, 0, 3]),
+  };
+
+  it('places the ½ crossing over the runs of both, rate by rate (half of an even count passes, as in one bench)', () => {
+    const agreement = bracketAgreement(a, b);
+    expect(agreement.agree).toBe(false);
+    expect(agreement.pooled).toBe(
+      '2200 [2200–2700), 3/6 at it, band [1200–2700): 1200 3/3 · 1500 4/6 · 1800 3/6 · 2200 3/6 · 2700 0/6',
+    );
+  });
+
+  it('is left out where a bench kept no tally, or the two judged their steps by other low-load references', () => {
+    expect(bracketAgreement(a, bracket(2200, 2700, [])).pooled).toBeUndefined();
+    const ref = (p99Ms: number) => ({ rate: 250, p50Ms: 10, p99Ms, busy: 0.5 });
+    expect(bracketAgreement({ ...a, lowLoad: ref(20) }, { ...b, lowLoad: ref(60) }).pooled).toBeUndefined();
+    expect(bracketAgreement({ ...a, lowLoad: ref(20) }, { ...b, lowLoad: ref(21) }).pooled).toContain(
+      '2200 [2200–2700)',
+    );
+  });
+});

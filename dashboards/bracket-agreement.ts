@@ -5,10 +5,15 @@
  */
 import {
   type BenchEntry,
+  bandText,
   type LowLoadReference,
   latencyBound,
   latencyVerdict,
   lowLoadText,
+  outcomeOfTally,
+  poolTallies,
+  type RateTally,
+  tallyText,
 } from '../harness/index.ts';
 
 type LatencyFigure = 'p50' | 'p99';
@@ -39,6 +44,8 @@ export interface SustainableBracket {
   steps?: BracketStep[];
   /** The low-load reference every latency bound of the entry is a multiple of (absent: not kept). */
   lowLoad?: LowLoadReference;
+  /** Runs and passes per tested rate (bench@3; absent before). */
+  tally?: RateTally[];
 }
 
 export interface BracketAgreement {
@@ -51,6 +58,8 @@ export interface BracketAgreement {
   disputed?: string;
   /** When their low-load references differ (another rate, or bounds more than a grid step apart): both. */
   references?: string;
+  /** Both benches' runs added rate by rate (bench@3, same low-load rule): the ½ crossing and band of all of them. */
+  pooled?: string;
 }
 
 /** One step of a bench entry with the figure its verdict turned on. */
@@ -87,9 +96,32 @@ export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): 
         ? `one search step apart (the brackets meet at ${lo}/s)`
         : `more than a search step apart: one sustained ${lo}/s, the other failed at ${hi}/s`;
   const references = referencesText(a.lowLoad, b.lowLoad);
-  const agreement = { a: text(a), b: text(b), agree: lo <= hi, why, ...(references ? { references } : {}) };
+  const pooled = references ? null : pooledText(a, b);
+  const agreement = {
+    a: text(a),
+    b: text(b),
+    agree: lo <= hi,
+    why,
+    ...(references ? { references } : {}),
+    ...(pooled ? { pooled } : {}),
+  };
   if (lo <= hi || !a.steps || !b.steps) return agreement;
   return { ...agreement, disputed: disputedSteps(hi, lo, a.steps, b.steps) };
+}
+
+/**
+ * `1800 [1800–2200), 6/9 at it, band [1200–2700): 1200 6/6 · 1500 2/4 · 1800 6/9 · 2200 4/9 · 2700 0/9`: the ½
+ * crossing of both benches' runs together. Where an engine passes and fails over several rates, three runs a rate
+ * put one bench's crossing anywhere in that range; the pooled one rests on twice the runs. Two odd counts add up
+ * to an even one, which can tie: half passed is a pass, the rule's "at least half" as in one bench. Only where both
+ * judged their steps alike (the same low-load rule: the caller leaves it out otherwise), and only a figure where
+ * both ran one commit on one machine (compare says when they did not); null without tallies.
+ */
+function pooledText(a: SustainableBracket, b: SustainableBracket): string | null {
+  if (!a.tally || !b.tally) return null;
+  const o = outcomeOfTally(poolTallies([a.tally, b.tally]));
+  const maxRate = Math.min(a.maxRatePerS, b.maxRatePerS);
+  return `${o.sustainablePerS} [${o.sustainablePerS}–${o.failedAtPerS ?? `>${maxRate}`}), ${o.passedAtWinner}/${o.runsAtWinner} at it, band ${bandText(o, maxRate)}: ${tallyText(o)}`;
 }
 
 /**

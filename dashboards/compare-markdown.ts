@@ -64,6 +64,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one search step (a grid step, ~1.2 ×, in a bench@3)` +
         (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
       '',
+      ...pooledLines(benches),
       ...(c.machine ? [mdCell(c.machine), ''] : []),
       ...(c.code ? [mdCell(c.code), ''] : []),
     );
@@ -74,6 +75,18 @@ export function renderCompareMarkdown(c: Comparison): string {
     lines.push(`- ? ${mdCell(f.cell)}: \`${f.rule}\` not judged: ${mdCell(f.why)}`);
   if (c.failures.length || c.notJudged.length) lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+/** The ½ crossing of both benches' runs together, per paired cell that has one (bracket-agreement.ts). */
+function pooledLines(benches: readonly CellChange[]): string[] {
+  const pooled = benches.filter((cell) => cell.sustainable?.pooled);
+  if (!pooled.length) return [];
+  return [
+    "Both benches' runs pooled, rate by rate (a figure where both ran one commit on one machine):",
+    '',
+    ...pooled.map((cell) => `- ${mdCell(cell.label)}: ${mdCell(cell.sustainable!.pooled!)}`),
+    '',
+  ];
 }
 
 function throughputMeaning(c: Comparison): string {

@@ -301,6 +301,39 @@ describe('bench results', () => {
     expect(compareSides(at('nine', sha), at('ten'), [], []).code).toBeNull();
   });
 
+  it("pools both benches' runs rate by rate where both kept their tallies", () => {
+    const tallied = (name: string, sustainablePerS: number, tally: [number, number, number][]) => {
+      const benchDir = writeBench(name, sustainablePerS, 100);
+      const file = join(benchDir, 'bench.json');
+      const bench = JSON.parse(readFileSync(file, 'utf8'));
+      bench.entries[0].tally = tally.map(([rate, passed, runs]) => ({ rate, runs, passed }));
+      writeFileSync(file, JSON.stringify(bench));
+      return loadCompareSide(benchDir);
+    };
+    const c = compareSides(
+      tallied('tally-a', 6800, [
+        [6800, 3, 3],
+        [8200, 1, 3],
+        [10000, 1, 3],
+      ]),
+      tallied('tally-b', 10000, [
+        [6800, 3, 3],
+        [8200, 3, 3],
+        [10000, 2, 3],
+        [12000, 0, 3],
+      ]),
+      [],
+      [],
+    );
+    // 10000/s: 3 of 6 passed, half: a pass; 12000/s: 0 of 3.
+    expect(c.cells[0]!.sustainable?.pooled).toBe(
+      '10000 [10000–12000), 3/6 at it, band [6800–12000): 6800 6/6 · 8200 4/6 · 10000 3/6 · 12000 0/3',
+    );
+    expect(renderCompareMarkdown(c)).toContain(
+      "Both benches' runs pooled, rate by rate (a figure where both ran one commit on one machine):\n\n- bench · barrier-snapshot · exactly-once (transactions, checkpointIntervalMs=0): 10000 [10000–12000)",
+    );
+  });
+
   it('fails a throughput rule when B sustains less', () => {
     const c = compareSides(
       loadCompareSide(writeBench('b', 8000, 100)),

@@ -328,6 +328,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
         // A replaced run (the first low-load one, one on a saturated machine; before @3 also a close call's) is not a verdict.
         steps: e.steps.filter(isVerdict).map(bracketStep),
         ...(reference ? { lowLoad: reference } : {}),
+        ...(e.tally ? { tally: e.tally } : {}),
       },
       figures: {
         lost: numbers([counts?.lost]),

@@ -559,7 +559,7 @@ export function bandText(e: Pick<BenchEntry, 'band' | 'tally' | 'failedAtPerS'>,
 }
 
 /** `18000 3/3 · 22000 2/3 · 27000 0/3`: the runs of the band's rates (the winner's alone before @3). */
-function tallyText(e: BenchEntry): string {
+export function tallyText(e: Pick<BenchEntry, 'tally' | 'band' | 'passedAtWinner' | 'runsAtWinner'>): string {
   if (!e.tally || !e.band) return `${e.passedAtWinner}/${e.runsAtWinner} at the winner`;
   const { allPassedPerS: lo, allFailedPerS: hi } = e.band;
   const shown = e.tally.filter((t) => t.rate >= lo && (hi === null || t.rate <= hi));

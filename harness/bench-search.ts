@@ -81,14 +81,26 @@ export function rateGrid(startRate: number, maxRate: number): number[] {
 
 /** The outcome from every verdict reached: `runs` lists each run's rate and whether it passed, in any order. */
 export function outcomeOf(runs: readonly { rate: number; ok: boolean }[]): SearchOutcome {
+  return outcomeOfTally(poolTallies(runs.map(({ rate, ok }) => [{ rate, runs: 1, passed: ok ? 1 : 0 }])));
+}
+
+/**
+ * Tallies of several searches added rate by rate, rising: the runs of two benches of one commit on one machine
+ * pooled, so that the ½ crossing rests on twice the runs where one bench's three land anywhere in a wide band.
+ */
+export function poolTallies(tallies: readonly (readonly RateTally[])[]): RateTally[] {
   const byRate = new Map<number, RateTally>();
-  for (const { rate, ok } of runs) {
-    const t = byRate.get(rate) ?? { rate, runs: 0, passed: 0 };
-    t.runs++;
-    if (ok) t.passed++;
-    byRate.set(rate, t);
+  for (const t of tallies.flat()) {
+    const sum = byRate.get(t.rate) ?? { rate: t.rate, runs: 0, passed: 0 };
+    sum.runs += t.runs;
+    sum.passed += t.passed;
+    byRate.set(t.rate, sum);
   }
-  const tally = [...byRate.values()].sort((a, b) => a.rate - b.rate);
+  return [...byRate.values()].sort((a, b) => a.rate - b.rate);
+}
+
+/** The ½ crossing and band of the runs per rate (rising). */
+export function outcomeOfTally(tally: RateTally[]): SearchOutcome {
   let sustainable: RateTally | null = null;
   let failedAt: number | null = null;
   for (const t of tally) {

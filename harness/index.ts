@@ -19,7 +19,9 @@ export {
   type LowLoadReference,
   lowLoadReference,
   lowLoadText,
+  tallyText,
 } from './bench-report.ts';
+export { outcomeOfTally, poolTallies, type RateTally } from './bench-search.ts';
 export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
