@@ -12,6 +12,7 @@ import {
   MODEL_TRAINERS,
   PROVIDERS,
   QUIET_HOST,
+  REFERENCE_QUIET,
 } from '../harness/index.ts';
 import { IMAGES } from '../infra/index.ts';
 import { catalogNames, loadScenario, parseSeconds, workloadNames } from '../scenarios/index.ts';
@@ -252,7 +253,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option(
       '--steal-rerun <percent>',
-      `a run with this share of the machine's CPU time stolen by the hypervisor or more is not counted and runs again once the host reads quiet, at most ${QUIET_HOST.reruns}× (100: never)`,
+      `a run with this share of the machine's CPU time stolen by the hypervisor or more is not counted and runs again once the host reads quiet, at most ${QUIET_HOST.reruns}× (the low-load reference: from ${REFERENCE_QUIET.stealShare * 100} % or this share if lower, at most ${REFERENCE_QUIET.reruns}×; 100: never)`,
       number,
       QUIET_HOST.stealShare * 100,
     )

@@ -85,8 +85,6 @@ export function bracketStep(step: BenchEntry['steps'][number]): BracketStep {
  * they disagree (more than a step). A bracket with nothing failed reaches up to the bench's max rate and beyond.
  */
 export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): BracketAgreement {
-  const text = (x: SustainableBracket) =>
-    `${x.passedPerS} [${x.passedPerS}–${x.failedAtPerS ?? `>${x.maxRatePerS}`}), ${x.passedAtWinner}/${x.runsAtWinner} at ${x.band ? `it, band ${x.band}` : 'the winner'}`;
   const lo = Math.max(a.passedPerS, b.passedPerS);
   const hi = Math.min(a.failedAtPerS ?? Number.POSITIVE_INFINITY, b.failedAtPerS ?? Number.POSITIVE_INFINITY);
   const why =
@@ -120,8 +118,13 @@ export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): 
 function pooledText(a: SustainableBracket, b: SustainableBracket): string | null {
   if (!a.tally || !b.tally) return null;
   const o = outcomeOfTally(poolTallies([a.tally, b.tally]));
-  const maxRate = Math.min(a.maxRatePerS, b.maxRatePerS);
-  return `${o.sustainablePerS} [${o.sustainablePerS}–${o.failedAtPerS ?? `>${maxRate}`}), ${o.passedAtWinner}/${o.runsAtWinner} at it, band ${bandText(o, maxRate)}: ${tallyText(o)}`;
+  const maxRatePerS = Math.min(a.maxRatePerS, b.maxRatePerS);
+  return `${text({ ...o, passedPerS: o.sustainablePerS, maxRatePerS, band: bandText(o, maxRatePerS) })}: ${tallyText(o)}`;
+}
+
+/** `12000 [12000–15000), 2/3 at it, band [10000–18000)`: a bracket as compare prints it (`at the winner` before @3). */
+function text(x: SustainableBracket): string {
+  return `${x.passedPerS} [${x.passedPerS}–${x.failedAtPerS ?? `>${x.maxRatePerS}`}), ${x.passedAtWinner}/${x.runsAtWinner} at ${x.band ? `it, band ${x.band}` : 'the winner'}`;
 }
 
 /**

@@ -164,7 +164,14 @@ export interface BenchResult {
     brokerWarmupS?: number;
     rule: SustainableRule;
     /** The quiet host asked for (bench.ts QUIET_HOST); absent in benches before it: every run counted. */
-    quietHost?: { stealShare: number; reruns: number; waitS: number; probeS: number };
+    quietHost?: {
+      stealShare: number;
+      reruns: number;
+      waitS: number;
+      probeS: number;
+      /** The low-load reference's stricter quiet host (bench.ts REFERENCE_QUIET); absent in benches before it. */
+      reference?: { stealShare: number; reruns: number; minWaitS: number };
+    };
     /** The entries took turns, run by run (BenchOptions.interleave). */
     interleave?: boolean;
   };
@@ -343,7 +350,11 @@ function stealLines(
     const gaveUp = stolen.filter((r) => !r.quiet).length;
     const stillStolen = steal.filter((v) => v >= quietHost.stealShare * 100).length;
     lines.push(
-      `Quiet host: a run with ${tenths(quietHost.stealShare)} % or more of the machine's time stolen is not counted; it is run again once a ${quietHost.probeS} s probe with every CPU busy reads less (waiting up to ${quietHost.waitS} s), at most ${quietHost.reruns}× per counted run, the last counted whatever it read. ${
+      `Quiet host: a run with ${tenths(quietHost.stealShare)} % or more of the machine's time stolen is not counted; it is run again once a ${quietHost.probeS} s probe with every CPU busy reads less (waiting up to ${quietHost.waitS} s), at most ${quietHost.reruns}× per counted run, the last counted whatever it read.${
+        quietHost.reference
+          ? ` The low-load reference asks more (every bound of its entry is a multiple of it): from ${tenths(quietHost.reference.stealShare)} % stolen, at most ${quietHost.reference.reruns}×, each after at least ${quietHost.reference.minWaitS} s.`
+          : ''
+      } ${
         stolen.length === 0
           ? 'No run was stolen from so.'
           : `${stolen.length} run${stolen.length === 1 ? ' was' : 's were'} run again (⌁ below; ${tenths(Math.min(...stolen.map((r) => r.share)))}–${tenths(Math.max(...stolen.map((r) => r.share)))} % stolen), after waits of ${spreadText(spreadOf(stolen.map((r) => r.waitedS)) ?? undefined)} s (median [min–max]; ${stolen.reduce((a, r) => a + r.waitedS, 0)} s in all)${gaveUp > 0 ? `; ${gaveUp} wait${gaveUp === 1 ? '' : 's'} gave up with the host still stolen from` : ''}.`
@@ -374,6 +385,10 @@ export interface LowLoadReference extends LowLoad {
   rate: number;
   /** Steal not counted; null: not measured. */
   busy: number | null;
+  /** The most of the machine's time stolen in a counted run of it (0..1); null or absent: not measured. */
+  steal?: number | null;
+  /** Its runs stolen from and run again (not counted). */
+  stolenRuns?: number;
 }
 
 /** The low-load reference of an entry (its leading verdict steps at one rate); null when it has none. */
@@ -382,11 +397,21 @@ export function lowLoadReference(e: Pick<BenchEntry, 'steps' | 'lowLoad'>): LowL
   const first = e.steps[from];
   if (!first || !e.lowLoad) return null;
   const end = e.steps.findIndex((st, i) => i > from && st.rate !== first.rate);
+  const runs = e.steps.slice(from, end === -1 ? undefined : end);
+  const counted = runs.filter((st) => !st.stolen);
   return {
     ...e.lowLoad,
     rate: first.rate,
-    busy: leastBusy(e.steps.slice(from, end === -1 ? undefined : end).filter((st) => !st.stolen)),
+    busy: leastBusy(counted),
+    steal: mostStolen(counted),
+    stolenRuns: runs.length - counted.length,
   };
+}
+
+/** The most of the machine's time stolen in any of the steps; null when none was measured. */
+function mostStolen(steps: readonly BenchStep[]): number | null {
+  const steal = steps.map((st) => st.cpu?.machineSteal).filter(isFiniteNumber);
+  return steal.length === 0 ? null : Math.max(...steal);
 }
 
 const pct = (share: number | null) => (share === null ? 'unmeasured' : `${Math.round(share * 100)} %`);
@@ -394,10 +419,15 @@ const pct = (share: number | null) => (share === null ? 'unmeasured' : `${Math.r
 /** `machine 99 % busy`, or `machine unmeasured` (steal not counted). */
 const machineText = (busy: number | null) => `machine ${pct(busy)}${busy === null ? '' : ' busy'}`;
 
-/** `1000/s (p50/p99 42.2/122.3 ms, machine 99 % busy)`, steal not counted */
+/** `1000/s (p50/p99 42.2/122.3 ms, machine 99 % busy)`, steal not counted; `, 19 % stolen` from 1 % of it. */
 export function lowLoadText(r: LowLoadReference): string {
-  return `${r.rate}/s (p50/p99 ${r.p50Ms.toFixed(1)}/${r.p99Ms.toFixed(1)} ms, ${machineText(r.busy)})`;
+  const stolen = r.steal != null && r.steal >= 0.01 ? `, ${Math.round(r.steal * 100)} % stolen` : '';
+  return `${r.rate}/s (p50/p99 ${r.p50Ms.toFixed(1)}/${r.p99Ms.toFixed(1)} ms, ${machineText(r.busy)}${stolen})`;
 }
+
+/** From this share of the machine's time stolen in a counted run of a low-load reference (or the bench's stricter
+ *  reference share, bench.ts REFERENCE_QUIET), bench.md says so. */
+export const LOW_LOAD_STEAL_WARNING = 0.05;
 
 /** From this busy share (steal not counted) a low-load reference may already hold a queue: bench.md says so. */
 export const LOW_LOAD_BUSY_WARNING = 0.9;
@@ -408,7 +438,11 @@ export const LOW_LOAD_BUSY_WARNING = 0.9;
  * hold a queue, and its bounds are then looser than the rule means. In benches that halved a saturated reference
  * (`saturated` steps), a line per entry says where it moved.
  */
-function lowLoadLines(entries: readonly BenchEntry[], pooledRuns: number): string[] {
+function lowLoadLines(
+  entries: readonly BenchEntry[],
+  pooledRuns: number,
+  quietHost: BenchResult['settings']['quietHost'],
+): string[] {
   const refs = entries.flatMap((e) => {
     const ref = lowLoadReference(e);
     return ref ? [{ e, ref }] : [];
@@ -425,6 +459,13 @@ function lowLoadLines(entries: readonly BenchEntry[], pooledRuns: number): strin
     if (moved.length > 0)
       lines.push(
         `Low load moved for ${e.engine}/${e.workload} to ${ref.rate}/s: in its low-load steps at ${moved.join(', ')} the machine was saturated, so the search started again at half the rate each time (the rule of that bench).`,
+      );
+    if (
+      ref.steal != null &&
+      ref.steal >= Math.min(quietHost?.reference?.stealShare ?? 1, LOW_LOAD_STEAL_WARNING)
+    )
+      lines.push(
+        `Low load measured on a stolen host for ${e.engine}/${e.workload}: a counted run of its reference read ${Math.round(ref.steal * 100)} % of the machine's time stolen${ref.stolenRuns ? `, still after ${ref.stolenRuns} run${ref.stolenRuns === 1 ? '' : 's'} stolen from and run again` : ''}, so its figures (and every bound of the entry, a multiple of them) are the neighbour's as much as the engine's.`,
       );
     if (ref.busy !== null && ref.busy >= LOW_LOAD_BUSY_WARNING)
       lines.push(
@@ -467,7 +508,7 @@ export function formatBench(result: BenchResult): string {
       : []),
     ...warmupLines(result.entries),
     ...stealLines(result.entries, result.settings.quietHost),
-    ...lowLoadLines(result.entries, result.settings.rule.lowLoadRuns),
+    ...lowLoadLines(result.entries, result.settings.rule.lowLoadRuns, result.settings.quietHost),
     ...machineLines(result.machine),
     '',
     `| engine | guarantee | workload | sustainable events/s [½ passed–under ½) | band [all passed–all failed) | runs passed per rate | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../engines/index.ts';
 import { parsePassthroughOptions } from '../engines/passthrough/index.ts';
-import { benchEngineOptions, latencyAtHalf, outcomeSoFar, withLimits } from './bench.ts';
+import { benchEngineOptions, latencyAtHalf, outcomeSoFar, referenceQuietOf, withLimits } from './bench.ts';
 import {
   addRatios,
   type BenchEntry,
@@ -343,6 +343,18 @@ describe('limits, ratios and goals', () => {
     expect(md).toContain('1000 ⌁ (30 % stolen; run again after 60 s, the host still 14 % stolen)');
     // Not verdicts: the tally is the search's, which counted neither.
     expect(e.steps.filter(isVerdict).map((st) => st.runDir)).toEqual(['r2', 'r4']);
+    // A bench with the reference's stricter quiet host says what it asked.
+    expect(
+      formatBench({
+        ...header,
+        settings: { ...header.settings, quietHost: { ...quietHost, reference: referenceQuietOf(quietHost) } },
+        parallelBaseline: null,
+        entries: [e],
+        goals: [],
+      }),
+    ).toContain(
+      'the last counted whatever it read. The low-load reference asks more (every bound of its entry is a multiple of it): from 5 % stolen, at most 4×, each after at least 30 s. 3 runs were run again',
+    );
     // A bench before the quiet host says nothing of it.
     expect(formatBench({ ...header, parallelBaseline: null, entries: [e], goals: [] })).not.toContain(
       'Quiet host',
@@ -391,8 +403,13 @@ describe('limits, ratios and goals', () => {
       goals: [],
     });
     expect(md).toContain(
-      "Low-load references (each entry's first step, 2 runs pooled; later-half p50/p99; the machine's least busy share in them, steal not counted): ack-tree/transactions 250/s (p50/p99 42.0/122.4 ms, machine 99 % busy); passthrough/transactions 250/s (p50/p99 4.0/12.0 ms, machine 87 % busy); operator-checkpoint/transactions 500/s (p50/p99 8.0/25.0 ms, machine 64 % busy).",
+      "Low-load references (each entry's first step, 2 runs pooled; later-half p50/p99; the machine's least busy share in them, steal not counted): ack-tree/transactions 250/s (p50/p99 42.0/122.4 ms, machine 99 % busy); passthrough/transactions 250/s (p50/p99 4.0/12.0 ms, machine 87 % busy, 12 % stolen); operator-checkpoint/transactions 500/s (p50/p99 8.0/25.0 ms, machine 64 % busy).",
     );
+    // A reference with a counted run stolen from (5 % or more) is named: every bound of its entry rests on it.
+    expect(md).toContain(
+      "Low load measured on a stolen host for passthrough/transactions: a counted run of its reference read 12 % of the machine's time stolen, so its figures",
+    );
+    expect(md).not.toContain('Low load measured on a stolen host for ack-tree');
     expect(md).toContain(
       'Low load may not be low for ack-tree/transactions: the machine was 99 % busy or more in every run at 250/s (steal not counted)',
     );
@@ -599,5 +616,23 @@ describe('consumer lag and the passthrough baseline', () => {
     expect(md).toContain(
       'every other entry still running stopped there too (interleaved), each marked "interrupted"',
     );
+  });
+});
+
+describe('referenceQuietOf', () => {
+  it('asks more of the host for the low-load reference than for any run, and never reruns at 100 %', () => {
+    expect(referenceQuietOf({ stealShare: 0.1, reruns: 2 })).toEqual({
+      stealShare: 0.05,
+      reruns: 4,
+      minWaitS: 30,
+    });
+    // Never laxer than the bench's own share.
+    expect(referenceQuietOf({ stealShare: 0.02, reruns: 6 })).toEqual({
+      stealShare: 0.02,
+      reruns: 6,
+      minWaitS: 30,
+    });
+    // --steal-rerun 100: no run is run again, the reference neither.
+    expect(referenceQuietOf({ stealShare: 1, reruns: 2 }).stealShare).toBe(1);
   });
 });

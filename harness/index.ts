@@ -10,6 +10,7 @@ export {
   latencyAtHalf,
   parseEngineSpec,
   QUIET_HOST,
+  REFERENCE_QUIET,
   runBench,
 } from './bench.ts';
 export {

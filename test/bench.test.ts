@@ -58,7 +58,13 @@ describe('faultline bench', () => {
     expect(saved.settings).toMatchObject({
       referenceRate: 250,
       startRate: 500,
-      quietHost: { stealShare: 0.1, reruns: 2, waitS: 60, probeS: 2 },
+      quietHost: {
+        stealShare: 0.1,
+        reruns: 2,
+        waitS: 60,
+        probeS: 2,
+        reference: { stealShare: 0.05, reruns: 4, minWaitS: 30 },
+      },
     });
     expect(entry!.atHalf?.rate).toBe(500);
     expect(saved.interrupted).toBeUndefined();
