@@ -327,10 +327,7 @@ function stealLines(
   quietHost: BenchResult['settings']['quietHost'],
 ): string[] {
   const counted = entries.flatMap((e) => e.steps.filter((st) => !st.stolen));
-  const steal = counted
-    .map((st) => st.cpu?.machineSteal)
-    .filter(isFiniteNumber)
-    .map((v) => Math.round(v * 1000) / 10);
+  const steal = stealShares(counted).map((v) => Math.round(v * 1000) / 10);
   const lines: string[] = [];
   if (steal.length > 0) {
     const s = spreadOf(steal)!;
@@ -408,9 +405,14 @@ export function lowLoadReference(e: Pick<BenchEntry, 'steps' | 'lowLoad'>): LowL
   };
 }
 
+/** The share of the machine's time stolen in each step that measured it (/proc/stat). */
+function stealShares(steps: readonly BenchStep[]): number[] {
+  return steps.map((st) => st.cpu?.machineSteal).filter(isFiniteNumber);
+}
+
 /** The most of the machine's time stolen in any of the steps; null when none was measured. */
 function mostStolen(steps: readonly BenchStep[]): number | null {
-  const steal = steps.map((st) => st.cpu?.machineSteal).filter(isFiniteNumber);
+  const steal = stealShares(steps);
   return steal.length === 0 ? null : Math.max(...steal);
 }
 
@@ -425,8 +427,9 @@ export function lowLoadText(r: LowLoadReference): string {
   return `${r.rate}/s (p50/p99 ${r.p50Ms.toFixed(1)}/${r.p99Ms.toFixed(1)} ms, ${machineText(r.busy)}${stolen})`;
 }
 
-/** From this share of the machine's time stolen in a counted run of a low-load reference (or the bench's stricter
- *  reference share, bench.ts REFERENCE_QUIET), bench.md says so. */
+/** From this share of the machine's time stolen in a counted run of a low-load reference, bench.md says so (from the
+ *  bench's own reference share where a bench asked less, `--steal-rerun`); bench.ts runs such a reference again
+ *  (REFERENCE_QUIET). */
 export const LOW_LOAD_STEAL_WARNING = 0.05;
 
 /** From this busy share (steal not counted) a low-load reference may already hold a queue: bench.md says so. */
