@@ -64,7 +64,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one search step (a grid step, ~1.2 ×, in a bench@3)` +
         (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
       '',
-      ...pooledLines(benches),
+      ...pooledLines(benches, c.pooledWithheld),
       ...(c.machine ? [mdCell(c.machine), ''] : []),
       ...(c.code ? [mdCell(c.code), ''] : []),
     );
@@ -78,7 +78,8 @@ export function renderCompareMarkdown(c: Comparison): string {
 }
 
 /** The ½ crossing of both benches' runs together, per paired cell that has one (bracket-agreement.ts). */
-function pooledLines(benches: readonly CellChange[]): string[] {
+function pooledLines(benches: readonly CellChange[], withheld: string | null): string[] {
+  if (withheld) return [mdCell(withheld), ''];
   const pooled = benches.filter((cell) => cell.sustainable?.pooled);
   if (!pooled.length) return [];
   return [

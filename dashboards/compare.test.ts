@@ -274,6 +274,30 @@ describe('bench results', () => {
     );
     // A probe one side did not run is not compared.
     expect(compareSides(fast, ringB, [], []).machine).toBeNull();
+    // One loud probe (a memory read taken as the last entry's processes exited) does not make another machine: a
+    // bench's machine is the median of all its samples, the entries' own included.
+    const loud = (name: string, entryMemNs: number[], afterMemNs: number) => {
+      const benchDir = writeBench(name, 8000, 100);
+      const file = join(benchDir, 'bench.json');
+      const bench = JSON.parse(readFileSync(file, 'utf8'));
+      const first = bench.entries[0];
+      bench.entries = entryMemNs.map((memReadNs, i) => ({
+        ...first,
+        engine: `${first.engine}${i ? `-${i}` : ''}`,
+        machine: { cpuLoopMs: 20, memReadNs },
+      }));
+      bench.machine = {
+        cpuLoopMs: { before: 20, after: 20 },
+        memReadNs: { before: entryMemNs[0], after: afterMemNs },
+      };
+      writeFileSync(file, JSON.stringify(bench));
+      return loadCompareSide(benchDir);
+    };
+    const quietSide = loud('quiet', [55, 60, 57], 58);
+    const loudSide = loud('loud', [55, 62, 59], 120);
+    expect(quietSide.machine).toEqual({ cpuLoopMs: 20, memReadNs: 57.5 });
+    expect(loudSide.machine).toEqual({ cpuLoopMs: 20, memReadNs: 60.5 });
+    expect(compareSides(quietSide, loudSide, [], []).machine).toBeNull();
     // A bench from before the timing: nothing to say.
     expect(compareSides(fast, loadCompareSide(writeBench('untimed', 8000, 100)), [], []).machine).toBeNull();
   });
@@ -298,33 +322,46 @@ describe('bench results', () => {
     expect(compareSides(at('seven', `${sha}-dirty`), at('eight', `${sha}-dirty`), [], []).code).toContain(
       'the same commit with uncommitted changes',
     );
+    // Two commits apart by docs alone ran the same code; unknown to this clone, they count as different.
+    const docsOnly = (x: string, y: string) => (x === sha && y === other ? false : null);
+    expect(compareSides(at('docs-a', sha), at('docs-b', other), [], [], docsOnly).code).toBeNull();
+    expect(compareSides(at('docs-c', other), at('docs-d', sha), [], [], docsOnly).code).toContain(
+      'different code',
+    );
+    expect(
+      compareSides(at('docs-e', sha), at('docs-f', `${other}-dirty`), [], [], () => false).code,
+    ).toContain('different code');
     expect(compareSides(at('nine', sha), at('ten'), [], []).code).toBeNull();
   });
 
   it("pools both benches' runs rate by rate where both kept their tallies", () => {
-    const tallied = (name: string, sustainablePerS: number, tally: [number, number, number][]) => {
+    const tallied = (
+      name: string,
+      sustainablePerS: number,
+      tally: [number, number, number][],
+      cpuLoopMs = 40,
+    ) => {
       const benchDir = writeBench(name, sustainablePerS, 100);
       const file = join(benchDir, 'bench.json');
       const bench = JSON.parse(readFileSync(file, 'utf8'));
       bench.entries[0].tally = tally.map(([rate, passed, runs]) => ({ rate, runs, passed }));
+      bench.machine = { cpuLoopMs: { before: cpuLoopMs, after: cpuLoopMs } };
       writeFileSync(file, JSON.stringify(bench));
       return loadCompareSide(benchDir);
     };
-    const c = compareSides(
-      tallied('tally-a', 6800, [
-        [6800, 3, 3],
-        [8200, 1, 3],
-        [10000, 1, 3],
-      ]),
-      tallied('tally-b', 10000, [
-        [6800, 3, 3],
-        [8200, 3, 3],
-        [10000, 2, 3],
-        [12000, 0, 3],
-      ]),
-      [],
-      [],
-    );
+    const tallyA: [number, number, number][] = [
+      [6800, 3, 3],
+      [8200, 1, 3],
+      [10000, 1, 3],
+    ];
+    const tallyB: [number, number, number][] = [
+      [6800, 3, 3],
+      [8200, 3, 3],
+      [10000, 2, 3],
+      [12000, 0, 3],
+    ];
+    const c = compareSides(tallied('tally-a', 6800, tallyA), tallied('tally-b', 10000, tallyB), [], []);
+    expect(c.pooledWithheld).toBeNull();
     // 10000/s: 3 of 6 passed, half: a pass; 12000/s: 0 of 3.
     expect(c.cells[0]!.sustainable?.pooled).toBe(
       '10000 [10000–12000), 3/6 at it, band [6800–12000): 6800 6/6 · 8200 4/6 · 10000 3/6 · 12000 0/3',
@@ -332,6 +369,23 @@ describe('bench results', () => {
     expect(renderCompareMarkdown(c)).toContain(
       "Both benches' runs pooled, rate by rate (a figure where both ran one commit on one machine):\n\n- bench · barrier-snapshot · exactly-once (transactions, checkpointIntervalMs=0): 10000 [10000–12000)",
     );
+    // On a machine twice as slow the two limits differ: no pooled figure, in the JSON or the markdown, and why.
+    const apart = compareSides(
+      tallied('tally-fast', 6800, tallyA),
+      tallied('tally-slow', 10000, tallyB, 80),
+      [],
+      [],
+    );
+    expect(apart.cells[0]!.sustainable?.pooled).toBeUndefined();
+    expect(apart.cells[0]!.sustainable?.agree).toBe(c.cells[0]!.sustainable?.agree);
+    expect(apart.pooledWithheld).toBe(
+      "Both benches' runs are not pooled rate by rate: the two ran on machines of different speed (below), and a crossing pooled over two limits is the limit of neither.",
+    );
+    const md = renderCompareMarkdown(apart);
+    expect(md).toContain(
+      "Both benches' runs are not pooled rate by rate: the two ran on machines of different speed",
+    );
+    expect(md).not.toContain("Both benches' runs pooled, rate by rate");
   });
 
   it('fails a throughput rule when B sustains less', () => {

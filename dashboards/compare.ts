@@ -20,11 +20,14 @@ import { median } from '../core/stats.ts';
 import {
   type BenchResult,
   bandText,
+  codeDiffers,
   isVerdict,
   lowLoadReference,
   type MachineSample,
+  type MachineSpeed,
   machineDifferences,
-  meanSample,
+  medianSample,
+  PROBES,
   parseEngineSpec,
   SUSTAINABLE_RULE,
   sampleOf,
@@ -94,7 +97,10 @@ export interface CompareSide {
   cells: SideCell[];
   skipped: SkippedRun[];
   warnings: string[];
-  /** A bench's machine: the mean of its probes before the first step and after the last (harness/machine-speed.ts). */
+  /**
+   * A bench's machine: the median of its samples, probe by probe, before the first step, before each entry and after
+   * the last (harness/machine-speed.ts); of a bench that kept two, their mean.
+   */
   machine?: MachineSample;
   /** The commit a bench ran (absent in benches from before it was kept). */
   gitSha?: string;
@@ -167,6 +173,12 @@ export interface Comparison {
   machine: string | null;
   /** Two benches of different code (or one with uncommitted changes): null when both ran one commit or either is unknown. */
   code: string | null;
+  /**
+   * Why both benches' runs were not pooled rate by rate (cells' `sustainable.pooled` left out): a pooled crossing is
+   * one machine's limit over twice the runs, and two machines of different speed, or two commits, have two limits.
+   * Null when pooled, or when no paired cell had the tallies to pool.
+   */
+  pooledWithheld: string | null;
   /** Every failed rule, cell by cell: why the exit code is 1. */
   failures: (RuleResult & { cell: string })[];
   /** Rules that could not be decided on a cell (a censored recovery). They do not fail the comparison. */
@@ -185,7 +197,13 @@ export interface CompareOptions {
 /** Loads both sides, pairs their cells, and judges the rules. */
 export function compareResults(opts: CompareOptions): Comparison {
   const rules = opts.failOn === undefined ? [] : parseFailRules(opts.failOn);
-  return compareSides(loadCompareSide(opts.a), loadCompareSide(opts.b), rules, opts.ignoreVariant ?? []);
+  return compareSides(
+    loadCompareSide(opts.a),
+    loadCompareSide(opts.b),
+    rules,
+    opts.ignoreVariant ?? [],
+    codeDiffers,
+  );
 }
 
 const FIGURE_OF_RUN: Record<Exclude<RuleFigure, 'recovery'>, FigureName> = {
@@ -350,9 +368,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
     cells,
     skipped: [],
     warnings,
-    ...(bench.machine
-      ? { machine: meanSample(sampleOf(bench.machine, 'before'), sampleOf(bench.machine, 'after')) }
-      : {}),
+    ...(bench.machine ? { machine: benchMachine(bench.machine, bench.entries) } : {}),
     ...(bench.gitSha ? { gitSha: bench.gitSha } : {}),
   };
 }
@@ -376,6 +392,8 @@ export function compareSides(
   b: CompareSide,
   rules: readonly FailRule[],
   ignoreVariant: readonly string[],
+  /** Whether two commits differ in code (not docs alone); null, or absent: unknown, so different. */
+  codeDiffersOf?: (a: string, b: string) => boolean | null,
 ): Comparison {
   checkIgnoredFields(ignoreVariant, [...a.cells, ...b.cells]);
   const ignored = new Set(ignoreVariant);
@@ -407,17 +425,23 @@ export function compareSides(
     cells.flatMap((c) => c.rules.filter((r) => r.outcome === outcome).map((r) => ({ cell: c.label, ...r })));
   const failures = withCell('failed');
   const summary = ({ cells: list, ...rest }: CompareSide) => ({ ...rest, cells: list.length });
+  const machine = machineNote(a.machine, b.machine);
+  const code = codeNote(a.gitSha, b.gitSha, codeDiffersOf);
+  const pooledWithheld = cells.some((c) => c.sustainable?.pooled)
+    ? pooledWithheldText(machine !== null, code !== null)
+    : null;
   return {
     schema: COMPARE_SCHEMA,
     a: summary(a),
     b: summary(b),
     ignoredVariant: [...ignoreVariant],
     rules: rules.map((r) => r.text),
-    cells,
+    cells: pooledWithheld ? cells.map(withoutPooled) : cells,
     onlyInA: onlyInA.map(ref),
     onlyInB: onlyInB.map(ref),
-    machine: machineNote(a.machine, b.machine),
-    code: codeNote(a.gitSha, b.gitSha),
+    machine,
+    code,
+    pooledWithheld,
     failures,
     notJudged: withCell('not judged'),
     passed: failures.length === 0,
@@ -554,6 +578,35 @@ function sideFigure(label: string, figure: RuleFigure, s: SideValues): SideFigur
   return { ...s, median: numeric ? median(s.values) : null, text: parts.join(', ') || '—' };
 }
 
+/**
+ * Every sample a bench took, in one: before the first step, each entry's own (an interleaved bench's entries and
+ * the first share the first sample: counted once), after the last.
+ */
+function benchMachine(speed: MachineSpeed, entries: BenchResult['entries']): MachineSample {
+  const before = sampleOf(speed, 'before');
+  const own = entries.flatMap((e) => (e.machine && !sameSample(e.machine, before) ? [e.machine] : []));
+  return medianSample([before, ...own, sampleOf(speed, 'after')]);
+}
+
+const sameSample = (a: MachineSample, b: MachineSample) => PROBES.every((p) => a[p] === b[p]);
+
+/** Why both benches' runs are not pooled: machines of different speed, different code; null when they may be. */
+function pooledWithheldText(otherSpeed: boolean, otherCode: boolean): string | null {
+  const why = [
+    otherSpeed ? 'ran on machines of different speed' : '',
+    otherCode ? 'ran different code' : '',
+  ].filter(Boolean);
+  return why.length
+    ? `Both benches' runs are not pooled rate by rate: the two ${why.join(' and ')} (below), and a crossing pooled over two limits is the limit of neither.`
+    : null;
+}
+
+function withoutPooled(cell: CellChange): CellChange {
+  if (!cell.sustainable?.pooled) return cell;
+  const { pooled: _, ...sustainable } = cell.sustainable;
+  return { ...cell, sustainable };
+}
+
 /** Two benches' machines: a note when a probe differs by more than SPEED_TOLERANCE, else null. */
 export function machineNote(a: MachineSample | undefined, b: MachineSample | undefined): string | null {
   if (a === undefined || b === undefined) return null;
@@ -563,11 +616,18 @@ export function machineNote(a: MachineSample | undefined, b: MachineSample | und
     : null;
 }
 
-/** Two benches' commits: a note when they differ or either had uncommitted changes, else null (or unknown). */
-export function codeNote(a: string | undefined, b: string | undefined): string | null {
+/**
+ * Two benches' commits: a note when they differ in code or either had uncommitted changes, else null (or unknown).
+ * Two commits apart by docs alone (`differs` says false: a bench's write-up) ran the same code.
+ */
+export function codeNote(
+  a: string | undefined,
+  b: string | undefined,
+  differs?: (a: string, b: string) => boolean | null,
+): string | null {
   if (a === undefined || b === undefined || a === 'unknown' || b === 'unknown') return null;
   const dirty = [a, b].some((sha) => sha.endsWith('-dirty'));
-  if (a === b && !dirty) return null;
+  if (!dirty && (a === b || differs?.(a, b) === false)) return null;
   const short = (sha: string) => sha.replace(/^([0-9a-f]{10})[0-9a-f]*/, '$1');
   return `The two benches ran ${a === b ? 'the same commit with uncommitted changes' : 'different code'} (A ${short(a)}, B ${short(b)}): a disagreement may be the code, not the machine or the rule.`;
 }

@@ -37,3 +37,20 @@ export function gitSha(): string {
     return 'unknown';
   }
 }
+
+/** What is not code: a commit that changes only these runs the same code (docs/, Markdown anywhere). */
+const NOT_CODE = [':(top,exclude)docs', ':(top,exclude)*.md'];
+
+/**
+ * Whether two commits differ in code (anything but docs/ and Markdown), by this clone's history: false where only
+ * docs changed between them (a bench's write-up committed after it ran), null where this clone does not know both
+ * (benches from another clone) or there is no clone.
+ */
+export function codeDiffers(a: string, b: string, cwd = process.cwd()): boolean | null {
+  try {
+    execFileSync('git', ['diff', '--quiet', a, b, '--', ':/', ...NOT_CODE], { cwd, stdio: 'ignore' });
+    return false;
+  } catch (err) {
+    return (err as { status?: number }).status === 1 ? true : null;
+  }
+}

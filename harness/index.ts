@@ -24,12 +24,14 @@ export {
 } from './bench-report.ts';
 export { outcomeOfTally, poolTallies, type RateTally } from './bench-search.ts';
 export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
+export { codeDiffers } from './environment.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
   type MachineSample,
   type MachineSpeed,
   machineDifferences,
-  meanSample,
+  medianSample,
+  PROBES,
   sampleOf,
   sampleText,
   speedDifference,

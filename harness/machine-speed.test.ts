@@ -4,7 +4,7 @@ import {
   cpuLoopResult,
   machineDifferences,
   machineSpeed,
-  meanSample,
+  medianSample,
   memReadNs,
   ringHopUs,
   SPEED_TOLERANCE,
@@ -62,14 +62,19 @@ describe('machine speed', () => {
     await expect(ringHopUs(1)).rejects.toThrow('a ring needs 2 processes or more, got 1');
   });
 
-  it('a bench keeps each probe before and after; a side, a mean and the differences read it back', () => {
+  it('a bench keeps each probe before and after; a side, a median and the differences read it back', () => {
     const before = { cpuLoopMs: 16, memReadNs: 180, ringCpuUs: 60, ringWallUs: 55 };
     const after = { cpuLoopMs: 17, ringCpuUs: 90 };
     const speed = machineSpeed(before, after);
     // memReadNs and ringWallUs were not measured after: left out, not half-kept.
     expect(speed).toEqual({ cpuLoopMs: { before: 16, after: 17 }, ringCpuUs: { before: 60, after: 90 } });
     expect(sampleOf(speed, 'after')).toEqual(after);
-    expect(meanSample(before, after)).toEqual({ cpuLoopMs: 16.5, ringCpuUs: 75 });
+    expect(medianSample([before, after])).toEqual({ cpuLoopMs: 16.5, ringCpuUs: 75 });
+    // Of more, the median: one loud sample (a memory read between entries) does not move it.
+    const quiet = { cpuLoopMs: 20, memReadNs: 55 };
+    expect(
+      medianSample([quiet, { cpuLoopMs: 20.4, memReadNs: 168 }, { cpuLoopMs: 19.8, memReadNs: 57 }]),
+    ).toEqual({ cpuLoopMs: 20, memReadNs: 57 });
     expect(machineDifferences(before, after, ['before', 'after'])).toEqual([
       'a hop round a ring of 8 processes (CPU) ran 1.50× slower after than before (90 µs vs 60 µs)',
     ]);

@@ -281,15 +281,19 @@ export function sampleOf(speed: MachineSpeed, which: 'before' | 'after'): Machin
   return sample;
 }
 
-/** The mean of two samples, probe by probe (a probe only one measured is left out). */
-export function meanSample(a: MachineSample, b: MachineSample): MachineSample {
-  const mean: MachineSample = { cpuLoopMs: round1((a.cpuLoopMs + b.cpuLoopMs) / 2) };
+/**
+ * The median of several samples, probe by probe (a probe one of them did not measure is left out); of two, their
+ * mean. A probe runs when it is asked, and the moment can be loud: a bench's memory read sampled between entries
+ * (the last engine's processes exiting, the broker flushing) read 113–168 ns where the idle machine read 50–56 and
+ * the CPU loop and ring did not move; the median of a bench's samples is its machine, not one loud moment.
+ */
+export function medianSample(samples: readonly MachineSample[]): MachineSample {
+  const out: MachineSample = { cpuLoopMs: round1(median(samples.map((s) => s.cpuLoopMs))!) };
   for (const p of PROBES) {
-    const x = a[p];
-    const y = b[p];
-    if (x !== undefined && y !== undefined) mean[p] = round1((x + y) / 2);
+    const values = samples.map((s) => s[p]);
+    if (values.length > 0 && values.every((v) => v !== undefined)) out[p] = round1(median(values)!);
   }
-  return mean;
+  return out;
 }
 
 /** `loop 16.1 ms, memory read 5.5 ns, ring 63 µs CPU / 57 µs wall per hop`: a sample in one phrase. */
