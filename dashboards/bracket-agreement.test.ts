@@ -108,6 +108,41 @@ describe('bracketAgreement', () => {
     );
   });
 
+  it('where both ran a disputed rate with its CPU measured, says whether the host or the runs parted them', () => {
+    // The CPU the engine and the harness used, in cores; per event at the rate: cores / rate.
+    const cpu = (st: Step, engine: number, harness: number): Step => ({
+      ...st,
+      cpu: {
+        wallS: 20,
+        cpus: 2,
+        machineBusy: 0.8,
+        cores: { engine, kafka: 0.2, toxiproxy: 0, redis: 0.05, harness, other: 0 },
+      },
+    });
+    // docs/benches 2026-12-04e and f, the single passthrough at 27000/s: three failures at 32.0 + 24.4 µs per event,
+    // three passes at 27.3 + 19.5 µs.
+    const slow = bracket(18000, 22000, [
+      cpu(step(27000, 20, 233), 0.864, 0.659),
+      cpu(step(27000, 20, 261), 0.86, 0.66),
+    ]);
+    const fast = bracket(27000, 33000, [
+      cpu(step(27000, 20, 41), 0.737, 0.528),
+      cpu(step(27000, 20, 36), 0.737, 0.524),
+    ]);
+    expect(bracketAgreement(slow, fast).disputed).toContain(
+      ". CPU per event there (engine + harness, each bench's median over its runs): 27000/s A 31.9 + 24.4 µs, B 27.3 + 19.5 µs: the hosts differed there: at 27000/s A spent 1.20 × the other's CPU per event, at the same rate",
+    );
+    // The same cost per event, other verdicts: the runs' own spread.
+    const spread = bracket(18000, 22000, [cpu(step(27000, 20, 233), 0.74, 0.53)]);
+    expect(bracketAgreement(spread, fast).disputed).toContain(
+      "27000/s A 27.4 + 19.6 µs, B 27.3 + 19.5 µs: alike within 15 %: the same cost drew other verdicts, the runs' own spread",
+    );
+    // No CPU measured on one side: nothing said.
+    expect(bracketAgreement(bracket(18000, 22000, [step(27000, 20, 233)]), fast).disputed).not.toContain(
+      'CPU',
+    );
+  });
+
   it('without kept steps (an older bench.json), says only that they disagree', () => {
     const { steps: _a, ...a } = bracket(3000, 4000, []);
     const { steps: _b, ...b } = bracket(5000, 6000, []);

@@ -3,6 +3,8 @@
  * not, the steps that disagree, with the figure each verdict turned on, so that a reader sees whether the rule's
  * resolution or the runs' own spread split them.
  */
+
+import { median } from '../core/stats.ts';
 import {
   type BenchEntry,
   bandText,
@@ -28,6 +30,8 @@ export interface BracketStep {
   latency: Partial<Record<LatencyFigure, { ms: number; boundMs: number }>>;
   /** The latency the verdict turned on: the one over its bound, or for a pass the one closest to it. */
   deciding: LatencyFigure | null;
+  /** CPU µs the engine's processes and the harness's spent per event offered in the run (absent: not measured). */
+  cpuUsPerEvent?: { engine: number; harness: number };
 }
 
 export interface SustainableBracket {
@@ -71,7 +75,16 @@ export function bracketStep(step: BenchEntry['steps'][number]): BracketStep {
     if (j.lateP50Ms !== null) latency.p50 = { ms: j.lateP50Ms, boundMs: bounds.p50 };
     if (j.lateP99Ms !== null) latency.p99 = { ms: j.lateP99Ms, boundMs: bounds.p99 };
   }
-  const base = { rate: step.rate, sustainable: j.sustainable, latency };
+  const cores = step.cpu?.cores;
+  const perEvent = (c: number) => (c / step.rate) * 1e6;
+  const base = {
+    rate: step.rate,
+    sustainable: j.sustainable,
+    latency,
+    ...(cores && step.rate > 0
+      ? { cpuUsPerEvent: { engine: perEvent(cores.engine), harness: perEvent(cores.harness) } }
+      : {}),
+  };
   const verdict = latencyVerdict(j);
   // The low-load step, or a failure on the backlog or the generator: no latency bound decided it.
   if (verdict === null) return { ...base, text: bounds ? j.reason : 'low-load reference', deciding: null };
@@ -170,5 +183,40 @@ function disputedSteps(hi: number, lo: number, a: BracketStep[], b: BracketStep[
       `${failed} there ranged ${range(measured.map((m) => m.ms))} against bounds of ${range(measured.map((m) => m.boundMs))}`,
     );
   }
-  return `${parts.join('; ')}. A rate failed below one that passed: the step's figure varies from run to run by more than its gap to the bound there, or the two benches did not measure the same system`;
+  const cpu = cpuPerEventText(inRange(a), inRange(b));
+  return `${parts.join('; ')}. A rate failed below one that passed: the step's figure varies from run to run by more than its gap to the bound there, or the two benches did not measure the same system${cpu ? `. ${cpu}` : ''}`;
+}
+
+/** From this ratio of CPU per event at one rate (same engine, same rate), two benches' hosts differed there. */
+const CPU_PER_EVENT_APART = 1.15;
+
+/**
+ * Which of the two it was, where both ran a rate with its CPU measured: the engine's and the harness's CPU per event
+ * (each bench's median over its runs there). The harness is the same code in every bench of one commit, so a host
+ * that spends more per event on both is slower there (where compare finds the code alike), whatever its probes read
+ * before the entry (a bench's
+ * passthrough at 27000/s: 32.0 + 24.4 µs in three failed runs, 27.3 + 19.5 µs in the other's three passes, steal
+ * 0 in all); alike within 15 %, the same cost drew other verdicts: the runs' own spread.
+ */
+function cpuPerEventText(a: BracketStep[], b: BracketStep[]): string | null {
+  const perRate = (steps: BracketStep[], rate: number) => {
+    const at = steps.flatMap((s) => (s.rate === rate && s.cpuUsPerEvent ? [s.cpuUsPerEvent] : []));
+    if (!at.length) return null;
+    return { engine: median(at.map((c) => c.engine))!, harness: median(at.map((c) => c.harness))! };
+  };
+  const rates = [...new Set(a.map((s) => s.rate))]
+    .filter((r) => b.some((s) => s.rate === r))
+    .sort((x, y) => x - y);
+  const rows = rates.flatMap((rate) => {
+    const [x, y] = [perRate(a, rate), perRate(b, rate)];
+    return x && y ? [{ rate, x, y, ratio: (x.engine + x.harness) / (y.engine + y.harness) }] : [];
+  });
+  if (!rows.length) return null;
+  const us = (c: { engine: number; harness: number }) =>
+    `${c.engine.toFixed(1)} + ${c.harness.toFixed(1)} µs`;
+  const apart = rows.filter((r) => Math.max(r.ratio, 1 / r.ratio) >= CPU_PER_EVENT_APART);
+  const verdict = apart.length
+    ? `the hosts differed there: at ${apart.map((r) => `${r.rate}/s ${r.ratio >= 1 ? 'A' : 'B'} spent ${Math.max(r.ratio, 1 / r.ratio).toFixed(2)} × the other's CPU per event`).join(', ')}, at the same rate`
+    : `alike within ${Math.round((CPU_PER_EVENT_APART - 1) * 100)} %: the same cost drew other verdicts, the runs' own spread`;
+  return `CPU per event there (engine + harness, each bench's median over its runs): ${rows.map((r) => `${r.rate}/s A ${us(r.x)}, B ${us(r.y)}`).join('; ')}: ${verdict}`;
 }
