@@ -194,9 +194,9 @@ const CPU_PER_EVENT_APART = 1.15;
  * Which of the two it was, where both ran a rate with its CPU measured: the engine's and the harness's CPU per event
  * (each bench's median over its runs there). The harness is the same code in every bench of one commit, so a host
  * that spends more per event on both is slower there (where compare finds the code alike), whatever its probes read
- * before the entry (a bench's
- * passthrough at 27000/s: 32.0 + 24.4 µs in three failed runs, 27.3 + 19.5 µs in the other's three passes, steal
- * 0 in all); alike within 15 %, the same cost drew other verdicts: the runs' own spread.
+ * before the entry (docs/benches 2026-12-04e and f, the single passthrough at 27000/s: 32.0 + 24.4 µs in three
+ * failed runs, 27.3 + 19.5 µs in the other's three passes, steal 0 in all); alike within 15 %, the same cost drew
+ * other verdicts: the runs' own spread.
  */
 function cpuPerEventText(a: BracketStep[], b: BracketStep[]): string | null {
   const perRate = (steps: BracketStep[], rate: number) => {

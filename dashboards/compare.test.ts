@@ -274,7 +274,7 @@ describe('bench results', () => {
     );
     // A probe one side did not run is not compared.
     expect(compareSides(fast, ringB, [], []).machine).toBeNull();
-    // One loud probe (a memory read taken as the last entry's processes exited) does not make another machine: a
+    // One loud probe (a memory read taken between two entries) does not make another machine: a
     // bench's machine is the median of all its samples, the entries' own included.
     const loud = (name: string, entryMemNs: number[], afterMemNs: number) => {
       const benchDir = writeBench(name, 8000, 100);

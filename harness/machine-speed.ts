@@ -283,9 +283,9 @@ export function sampleOf(speed: MachineSpeed, which: 'before' | 'after'): Machin
 
 /**
  * The median of several samples, probe by probe (a probe one of them did not measure is left out); of two, their
- * mean. A probe runs when it is asked, and the moment can be loud: a bench's memory read sampled between entries
- * (the last engine's processes exiting, the broker flushing) read 113–168 ns where the idle machine read 50–56 and
- * the CPU loop and ring did not move; the median of a bench's samples is its machine, not one loud moment.
+ * mean. A probe reads the moment it runs: between two entries of one bench the memory read read 113–168 ns where
+ * the idle machine read 50–56 (ten back to back, twice 66–91) and the CPU loop and ring did not move; the median of
+ * a bench's samples is its machine, not one loud moment.
  */
 export function medianSample(samples: readonly MachineSample[]): MachineSample {
   const out: MachineSample = { cpuLoopMs: round1(median(samples.map((s) => s.cpuLoopMs))!) };
