@@ -187,16 +187,17 @@ function disputedSteps(hi: number, lo: number, a: BracketStep[], b: BracketStep[
   return `${parts.join('; ')}. A rate failed below one that passed: the step's figure varies from run to run by more than its gap to the bound there, or the two benches did not measure the same system${cpu ? `. ${cpu}` : ''}`;
 }
 
-/** From this ratio of CPU per event at one rate (same engine, same rate), two benches' hosts differed there. */
+/** From this ratio of the harness's CPU per event at one rate (same engine), two benches' hosts differed there. */
 const CPU_PER_EVENT_APART = 1.15;
 
 /**
  * Which of the two it was, where both ran a rate with its CPU measured: the engine's and the harness's CPU per event
- * (each bench's median over its runs there). The harness is the same code in every bench of one commit, so a host
- * that spends more per event on both is slower there (where compare finds the code alike), whatever its probes read
- * before the entry (docs/benches 2026-12-04e and f, the single passthrough at 27000/s: 32.0 + 24.4 µs in three
- * failed runs, 27.3 + 19.5 µs in the other's three passes, steal 0 in all); alike within 15 %, the same cost drew
- * other verdicts: the runs' own spread.
+ * (each bench's median over its runs there). The verdict rests on the harness's: it generates and collects the same
+ * events whatever the engine's queue holds, in one commit's code, so a host on which it spends more per event is
+ * slower there, whatever its probes read before the entry; the engine's own cost moves with its state too (a queue,
+ * its batches). docs/benches 2026-12-04e and f, the single passthrough at 27000/s: the harness spent 24.4 µs per
+ * event in three failed runs and 19.5 µs in the other's three passes, steal 0 in all. Alike within 15 %, the same
+ * host drew other verdicts: the runs' own spread.
  */
 function cpuPerEventText(a: BracketStep[], b: BracketStep[]): string | null {
   const perRate = (steps: BracketStep[], rate: number) => {
@@ -209,14 +210,14 @@ function cpuPerEventText(a: BracketStep[], b: BracketStep[]): string | null {
     .sort((x, y) => x - y);
   const rows = rates.flatMap((rate) => {
     const [x, y] = [perRate(a, rate), perRate(b, rate)];
-    return x && y ? [{ rate, x, y, ratio: (x.engine + x.harness) / (y.engine + y.harness) }] : [];
+    return x && y ? [{ rate, x, y, ratio: x.harness / y.harness }] : [];
   });
   if (!rows.length) return null;
   const us = (c: { engine: number; harness: number }) =>
     `${c.engine.toFixed(1)} + ${c.harness.toFixed(1)} µs`;
   const apart = rows.filter((r) => Math.max(r.ratio, 1 / r.ratio) >= CPU_PER_EVENT_APART);
   const verdict = apart.length
-    ? `the hosts differed there: at ${apart.map((r) => `${r.rate}/s ${r.ratio >= 1 ? 'A' : 'B'} spent ${Math.max(r.ratio, 1 / r.ratio).toFixed(2)} × the other's CPU per event`).join(', ')}, at the same rate`
-    : `alike within ${Math.round((CPU_PER_EVENT_APART - 1) * 100)} %: the same cost drew other verdicts, the runs' own spread`;
+    ? `the hosts differed there: at ${apart.map((r) => `${r.rate}/s the harness spent ${Math.max(r.ratio, 1 / r.ratio).toFixed(2)} × as much per event on ${r.ratio >= 1 ? 'A' : 'B'}'s`).join(', ')}`
+    : `the harness's alike within ${Math.round((CPU_PER_EVENT_APART - 1) * 100)} %: the same host drew other verdicts, the runs' own spread`;
   return `CPU per event there (engine + harness, each bench's median over its runs): ${rows.map((r) => `${r.rate}/s A ${us(r.x)}, B ${us(r.y)}`).join('; ')}: ${verdict}`;
 }
