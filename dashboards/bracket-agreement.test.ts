@@ -130,12 +130,12 @@ describe('bracketAgreement', () => {
       cpu(step(27000, 20, 36), 0.737, 0.524),
     ]);
     expect(bracketAgreement(slow, fast).disputed).toContain(
-      ". CPU per event there (engine + harness, each bench's median over its runs): 27000/s A 31.9 + 24.4 µs, B 27.3 + 19.5 µs: the hosts differed there: at 27000/s the harness spent 1.25 × as much per event on A's",
+      ". CPU per event there (engine + harness, each bench's median over its runs): 27000/s A 31.9 + 24.4 µs, B 27.3 + 19.5 µs: a slower host there: at 27000/s the harness spent 1.25 × as much per event on A's",
     );
     // The same cost per event, other verdicts: the runs' own spread.
     const spread = bracket(18000, 22000, [cpu(step(27000, 20, 233), 0.74, 0.53)]);
     expect(bracketAgreement(spread, fast).disputed).toContain(
-      "27000/s A 27.4 + 19.6 µs, B 27.3 + 19.5 µs: the harness's alike within 15 %: the same host drew other verdicts, the runs' own spread",
+      "27000/s A 27.4 + 19.6 µs, B 27.3 + 19.5 µs: the harness's alike within 15 %: no slower host in the CPU it took (a host's latency can still differ: the probes)",
     );
     // No CPU measured on one side: nothing said.
     expect(bracketAgreement(bracket(18000, 22000, [step(27000, 20, 233)]), fast).disputed).not.toContain(

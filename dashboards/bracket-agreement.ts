@@ -187,7 +187,7 @@ function disputedSteps(hi: number, lo: number, a: BracketStep[], b: BracketStep[
   return `${parts.join('; ')}. A rate failed below one that passed: the step's figure varies from run to run by more than its gap to the bound there, or the two benches did not measure the same system${cpu ? `. ${cpu}` : ''}`;
 }
 
-/** From this ratio of the harness's CPU per event at one rate (same engine), two benches' hosts differed there. */
+/** From this ratio of the harness's CPU per event at one rate (same engine), one bench's host was slower there. */
 const CPU_PER_EVENT_APART = 1.15;
 
 /**
@@ -196,8 +196,10 @@ const CPU_PER_EVENT_APART = 1.15;
  * events whatever the engine's queue holds, in one commit's code, so a host on which it spends more per event is
  * slower there, whatever its probes read before the entry; the engine's own cost moves with its state too (a queue,
  * its batches). docs/benches 2026-12-04e and f, the single passthrough at 27000/s: the harness spent 24.4 µs per
- * event in three failed runs and 19.5 µs in the other's three passes, steal 0 in all. Alike within 15 %, the same
- * host drew other verdicts: the runs' own spread.
+ * event in three failed runs and 19.5 µs in the other's three passes, steal 0 in all. Alike within 15 %, the CPU
+ * shows no slower host, and says no more: the harness alone crossed at 68000/s in benches b and d and at 100000/s
+ * in e and f, spending 14.0–15.2 µs per event at 100000/s in all four; the slower hosts cost latency (ring hop
+ * 64–70 against 48–53 µs), not CPU.
  */
 function cpuPerEventText(a: BracketStep[], b: BracketStep[]): string | null {
   const perRate = (steps: BracketStep[], rate: number) => {
@@ -217,7 +219,7 @@ function cpuPerEventText(a: BracketStep[], b: BracketStep[]): string | null {
     `${c.engine.toFixed(1)} + ${c.harness.toFixed(1)} µs`;
   const apart = rows.filter((r) => Math.max(r.ratio, 1 / r.ratio) >= CPU_PER_EVENT_APART);
   const verdict = apart.length
-    ? `the hosts differed there: at ${apart.map((r) => `${r.rate}/s the harness spent ${Math.max(r.ratio, 1 / r.ratio).toFixed(2)} × as much per event on ${r.ratio >= 1 ? 'A' : 'B'}'s`).join(', ')}`
-    : `the harness's alike within ${Math.round((CPU_PER_EVENT_APART - 1) * 100)} %: the same host drew other verdicts, the runs' own spread`;
+    ? `a slower host there: at ${apart.map((r) => `${r.rate}/s the harness spent ${Math.max(r.ratio, 1 / r.ratio).toFixed(2)} × as much per event on ${r.ratio >= 1 ? 'A' : 'B'}'s`).join(', ')}`
+    : `the harness's alike within ${Math.round((CPU_PER_EVENT_APART - 1) * 100)} %: no slower host in the CPU it took (a host's latency can still differ: the probes)`;
   return `CPU per event there (engine + harness, each bench's median over its runs): ${rows.map((r) => `${r.rate}/s A ${us(r.x)}, B ${us(r.y)}`).join('; ')}: ${verdict}`;
 }
