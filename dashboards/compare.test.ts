@@ -298,6 +298,18 @@ describe('bench results', () => {
     expect(quietSide.machine).toEqual({ cpuLoopMs: 20, memReadNs: 57.5 });
     expect(loudSide.machine).toEqual({ cpuLoopMs: 20, memReadNs: 60.5 });
     expect(compareSides(quietSide, loudSide, [], []).machine).toBeNull();
+    // A bench that kept no ring after its last step: the first entry (its sample is the first one, with the ring)
+    // counts once, and the ring, not in every sample, is left out.
+    const ringless = (() => {
+      const benchDir = writeBench('ringless', 8000, 100);
+      const file = join(benchDir, 'bench.json');
+      const bench = JSON.parse(readFileSync(file, 'utf8'));
+      bench.entries[0].machine = { cpuLoopMs: 20, memReadNs: 55, ringCpuUs: 48 };
+      bench.machine = { cpuLoopMs: { before: 20, after: 22 }, memReadNs: { before: 55, after: 61 } };
+      writeFileSync(file, JSON.stringify(bench));
+      return loadCompareSide(benchDir);
+    })();
+    expect(ringless.machine).toEqual({ cpuLoopMs: 21, memReadNs: 58 });
     // A bench from before the timing: nothing to say.
     expect(compareSides(fast, loadCompareSide(writeBench('untimed', 8000, 100)), [], []).machine).toBeNull();
   });

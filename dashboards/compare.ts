@@ -588,7 +588,9 @@ function benchMachine(speed: MachineSpeed, entries: BenchResult['entries']): Mac
   return medianSample([before, ...own, sampleOf(speed, 'after')]);
 }
 
-const sameSample = (a: MachineSample, b: MachineSample) => PROBES.every((p) => a[p] === b[p]);
+/** An entry's sample that is the first one (every probe the bench kept reads the same). */
+const sameSample = (entry: MachineSample, first: MachineSample) =>
+  PROBES.every((p) => first[p] === undefined || entry[p] === first[p]);
 
 /** Why both benches' runs are not pooled: machines of different speed, different code; null when they may be. */
 function pooledWithheldText(otherSpeed: boolean, otherCode: boolean): string | null {
