@@ -152,27 +152,52 @@ describe('bracketAgreement', () => {
 });
 
 describe('the low-load references of two benches', () => {
-  const ref = (rate: number, p99Ms: number, busy: number | null) => ({ rate, p50Ms: 10, p99Ms, busy });
+  const ref = (rate: number, p99Ms: number, busy: number | null, p50Ms = 10) => ({
+    rate,
+    p50Ms,
+    p99Ms,
+    busy,
+  });
+  /** A reference of a bench judged before the p99 lost its factor: its steps kept the bounds it applied. */
+  const oldRule = (r: ReturnType<typeof ref>) => ({
+    ...r,
+    boundsMs: {
+      p50: Math.min(3 * r.p50Ms + 50, r.p50Ms + 250),
+      p99: Math.min(3 * r.p99Ms + 50, r.p99Ms + 250),
+    },
+  });
   const withRef = (lowLoad: ReturnType<typeof ref>): SustainableBracket => ({
     ...bracket(680, 820, []),
     lowLoad,
   });
 
   it('are named where they sat at other rates or set bounds more than a grid step apart', () => {
-    // bench26a vs bench26c's ack-tree: 1000/s on a saturated machine against 125/s.
-    const moved = bracketAgreement(withRef(ref(1000, 122.3, 0.99)), withRef(ref(125, 32.9, 0.77)));
+    // bench26a vs bench26c's ack-tree: 1000/s on a saturated machine against 125/s (the bounds they applied).
+    const moved = bracketAgreement(
+      withRef(oldRule(ref(1000, 122.3, 0.99))),
+      withRef(oldRule(ref(125, 32.9, 0.77))),
+    );
     expect(moved.references).toBe(
-      "A's low-load reference was at 1000/s (p50/p99 10.0/122.3 ms, machine 99 % busy), B's at 125/s (p50/p99 10.0/32.9 ms, machine 77 % busy): their p99 bounds were 372 and 149 ms (every latency bound is a multiple of the reference), so the two did not judge their steps alike",
+      "A's low-load reference was at 1000/s (p50/p99 10.0/122.3 ms, machine 99 % busy), B's at 125/s (p50/p99 10.0/32.9 ms, machine 77 % busy): their p99 bounds were 372 and 149 ms (every latency bound is set from the reference), so the two did not judge their steps alike",
     );
     // Same rate, bounds 1.5 × apart.
-    expect(bracketAgreement(withRef(ref(1000, 28, 0.93)), withRef(ref(1000, 60, null))).references).toContain(
-      '1000/s (p50/p99 10.0/60.0 ms, machine unmeasured): their p99 bounds were 134 and 230 ms',
-    );
+    expect(
+      bracketAgreement(withRef(oldRule(ref(1000, 28, 0.93))), withRef(oldRule(ref(1000, 60, null))))
+        .references,
+    ).toContain('1000/s (p50/p99 10.0/60.0 ms, machine unmeasured): their p99 bounds were 134 and 230 ms');
+    // The current rule: the p99 may add 250 ms (278 and 310 ms, alike); the p50s' bounds 80 and 110 ms are apart.
+    expect(
+      bracketAgreement(withRef(ref(1000, 28, 0.5, 10)), withRef(ref(1000, 60, 0.5, 20))).references,
+    ).toContain('their p50 bounds were 80 and 110 ms');
   });
 
   it('are not mentioned where they agree: same rate, bounds within a grid step, or one not kept', () => {
     expect(
       bracketAgreement(withRef(ref(1000, 30, 0.5)), withRef(ref(1000, 33, 0.6))).references,
+    ).toBeUndefined();
+    // The current rule's p99 bounds (278 and 310 ms) are within a grid step where the old ones were not.
+    expect(
+      bracketAgreement(withRef(ref(1000, 28, 0.93)), withRef(ref(1000, 60, null))).references,
     ).toBeUndefined();
     expect(bracketAgreement(bracket(680, 820, []), withRef(ref(125, 33, 0.7))).references).toBeUndefined();
   });
@@ -201,9 +226,9 @@ describe("both benches' runs pooled", () => {
 
   it('is left out where a bench kept no tally, or the two judged their steps by other low-load references', () => {
     expect(bracketAgreement(a, bracket(2200, 2700, [])).pooled).toBeUndefined();
-    const ref = (p99Ms: number) => ({ rate: 250, p50Ms: 10, p99Ms, busy: 0.5 });
-    expect(bracketAgreement({ ...a, lowLoad: ref(20) }, { ...b, lowLoad: ref(60) }).pooled).toBeUndefined();
-    expect(bracketAgreement({ ...a, lowLoad: ref(20) }, { ...b, lowLoad: ref(21) }).pooled).toContain(
+    const ref = (p50Ms: number) => ({ rate: 250, p50Ms, p99Ms: 30, busy: 0.5 });
+    expect(bracketAgreement({ ...a, lowLoad: ref(10) }, { ...b, lowLoad: ref(30) }).pooled).toBeUndefined();
+    expect(bracketAgreement({ ...a, lowLoad: ref(10) }, { ...b, lowLoad: ref(11) }).pooled).toContain(
       '2200 [2200–2700)',
     );
   });

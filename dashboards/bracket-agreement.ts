@@ -9,7 +9,7 @@ import {
   type BenchEntry,
   bandText,
   type LowLoadReference,
-  latencyBound,
+  latencyBounds,
   latencyVerdict,
   lowLoadText,
   outcomeOfTally,
@@ -142,14 +142,22 @@ function text(x: SustainableBracket): string {
 
 /**
  * Both low-load references, where they differ enough to split the verdicts: another rate (the search moved one off
- * a saturated machine), or p99 bounds more than a grid step (1.2 ×) apart. Every latency bound is a multiple of the
- * reference, so two benches with different references did not apply the same rule to their steps.
+ * a saturated machine), or a latency bound more than a grid step (1.2 ×) apart. Every latency bound is set from the
+ * reference, so two benches with different references did not apply the same rule to their steps. The bounds are
+ * the ones each bench applied (its steps kept them), else the current rule's.
  */
 function referencesText(a: LowLoadReference | undefined, b: LowLoadReference | undefined): string | null {
   if (!a || !b) return null;
-  const [boundA, boundB] = [latencyBound(a.p99Ms), latencyBound(b.p99Ms)];
-  if (a.rate === b.rate && Math.max(boundA, boundB) <= 1.2 * Math.min(boundA, boundB)) return null;
-  return `A's low-load reference was at ${lowLoadText(a)}, B's at ${lowLoadText(b)}: their p99 bounds were ${boundA.toFixed(0)} and ${boundB.toFixed(0)} ms (every latency bound is a multiple of the reference), so the two did not judge their steps alike`;
+  const [boundsA, boundsB] = [a.boundsMs ?? latencyBounds(a), b.boundsMs ?? latencyBounds(b)];
+  const apart = (['p50', 'p99'] as const).filter(
+    (f) => Math.max(boundsA[f], boundsB[f]) > 1.2 * Math.min(boundsA[f], boundsB[f]),
+  );
+  if (a.rate === b.rate && apart.length === 0) return null;
+  const shown = apart.length ? apart : (['p99'] as const);
+  const bounds = shown
+    .map((f) => `their ${f} bounds were ${boundsA[f].toFixed(0)} and ${boundsB[f].toFixed(0)} ms`)
+    .join(', ');
+  return `A's low-load reference was at ${lowLoadText(a)}, B's at ${lowLoadText(b)}: ${bounds} (every latency bound is set from the reference), so the two did not judge their steps alike`;
 }
 
 /**

@@ -34,6 +34,7 @@ export function renderCompareMarkdown(c: Comparison): string {
   );
   if (c.machine) lines.push(`**${mdCell(c.machine)}**`, '');
   if (c.code) lines.push(`**${mdCell(c.code)}**`, '');
+  if (c.rule) lines.push(`**${mdCell(c.rule)}**`, '');
   for (const cell of c.cells) lines.push(...cellSection(cell));
   for (const [name, refs] of [
     ['Only in A', c.onlyInA],
@@ -67,6 +68,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       ...pooledLines(benches, c.pooledWithheld),
       ...(c.machine ? [mdCell(c.machine), ''] : []),
       ...(c.code ? [mdCell(c.code), ''] : []),
+      ...(c.rule ? [mdCell(c.rule), ''] : []),
     );
   }
   lines.push('## Verdict', '', verdictLine(c), '');

@@ -11,6 +11,7 @@ import {
   compareSides,
   type FigureChange,
   loadCompareSide,
+  ruleNote,
   sideOfRuns,
 } from './compare.ts';
 import { renderCompareMarkdown } from './compare-markdown.ts';
@@ -238,6 +239,26 @@ describe('bench results', () => {
     const { latencyAddedCapMs: _cap, ...oldRule } = SUSTAINABLE_RULE;
     const side = loadCompareSide(writeBench('old-rule', 8000, 100, 'faultline/bench@2', oldRule));
     expect(side.warnings[0]).toContain('was judged before the cap on added latency (250 ms)');
+  });
+
+  it("warns of a bench judged while the p99 had the p50's bound, and says the two judged by different rules", () => {
+    const { p99AddedMaxMs: _p99, ...oldRule } = SUSTAINABLE_RULE;
+    const old = loadCompareSide(writeBench('p99-factor', 8000, 100, 'faultline/bench@3', oldRule));
+    expect(old.warnings[0]).toContain(
+      "was judged before the p99 lost its factor: its p99 had the p50's bound",
+    );
+    const now = loadCompareSide(writeBench('p99-cap', 8000, 100));
+    expect(now.warnings.join()).not.toContain('before the p99');
+    const c = compareSides(old, now, [], []);
+    expect(c.rule).toBe(
+      'The two benches judged their steps by different rules (A: p50 and p99 ≤ 3 × low-load + 50 ms, at most +250 ms; B: p50 ≤ 3 × low-load + 50 ms, at most +250 ms, p99 ≤ low-load + 250 ms): the same run passes under one and fails under the other, so their crossings are not one measure.',
+    );
+    expect(renderCompareMarkdown(c)).toContain(`**${c.rule}**`);
+    expect(compareSides(now, loadCompareSide(writeBench('p99-cap-2', 8000, 100)), [], []).rule).toBeNull();
+    // Another constant of the rule is named by its key.
+    expect(ruleNote(SUSTAINABLE_RULE, { ...SUSTAINABLE_RULE, lowLoadRuns: 3 })).toContain(
+      'different rules in lowLoadRuns:',
+    );
   });
 
   it("reads a bench@2 (one search's bracket) with a warning; a bench@3 has none", () => {

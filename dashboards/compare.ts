@@ -30,6 +30,7 @@ import {
   PROBES,
   parseEngineSpec,
   SUSTAINABLE_RULE,
+  type SustainableRule,
   sampleOf,
   sampleText,
 } from '../harness/index.ts';
@@ -104,6 +105,8 @@ export interface CompareSide {
   machine?: MachineSample;
   /** The commit a bench ran (absent in benches from before it was kept). */
   gitSha?: string;
+  /** The rule a bench judged its steps by (bench.json `settings.rule`). */
+  rule?: SustainableRule;
 }
 
 export interface SideFigure extends SideValues {
@@ -173,6 +176,8 @@ export interface Comparison {
   machine: string | null;
   /** Two benches of different code (or one with uncommitted changes): null when both ran one commit or either is unknown. */
   code: string | null;
+  /** Two benches that judged their steps by different rules (their bounds): null when alike or either is unknown. */
+  rule: string | null;
   /**
    * Why both benches' runs were not pooled rate by rate (cells' `sustainable.pooled` left out): a pooled crossing is
    * one machine's limit over twice the runs, and two machines of different speed, or two commits, have two limits.
@@ -316,6 +321,10 @@ function loadBenchSide(input: string, file: string): CompareSide {
     warnings.push(
       `${file} was judged before the cap on added latency (${SUSTAINABLE_RULE.latencyAddedCapMs} ms): engines with a high low-load latency (exactly-once) passed faster steps there`,
     );
+  else if (bench.settings.rule.p99AddedMaxMs === undefined)
+    warnings.push(
+      `${file} was judged before the p99 lost its factor: its p99 had the p50's bound (${SUSTAINABLE_RULE.latencyFactor} × low-load + ${SUSTAINABLE_RULE.latencySlackMs} ms, 63–76 ms for the at-least-once engines), so their steps failed on a busy machine's tail and their crossings sit lower than this version's`,
+    );
   if (schema === BENCH_SCHEMA_BRACKET)
     warnings.push(
       `${file} is a ${BENCH_SCHEMA_BRACKET} result: its sustainable rate is one search's bracket (the winner repeated, close calls rerun), not the ½ crossing over repeated runs of the band, so it lands anywhere in the band where verdicts turn and agrees less often with another bench`,
@@ -370,6 +379,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
     warnings,
     ...(bench.machine ? { machine: benchMachine(bench.machine, bench.entries) } : {}),
     ...(bench.gitSha ? { gitSha: bench.gitSha } : {}),
+    ...(bench.settings?.rule ? { rule: bench.settings.rule } : {}),
   };
 }
 
@@ -427,8 +437,9 @@ export function compareSides(
   const summary = ({ cells: list, ...rest }: CompareSide) => ({ ...rest, cells: list.length });
   const machine = machineNote(a.machine, b.machine);
   const code = codeNote(a.gitSha, b.gitSha, codeDiffersOf);
+  const rule = ruleNote(a.rule, b.rule);
   const pooledWithheld = cells.some((c) => c.sustainable?.pooled)
-    ? pooledWithheldText(machine !== null, code !== null)
+    ? pooledWithheldText(machine !== null, code !== null, rule !== null)
     : null;
   return {
     schema: COMPARE_SCHEMA,
@@ -441,6 +452,7 @@ export function compareSides(
     onlyInB: onlyInB.map(ref),
     machine,
     code,
+    rule,
     pooledWithheld,
     failures,
     notJudged: withCell('not judged'),
@@ -592,11 +604,12 @@ function benchMachine(speed: MachineSpeed, entries: BenchResult['entries']): Mac
 const sameSample = (entry: MachineSample, first: MachineSample) =>
   PROBES.every((p) => first[p] === undefined || entry[p] === first[p]);
 
-/** Why both benches' runs are not pooled: machines of different speed, different code; null when they may be. */
-function pooledWithheldText(otherSpeed: boolean, otherCode: boolean): string | null {
+/** Why both benches' runs are not pooled: machines of different speed, different code or rules; null when they may be. */
+function pooledWithheldText(otherSpeed: boolean, otherCode: boolean, otherRule: boolean): string | null {
   const why = [
     otherSpeed ? 'ran on machines of different speed' : '',
     otherCode ? 'ran different code' : '',
+    otherRule ? 'judged their steps by different rules' : '',
   ].filter(Boolean);
   return why.length
     ? `Both benches' runs are not pooled rate by rate: the two ${why.join(' and ')} (below), and a crossing pooled over two limits is the limit of neither.`
@@ -617,6 +630,37 @@ export function machineNote(a: MachineSample | undefined, b: MachineSample | und
     ? `The two benches ran on machines of different speed: ${differs.join('; ')} (A: ${sampleText(a)}; B: ${sampleText(b)}). Their absolute rates and latencies do not compare; the ratios within each bench (× the parallel passthrough) do, and disagreeing brackets may be the machine, not the engine.`
     : null;
 }
+
+/** The rule's latency bounds in words (a rule without `p99AddedMaxMs` bounded the p99 as the p50). */
+function boundsText(r: SustainableRule): string {
+  const p50 = `${r.latencyFactor} × low-load + ${r.latencySlackMs} ms, at most +${r.latencyAddedCapMs ?? '∞'} ms`;
+  return r.p99AddedMaxMs === undefined
+    ? `p50 and p99 ≤ ${p50}`
+    : `p50 ≤ ${p50}, p99 ≤ low-load + ${r.p99AddedMaxMs} ms`;
+}
+
+/**
+ * Two benches' rules: a note when they bounded their steps differently (the same steps pass under one and fail
+ * under the other, so their crossings are not one measure), else null (or unknown). The search's own settings
+ * (repeats, grid) are the benches' settings, not the rule, and compare shows them as bands.
+ */
+export function ruleNote(a: SustainableRule | undefined, b: SustainableRule | undefined): string | null {
+  if (a === undefined || b === undefined) return null;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof SustainableRule)[];
+  if (keys.every((k) => a[k] === b[k])) return null;
+  const [ta, tb] = [boundsText(a), boundsText(b)];
+  const bounds = ta === tb ? '' : ` (A: ${ta}; B: ${tb})`;
+  const others = keys.filter((k) => a[k] !== b[k] && !LATENCY_KEYS.has(k));
+  const rest = others.length ? `${bounds ? ', and' : ''} in ${others.join(', ')}` : '';
+  return `The two benches judged their steps by different rules${bounds}${rest}: the same run passes under one and fails under the other, so their crossings are not one measure.`;
+}
+
+const LATENCY_KEYS = new Set<string>([
+  'latencyFactor',
+  'latencySlackMs',
+  'latencyAddedCapMs',
+  'p99AddedMaxMs',
+]);
 
 /**
  * Two benches' commits: a note when they differ in code or either had uncommitted changes, else null (or unknown).

@@ -386,6 +386,16 @@ export interface LowLoadReference extends LowLoad {
   steal?: number | null;
   /** Its runs stolen from and run again (not counted). */
   stolenRuns?: number;
+  /** The latency bounds the bench set from it (its steps' `latencyBoundMs`); absent: no step judged on them. */
+  boundsMs?: { p50: number; p99: number };
+}
+
+/** The latency part of the rule a bench applied (benches before `p99AddedMaxMs` bounded the p99 as the p50). */
+function latencyRuleText(r: SustainableRule): string {
+  const p50 = `${r.latencyFactor} × the low-load step's + ${r.latencySlackMs} ms and at most ${r.latencyAddedCapMs} ms above it`;
+  return r.p99AddedMaxMs === undefined
+    ? `p50 and p99 under ${p50}`
+    : `p50 under ${p50}, p99 at most ${r.p99AddedMaxMs} ms above the low-load step's (bounded, not tight: a tail a few ms longer on a busy machine is not a queue)`;
 }
 
 /** The low-load reference of an entry (its leading verdict steps at one rate); null when it has none. */
@@ -396,12 +406,14 @@ export function lowLoadReference(e: Pick<BenchEntry, 'steps' | 'lowLoad'>): LowL
   const end = e.steps.findIndex((st, i) => i > from && st.rate !== first.rate);
   const runs = e.steps.slice(from, end === -1 ? undefined : end);
   const counted = runs.filter((st) => !st.stolen);
+  const boundsMs = e.steps.find((st) => st.judgement.latencyBoundMs)?.judgement.latencyBoundMs;
   return {
     ...e.lowLoad,
     rate: first.rate,
     busy: leastBusy(counted),
     steal: mostStolen(counted),
     stolenRuns: runs.length - counted.length,
+    ...(boundsMs ? { boundsMs } : {}),
   };
 }
 
@@ -489,7 +501,7 @@ function linksLine(entries: readonly BenchEntry[]): string {
 export function formatBench(result: BenchResult): string {
   const base = result.parallelBaseline;
   const lines = [
-    `Sustainable: the run's guarantee held (its checker found nothing lost, duplicated or wrong that the guarantee forbids), backlog (produced − delivered) bounded, p50 and p99 under ${result.settings.rule.latencyFactor} × the low-load step's + ${result.settings.rule.latencySlackMs} ms and at most ${result.settings.rule.latencyAddedCapMs} ms above it, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up. ${searchText(result.settings)}`,
+    `Sustainable: the run's guarantee held (its checker found nothing lost, duplicated or wrong that the guarantee forbids), backlog (produced − delivered) bounded, ${latencyRuleText(result.settings.rule)}, over ${result.settings.stepS} s measured after ${result.settings.warmupS} s warm-up. ${searchText(result.settings)}`,
     `Latency at 50 %: ${result.settings.halfRuns ?? result.settings.repeats} runs at half the sustainable rate, ${result.settings.stepS} s measured after ${result.settings.halfWarmupS ?? result.settings.warmupS} s warm-up (the engines' start-up excluded); each figure is the median [min–max] over the runs; "unknown" where no run measured it (a latency split is unknown where the processes' clocks disagreed: the runs' summary.json say so in latencySplitUnknown).`,
     `Ratios: "× ${base ?? 'parallel passthrough'}" to the parallel passthrough (one process per input partition${base ? '' : ': not measured'}), "× passthrough" to the single-process one.`,
     ...(result.interrupted

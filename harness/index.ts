@@ -79,4 +79,10 @@ export {
   soakTotals,
 } from './soak.ts';
 export { type Environment, type RunSummary, SUMMARY_SCHEMA } from './summary.ts';
-export { latencyBound, latencyVerdict, SUSTAINABLE_RULE } from './sustainable.ts';
+export {
+  latencyBound,
+  latencyBounds,
+  latencyVerdict,
+  SUSTAINABLE_RULE,
+  type SustainableRule,
+} from './sustainable.ts';

@@ -11,14 +11,31 @@
  *   when its backlog shows no upward trend over the later half of the measured seconds (it grew by less than a
  *   quarter of the bound there, by the median of the pairwise slopes, which a commit's saw-tooth does not tilt)
  *   and ends below the bound (mean of the last 3 s, which spans a 1 s checkpoint's or commit's saw-tooth).
- * - **Latency**: the medians of the per-second p50 and p99 over the later half stay under 3 × the engine's
- *   low-load p50 and p99, + 50 ms, and at most 250 ms above them (the low load is the bench's first step of the
- *   same engine, at one fixed rate for every entry, its own later-half medians, so a start-up transient does not
- *   loosen the bound; the 50 ms keeps a 10 ms baseline from failing on one GC pause). The 250 ms cap is the queueing delay any engine may add: a
+ * - **Latency**: the median of the per-second p50s over the later half stays under 3 × the engine's low-load p50
+ *   + 50 ms, and at most 250 ms above it (the low load is the bench's first step of the same engine, at one fixed
+ *   rate for every entry, its own later-half medians, so a start-up transient does not loosen the bound; the 50 ms
+ *   keeps a 10 ms baseline from failing on one GC pause). The 250 ms cap is the queueing delay any engine may add: a
  *   factor alone would let an engine whose low-load p50 is 0.6 s (a 1 s checkpoint's commit wait) queue for
- *   1.3 s more and still "keep up", favouring the slow engines. p50 is the queueing signal: an engine whose p99 is seconds even at low load (ack-tree's
- *   replays) would hide a queue behind a p99 bound alone. A step still catching up at p50 2–3 s fails here and on
- *   the backlog's bound, where the old rule (p50 of the last quarter ≤ 2 × the first quarter's) passed it.
+ *   1.3 s more and still "keep up", favouring the slow engines. p50 is the queueing signal: an engine whose p99 is
+ *   seconds even at low load (ack-tree's replays) would hide a queue behind a p99 bound alone. A step still catching
+ *   up at p50 2–3 s fails here and on the backlog's bound, where the old rule (p50 of the last quarter ≤ 2 × the
+ *   first quarter's) passed it. The tail: the median per-second p99 stays at most 250 ms above the low-load one
+ *   (the same cap), so a tail that grows by stalls of a quarter second fails while the p50 still keeps up.
+ *
+ *   **Why the p99 has no factor.** ARCHITECTURE.md defines the sustainable rate as the highest at which latency and
+ *   lag stay *bounded*, as Karimov et al. do ("Benchmarking Distributed Stream Data Processing Systems", ICDE 2018:
+ *   the highest load handled without prolonged backpressure, i.e. without an ever-growing latency); a tail a few
+ *   tens of ms longer on a busy machine is bounded. Until 2026-12-05 the p99 had the p50's bound (3 × low-load + 50
+ *   ms: 63–76 ms for the at-least-once engines), and that made the verdicts of those engines a draw over a wide band:
+ *   operator-checkpoint at 18000–27000/s kept p50 at 13–20 ms while its per-second p99s ranged 36–230 ms within each
+ *   run, their median within ±30 ms of a 72 ms bound, so its runs passed 5/6, 2/6 and 1/3 from 18000 to 27000/s
+ *   (docs/benches 2026-12-04e and f); the single passthrough passed about half its runs from 22000 to 33000/s. A
+ *   pass rate flat at ½ over three grid steps places the ½ crossing anywhere in them, whatever the repeats: a
+ *   simulation of the search on those two benches' pooled pass rates (three repeats: 61 % of bench pairs agree on
+ *   the passthrough, 65 % on operator-checkpoint; five repeats: 64 and 68 %) put two benches within one step
+ *   barely more often with more runs. Re-judged by this rule from the figures they kept, the day's six benches had mixed
+ *   verdicts at 34 of the 153 rates they ran 3 or more times, against 66 as judged. The tail is still measured:
+ *   every step prints its p99, and the runs at 50 % report it (the goals).
  *
  * And the load itself: if the generator could not produce 95 % of the rate, the step says so and fails (the
  * harness, not the engine, is the limit there).
@@ -48,34 +65,47 @@ export const SUSTAINABLE_RULE = {
   trendShare: 0.25,
   /** Seconds averaged for the backlog's end value. */
   endSeconds: 3,
+  /** The p50's bound: this many low-load p50s plus the slack... */
   latencyFactor: 3,
   latencySlackMs: 50,
-  /** The most a step's p50 or p99 may exceed the low-load one, whatever the factor allows. */
+  /** ...and at most this much above the low-load p50, whatever the factor allows. */
   latencyAddedCapMs: 250,
+  /** The p99's bound: at most this much above the low-load p99 (no factor: the tail must stay bounded, not tight). */
+  p99AddedMaxMs: 250,
   /** Runs pooled for the low-load reference. */
   lowLoadRuns: 2,
 } as const;
 
 /**
  * The rule as a bench applied it (bench.json `settings.rule`). Benches from 7850088 to the fixed reference rate
- * also kept the busy share from which their search halved the low-load reference, and how often it might.
+ * also kept the busy share from which their search halved the low-load reference, and how often it might; benches
+ * before 2026-12-05 have no `p99AddedMaxMs` (their p99 had the p50's bound).
  */
-export type SustainableRule = { readonly [K in keyof typeof SUSTAINABLE_RULE]: number } & {
+export type SustainableRule = {
+  readonly [K in Exclude<keyof typeof SUSTAINABLE_RULE, 'p99AddedMaxMs'>]: number;
+} & {
+  readonly p99AddedMaxMs?: number;
   readonly lowLoadBusyMax?: number;
   readonly lowLoadHalvings?: number;
 };
 
-/** A step's latency bound from the low-load figure: min(factor × low + slack, low + cap). */
+/** The p50's bound from the low-load p50: min(factor × low + slack, low + cap). */
 export function latencyBound(lowMs: number): number {
   const r = SUSTAINABLE_RULE;
   return Math.min(r.latencyFactor * lowMs + r.latencySlackMs, lowMs + r.latencyAddedCapMs);
 }
 
-function latencyBoundText(lowMs: number): string {
+/** A step's latency bounds from the low-load figures: the p50's (`latencyBound`), the p99's low + p99AddedMaxMs. */
+export function latencyBounds(low: LowLoad): { p50: number; p99: number } {
+  return { p50: latencyBound(low.p50Ms), p99: low.p99Ms + SUSTAINABLE_RULE.p99AddedMaxMs };
+}
+
+function latencyBoundText(name: 'p50' | 'p99', lowMs: number): string {
   const r = SUSTAINABLE_RULE;
+  if (name === 'p99') return `low-load p99 ${lowMs.toFixed(0)} + ${r.p99AddedMaxMs}`;
   return r.latencyFactor * lowMs + r.latencySlackMs <= lowMs + r.latencyAddedCapMs
-    ? `${r.latencyFactor} × low-load ${lowMs.toFixed(0)} + ${r.latencySlackMs}`
-    : `low-load ${lowMs.toFixed(0)} + ${r.latencyAddedCapMs} (the cap on added latency)`;
+    ? `${r.latencyFactor} × low-load p50 ${lowMs.toFixed(0)} + ${r.latencySlackMs}`
+    : `low-load p50 ${lowMs.toFixed(0)} + ${r.latencyAddedCapMs} (the cap on added latency)`;
 }
 
 export interface StepInput {
@@ -229,8 +259,7 @@ export function judgeStep(input: StepInput): StepJudgement {
       'consumer lag',
     );
   }
-  const latencyBoundMs =
-    lowLoad === null ? null : { p50: latencyBound(lowLoad.p50Ms), p99: latencyBound(lowLoad.p99Ms) };
+  const latencyBoundMs = lowLoad === null ? null : latencyBounds(lowLoad);
   const base = {
     producedPerS,
     deliveredPerS,
@@ -258,8 +287,8 @@ export function judgeStep(input: StepInput): StepJudgement {
   if (!backlog.ok) return fail('backlog', backlog.reason);
   if (consumerLag && !consumerLag.ok) return fail('consumer lag', consumerLag.reason);
   if (lowLoad !== null && latencyBoundMs !== null) {
-    const over = (name: string, late: number, low: number, b: number) =>
-      `${name} ${late.toFixed(0)} ms in the ${pooledRuns > 1 ? 'later halves' : 'later half'}${pooledText} > ${latencyBoundText(low).replace('low-load', `low-load ${name}`)} = ${b.toFixed(0)} ms`;
+    const over = (name: 'p50' | 'p99', late: number, low: number, b: number) =>
+      `${name} ${late.toFixed(0)} ms in the ${pooledRuns > 1 ? 'later halves' : 'later half'}${pooledText} > ${latencyBoundText(name, low)} = ${b.toFixed(0)} ms`;
     // Both over: the reason names the one further over its bound (what a rerun would have to turn).
     const worst = worstOver(lateP50Ms, lateP99Ms, latencyBoundMs);
     if (worst === 'p50') return fail('p50', over('p50', lateP50Ms!, lowLoad.p50Ms, latencyBoundMs.p50));
