@@ -141,8 +141,16 @@ export interface BenchResult {
   startedAt: string;
   /** Absent in benches from before it was kept (their startedAt was the time they finished). */
   finishedAt?: string;
-  /** The commit the bench ran (`-dirty`: with uncommitted changes); absent in benches from before it was kept. */
+  /**
+   * The commit checked out when the bench started (`-dirty`: with uncommitted changes); absent in benches from before
+   * it was kept. Before 2026-12-05 it was read when the bench finished.
+   */
   gitSha?: string;
+  /**
+   * The commit checked out when it finished, where that differs: the tree changed while the bench ran, and each run's
+   * worker processes load it as they start, so later runs may have run other code.
+   */
+  gitShaAtEnd?: string;
   dir: string;
   settings: {
     stepS: number;
@@ -200,6 +208,11 @@ export interface BenchResult {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function codeLine(atStart: string, atEnd: string | undefined): string {
+  if (!atEnd) return `Code: ${atStart}.`;
+  return `Code: ${atStart} when it started, ${atEnd} when it finished: the tree changed while the bench ran, and each run's worker processes load it as they start, so the runs after the change may have run other code.`;
+}
 
 /** Fills each entry's ratios from the baselines of its workload. */
 export function addRatios(entries: BenchEntry[]): void {
@@ -515,7 +528,7 @@ export function formatBench(result: BenchResult): string {
           "Interleaved: every entry's search ran at once, the entries taking turns run by run (round-robin), so a change of the host during the bench reached every entry alike; each entry's steps below are in its own order, and the machine was sampled before the first step and after the last only.",
         ]
       : []),
-    ...(result.gitSha ? [`Code: ${result.gitSha}.`] : []),
+    ...(result.gitSha ? [codeLine(result.gitSha, result.gitShaAtEnd)] : []),
     ...(result.brokerWarmup
       ? [
           `Broker warm-up: ${result.brokerWarmup.seconds} s of the harness alone at ${result.brokerWarmup.rate}/s before the first step, not judged (a fresh broker's JIT would land in the first entry's low-load reference); Kafka used ${result.brokerWarmup.kafkaCores ?? 'unknown'} cores in it.`,

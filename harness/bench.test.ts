@@ -254,6 +254,18 @@ describe('limits, ratios and goals', () => {
       '- ack-tree/transactions (machine before it: loop 16.5 ms, ring 63 µs CPU per hop):',
     );
     expect(sampled).toContain('Code: c0d78e4.');
+    // A tree changed while the bench ran: both commits, and what that means for the runs.
+    const changed = formatBench({
+      ...header,
+      gitSha: 'c0d78e4',
+      gitShaAtEnd: 'c0d78e4-dirty',
+      parallelBaseline: null,
+      entries: [],
+      goals: [],
+    });
+    expect(changed).toContain(
+      "Code: c0d78e4 when it started, c0d78e4-dirty when it finished: the tree changed while the bench ran, and each run's worker processes load it as they start, so the runs after the change may have run other code.",
+    );
   });
 
   it('the JVM engines warm up 20 s unless the bench is told otherwise, and bench.md says so', () => {

@@ -231,6 +231,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     if (engine !== HARNESS_PIPE) getEngine(engine);
   }
   const startedAt = new Date().toISOString();
+  // The commit the bench ran is the one checked out now; the tree is read again at the end, and a change said.
+  const ranSha = gitSha();
   const stamp = startedAt.replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const dir = join(resolve(opts.outDir ?? DEFAULT_RESULTS_DIR), `bench-${stamp}`);
   mkdirSync(dir, { recursive: true });
@@ -532,12 +534,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     await acquired.own?.stop().catch(() => {});
   }
   const speedAfter = await sample('after the last step');
+  const shaAtEnd = gitSha();
   addRatios(entries);
   const result: BenchResult = {
     schema: BENCH_SCHEMA,
     startedAt,
     finishedAt: new Date().toISOString(),
-    gitSha: gitSha(),
+    gitSha: ranSha,
+    ...(shaAtEnd !== ranSha ? { gitShaAtEnd: shaAtEnd } : {}),
     dir,
     settings: {
       ...s,
