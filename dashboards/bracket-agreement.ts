@@ -50,6 +50,21 @@ export interface SustainableBracket {
   lowLoad?: LowLoadReference;
   /** Runs and passes per tested rate (bench@3; absent before). */
   tally?: RateTally[];
+  /**
+   * The same bench's parallel passthrough on the same workload (its bracket), what the entry's ratio is to; absent
+   * for the parallel passthrough itself and where the bench did not run it.
+   */
+  parallel?: { passedPerS: number; failedAtPerS: number | null };
+}
+
+/** Two benches' ratios of an entry to their own parallel passthrough, each with the interval its two brackets allow. */
+export interface RatioAgreement {
+  /** `0.1 [0.084–0.119)`: the ratio of the crossings, and the interval of the ratio of the true rates. */
+  a: string;
+  b: string;
+  /** The two intervals overlap: within the resolution of the searches. */
+  consistent: boolean;
+  why: string;
 }
 
 export interface BracketAgreement {
@@ -64,6 +79,8 @@ export interface BracketAgreement {
   references?: string;
   /** Both benches' runs added rate by rate (bench@3, same low-load rule): the ½ crossing and band of all of them. */
   pooled?: string;
+  /** Where both benches ran a parallel passthrough beside the entry: the entry's ratio to it in each. */
+  ratio?: RatioAgreement;
 }
 
 /** One step of a bench entry with the figure its verdict turned on. */
@@ -108,6 +125,7 @@ export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): 
         : `more than a search step apart: one sustained ${lo}/s, the other failed at ${hi}/s`;
   const references = referencesText(a.lowLoad, b.lowLoad);
   const pooled = references ? null : pooledText(a, b);
+  const ratio = ratioAgreement(a, b);
   const agreement = {
     a: text(a),
     b: text(b),
@@ -115,6 +133,7 @@ export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): 
     why,
     ...(references ? { references } : {}),
     ...(pooled ? { pooled } : {}),
+    ...(ratio ? { ratio } : {}),
   };
   if (lo <= hi || !a.steps || !b.steps) return agreement;
   return { ...agreement, disputed: disputedSteps(hi, lo, a.steps, b.steps) };
@@ -133,6 +152,43 @@ function pooledText(a: SustainableBracket, b: SustainableBracket): string | null
   const o = outcomeOfTally(poolTallies([a.tally, b.tally]));
   const maxRatePerS = Math.min(a.maxRatePerS, b.maxRatePerS);
   return `${text({ ...o, passedPerS: o.sustainablePerS, maxRatePerS, band: bandText(o, maxRatePerS) })}: ${tallyText(o)}`;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const ratioBound = (x: number) => (Number.isFinite(x) ? String(round3(x)) : '∞');
+
+/**
+ * The entry's sustainable rate over its bench's parallel passthrough's: what compares across two machines, where the
+ * absolute rates do not. Each bench knows both true rates to their brackets, [passed–failed), so the ratio of the true
+ * rates lies in [passed / parallel's failed – failed / parallel's passed): about 1.2² ≈ 1.44 × wide on the E12 grid.
+ * Two benches' ratios are consistent when those intervals overlap, and apart otherwise, also where they only touch
+ * (half-open, they share no ratio; their crossings' ratios are then about 1.44 × apart). Null unless both benches ran
+ * a parallel passthrough beside the entry.
+ */
+export function ratioAgreement(a: SustainableBracket, b: SustainableBracket): RatioAgreement | null {
+  const [x, y] = [ratioInterval(a), ratioInterval(b)];
+  if (!x || !y) return null;
+  const lo = Math.max(x.lo, y.lo);
+  const hi = Math.min(x.hi, y.hi);
+  const [lower, higher] = x.hi <= y.lo ? (['A', 'B'] as const) : (['B', 'A'] as const);
+  const [below, above] = lower === 'A' ? [x.hi, y.lo] : [y.hi, x.lo];
+  return {
+    a: x.text,
+    b: y.text,
+    consistent: lo < hi,
+    why:
+      lo < hi
+        ? `both put it in [${ratioBound(lo)}–${ratioBound(hi)})`
+        : `more than the searches' resolution apart: ${lower}'s under ${ratioBound(below)}, ${higher}'s at least ${ratioBound(above)}`,
+  };
+}
+
+function ratioInterval(x: SustainableBracket): { lo: number; hi: number; text: string } | null {
+  const p = x.parallel;
+  if (!p || p.passedPerS <= 0) return null;
+  const lo = x.passedPerS / (p.failedAtPerS ?? Number.POSITIVE_INFINITY);
+  const hi = (x.failedAtPerS ?? Number.POSITIVE_INFINITY) / p.passedPerS;
+  return { lo, hi, text: `${round3(x.passedPerS / p.passedPerS)} [${ratioBound(lo)}–${ratioBound(hi)})` };
 }
 
 /** `12000 [12000–15000), 2/3 at it, band [10000–18000)`: a bracket as compare prints it (`at the winner` before @3). */

@@ -65,6 +65,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one search step (a grid step, ~1.2 ×, in a bench@3)` +
         (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
       '',
+      ...ratioLines(benches),
       ...pooledLines(benches, c.pooledWithheld),
       ...(c.machine ? [mdCell(c.machine), ''] : []),
       ...(c.code ? [mdCell(c.code), ''] : []),
@@ -77,6 +78,18 @@ export function renderCompareMarkdown(c: Comparison): string {
     lines.push(`- ? ${mdCell(f.cell)}: \`${f.rule}\` not judged: ${mdCell(f.why)}`);
   if (c.failures.length || c.notJudged.length) lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+/** How many paired cells' ratios to their bench's parallel passthrough are consistent: what compares across machines. */
+function ratioLines(benches: readonly CellChange[]): string[] {
+  const ratios = benches.filter((cell) => cell.sustainable?.ratio);
+  if (!ratios.length) return [];
+  const apart = ratios.filter((cell) => !cell.sustainable!.ratio!.consistent);
+  return [
+    `The ratio to each bench's own parallel passthrough (what compares across machines, where the rates do not) is consistent in ${ratios.length - apart.length} of ${ratios.length}: each crossing is known to its bracket, so a ratio to about 1.44 × (both intervals under each cell)` +
+      (apart.length ? `; apart in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
+    '',
+  ];
 }
 
 /** The ½ crossing of both benches' runs together, per paired cell that has one (bracket-agreement.ts). */
@@ -140,6 +153,12 @@ function cellSection(cell: CellChange): string[] {
   if (s)
     lines.push(
       `Sustainable: A ${s.a}; B ${s.b}: ${s.agree ? 'agree' : '**disagree**'}, ${mdCell(s.why)}.`,
+      ...(s.ratio
+        ? [
+            '',
+            `Ratio to its bench's parallel passthrough: A ${s.ratio.a}; B ${s.ratio.b}: ${s.ratio.consistent ? 'consistent' : '**apart**'}, ${mdCell(s.ratio.why)}.`,
+          ]
+        : []),
       ...(s.disputed ? ['', `Where they part: ${mdCell(s.disputed)}.`] : []),
       ...(s.references ? ['', `Low load: ${mdCell(s.references)}.`] : []),
       '',

@@ -11,6 +11,7 @@ import {
   compareSides,
   type FigureChange,
   loadCompareSide,
+  ratioAgreement,
   ruleNote,
   sideOfRuns,
 } from './compare.ts';
@@ -468,6 +469,82 @@ describe('bench results', () => {
     const band = { ...b(12000, 15000), band: '[10000–18000)' };
     expect(bracketAgreement(band, b(15000, 18000)).a).toBe(
       '12000 [12000–15000), 2/2 at it, band [10000–18000)',
+    );
+  });
+
+  it("compares each entry's ratio to its own bench's parallel passthrough, with the interval both brackets allow", () => {
+    const b = (passedPerS: number, failedAtPerS: number | null, parallel?: [number, number | null]) => ({
+      passedPerS,
+      failedAtPerS,
+      maxRatePerS: 120000,
+      passedAtWinner: 3,
+      runsAtWinner: 3,
+      ...(parallel ? { parallel: { passedPerS: parallel[0], failedAtPerS: parallel[1] } } : {}),
+    });
+    // docs/benches 2026-12-05a: ack-tree 4700 [4700–5600) beside a parallel passthrough of 47000 [47000–56000), and
+    // a slower host's 2200 [2200–2700) beside 15000 [15000–18000): 0.1 and 0.147, apart beyond the grid's resolution.
+    expect(ratioAgreement(b(4700, 5600, [47000, 56000]), b(2200, 2700, [15000, 18000]))).toEqual({
+      a: '0.1 [0.084–0.119)',
+      b: '0.147 [0.122–0.18)',
+      consistent: false,
+      why: "more than the searches' resolution apart: A's under 0.119, B's at least 0.122",
+    });
+    // 0.702 and 0.667: within it.
+    expect(ratioAgreement(b(33000, 39000, [47000, 56000]), b(10000, 12000, [15000, 18000]))).toMatchObject({
+      consistent: true,
+      why: 'both put it in [0.589–0.8)',
+    });
+    // Intervals that only touch share no ratio; an open end is unbounded.
+    expect(ratioAgreement(b(1000, 1200, [10000, 12000]), b(1440, 1800, [10000, 12000]))).toMatchObject({
+      consistent: false,
+      why: "more than the searches' resolution apart: A's under 0.12, B's at least 0.12",
+    });
+    expect(ratioAgreement(b(1000, null, [10000, null]), b(900, 1000, [10000, 12000]))).toMatchObject({
+      a: '0.1 [0–∞)',
+      consistent: true,
+    });
+    // No parallel passthrough beside the entry in either bench: no ratio.
+    expect(ratioAgreement(b(1000, 1200), b(1000, 1200, [10000, 12000]))).toBeNull();
+  });
+
+  it("reads a bench's parallel passthrough beside each entry and prints the ratios in Markdown", () => {
+    const withParallel = (name: string, sustainablePerS: number, parallelPerS: number) => {
+      const benchDir = writeBench(name, sustainablePerS, 100);
+      const file = join(benchDir, 'bench.json');
+      const bench = JSON.parse(readFileSync(file, 'utf8'));
+      const engine = bench.entries[0];
+      bench.entries.unshift({
+        ...engine,
+        engine: 'passthrough:instances=2',
+        role: 'parallel-passthrough',
+        guarantee: 'none',
+        sustainablePerS: parallelPerS,
+        failedAtPerS: parallelPerS * 1.2,
+      });
+      writeFileSync(file, JSON.stringify(bench));
+      return benchDir;
+    };
+    const c = compareSides(
+      loadCompareSide(withParallel('ratio-a', 8000, 40000)),
+      loadCompareSide(withParallel('ratio-b', 3000, 12000)),
+      [],
+      [],
+    );
+    const engine = c.cells.find((cell) => cell.engine === 'barrier-snapshot')!;
+    expect(engine.sustainable?.ratio).toEqual({
+      a: '0.2 [0.167–0.4)',
+      b: '0.25 [0.208–0.5)',
+      consistent: true,
+      why: 'both put it in [0.208–0.4)',
+    });
+    // The parallel passthrough has no ratio to itself.
+    expect(c.cells.find((cell) => cell.engine === 'passthrough')!.sustainable?.ratio).toBeUndefined();
+    const md = renderCompareMarkdown(c);
+    expect(md).toContain(
+      "The ratio to each bench's own parallel passthrough (what compares across machines, where the rates do not) is consistent in 1 of 1",
+    );
+    expect(md).toContain(
+      "Ratio to its bench's parallel passthrough: A 0.2 [0.167–0.4); B 0.25 [0.208–0.5): consistent, both put it in [0.208–0.4).",
     );
   });
 

@@ -61,7 +61,13 @@ import {
 import { type LoadedRun, loadReportInput, loadRun, type SkippedRun } from './load.ts';
 import { formatEstimate, formatSeconds } from './tradeoff-table.ts';
 
-export { type BracketAgreement, bracketAgreement, type SustainableBracket } from './bracket-agreement.ts';
+export {
+  type BracketAgreement,
+  bracketAgreement,
+  type RatioAgreement,
+  ratioAgreement,
+  type SustainableBracket,
+} from './bracket-agreement.ts';
 
 export const COMPARE_SCHEMA = 'faultline/compare@1';
 const BENCH_SCHEMA: BenchResult['schema'] = 'faultline/bench@3';
@@ -336,6 +342,9 @@ function loadBenchSide(input: string, file: string): CompareSide {
     const atHalf = e.atHalf?.runDirs[0] ? benchRun(dir, e.atHalf.runDirs[0], warnings) : null;
     const counts = atHalf?.summary.counts;
     const reference = lowLoadReference(e);
+    const parallel = bench.entries.find(
+      (p) => p.role === 'parallel-passthrough' && p.workload === e.workload,
+    );
     return {
       scenario: BENCH_SCENARIO,
       engine,
@@ -356,6 +365,9 @@ function loadBenchSide(input: string, file: string): CompareSide {
         steps: e.steps.filter(isVerdict).map(bracketStep),
         ...(reference ? { lowLoad: reference } : {}),
         ...(e.tally ? { tally: e.tally } : {}),
+        ...(parallel && parallel !== e
+          ? { parallel: { passedPerS: parallel.sustainablePerS, failedAtPerS: parallel.failedAtPerS } }
+          : {}),
       },
       figures: {
         lost: numbers([counts?.lost]),
