@@ -15,6 +15,7 @@ import {
   outcomeOfTally,
   poolTallies,
   type RateTally,
+  round3,
   tallyText,
 } from '../harness/index.ts';
 
@@ -154,7 +155,6 @@ function pooledText(a: SustainableBracket, b: SustainableBracket): string | null
   return `${text({ ...o, passedPerS: o.sustainablePerS, maxRatePerS, band: bandText(o, maxRatePerS) })}: ${tallyText(o)}`;
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const ratioBound = (x: number) => (Number.isFinite(x) ? String(round3(x)) : '∞');
 
 /**

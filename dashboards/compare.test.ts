@@ -548,6 +548,18 @@ describe('bench results', () => {
     );
   });
 
+  it('warns of a bench whose tree changed while it ran', () => {
+    const benchDir = writeBench('changed-tree', 8000, 100);
+    const file = join(benchDir, 'bench.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), gitSha: 'abc', gitShaAtEnd: 'abc-dirty' }),
+    );
+    expect(loadCompareSide(benchDir).warnings).toContain(
+      `${file}: the tree changed while the bench ran (abc when it started, abc-dirty when it finished): the runs after the change may have run other code`,
+    );
+  });
+
   it('refuses a faultline/bench@1 file: its steps were judged by another rule', () => {
     const old = writeBench('old', 8000, 100, 'faultline/bench@1');
     expect(() => loadCompareSide(old)).toThrow(/is a faultline\/bench@1 result.*do not compare/);

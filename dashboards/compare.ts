@@ -323,6 +323,10 @@ function loadBenchSide(input: string, file: string): CompareSide {
     );
   const dir = dirname(file);
   const warnings: string[] = [];
+  if (bench.gitShaAtEnd)
+    warnings.push(
+      `${file}: the tree changed while the bench ran (${bench.gitSha} when it started, ${bench.gitShaAtEnd} when it finished): the runs after the change may have run other code`,
+    );
   if (bench.settings?.rule?.latencyAddedCapMs === undefined)
     warnings.push(
       `${file} was judged before the cap on added latency (${SUSTAINABLE_RULE.latencyAddedCapMs} ms): engines with a high low-load latency (exactly-once) passed faster steps there`,

@@ -207,7 +207,8 @@ export interface BenchResult {
   goals: BenchGoal[];
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
+/** A ratio as bench.json keeps it: three decimals. */
+export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 function codeLine(atStart: string, atEnd: string | undefined): string {
   if (!atEnd) return `Code: ${atStart}.`;

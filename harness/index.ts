@@ -20,6 +20,7 @@ export {
   type LowLoadReference,
   lowLoadReference,
   lowLoadText,
+  round3,
   tallyText,
 } from './bench-report.ts';
 export { outcomeOfTally, poolTallies, type RateTally } from './bench-search.ts';
