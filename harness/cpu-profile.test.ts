@@ -9,7 +9,9 @@ import {
   monotonicUs,
   profileHarness,
   readProfiles,
+  sampledAgainstCounted,
   summarizeProfile,
+  type WorkerProfile,
 } from './cpu-profile.ts';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
@@ -133,5 +135,40 @@ describe('cpu profiles', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('sampledAgainstCounted', () => {
+    const busy = (worker: string, busyMs: number): WorkerProfile => ({
+      worker,
+      wallMs: 20_000,
+      busyMs,
+      top: [],
+    });
+    // ack-tree at 250/s on a saturated 2-core machine: 1.59 engine cores sampled, 1.19 counted by /proc.
+    const saturated = [busy('sink[0].0', 16_000), busy('features[0].0', 15_800), busy(HARNESS_PROFILE, 7000)];
+
+    it('sets the samples beside /proc per role and says where samples above the count went', () => {
+      const line = sampledAgainstCounted(saturated, { wallS: 20, engineCores: 1.19, harnessCores: 0.36 });
+      expect(line).toContain('engine 1.59 sampled vs 1.19 counted (≥ 0.40 waiting)');
+      // 0.01 under its count: no wait claimed for the harness.
+      expect(line).toContain('harness 0.35 sampled vs 0.36 counted. Samples above the count');
+      expect(line).toContain('read such a self time as partly waiting, not work');
+    });
+
+    it('counts the generator thread as the harness, and says nothing of waiting where the samples are the CPU', () => {
+      const quiet = [busy('generator', 4200), busy(HARNESS_PROFILE, 3400)];
+      const line = sampledAgainstCounted(quiet, { wallS: 20, engineCores: 0, harnessCores: 0.58 });
+      expect(line).toBe(
+        '# cores over the window, sampled busy vs /proc: harness 0.38 sampled vs 0.58 counted',
+      );
+    });
+
+    it('prints nothing without a count, and the line heads the summary when there is one', () => {
+      expect(sampledAgainstCounted(saturated, undefined)).toBeUndefined();
+      expect(sampledAgainstCounted(saturated, { wallS: 0, engineCores: 1, harnessCores: 1 })).toBeUndefined();
+      const text = formatProfiles(saturated, 5, { wallS: 20, engineCores: 1.19, harnessCores: 0.36 });
+      expect(text.split('\n')[1]).toMatch(/^# cores over the window, sampled busy vs \/proc: engine 1.59/);
+      expect(formatProfiles(saturated).split('\n')[1]).toBe('sink[0].0: busy 16.0 s of 20.0 s (80 %)');
+    });
   });
 });

@@ -8,7 +8,13 @@
  * `<worker> thread N`.
  *
  * "Busy" is sampled time not idle: on a saturated machine it includes time the thread was runnable but waiting
- * for a core, so it can exceed the CPU the process got (the run's `cpu` line says that, from /proc).
+ * for a core, so it can exceed the CPU the process got. The summary sets it beside the CPU /proc counted over the
+ * same window (`sampledAgainstCounted`), per run, since the gap is a run's: four runs on a 2-core machine 92–100 %
+ * busy read ack-tree at 250/s 1.59 engine cores sampled against 1.19 counted and the harness 1.05 against 0.36, the
+ * harness alone at 30000/s 1.44 and 1.45 against 1.12 and 1.11, and ack-tree at 250/s again 0.85 against 1.00 (no
+ * gap). Where there was a gap it was about the size of `writeBuffer`'s samples (a socket write that wakes its reader,
+ * after which the writer may wait for a core): 0.35–0.37 cores of them, 42 % of the generator thread's samples in the
+ * first run. The samples cannot say which function's were waits; the count says how much was.
  *
  * The harness's own process (load generator, collector, fault injection) is profiled too, through the inspector
  * in-process, into `harness.cpuprofile`: a harness short of CPU would show as engine latency.
@@ -159,11 +165,63 @@ export function readProfiles(dir: string, limit = 8, window?: ProfileWindow): Wo
   return profiles.sort((a, b) => b.busyMs - a.busyMs);
 }
 
-/** The profiles as text: per worker its busy time and its hottest functions. */
-export function formatProfiles(profiles: readonly WorkerProfile[], perWorker = 5): string {
+/** The CPU /proc counted over the profiles' window (the run's cpu account): cores of the engine and the harness. */
+export interface CountedCpu {
+  wallS: number;
+  engineCores: number;
+  harnessCores: number;
+}
+
+/** The profiles the harness process writes (its main thread, the generator's thread); the rest are the engine's. */
+const HARNESS_PROFILES = new Set([HARNESS_PROFILE, 'generator']);
+
+/**
+ * The profiles' busy time as cores beside the cores /proc counted for the same processes, engine and harness; where
+ * the samples exceed the count, a thread waited for a core at least that much (/proc also counts time the samples
+ * miss: kernel time, GC helper threads, so the excess is a lower bound). Undefined without a count.
+ */
+export function sampledAgainstCounted(
+  profiles: readonly WorkerProfile[],
+  counted: CountedCpu | undefined,
+): string | undefined {
+  if (!counted || !(counted.wallS > 0)) return undefined;
+  const sampled = (harness: boolean) =>
+    profiles.filter((p) => HARNESS_PROFILES.has(p.worker) === harness).reduce((a, p) => a + p.busyMs, 0) /
+    1000 /
+    counted.wallS;
+  const parts: string[] = [];
+  let waited = false;
+  for (const [role, cores, harness] of [
+    ['engine', counted.engineCores, false],
+    ['harness', counted.harnessCores, true],
+  ] as const) {
+    const s = sampled(harness);
+    if (!Number.isFinite(cores) || (s === 0 && cores === 0)) continue;
+    const excess = s - cores;
+    if (excess > 0.1 * cores && excess > 0.05) waited = true;
+    parts.push(
+      `${role} ${s.toFixed(2)} sampled vs ${cores.toFixed(2)} counted${excess > 0.05 ? ` (≥ ${excess.toFixed(2)} waiting)` : ''}`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  return `# cores over the window, sampled busy vs /proc: ${parts.join(', ')}${
+    waited
+      ? ". Samples above the count are a thread not running (waiting for a core), charged to the function it stopped in: in the runs measured the gap was about the size of writeBuffer's samples (a socket write that wakes its reader), so read such a self time as partly waiting, not work"
+      : ''
+  }`;
+}
+
+/** The profiles as text: per worker its busy time and its hottest functions, beside the CPU /proc counted. */
+export function formatProfiles(
+  profiles: readonly WorkerProfile[],
+  perWorker = 5,
+  counted?: CountedCpu,
+): string {
   const lines: string[] = [
     '# busy: sampled time not idle, over the load window; on a saturated machine it includes waiting for a core',
   ];
+  const against = sampledAgainstCounted(profiles, counted);
+  if (against) lines.push(against);
   // A worker's other threads (tsx's module loader) are idle once it has started: listed only when they are not.
   const quiet = profiles.filter((p) => / thread \d+$/.test(p.worker) && p.busyMs < 0.01 * p.wallMs);
   for (const p of profiles) {

@@ -46,6 +46,7 @@ import { collectorIncidentsNote, createCollector, type SecondRow } from './colle
 import { type ConsumerLagSample, readConsumerLag } from './consumer-lag.ts';
 import { startCpuAccount } from './cpu-account.ts';
 import {
+  type CountedCpu,
   formatProfiles,
   monotonicUs,
   type ProfileWindow,
@@ -271,6 +272,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let harnessProfile: Awaited<ReturnType<typeof profileHarness>> | undefined;
   /** The measured load window on the profiles' clock: what the profile summary reads. */
   let profileWindow: ProfileWindow | undefined;
+  /** The CPU /proc counted over the same window, set beside the profiles' samples. */
+  let profiledCpu: CountedCpu | undefined;
   try {
     // The harness's own client errors (a broker restart makes many) belong with the run, not on the terminal.
     const kafkaLog = (line: string) => {
@@ -571,6 +574,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const genStats = await generator.run();
     clearTimeout(cpuStart);
     const cpu = cpuAccount?.stop();
+    if (cpu)
+      profiledCpu = { wallS: cpu.wallS, engineCores: cpu.cores.engine, harnessCores: cpu.cores.harness };
     clearInterval(lagTicker);
     await lagSampling;
     opts.signal?.removeEventListener('abort', interrupt);
@@ -806,7 +811,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (profileDir && existsSync(profileDir))
         writeFileSync(
           join(profileDir, 'summary.txt'),
-          formatProfiles(readProfiles(profileDir, 8, profileWindow)),
+          formatProfiles(readProfiles(profileDir, 8, profileWindow), 5, profiledCpu),
         );
       for (const c of cleanups) await c().catch(() => {});
       await ownInfra?.stop().catch(() => {});
