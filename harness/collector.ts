@@ -286,8 +286,9 @@ export function createCollector(opts: CollectorOptions): Collector {
       await c.connect();
       await c.subscribe({ topic: opts.topic, fromBeginning: true });
       // No commits: nothing reads the collector's offsets (a replacement seeks to nextOffset in a group of its
-      // own). kafkajs' autoCommit commits after every batch, and at a low rate every batch is a record or two: the
-      // broker's OffsetCommits were its busiest request (3570 against 2628 fetches in a harness-pipe run at 250/s).
+      // own). kafkajs' autoCommit commits after every batch, and at a low rate every batch is a record or two: in a
+      // harness-pipe run at 250/s the broker served 3570 OffsetCommits beside 4885 produces and 2628 fetches, and
+      // at 33000/s they were its busiest request (2939, beside 1651 produces and 1562 fetches).
       await c.run({
         autoCommit: false,
         eachBatch: (payload) => (gen === generation ? readBatch(payload) : Promise.resolve()),

@@ -166,6 +166,15 @@ describe('cpu profiles', () => {
     it('prints nothing without a count, and the line heads the summary when there is one', () => {
       expect(sampledAgainstCounted(saturated, undefined)).toBeUndefined();
       expect(sampledAgainstCounted(saturated, { wallS: 0, engineCores: 1, harnessCores: 1 })).toBeUndefined();
+      // A JVM engine has no profiles: only the harness is set beside its count.
+      const jvm = sampledAgainstCounted([busy(HARNESS_PROFILE, 7000)], {
+        wallS: 20,
+        engineCores: 1.3,
+        harnessCores: 0.4,
+      });
+      expect(jvm).toBe(
+        '# cores over the window, sampled busy vs /proc: harness 0.35 sampled vs 0.40 counted',
+      );
       const text = formatProfiles(saturated, 5, { wallS: 20, engineCores: 1.19, harnessCores: 0.36 });
       expect(text.split('\n')[1]).toMatch(/^# cores over the window, sampled busy vs \/proc: engine 1.59/);
       expect(formatProfiles(saturated).split('\n')[1]).toBe('sink[0].0: busy 16.0 s of 20.0 s (80 %)');

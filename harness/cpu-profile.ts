@@ -185,22 +185,21 @@ export function sampledAgainstCounted(
   counted: CountedCpu | undefined,
 ): string | undefined {
   if (!counted || !(counted.wallS > 0)) return undefined;
-  const sampled = (harness: boolean) =>
-    profiles.filter((p) => HARNESS_PROFILES.has(p.worker) === harness).reduce((a, p) => a + p.busyMs, 0) /
-    1000 /
-    counted.wallS;
   const parts: string[] = [];
   let waited = false;
   for (const [role, cores, harness] of [
     ['engine', counted.engineCores, false],
     ['harness', counted.harnessCores, true],
   ] as const) {
-    const s = sampled(harness);
-    if (!Number.isFinite(cores) || (s === 0 && cores === 0)) continue;
+    // A role without profiles (the JVM engines are not profiled) has nothing to set beside its count.
+    const mine = profiles.filter((p) => HARNESS_PROFILES.has(p.worker) === harness);
+    if (mine.length === 0 || !Number.isFinite(cores)) continue;
+    const s = mine.reduce((a, p) => a + p.busyMs, 0) / 1000 / counted.wallS;
     const excess = s - cores;
-    if (excess > 0.1 * cores && excess > 0.05) waited = true;
+    const gap = excess > 0.05 && excess > 0.1 * cores;
+    waited ||= gap;
     parts.push(
-      `${role} ${s.toFixed(2)} sampled vs ${cores.toFixed(2)} counted${excess > 0.05 ? ` (≥ ${excess.toFixed(2)} waiting)` : ''}`,
+      `${role} ${s.toFixed(2)} sampled vs ${cores.toFixed(2)} counted${gap ? ` (≥ ${excess.toFixed(2)} waiting)` : ''}`,
     );
   }
   if (parts.length === 0) return undefined;
