@@ -12,9 +12,10 @@
  * same window (`sampledAgainstCounted`), per run, since the gap is a run's: four runs on a 2-core machine 92–100 %
  * busy read ack-tree at 250/s 1.59 engine cores sampled against 1.19 counted and the harness 1.05 against 0.36, the
  * harness alone at 30000/s 1.44 and 1.45 against 1.12 and 1.11, and ack-tree at 250/s again 0.85 against 1.00 (no
- * gap). Where there was a gap it was about the size of `writeBuffer`'s samples (a socket write that wakes its reader,
- * after which the writer may wait for a core): 0.35–0.37 cores of them, 42 % of the generator thread's samples in the
- * first run. The samples cannot say which function's were waits; the count says how much was.
+ * gap). `writeBuffer`'s samples (a socket write that wakes its reader, after which the writer may wait for a core)
+ * were about half to all of each gap: 0.35 of the engine's 0.40 and 0.31 of the harness's 0.69 in the first run (42 %
+ * of the generator thread's samples), 0.37 of 0.32 and 0.34 in the others. The samples cannot say which function's
+ * were waits; the count says how much was.
  *
  * The harness's own process (load generator, collector, fault injection) is profiled too, through the inspector
  * in-process, into `harness.cpuprofile`: a harness short of CPU would show as engine latency.
@@ -205,7 +206,7 @@ export function sampledAgainstCounted(
   if (parts.length === 0) return undefined;
   return `# cores over the window, sampled busy vs /proc: ${parts.join(', ')}${
     waited
-      ? ". Samples above the count are a thread not running (waiting for a core), charged to the function it stopped in: in the runs measured the gap was about the size of writeBuffer's samples (a socket write that wakes its reader), so read such a self time as partly waiting, not work"
+      ? ". Samples above the count are a thread not running (waiting for a core), charged to the function it stopped in: in the runs measured writeBuffer's samples (a socket write that wakes its reader) were half to all of the gap, so read such a self time as partly waiting, not work"
       : ''
   }`;
 }
