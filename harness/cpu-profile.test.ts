@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { localLauncherWith } from '../engines/runtime/worker-launcher.ts';
 import {
   formatProfiles,
+  GENERATOR_PROFILE,
   HARNESS_PROFILE,
   monotonicUs,
   profileHarness,
@@ -156,7 +157,7 @@ describe('cpu profiles', () => {
     });
 
     it('counts the generator thread as the harness, and says nothing of waiting where the samples are the CPU', () => {
-      const quiet = [busy('generator', 4200), busy(HARNESS_PROFILE, 3400)];
+      const quiet = [busy(GENERATOR_PROFILE, 4200), busy(HARNESS_PROFILE, 3400)];
       const line = sampledAgainstCounted(quiet, { wallS: 20, engineCores: 0, harnessCores: 0.58 });
       expect(line).toBe(
         '# cores over the window, sampled busy vs /proc: harness 0.38 sampled vs 0.58 counted',

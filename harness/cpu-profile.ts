@@ -55,6 +55,8 @@ export interface WorkerProfile {
 
 /** The profile the harness process writes beside its workers'. */
 export const HARNESS_PROFILE = 'harness';
+/** The profile the generator's thread (in the harness process) writes. */
+export const GENERATOR_PROFILE = 'generator';
 
 /**
  * The clock V8 stamps profile samples with (CLOCK_MONOTONIC, µs), the same in every process of the machine:
@@ -174,7 +176,7 @@ export interface CountedCpu {
 }
 
 /** The profiles the harness process writes (its main thread, the generator's thread); the rest are the engine's. */
-const HARNESS_PROFILES = new Set([HARNESS_PROFILE, 'generator']);
+const HARNESS_PROFILES = new Set([HARNESS_PROFILE, GENERATOR_PROFILE]);
 
 /**
  * The profiles' busy time as cores beside the cores /proc counted for the same processes, engine and harness; where

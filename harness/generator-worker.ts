@@ -8,7 +8,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { createKafka } from '../clients/kafka.ts';
 import { getWorkload } from '../scenarios/workloads/index.ts';
-import { profileHarness } from './cpu-profile.ts';
+import { GENERATOR_PROFILE, profileHarness } from './cpu-profile.ts';
 import { createLoadGenerator } from './load-generator.ts';
 import { createSchedule, type ScheduleSpec } from './schedule.ts';
 
@@ -39,7 +39,7 @@ export type GeneratorThreadMessage =
 async function main(config: GeneratorThreadConfig): Promise<void> {
   const port = parentPort!;
   const post = (m: GeneratorThreadMessage) => port.postMessage(m);
-  const profiler = config.profileDir ? await profileHarness('generator') : undefined;
+  const profiler = config.profileDir ? await profileHarness(GENERATOR_PROFILE) : undefined;
   let last: GeneratorThreadMessage;
   try {
     const source = await getWorkload(config.workload).source({
