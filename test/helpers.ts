@@ -64,7 +64,7 @@ export function scaledAckTree(messageTimeoutS = 3): Record<string, number> {
   };
 }
 
-/** A short scenario for engine tests: rate 400, 3 s warm-up (unless told), faults as YAML list items (or none). */
+/** A short scenario for engine tests: rate 400/s, 3 s warm-up (unless told), faults as YAML list items (or none). */
 export function testScenario(
   name: string,
   faults: string,
@@ -73,10 +73,11 @@ export function testScenario(
     drain = 30,
     seed = 7,
     warmup = 3,
-  }: { duration?: number; drain?: number; seed?: number; warmup?: number } = {},
+    rate = 400,
+  }: { duration?: number; drain?: number; seed?: number; warmup?: number; rate?: number } = {},
 ): Scenario {
   return parseScenario(
-    `name: ${name}\nrate: 400\nduration: ${duration}s\nwarmup: ${warmup}s\ndrain: ${drain}s\nseed: ${seed}\nfaults:${faults || ' []'}\n`,
+    `name: ${name}\nrate: ${rate}\nduration: ${duration}s\nwarmup: ${warmup}s\ndrain: ${drain}s\nseed: ${seed}\nfaults:${faults || ' []'}\n`,
     `${name}.yaml`,
   );
 }
