@@ -35,6 +35,7 @@ const COLUMN = {
   replayed: 12,
   verdict: 13,
   horizon: 14,
+  cpu: 15,
 };
 
 function table(runs: LoadedRun[]): string[][] {
@@ -84,6 +85,27 @@ describe('the tradeoff table', () => {
     expect(ackTree![COLUMN.horizon]).toBe('offset commit 2 s');
     expect(flink![COLUMN.horizon]).toBe('varies: checkpoint 2 s; checkpoint 1 s');
     expect(apex![COLUMN.horizon]).toBe('—');
+  });
+
+  it('says how busy the machine was in each row, and which rows were measured on a saturated one', () => {
+    const cores = { engine: 1.14, kafka: 0.26, toxiproxy: 0.21, redis: 0.03, harness: 0.33, other: 0.01 };
+    const cpu = (machineBusy: number, engine = 1.14, machineSteal = 0.001) => ({
+      summaryExtra: { cpu: { wallS: 34, cpus: 2, machineBusy, machineSteal, cores: { ...cores, engine } } },
+    });
+    const [ackTree, flink, apex] = table([
+      handMadeRun({ engine: 'ack-tree', guarantee: 'at-least-once', faults: kill, ...cpu(0.991) }),
+      handMadeRun({ engine: 'barrier-snapshot', faults: kill, ...cpu(0.93, 0.8) }),
+      handMadeRun({ engine: 'barrier-snapshot', faults: kill, ...cpu(0.97, 1.0, 0.04) }),
+      handMadeRun({ engine: 'barrier-snapshot', faults: kill, ...cpu(0.95, 0.9) }),
+      handMadeRun({ engine: 'operator-checkpoint', faults: kill }),
+    ]);
+    expect(ackTree![COLUMN.cpu]).toBe('99 % · engine 1.14 (saturated)');
+    // Repeats: the range of the busy shares, the most stolen, the median of the engine's cores, how many saturated.
+    expect(flink![COLUMN.cpu]).toBe('93–97 % (≤ 4 % stolen) · engine 0.90 (saturated 2/3)');
+    // A summary without an account (older, or no /proc): nothing to say.
+    expect(apex![COLUMN.cpu]).toBe('—');
+    const [quiet] = table([handMadeRun({ engine: 'ack-tree', faults: kill, ...cpu(0.69, 0.68) })]);
+    expect(quiet![COLUMN.cpu]).toBe('69 % · engine 0.68');
   });
 
   it('marks the lowest value of a column in bold, all of them on a tie', () => {

@@ -7,7 +7,9 @@
  * value, has no mark. "never recovered" is worse than any time. With repeats a cell reads `median [lo–hi]`
  * (95 % bootstrap interval of the median, see aggregate.ts) when the repeats differ.
  */
-import { formatRecovery } from '../harness/index.ts';
+
+import { median } from '../core/stats.ts';
+import { type CpuAccount, formatRecovery, SATURATED_BUSY } from '../harness/index.ts';
 import { type Estimate, estimate, type RunGroup } from './aggregate.ts';
 
 export interface TableColumn {
@@ -111,6 +113,32 @@ function horizonText(g: RunGroup): string {
   return texts.length === 1 ? texts[0]! : `varies: ${texts.join('; ')}`;
 }
 
+/**
+ * How busy the machine was over each run's load, and the engine's cores: `99 % · engine 1.14 (saturated)`, with
+ * repeats `93–100 % · engine 1.10 (saturated 2/3)` (the range of the busy shares, the median of the cores). A row
+ * measured on a saturated machine (harness/cpu-account.ts `SATURATED_BUSY`) has latencies and recovery times that
+ * include waiting for a core: it says what this machine does at this rate, and the column says which rows those are.
+ * '—' for runs without an account (older summaries, no /proc).
+ */
+function cpuText(g: RunGroup): string {
+  const accounts = g.runs
+    .map((r) => r.summary.cpu)
+    .filter(
+      (a): a is CpuAccount =>
+        a !== undefined && Number.isFinite(a.machineBusy) && Number.isFinite(a.cores.engine),
+    );
+  if (accounts.length === 0) return '—';
+  const busy = accounts.map((a) => Math.round(a.machineBusy * 100));
+  const [lo, hi] = [Math.min(...busy), Math.max(...busy)];
+  const steal = Math.max(...accounts.map((a) => a.machineSteal ?? 0));
+  const saturated = accounts.filter((a) => a.machineBusy >= SATURATED_BUSY).length;
+  const of = accounts.length > 1 ? ` ${saturated}/${accounts.length}` : '';
+  return (
+    `${lo === hi ? lo : `${lo}–${hi}`} %${Math.round(steal * 100) >= 1 ? ` (≤ ${Math.round(steal * 100)} % stolen)` : ''}` +
+    ` · engine ${median(accounts.map((a) => a.cores.engine))!.toFixed(2)}${saturated > 0 ? ` (saturated${of})` : ''}`
+  );
+}
+
 const countColumn = (id: 'lost' | 'duplicated' | 'incorrect', header: string): TableColumn => ({
   id,
   header,
@@ -168,6 +196,7 @@ export const TRADEOFF_COLUMNS: readonly TableColumn[] = [
   },
   { id: 'verdict', header: 'guarantee', better: null, score: () => null, text: verdictText },
   { id: 'horizon', header: 'replay horizon', better: null, score: () => null, text: horizonText },
+  { id: 'cpu', header: 'machine busy · engine cores', better: null, score: () => null, text: cpuText },
 ];
 
 /** Which groups hold the best value of a column (empty when the column is not compared or all tie). */

@@ -8,6 +8,8 @@ import {
   createCpuSampler,
   formatCpuAccount,
   readMachineTimes,
+  SATURATED_BUSY,
+  saturationNote,
   startCpuAccount,
   stealOfBusy,
 } from './cpu-account.ts';
@@ -179,6 +181,20 @@ describe('cpu account', () => {
     expect(formatCpuAccount({ wallS: 60, cpus: 1, machineBusy: 0.1, cores: idle })).toBe(
       'cpu  machine 10 % busy of 1 core · engine 0.00 · harness 0.10 cores',
     );
+  });
+
+  it('notes a run whose machine was saturated over the load, naming where the CPU went; nothing below that', () => {
+    const cores = { engine: 1.14, kafka: 0.26, toxiproxy: 0.21, redis: 0.03, harness: 0.33, other: 0.01 };
+    const a: CpuAccount = { wallS: 34, cpus: 2, machineBusy: 0.991, machineSteal: 0.001, cores };
+    expect(saturationNote(a)).toBe(
+      'the machine was 99 % busy over the load (engine 1.14, kafka 0.26, toxiproxy 0.21, redis 0.03, harness 0.33 of 2 cores): processes waited for a core, so latencies and recovery times include that wait (a lower rate, or more cores, shows what the engine needs)',
+    );
+    expect(saturationNote({ ...a, machineBusy: SATURATED_BUSY, machineSteal: 0.12 })).toMatch(
+      /^the machine was 95 % busy \(12 % stolen\) over the load \(engine 1\.14, /,
+    );
+    expect(saturationNote({ ...a, machineBusy: 0.93 })).toBeUndefined();
+    // Nothing measured (no /proc): no claim either way.
+    expect(saturationNote({ ...a, machineBusy: Number.NaN })).toBeUndefined();
   });
 
   it('reads the share of the busy time stolen between two readings of /proc/stat; NaN where it cannot', () => {

@@ -206,6 +206,30 @@ export function formatCpuAccount(a: CpuAccount): string {
   return `cpu  machine ${Math.round(a.machineBusy * 100)} % busy${stealText(a)} of ${of} · ${cores} cores`;
 }
 
+/**
+ * From this share of the machine busy over the load on, a run's processes surely waited for a core. ack-tree on
+ * 2 cores, 15 s proxied runs (2026-12-05): 50/s 69 % busy, p99 51 ms; 100/s 93 %, 120 ms; 400/s 100 %, 597 ms;
+ * 800/s 100 %, 4.5 s. Waiting starts below this share (93 % already doubled the p99): the note is for the runs
+ * where it cannot be doubted, not a line between waiting and none.
+ */
+export const SATURATED_BUSY = 0.95;
+
+/**
+ * A run's note when the machine was saturated over its load (`SATURATED_BUSY`): its latencies and recovery times
+ * include waiting for a core, and say what this machine does at this rate, not what the engine needs. Undefined
+ * otherwise, or without a measured account.
+ */
+export function saturationNote(a: CpuAccount): string | undefined {
+  if (!Number.isFinite(a.machineBusy) || a.machineBusy < SATURATED_BUSY) return undefined;
+  const roles = CPU_ROLES.filter((r) => r !== 'other' && Number.isFinite(a.cores[r]) && a.cores[r] >= 0.005)
+    .map((r) => `${r} ${a.cores[r].toFixed(2)}`)
+    .join(', ');
+  return (
+    `the machine was ${Math.round(a.machineBusy * 100)} % busy${stealText(a)} over the load (${roles} of ${a.cpus} cores): ` +
+    'processes waited for a core, so latencies and recovery times include that wait (a lower rate, or more cores, shows what the engine needs)'
+  );
+}
+
 /** ` (12 % stolen)`: the hypervisor's share of the machine's CPU time, when it rounds to 1 % or more. */
 export function stealText(a: Pick<CpuAccount, 'machineSteal'>): string {
   const steal = a.machineSteal;

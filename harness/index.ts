@@ -24,7 +24,7 @@ export {
   tallyText,
 } from './bench-report.ts';
 export { outcomeOfTally, poolTallies, type RateTally } from './bench-search.ts';
-export { type CpuAccount, formatCpuAccount } from './cpu-account.ts';
+export { type CpuAccount, formatCpuAccount, SATURATED_BUSY, saturationNote } from './cpu-account.ts';
 export { codeDiffers } from './environment.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {

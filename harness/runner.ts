@@ -44,7 +44,7 @@ import { createAccounting } from './branch-checker.ts';
 import { deliveryCounts, SAMPLE_LIMIT, verdictFor, verdictWithOpenDrain } from './checker.ts';
 import { collectorIncidentsNote, createCollector, type SecondRow } from './collector.ts';
 import { type ConsumerLagSample, readConsumerLag } from './consumer-lag.ts';
-import { startCpuAccount } from './cpu-account.ts';
+import { saturationNote, startCpuAccount } from './cpu-account.ts';
 import {
   type CountedCpu,
   formatProfiles,
@@ -700,6 +700,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       notes.push(
         `the load generator fell behind its schedule (p99 lag ${lagP99.toFixed(1)} ms): latency includes that delay`,
       );
+    const saturated = cpu && saturationNote(cpu);
+    if (saturated) notes.push(saturated);
 
     const rows = collector.rows();
     const measured = rows.filter((r) => r.second >= run.warmupS && r.second < run.warmupS + run.durationS);
