@@ -7,7 +7,6 @@
  * value, has no mark. "never recovered" is worse than any time. With repeats a cell reads `median [lo–hi]`
  * (95 % bootstrap interval of the median, see aggregate.ts) when the repeats differ.
  */
-
 import { median } from '../core/stats.ts';
 import { type CpuAccount, formatRecovery, SATURATED_BUSY } from '../harness/index.ts';
 import { type Estimate, estimate, type RunGroup } from './aggregate.ts';

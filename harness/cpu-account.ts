@@ -200,8 +200,7 @@ export function formatCpuAccount(a: CpuAccount): string {
   if (!Number.isFinite(a.cores.engine)) return 'cpu  unknown: /proc is not readable here';
   if (!Number.isFinite(a.machineBusy))
     return 'cpu  unknown: no time passed between the first and the last sample';
-  const roles = CPU_ROLES.filter((r) => r === 'engine' || a.cores[r].toFixed(2) !== '0.00');
-  const cores = roles.map((r) => `${r} ${a.cores[r].toFixed(2)}`).join(' · ');
+  const cores = roleCores(a).join(' · ');
   const of = `${a.cpus} core${a.cpus === 1 ? '' : 's'}`;
   return `cpu  machine ${Math.round(a.machineBusy * 100)} % busy${stealText(a)} of ${of} · ${cores} cores`;
 }
@@ -221,13 +220,18 @@ export const SATURATED_BUSY = 0.95;
  */
 export function saturationNote(a: CpuAccount): string | undefined {
   if (!Number.isFinite(a.machineBusy) || a.machineBusy < SATURATED_BUSY) return undefined;
-  const roles = CPU_ROLES.filter((r) => r !== 'other' && Number.isFinite(a.cores[r]) && a.cores[r] >= 0.005)
-    .map((r) => `${r} ${a.cores[r].toFixed(2)}`)
-    .join(', ');
+  const roles = roleCores(a, ['other']).join(', ');
   return (
     `the machine was ${Math.round(a.machineBusy * 100)} % busy${stealText(a)} over the load (${roles} of ${a.cpus} cores): ` +
     'processes waited for a core, so latencies and recovery times include that wait (a lower rate, or more cores, shows what the engine needs)'
   );
+}
+
+/** `engine 1.14`, `kafka 0.26`, …: the engine always, every other role (but those left out) that is not 0.00. */
+function roleCores(a: CpuAccount, leftOut: readonly CpuRole[] = []): string[] {
+  return CPU_ROLES.filter(
+    (r) => !leftOut.includes(r) && (r === 'engine' || a.cores[r].toFixed(2) !== '0.00'),
+  ).map((r) => `${r} ${a.cores[r].toFixed(2)}`);
 }
 
 /** ` (12 % stolen)`: the hypervisor's share of the machine's CPU time, when it rounds to 1 % or more. */

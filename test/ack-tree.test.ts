@@ -32,7 +32,7 @@ const KILL_MAX_SPOUT_PENDING = 500;
  */
 const KILL_RATE = 200;
 
-type ScenarioOpts = { duration?: number; drain?: number; rate?: number };
+type ScenarioOpts = NonNullable<Parameters<typeof testScenario>[2]>;
 const scenario = (name: string, faults: string, opts: ScenarioOpts = {}) =>
   testScenario(name, faults, { duration: 16, ...opts });
 
