@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchEntry } from '../harness/index.ts';
-import { bracketAgreement, bracketStep, type SustainableBracket } from './bracket-agreement.ts';
+import { bracketAgreement, bracketStep, fitOf, type SustainableBracket } from './bracket-agreement.ts';
 
 type Step = BenchEntry['steps'][number];
 const BOUNDS = { p50: 62, p99: 94 };
@@ -231,5 +231,35 @@ describe("both benches' runs pooled", () => {
     expect(bracketAgreement({ ...a, lowLoad: ref(10) }, { ...b, lowLoad: ref(11) }).pooled).toContain(
       '2200 [2200–2700)',
     );
+  });
+});
+
+describe('the fitted crossings of two benches', () => {
+  const t = (...rows: [number, number, number][]) =>
+    rows.map(([rate, passed, runs]) => ({ rate, runs, passed }));
+  // docs/benches 2026-12-05b and c, one commit on one VM: operator-checkpoint at-least-once, grid figures 8200 and 15000.
+  const fitted = (passedPerS: number, failedAtPerS: number, ...rows: [number, number, number][]) => ({
+    ...bracket(passedPerS, failedAtPerS, []),
+    ...fitOf({ tally: t([1000, 1, 1], ...rows) }, 1000),
+  });
+  const a = fitted(8200, 10000, [5600, 3, 3], [6800, 2, 3], [8200, 2, 3], [10000, 1, 3], [12000, 0, 3]);
+  const b = fitted(15000, 18000, [10000, 3, 3], [12000, 2, 3], [15000, 2, 3], [18000, 0, 3]);
+
+  it('says whether their difference is beyond the runs’ own spread', () => {
+    const apart = bracketAgreement(a, b).fitted!;
+    expect(apart).toMatchObject({ overlap: false });
+    expect(apart.a).toMatch(/^\d+ \[\d+–\d+\]$/);
+    expect(apart.why).toContain('beyond the runs');
+    // The same runs on both sides: within.
+    expect(bracketAgreement(a, { ...a }).fitted).toMatchObject({
+      overlap: true,
+      why: expect.stringContaining('1.00 × apart'),
+    });
+  });
+
+  it('is left out where a side has no fit (no tally kept, or no run failed)', () => {
+    expect(bracketAgreement(a, bracket(15000, 18000, [])).fitted).toBeUndefined();
+    expect(fitOf({ tally: t([1000, 3, 3], [2000, 3, 3]) }, 1000)).toEqual({});
+    expect(fitOf({}, 1000)).toEqual({});
   });
 });

@@ -8,6 +8,10 @@ import { median } from '../core/stats.ts';
 import {
   type BenchEntry,
   bandText,
+  type CrossingFit,
+  entryFit,
+  entryFitText,
+  fitsOverlap,
   type LowLoadReference,
   latencyBounds,
   latencyVerdict,
@@ -51,6 +55,8 @@ export interface SustainableBracket {
   lowLoad?: LowLoadReference;
   /** Runs and passes per tested rate (bench@3; absent before). */
   tally?: RateTally[];
+  /** The ½ crossing fitted to the runs, with its 95 % interval, and as bench.md prints it (absent: none). */
+  fit?: { fit: CrossingFit; text: string };
   /**
    * The same bench's parallel passthrough on the same workload (its bracket), what the entry's ratio is to; absent
    * for the parallel passthrough itself and where the bench did not run it.
@@ -82,6 +88,52 @@ export interface BracketAgreement {
   pooled?: string;
   /** Where both benches ran a parallel passthrough beside the entry: the entry's ratio to it in each. */
   ratio?: RatioAgreement;
+  /** Where both have a fitted crossing: do their 95 % intervals overlap? */
+  fitted?: FittedAgreement;
+}
+
+/** Two benches' fitted ½ crossings (crossing-fit.ts): whether their difference is within the runs' own spread. */
+export interface FittedAgreement {
+  /** `8513 [6840–11038]` */
+  a: string;
+  b: string;
+  overlap: boolean;
+  why: string;
+}
+
+/** A bench entry's fitted crossing, as a bracket keeps it (none: nothing to spread). */
+export function fitOf(
+  e: Pick<BenchEntry, 'fit' | 'tally'>,
+  startRate: number,
+): Pick<SustainableBracket, 'fit'> {
+  const fit = entryFit(e, startRate);
+  return fit ? { fit: { fit, text: entryFitText(e, startRate) } } : {};
+}
+
+/**
+ * Whether two fitted crossings' 95 % intervals overlap. Apart, the runs of each bench place the rate passed half the
+ * time where the other's cannot: the two did not measure the same thing (the host or its drift over hours, the code,
+ * or the latency bounds each set from its own low-load reference: 68 and 78 ms for operator-checkpoint in
+ * docs/benches 2026-12-05b and c, on a plateau where its p50 sat at 44–130 ms over three grid steps). Overlapping, their difference is within what their runs can tell, even where the grid figures are steps
+ * apart.
+ */
+export function fittedAgreement(
+  a: CrossingFit,
+  b: CrossingFit,
+  aText: string,
+  bText: string,
+): FittedAgreement {
+  const ratio = Math.max(a.ratePerS, b.ratePerS) / Math.min(a.ratePerS, b.ratePerS);
+  const overlap = fitsOverlap(a, b);
+  const apartBy = `${ratio.toFixed(2)} × apart`;
+  return {
+    a: aText,
+    b: bText,
+    overlap,
+    why: overlap
+      ? `${apartBy}, within the runs' own spread (the 95 % intervals overlap)`
+      : `${apartBy}, beyond the runs' own spread (the 95 % intervals are apart): the two benches did not measure the same thing (the host or its drift, the code, or the bounds their low-load references set differed)`,
+  };
 }
 
 /** One step of a bench entry with the figure its verdict turned on. */
@@ -127,6 +179,7 @@ export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): 
   const references = referencesText(a.lowLoad, b.lowLoad);
   const pooled = references ? null : pooledText(a, b);
   const ratio = ratioAgreement(a, b);
+  const fitted = a.fit && b.fit ? fittedAgreement(a.fit.fit, b.fit.fit, a.fit.text, b.fit.text) : null;
   const agreement = {
     a: text(a),
     b: text(b),
@@ -135,6 +188,7 @@ export function bracketAgreement(a: SustainableBracket, b: SustainableBracket): 
     ...(references ? { references } : {}),
     ...(pooled ? { pooled } : {}),
     ...(ratio ? { ratio } : {}),
+    ...(fitted ? { fitted } : {}),
   };
   if (lo <= hi || !a.steps || !b.steps) return agreement;
   return { ...agreement, disputed: disputedSteps(hi, lo, a.steps, b.steps) };

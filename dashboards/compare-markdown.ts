@@ -65,6 +65,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       `The sustainable rate of ${benches.length - apart.length} of ${benches.length} paired cells agrees within one search step (a grid step, ~1.2 ×, in a bench@3)` +
         (apart.length ? `; not in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}.` : '.'),
       '',
+      ...fittedLines(benches),
       ...ratioLines(benches),
       ...pooledLines(benches, c.pooledWithheld),
       ...(c.machine ? [mdCell(c.machine), ''] : []),
@@ -78,6 +79,20 @@ export function renderCompareMarkdown(c: Comparison): string {
     lines.push(`- ? ${mdCell(f.cell)}: \`${f.rule}\` not judged: ${mdCell(f.why)}`);
   if (c.failures.length || c.notJudged.length) lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+/** How many paired cells' fitted crossings are within the runs' spread of each other (bracket-agreement.ts). */
+function fittedLines(benches: readonly CellChange[]): string[] {
+  const fitted = benches.filter((cell) => cell.sustainable?.fitted);
+  if (!fitted.length) return [];
+  const apart = fitted.filter((cell) => !cell.sustainable!.fitted!.overlap);
+  return [
+    `The fitted ½ crossings (every run of a search read as a draw of a pass probability falling with the rate; 95 % intervals under each cell) are within the runs' own spread in ${fitted.length - apart.length} of ${fitted.length}` +
+      (apart.length
+        ? `; apart in: ${apart.map((cell) => mdCell(cell.label)).join(', ')}: there the two benches did not measure the same thing.`
+        : '.'),
+    '',
+  ];
 }
 
 /** How many paired cells' ratios to their bench's parallel passthrough are consistent: what compares across machines. */
@@ -153,6 +168,12 @@ function cellSection(cell: CellChange): string[] {
   if (s)
     lines.push(
       `Sustainable: A ${s.a}; B ${s.b}: ${s.agree ? 'agree' : '**disagree**'}, ${mdCell(s.why)}.`,
+      ...(s.fitted
+        ? [
+            '',
+            `Fitted ½ crossing [95 %]: A ${s.fitted.a}; B ${s.fitted.b}: ${s.fitted.overlap ? '' : '**apart**, '}${mdCell(s.fitted.why)}.`,
+          ]
+        : []),
       ...(s.ratio
         ? [
             '',

@@ -548,6 +548,44 @@ describe('bench results', () => {
     );
   });
 
+  it('prints both benches’ fitted crossings and whether they are within the runs’ spread', () => {
+    const withTally = (name: string, tally: [number, number, number][]) => {
+      const benchDir = writeBench(name, 8200, 100);
+      const file = join(benchDir, 'bench.json');
+      const bench = JSON.parse(readFileSync(file, 'utf8'));
+      // No `fit` kept (a bench before it): compare fits the tally, from the bench's start rate.
+      bench.entries[0].tally = tally.map(([rate, passed, runs]) => ({ rate, passed, runs }));
+      writeFileSync(file, JSON.stringify(bench));
+      return benchDir;
+    };
+    const c = compareSides(
+      loadCompareSide(
+        withTally('fit-a', [
+          [5600, 3, 3],
+          [6800, 2, 3],
+          [8200, 2, 3],
+          [10000, 1, 3],
+          [12000, 0, 3],
+        ]),
+      ),
+      loadCompareSide(
+        withTally('fit-b', [
+          [10000, 3, 3],
+          [12000, 2, 3],
+          [15000, 2, 3],
+          [18000, 0, 3],
+        ]),
+      ),
+      [],
+      [],
+    );
+    const md = renderCompareMarkdown(c);
+    expect(md).toMatch(
+      /Fitted ½ crossing \[95 %\]: A \d+ \[\d+–\d+\]; B \d+ \[\d+–>18000\]: \*\*apart\*\*, 1\.\d\d × apart, beyond/,
+    );
+    expect(md).toContain("are within the runs' own spread in 0 of 1; apart in: bench · barrier-snapshot");
+  });
+
   it('warns of a bench whose tree changed while it ran', () => {
     const benchDir = writeBench('changed-tree', 8000, 100);
     const file = join(benchDir, 'bench.json');

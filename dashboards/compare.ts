@@ -46,6 +46,7 @@ import {
   type BracketAgreement,
   bracketAgreement,
   bracketStep,
+  fitOf,
   type SustainableBracket,
 } from './bracket-agreement.ts';
 import {
@@ -64,6 +65,8 @@ import { formatEstimate, formatSeconds } from './tradeoff-table.ts';
 export {
   type BracketAgreement,
   bracketAgreement,
+  type FittedAgreement,
+  fittedAgreement,
   type RatioAgreement,
   ratioAgreement,
   type SustainableBracket,
@@ -365,6 +368,7 @@ function loadBenchSide(input: string, file: string): CompareSide {
         passedAtWinner: e.passedAtWinner,
         runsAtWinner: e.runsAtWinner,
         ...(e.band ? { band: bandText(e, bench.settings.maxRate) } : {}),
+        ...fitOf(e, bench.settings.startRate),
         // A replaced run (the first low-load one, one on a saturated machine; before @3 also a close call's) is not a verdict.
         steps: e.steps.filter(isVerdict).map(bracketStep),
         ...(reference ? { lowLoad: reference } : {}),

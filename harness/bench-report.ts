@@ -8,6 +8,7 @@ import { median } from '../core/stats.ts';
 import type { Guarantee } from '../core/types.ts';
 import type { RateTally, SearchOutcome } from './bench-search.ts';
 import { type CpuAccount, stealText } from './cpu-account.ts';
+import { type CrossingFit, fitCrossing, fitText } from './crossing-fit.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import {
   CPU_LOOP_ROUNDS,
@@ -118,6 +119,11 @@ export interface BenchEntry {
   band?: SearchOutcome['band'];
   /** Runs and passes per tested rate, rising (absent in benches before @3). */
   tally?: RateTally[];
+  /**
+   * The ½ crossing fitted to every run from the start rate up, with its 95 % interval (crossing-fit.ts); null
+   * without both a pass and a failure there. Absent in benches before it (`entryFit` fits their tally).
+   */
+  fit?: CrossingFit | null;
   steps: BenchStep[];
   atHalf: LatencyAtHalf | null;
   /** sustainablePerS / the parallel passthrough's (same workload), and / the single passthrough's. */
@@ -540,14 +546,14 @@ export function formatBench(result: BenchResult): string {
     ...lowLoadLines(result.entries, result.settings.rule.lowLoadRuns, result.settings.quietHost),
     ...machineLines(result.machine),
     '',
-    `| engine | guarantee | workload | sustainable events/s [½ passed–under ½) | band [all passed–all failed) | runs passed per rate | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
-    '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| engine | guarantee | workload | sustainable events/s [½ passed–under ½) | band [all passed–all failed) | runs passed per rate | fitted ½ crossing [95 %] | × ${base ?? 'parallel passthrough'} | × passthrough | lag from Kafka | rate at 50 % | p50 ms | p99 ms | input p50 / p99 | processing p50 / p99 | delivery p50 / p99 | machine CPU busy % | engine cores |`,
+    '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const e of result.entries) {
     const h = e.atHalf;
     const bracket = `${e.sustainablePerS} [${e.sustainablePerS}–${e.failedAtPerS ?? `>${result.settings.maxRate}`})`;
     lines.push(
-      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''}${e.interrupted ? ' (interrupted)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${bandText(e, result.settings.maxRate)} | ${tallyText(e)} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)}${h?.cpuStealPct && h.cpuStealPct.max >= 1 ? ` (stolen ${spreadText(h.cpuStealPct)})` : ''} | ${spreadText(h?.engineCores)} |`,
+      `| ${e.engine}${e.role === 'harness-only' ? ' (harness alone)' : ''}${e.interrupted ? ' (interrupted)' : ''} | ${e.guarantee} | ${e.workload} | ${bracket} | ${bandText(e, result.settings.maxRate)} | ${tallyText(e)} | ${entryFitText(e, result.settings.startRate)} | ${e.ratioToParallel ?? '-'} | ${e.ratioToPassthrough ?? '-'} | ${e.consumerLagRead ? 'yes' : 'no (not committed)'} | ${h?.rate ?? '-'} | ${spreadText(h?.p50Ms)} | ${spreadText(h?.p99Ms)} | ${pair(h?.inputMs)} | ${pair(h?.processingMs)} | ${pair(h?.deliveryMs)} | ${spreadText(h?.cpuBusyPct)}${h?.cpuStealPct && h.cpuStealPct.max >= 1 ? ` (stolen ${spreadText(h.cpuStealPct)})` : ''} | ${spreadText(h?.engineCores)} |`,
     );
   }
   lines.push('', 'Goals (issue 22), as measured:', '', '| workload | goal | engine | measured | verdict |');
@@ -599,7 +605,7 @@ function stolenText(r: StolenRun): string {
 function searchText(settings: BenchResult['settings']): string {
   if (settings.bisections !== undefined)
     return `The search doubled, bisected ${settings.bisections}× and repeated the winner ${settings.repeats}× in all (a bench before the band was measured). [a–b): passed at a, failed at b.`;
-  return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The low-load reference pools ${settings.rule.lowLoadRuns} runs${referenceText(settings)}.`;
+  return `The search climbs a grid of rates (E12: ~1.2 × apart), bisects to two neighbours, then runs each rate of the band where verdicts turn ${settings.repeats}× in rounds (every rate once per round, rising), widening it until its lowest rate passed every run and its highest failed every run. Sustainable is the ½ crossing: at it and at every tested rate below it, at least half the runs passed; [a–b): b is the next tested rate, where under half passed. The band [all passed–all failed) is its interval over repeats. The fitted ½ crossing reads every run from the start rate up as a draw of a pass probability falling with the rate (logistic in the log rate, maximum likelihood) and gives the rate passed half the time with its 95 % interval (profile likelihood): how far the runs themselves let the figure move; two benches whose intervals are apart did not measure the same system. The low-load reference pools ${settings.rule.lowLoadRuns} runs${referenceText(settings)}.`;
 }
 
 /** Where the low-load reference ran, as the bench's settings say. */
@@ -626,6 +632,22 @@ export function bandText(e: Pick<BenchEntry, 'band' | 'tally' | 'failedAtPerS'>,
   return e.failedAtPerS === null || tested >= maxRate
     ? `[${lo}–>${maxRate})`
     : `[${lo}–?): no rate up to ${tested} failed every run`;
+}
+
+/** The entry's fitted crossing: the one it kept, else fitted to its tally (benches before the fit); null: none. */
+export function entryFit(e: Pick<BenchEntry, 'fit' | 'tally'>, startRate: number): CrossingFit | null {
+  if (e.fit !== undefined) return e.fit;
+  return e.tally ? fitCrossing(e.tally, startRate) : null;
+}
+
+/** `8513 [6840–11038]` (crossing-fit.ts), or why there is none. */
+export function entryFitText(e: Pick<BenchEntry, 'fit' | 'tally'>, startRate: number): string {
+  const fit = entryFit(e, startRate);
+  if (fit) return fitText(fit);
+  if (!e.tally) return '-';
+  return e.tally.some((t) => t.rate >= startRate && t.passed < t.runs)
+    ? 'none: no run passed'
+    : 'none: no run failed';
 }
 
 /** `18000 3/3 · 22000 2/3 · 27000 0/3`: the runs of the band's rates (the winner's alone before @3). */

@@ -42,6 +42,7 @@ import {
   type SearchOutcome,
   searchSustainable,
 } from './bench-search.ts';
+import { fitCrossing } from './crossing-fit.ts';
 import { gitSha } from './environment.ts';
 import { HARNESS_PIPE } from './harness-pipe.ts';
 import { type MachineSample, machineSpeed, sampleMachine, stealWhileBusy } from './machine-speed.ts';
@@ -500,6 +501,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         lowLoad,
         consumerLagRead,
         ...outcome,
+        fit: fitCrossing(outcome.tally, s.startRate),
         steps,
         atHalf,
         ratioToParallel: null,

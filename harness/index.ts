@@ -16,6 +16,8 @@ export {
 export {
   bandText,
   cpuText,
+  entryFit,
+  entryFitText,
   isVerdict,
   type LowLoadReference,
   lowLoadReference,
@@ -25,6 +27,7 @@ export {
 } from './bench-report.ts';
 export { outcomeOfTally, poolTallies, type RateTally } from './bench-search.ts';
 export { type CpuAccount, formatCpuAccount, SATURATED_BUSY, saturationNote } from './cpu-account.ts';
+export { type CrossingFit, fitsOverlap } from './crossing-fit.ts';
 export { codeDiffers } from './environment.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
