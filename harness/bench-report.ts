@@ -236,6 +236,25 @@ export function addRatios(entries: BenchEntry[]): void {
 
 const baseName = (spec: string) => spec.split(':')[0]!;
 
+/**
+ * `; fitted 0.229× [0.16–0.3]`: the ratio of two fitted crossings, its interval from their intervals' extremes (the
+ * entry's low over the baseline's high, and the converse: wider than a joint interval, never narrower); '' without
+ * both fits, or where either interval is open.
+ */
+export function fittedRatioText(
+  entry: CrossingFit | null | undefined,
+  base: CrossingFit | null | undefined,
+): string {
+  if (!entry || !base) return '';
+  const ratio = round3(entry.ratePerS / base.ratePerS);
+  if (entry.lowPerS === null || entry.highPerS === null || base.lowPerS === null || base.highPerS === null)
+    return `; fitted ${ratio}×`;
+  const [low, high] = [entry.lowPerS / base.highPerS, entry.highPerS / base.lowPerS].map(
+    (x) => Math.round(x * 100) / 100,
+  );
+  return `; fitted ${ratio}× [${low}–${high}]`;
+}
+
 /** The issue-22 goals, each as measured and met / not met / not measured. */
 export function benchGoals(entries: readonly BenchEntry[]): BenchGoal[] {
   const goals: BenchGoal[] = [];
@@ -261,7 +280,7 @@ export function benchGoals(entries: readonly BenchEntry[]): BenchGoal[] {
         add(
           goal,
           e.engine,
-          `${e.ratioToParallel}× (${e.sustainablePerS} / ${parallel!.sustainablePerS} events/s)`,
+          `${e.ratioToParallel}× (${e.sustainablePerS} / ${parallel!.sustainablePerS} events/s)${fittedRatioText(e.fit, parallel!.fit)}`,
           e.ratioToParallel >= 0.7,
         );
     }

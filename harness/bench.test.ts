@@ -9,6 +9,7 @@ import {
   type BenchStep,
   bandText,
   benchGoals,
+  fittedRatioText,
   formatBench,
   isVerdict,
   spreadOf,
@@ -101,6 +102,35 @@ describe('limits, ratios and goals', () => {
   it('the ratios are to the parallel passthrough and, apart, to the single one', () => {
     expect(entries.map((e) => e.ratioToParallel)).toEqual([3, 1, 0.6, 0.8, 1.2, 0.5]);
     expect(entries[3]!.ratioToPassthrough).toBe(1.333);
+  });
+
+  it('gives the ratio goal its fitted ratio where both entries kept a fit', () => {
+    const fit = (ratePerS: number, lowPerS: number | null, highPerS: number | null) => ({
+      ratePerS,
+      lowPerS,
+      highPerS,
+      runs: 12,
+      rates: 4,
+      testedPerS: { min: 1000, max: 20000 },
+    });
+    // docs/benches 2026-12-05c: ack-tree 2690 [2284–2955] over the parallel passthrough's 11749 [9704–14973].
+    expect(fittedRatioText(fit(2690, 2284, 2955), fit(11749, 9704, 14973))).toBe(
+      '; fitted 0.229× [0.15–0.3]',
+    );
+    expect(fittedRatioText(fit(2690, null, 2955), fit(11749, 9704, 14973))).toBe('; fitted 0.229×');
+    expect(fittedRatioText(fit(2690, 2284, 2955), null)).toBe('');
+    const [ackTree, parallel] = [
+      entries.find((e) => e.engine === 'ack-tree')!,
+      entries.find((e) => e.role === 'parallel-passthrough')!,
+    ];
+    const withFits = entries.map((e) =>
+      e === ackTree
+        ? { ...e, fit: fit(8500, 7000, 10000) }
+        : e === parallel
+          ? { ...e, fit: fit(10500, 9000, 12000) }
+          : e,
+    );
+    expect(benchGoals(withFits)[0]!.measured).toBe('0.8× (8000 / 10000 events/s); fitted 0.81× [0.58–1.11]');
   });
 
   it('judges every goal of issue 22 as measured', () => {

@@ -12,8 +12,9 @@
  * falls there (the psychometric function, fitted by maximum likelihood). Its 95 % interval on c is the profile
  * likelihood's: every c whose best log-likelihood over k is within χ²₁(0.95) / 2 = 1.92 of the maximum (Wilks;
  * approximate at a few dozen runs, and the runs of one bench are not independent of the host's drift, so read it
- * as the runs' own spread, not the host's). Two benches whose intervals are apart measured different systems (the
- * host or the code changed); where they overlap, their difference is within what the runs can tell.
+ * as the runs' own spread, not the host's). Two benches whose intervals are apart did not measure the same thing
+ * (the host or its drift, the code, or the latency bounds each set from its own low-load reference); where they
+ * overlap, their difference is within what the runs can tell.
  *
  * Perfectly separated runs (every run passed below some rate and failed above it) have no finite k: k is capped at
  * K_MAX, which puts c at the geometric middle of the gap and the interval a little beyond its ends. A fit needs a
