@@ -10,8 +10,8 @@ import {
   bandText,
   type CrossingFit,
   entryFit,
-  entryFitText,
   fitsOverlap,
+  fitText,
   type LowLoadReference,
   latencyBounds,
   latencyVerdict,
@@ -107,15 +107,15 @@ export function fitOf(
   startRate: number,
 ): Pick<SustainableBracket, 'fit'> {
   const fit = entryFit(e, startRate);
-  return fit ? { fit: { fit, text: entryFitText(e, startRate) } } : {};
+  return fit ? { fit: { fit, text: fitText(fit) } } : {};
 }
 
 /**
  * Whether two fitted crossings' 95 % intervals overlap. Apart, the runs of each bench place the rate passed half the
  * time where the other's cannot: the two did not measure the same thing (the host or its drift over hours, the code,
  * or the latency bounds each set from its own low-load reference: 68 and 78 ms for operator-checkpoint in
- * docs/benches 2026-12-05b and c, on a plateau where its p50 sat at 44–130 ms over three grid steps). Overlapping, their difference is within what their runs can tell, even where the grid figures are steps
- * apart.
+ * docs/benches 2026-12-05b and c, on a plateau where its p50 sat at 44–130 ms over three grid steps). Overlapping,
+ * their difference is within what their runs can tell, even where the grid figures are steps apart.
  */
 export function fittedAgreement(
   a: CrossingFit,

@@ -549,33 +549,22 @@ describe('bench results', () => {
   });
 
   it('prints both benches’ fitted crossings and whether they are within the runs’ spread', () => {
-    const withTally = (name: string, tally: [number, number, number][]) => {
+    // `5600 3/3 · 6800 2/3`: the runs passed per rate, as bench.md prints them.
+    const withTally = (name: string, runs: string) => {
       const benchDir = writeBench(name, 8200, 100);
       const file = join(benchDir, 'bench.json');
       const bench = JSON.parse(readFileSync(file, 'utf8'));
       // No `fit` kept (a bench before it): compare fits the tally, from the bench's start rate.
-      bench.entries[0].tally = tally.map(([rate, passed, runs]) => ({ rate, passed, runs }));
+      bench.entries[0].tally = runs.split(' · ').map((cell) => {
+        const [rate, passed, count] = cell.split(/[ /]/).map(Number);
+        return { rate, passed, runs: count };
+      });
       writeFileSync(file, JSON.stringify(bench));
       return benchDir;
     };
     const c = compareSides(
-      loadCompareSide(
-        withTally('fit-a', [
-          [5600, 3, 3],
-          [6800, 2, 3],
-          [8200, 2, 3],
-          [10000, 1, 3],
-          [12000, 0, 3],
-        ]),
-      ),
-      loadCompareSide(
-        withTally('fit-b', [
-          [10000, 3, 3],
-          [12000, 2, 3],
-          [15000, 2, 3],
-          [18000, 0, 3],
-        ]),
-      ),
+      loadCompareSide(withTally('fit-a', '5600 3/3 · 6800 2/3 · 8200 2/3 · 10000 1/3 · 12000 0/3')),
+      loadCompareSide(withTally('fit-b', '10000 3/3 · 12000 2/3 · 15000 2/3 · 18000 0/3')),
       [],
       [],
     );

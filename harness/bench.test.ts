@@ -105,7 +105,7 @@ describe('limits, ratios and goals', () => {
   });
 
   it('gives the ratio goal its fitted ratio where both entries kept a fit', () => {
-    const fit = (ratePerS: number, lowPerS: number | null, highPerS: number | null) => ({
+    const fitAt = (ratePerS: number, lowPerS: number | null, highPerS: number | null) => ({
       ratePerS,
       lowPerS,
       highPerS,
@@ -114,20 +114,20 @@ describe('limits, ratios and goals', () => {
       testedPerS: { min: 1000, max: 20000 },
     });
     // docs/benches 2026-12-05c: ack-tree 2690 [2284–2955] over the parallel passthrough's 11749 [9704–14973].
-    expect(fittedRatioText(fit(2690, 2284, 2955), fit(11749, 9704, 14973))).toBe(
+    expect(fittedRatioText(fitAt(2690, 2284, 2955), fitAt(11749, 9704, 14973))).toBe(
       '; fitted 0.229× [0.15–0.3]',
     );
-    expect(fittedRatioText(fit(2690, null, 2955), fit(11749, 9704, 14973))).toBe('; fitted 0.229×');
-    expect(fittedRatioText(fit(2690, 2284, 2955), null)).toBe('');
+    expect(fittedRatioText(fitAt(2690, null, 2955), fitAt(11749, 9704, 14973))).toBe('; fitted 0.229×');
+    expect(fittedRatioText(fitAt(2690, 2284, 2955), null)).toBe('');
     const [ackTree, parallel] = [
       entries.find((e) => e.engine === 'ack-tree')!,
       entries.find((e) => e.role === 'parallel-passthrough')!,
     ];
     const withFits = entries.map((e) =>
       e === ackTree
-        ? { ...e, fit: fit(8500, 7000, 10000) }
+        ? { ...e, fit: fitAt(8500, 7000, 10000) }
         : e === parallel
-          ? { ...e, fit: fit(10500, 9000, 12000) }
+          ? { ...e, fit: fitAt(10500, 9000, 12000) }
           : e,
     );
     expect(benchGoals(withFits)[0]!.measured).toBe('0.8× (8000 / 10000 events/s); fitted 0.81× [0.58–1.11]');

@@ -17,7 +17,6 @@ export {
   bandText,
   cpuText,
   entryFit,
-  entryFitText,
   isVerdict,
   type LowLoadReference,
   lowLoadReference,
@@ -27,7 +26,7 @@ export {
 } from './bench-report.ts';
 export { outcomeOfTally, poolTallies, type RateTally } from './bench-search.ts';
 export { type CpuAccount, formatCpuAccount, SATURATED_BUSY, saturationNote } from './cpu-account.ts';
-export { type CrossingFit, fitsOverlap } from './crossing-fit.ts';
+export { type CrossingFit, fitsOverlap, fitText } from './crossing-fit.ts';
 export { codeDiffers } from './environment.ts';
 export { createLatencyHistogram, type Histogram } from './latency.ts';
 export {
