@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../core/errors.ts';
+import { tallyOf } from '../harness/fixtures/tally-of.ts';
 import { type BenchEntry, latencyAtHalf, SUSTAINABLE_RULE } from '../harness/index.ts';
 import {
   bracketAgreement,
@@ -555,10 +556,7 @@ describe('bench results', () => {
       const file = join(benchDir, 'bench.json');
       const bench = JSON.parse(readFileSync(file, 'utf8'));
       // No `fit` kept (a bench before it): compare fits the tally, from the bench's start rate.
-      bench.entries[0].tally = runs.split(' · ').map((cell) => {
-        const [rate, passed, count] = cell.split(/[ /]/).map(Number);
-        return { rate, passed, runs: count };
-      });
+      bench.entries[0].tally = tallyOf(runs);
       writeFileSync(file, JSON.stringify(bench));
       return benchDir;
     };

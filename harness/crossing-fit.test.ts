@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitCrossing, fitsOverlap, fitText } from './crossing-fit.ts';
+import { tallyOf } from './fixtures/tally-of.ts';
 
-/** `5600 3/3 · 6800 2/3`, as bench.md prints the runs passed per rate. */
-const tallyOf = (text: string) =>
-  text.split(' · ').map((cell) => {
-    const [rate, passed, runs] = cell.split(/[ /]/).map(Number);
-    return { rate: rate!, passed: passed!, runs: runs! };
-  });
 const fitted = (runs: string, fromRate = 0) => fitCrossing(tallyOf(runs), fromRate);
 
 describe('fitCrossing', () => {
