@@ -1,10 +1,12 @@
 /**
  * kafkajs clients as faultline's processes use them: quiet unless something goes wrong, logs to stderr. The only
- * door to kafkajs: its read_committed fix and faster produce encoding must be in place before kafkajs loads (see
- * kafkajs-read-committed.ts, kafkajs-produce-encoding.ts).
+ * door to kafkajs: its read_committed fix and faster produce encoding must be in place before kafkajs loads, and
+ * its request queue must not spin while idle (see kafkajs-read-committed.ts, kafkajs-produce-encoding.ts,
+ * kafkajs-request-queue.ts).
  */
 import './kafkajs-read-committed.ts';
 import './kafkajs-produce-encoding.ts';
+import './kafkajs-request-queue.ts';
 import { connect } from 'node:net';
 import {
   type Admin,
