@@ -13,8 +13,9 @@
  * Here the queue schedules a check only when there is something to check: a request pending (at the throttle's
  * end, or after kafkajs' 10 ms interval when the requests in flight are at their limit), or a throttle in force.
  * With nothing pending and no throttle, the next `push` or response checks the queue itself (`push` sends at once
- * or enqueues and schedules; `fulfillRequest` and a request's timeout call `checkPendingRequests`), which is what
- * the Java client does: it polls its network only when asked to send or when a response arrives.
+ * or enqueues and schedules; `fulfillRequest` and a request's timeout call `checkPendingRequests`). The Java client
+ * the real systems use has no such loop: idle, its network thread blocks in its selector until a send, a response or
+ * its next deadline (a request timeout, a metadata refresh).
  *
  * Patched on the class's prototype, so it holds for every connection whenever kafkajs loaded; refused loudly if
  * the method is no longer the one this fix replaces (a kafkajs upgrade: look again).
