@@ -6,9 +6,10 @@
  * `checkPendingRequests` ends by calling `scheduleCheckPendingRequests`, which sets a timer for
  * `throttledUntil - now` even when nothing is pending and nothing is throttled: `throttledUntil` is -1 then, the
  * delay negative, Node makes it 1 ms, the timer calls `checkPendingRequests` again, and so on. Every faultline
- * process with a Kafka client woke ~1000 times a second per broker connection doing nothing: in an ack-tree run at
- * 100 events/s a spout's event loop woke 2300 times a second, 57000 of these timers in 25 s, and the engine's
- * seven processes took 0.72 of the machine's 2 cores (the harness 0.29) for 100 events/s.
+ * process with a Kafka client woke up to 1000 times a second per broker connection doing nothing: in an ack-tree run
+ * at 100 events/s a spout set 57000 of these timers in its life of about 25 s, its event loop woke 1100 times a
+ * second (strace), and the engine's seven processes took 0.72 of the machine's 2 cores (the harness 0.29, both
+ * with the profiler on) for 100 events/s.
  *
  * Here the queue schedules a check only when there is something to check: a request pending (at the throttle's
  * end, or after kafkajs' 10 ms interval when the requests in flight are at their limit), or a throttle in force.
