@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import './kafka.ts';
 import { nextCheckDelayMs } from './kafkajs-request-queue.ts';
 
@@ -50,16 +50,6 @@ function request(q: Queue, correlationId: number, sent: number[]) {
   return { answer: () => q.fulfillRequest({ correlationId, payload: Buffer.alloc(0), size: 0 }), answered };
 }
 
-/** Resolves once `done()` holds, looking every 5 ms (the test's timeout bounds it). */
-const until = (done: () => boolean) =>
-  new Promise<void>((resolve) => {
-    const look = setInterval(() => {
-      if (!done()) return;
-      clearInterval(look);
-      resolve();
-    }, 5);
-  });
-
 describe("kafkajs request queue's schedule", () => {
   it('sets no timer once nothing is pending and nothing is throttled (kafkajs 2.2.4 spun at 1 ms)', async () => {
     const q = queue(1);
@@ -84,7 +74,7 @@ describe("kafkajs request queue's schedule", () => {
     second.answer();
     await Promise.all([first.answered, second.answered]);
     // The 10 ms check scheduled while a request was pending fires once, finds nothing, and sets no other.
-    await until(() => q.throttleCheckTimeoutId === null);
+    await vi.waitFor(() => expect(q.throttleCheckTimeoutId).toBeNull());
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(q.throttleCheckTimeoutId).toBeNull();
     q.destroy();
@@ -97,12 +87,22 @@ describe("kafkajs request queue's schedule", () => {
     const r = request(q, 7, sent);
     expect(sent).toEqual([]);
     expect(q.throttleCheckTimeoutId).not.toBeNull();
-    await until(() => sent.length > 0);
+    await vi.waitFor(() => expect(sent.length).toBeGreaterThan(0));
     expect(sent).toEqual([7]);
     r.answer();
     await r.answered;
     expect(q.throttleCheckTimeoutId).toBeNull();
     q.destroy();
+  });
+
+  it('is installed once however often the module is evaluated (vitest evaluates it per test file)', async () => {
+    const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as {
+      prototype: { scheduleCheckPendingRequests: unknown };
+    };
+    const installed = RequestQueue.prototype.scheduleCheckPendingRequests;
+    vi.resetModules();
+    await import('./kafkajs-request-queue.ts');
+    expect(RequestQueue.prototype.scheduleCheckPendingRequests).toBe(installed);
   });
 
   it('waits for the throttle, else 10 ms with requests pending, and not at all with none', () => {
