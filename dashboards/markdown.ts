@@ -79,9 +79,10 @@ export function renderMarkdown(model: ReportModel): string {
       'with few repeats it is about [min–max]). **Bold** marks the best value of a column: lowest, except outputs/s ' +
       '(highest share of the target rate) and restarted (workers restarted/total: lowest share). Latency is end-to-end from the intended ' +
       "send time, after the warm-up. Recovery is the first fault's recovery time: " +
-      'from the injection to the first healthy 5 s window after every record intended before it was delivered; ' +
+      'from the injection to the first healthy 5 s window after every record intended before it was delivered, with no ' +
+      'record outstanding longer than the latency bound while it runs; ' +
       '"> N s (load ended)" when the load ended before such a window (a lower bound), "never (why)" when it ' +
-      'could not recover (records intended before the fault never arrived), "—" without faults; replayed counts records replayed after a failure ("—": the engine cannot count them, e.g. the real Flink).',
+      'could not recover (records it owed never arrived), "—" without faults; replayed counts records replayed after a failure ("—": the engine cannot count them, e.g. the real Flink).',
     '',
   );
   for (const s of model.scenarios) lines.push(...scenarioSection(s));

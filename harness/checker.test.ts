@@ -426,6 +426,42 @@ describe('checker: completeness over time', () => {
     expect(c.backlogDeliveredAt(3, acked(4, [1]), false)).toBe(300);
   });
 
+  it('answers a series of cut-offs as a fresh scan would, whatever happened between the questions', () => {
+    // Recovery asks at increasing cut-offs and the checker resumes its last scan: every answer must be the one a
+    // checker asked only that question gives.
+    const reads: [id: number, readMs: number][] = [
+      [0, 100],
+      [1, 700],
+      [3, 300],
+      [4, 250],
+      [6, 400],
+    ];
+    const ack = acked(8);
+    const c = createChecker({ expectedIds: 8 });
+    const fresh = (beforeId: number, allowLoss: boolean, upTo = reads.length) => {
+      const f = createChecker({ expectedIds: 8 });
+      for (const [id, at] of reads.slice(0, upTo)) f.observe(id, 0.1, at);
+      return f.backlogDeliveredAt(beforeId, acked(8), allowLoss);
+    };
+    for (const [id, at] of reads) c.observe(id, 0.1, at);
+    for (const cut of [0, 1, 2, 2, 3, 5, 8])
+      expect(c.backlogDeliveredAt(cut, ack, true)).toBe(fresh(cut, true));
+    // Id 2 was never read: null from cut-off 3 on, and back to a figure below it.
+    for (const cut of [1, 2, 3, 4, 8, 2, 3])
+      expect(c.backlogDeliveredAt(cut, ack, false)).toBe(fresh(cut, false));
+    // A first read between two questions is seen by the next one.
+    expect(c.backlogDeliveredAt(8, ack, false)).toBe(null);
+    c.observe(2, 0.1, 900);
+    c.observe(5, 0.1, 50);
+    c.observe(7, 0.1, 60);
+    expect(c.backlogDeliveredAt(8, ack, false)).toBe(900);
+    // A duplicate changes nothing; a grow does not either.
+    c.observe(1, 0.1, 5000);
+    c.grow(10);
+    expect(c.backlogDeliveredAt(8, ack, false)).toBe(900);
+    expect(c.backlogDeliveredAt(2, ack, false)).toBe(700);
+  });
+
   it('a delivery that is not trusted counts as delivered and unexpected, never as its id', () => {
     const c = createChecker({ expectedIds: 3 });
     c.observe(0, 0.5, 1);

@@ -562,7 +562,7 @@ export interface SoakRecoveryTotals {
   recovered: number;
   /** Load ended first (a lower bound). */
   censored: number;
-  /** Records intended before the fault never arrived, or no baseline. */
+  /** Records intended before the fault (or after it, before a window) never arrived, or no baseline. */
   never: number;
   /** The collector was not reading during the recovery: no figure (harness/recovery.ts `unobserved`). */
   unobserved: number;
