@@ -11,8 +11,11 @@ import {
   benchGoals,
   fittedRatioText,
   formatBench,
+  goalVerdictText,
   isVerdict,
+  ratioDoubt,
   spreadOf,
+  spreadVerdict,
 } from './bench-report.ts';
 import { lagFrom } from './consumer-lag.ts';
 import { type StepJudgement, SUSTAINABLE_RULE } from './sustainable.ts';
@@ -98,6 +101,14 @@ describe('limits, ratios and goals', () => {
     }),
   ];
   addRatios(entries);
+  const fitAt = (ratePerS: number, lowPerS: number | null, highPerS: number | null) => ({
+    ratePerS,
+    lowPerS,
+    highPerS,
+    runs: 12,
+    rates: 4,
+    testedPerS: { min: 1000, max: 40000 },
+  });
 
   it('the ratios are to the parallel passthrough and, apart, to the single one', () => {
     expect(entries.map((e) => e.ratioToParallel)).toEqual([3, 1, 0.6, 0.8, 1.2, 0.5]);
@@ -105,14 +116,6 @@ describe('limits, ratios and goals', () => {
   });
 
   it('gives the ratio goal its fitted ratio where both entries kept a fit', () => {
-    const fitAt = (ratePerS: number, lowPerS: number | null, highPerS: number | null) => ({
-      ratePerS,
-      lowPerS,
-      highPerS,
-      runs: 12,
-      rates: 4,
-      testedPerS: { min: 1000, max: 20000 },
-    });
     // docs/benches 2026-12-05c: ack-tree 2690 [2284–2955] over the parallel passthrough's 11749 [9704–14973].
     expect(fittedRatioText(fitAt(2690, 2284, 2955), fitAt(11749, 9704, 14973))).toBe(
       '; fitted 0.229× [0.15–0.3]',
@@ -158,6 +161,48 @@ describe('limits, ratios and goals', () => {
         false,
       ],
     ]);
+  });
+
+  it('a goal the runs decide differently is "undecided", with the pairs and the bounds (docs/benches 2026-12-06a)', () => {
+    // The parallel passthrough's two runs at 50 % read p99 176.6 and 40.4 ms: 2 × either is another bound.
+    const base = spreadOf([176.639, 40.351])!;
+    const ackTree = spreadOf([162.687, 131.967])!;
+    const twice = (b: number) => 2 * b;
+    expect(spreadVerdict(ackTree, base, twice)).toEqual({
+      met: true,
+      undecided:
+        'met in 2 of 4 pairs of runs (runs 132–162.7 ms vs bounds 80.8–353.2 ms); on the medians met',
+    });
+    // Every pair agrees: decided, as the medians say.
+    expect(spreadVerdict(spreadOf([60, 70])!, spreadOf([40, 50])!, twice)).toEqual({ met: true });
+    expect(spreadVerdict(spreadOf([300, 310])!, spreadOf([40, 50])!, twice)).toEqual({ met: false });
+    // One run a side: nothing to disagree.
+    expect(spreadVerdict(spreadOf([90])!, spreadOf([40])!, twice)).toEqual({ met: false });
+    const bs = spreadVerdict(spreadOf([1424.383, 1259.519])!, base, (b) => 1000 + 2 * b);
+    expect(goalVerdictText(bs)).toBe(
+      'undecided: met in 1 of 4 pairs of runs (runs 1259.5–1424.4 ms vs bounds 1080.8–1353.2 ms); on the medians NOT met',
+    );
+    expect(goalVerdictText({ met: true })).toBe('met');
+    expect(goalVerdictText({ met: false })).toBe('NOT met');
+    expect(goalVerdictText({ met: null })).toBe('not measured');
+  });
+
+  it("a ratio goal whose fitted interval holds 0.7 is undecided, whatever the grid's crossings say", () => {
+    // 06a: operator-checkpoint 22078 [20102–25873] over the parallel passthrough's 33115 [30266–37745].
+    const [oc, pt] = [fitAt(22078, 20102, 25873), fitAt(33115, 30266, 37745)];
+    expect(ratioDoubt(oc, pt, 0.7)).toBe("the fitted ratio's interval [0.53–0.85] holds 0.7");
+    expect(ratioDoubt(fitAt(4333, 2720, null), pt, 0.7)).toBeUndefined(); // open: no interval to judge
+    expect(ratioDoubt(fitAt(9000, 8000, 9500), pt, 0.7)).toBeUndefined(); // [0.21–0.31]: decided
+    const withFits = entries.map((e) =>
+      e.engine === 'ack-tree'
+        ? { ...e, fit: fitAt(8500, 7000, 10000) }
+        : e.role === 'parallel-passthrough'
+          ? { ...e, fit: fitAt(10500, 9000, 12000) }
+          : e,
+    );
+    expect(goalVerdictText(benchGoals(withFits)[0]!)).toBe(
+      "undecided: the fitted ratio's interval [0.58–1.11] holds 0.7; on the grid met",
+    );
   });
 
   it('a limit that never failed up to the max rate leaves its goals "not measured"', () => {
