@@ -35,6 +35,7 @@ export function renderCompareMarkdown(c: Comparison): string {
   if (c.machine) lines.push(`**${mdCell(c.machine)}**`, '');
   if (c.code) lines.push(`**${mdCell(c.code)}**`, '');
   if (c.rule) lines.push(`**${mdCell(c.rule)}**`, '');
+  if (c.recoveryDefinition) lines.push(`**${mdCell(c.recoveryDefinition)}**`, '');
   for (const cell of c.cells) lines.push(...cellSection(cell));
   for (const [name, refs] of [
     ['Only in A', c.onlyInA],

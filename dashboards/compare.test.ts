@@ -13,6 +13,7 @@ import {
   type FigureChange,
   loadCompareSide,
   ratioAgreement,
+  recoveryDefinitionNote,
   ruleNote,
   sideOfRuns,
 } from './compare.ts';
@@ -127,6 +128,39 @@ describe('differences', () => {
       ],
     ]);
     expect(renderCompareMarkdown(c)).toContain('| recovery | 5.0 s | > 9.8 s (load ended) | not a number');
+  });
+});
+
+describe('recovery measured by different definitions', () => {
+  it('says so, and leaves recovery rules unjudged, when A ran before recovery version 3 and B after', () => {
+    // The same ack-tree kill read 4.0 s by version 2 and 14.0 s by version 3 (2026-12-06): no engine change.
+    const recovered = (ms: number) => [
+      { fault: 'kill features[1]', detectedMs: 20, firstOutputMs: 900, recoveredMs: ms },
+    ];
+    const a = sideOf('A', { faults: [killAt(10)], recovery: recovered(4000), recoveryDefinition: null });
+    const b = sideOf('B', { faults: [killAt(10)], recovery: recovered(14_000) });
+    expect(a.recoveryDefinitions).toEqual([2]);
+    expect(b.recoveryDefinitions).toEqual([3]);
+    const c = compare(a, b, 'recovery:+2s,p99:+20%');
+    expect(c.recoveryDefinition).toBe(
+      "A's recovery times were measured by definition 2 (or earlier: a run from before the field was kept), B's by 3: a recovery difference may be the definition's, not the engine's (version 3 waits for records lost after the fault and replayed later; version 2 did not). Recovery rules are not judged.",
+    );
+    // The 10 s rise would fail recovery:+2s; measured by two definitions it is not judged. p99 still is.
+    expect(c.passed).toBe(true);
+    expect(c.notJudged.map((r) => [r.rule, r.why])).toEqual([
+      ['recovery:+2s', 'A and B measured recovery by different definitions'],
+    ]);
+    expect(c.cells[0]!.rules.map((r) => [r.rule, r.outcome])).toEqual([
+      ['recovery:+2s', 'not judged'],
+      ['p99:+20%', 'passed'],
+    ]);
+    expect(renderCompareMarkdown(c)).toContain("**A's recovery times were measured by definition 2");
+    // One definition on both sides, or a side without faults: nothing to say, the rule judged.
+    const same = compare(sideOf('A', { faults: [killAt(10)], recovery: recovered(4000) }), b, 'recovery:+2s');
+    expect(same.recoveryDefinition).toBeNull();
+    expect(same.passed).toBe(false);
+    expect(recoveryDefinitionNote(undefined, [3])).toBeNull();
+    expect(recoveryDefinitionNote([2, 3], [3])).toContain('definition 2 (or earlier');
   });
 });
 

@@ -114,6 +114,11 @@ export interface CompareSide {
   machine?: MachineSample;
   /** The commit a bench ran (absent in benches from before it was kept). */
   gitSha?: string;
+  /**
+   * The recovery definitions its runs with a fault were measured by (summary.json `recoveryDefinition`; 2 for runs
+   * from before it was kept, version 2 or earlier), distinct, ascending. Absent: no run with a fault.
+   */
+  recoveryDefinitions?: number[];
   /** The rule a bench judged its steps by (bench.json `settings.rule`). */
   rule?: SustainableRule;
 }
@@ -188,6 +193,11 @@ export interface Comparison {
   /** Two benches that judged their steps by different rules (their bounds): null when alike or either is unknown. */
   rule: string | null;
   /**
+   * Two sides whose recovery times were measured by different versions of the definition: what that means for the
+   * recovery column (its rules are not judged). Null when alike or a side has no fault.
+   */
+  recoveryDefinition: string | null;
+  /**
    * Why both benches' runs were not pooled rate by rate (cells' `sustainable.pooled` left out): a pooled crossing is
    * one machine's limit over twice the runs, and two machines of different speed, or two commits, have two limits.
    * Null when pooled, or when no paired cell had the tallies to pool.
@@ -256,6 +266,11 @@ export function sideOfRuns(
     .flatMap((s) => s.groups)
     .map(cellOfGroup);
   const count = `${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const definitions = [
+    ...new Set(
+      runs.filter((r) => r.summary.recovery.length > 0).map((r) => r.summary.recoveryDefinition ?? 2),
+    ),
+  ].sort((x, y) => x - y);
   return {
     input,
     description: from ? `${from} (${count})` : count,
@@ -263,7 +278,24 @@ export function sideOfRuns(
     cells,
     skipped,
     warnings: [],
+    ...(definitions.length > 0 ? { recoveryDefinitions: definitions } : {}),
   };
+}
+
+/**
+ * Two sides' recovery definitions (or runs of one side measured by several): a note when they differ, else null.
+ * Version 3 (2026-12-06) waits for records lost after the injection and replayed later; version 2 did not, and
+ * read an ack-tree kill 4.0 s where version 3 reads 14.0 s in the same run.
+ */
+export function recoveryDefinitionNote(a: number[] | undefined, b: number[] | undefined): string | null {
+  if (!a || !b) return null;
+  const all = [...new Set([...a, ...b])];
+  if (all.length === 1) return null;
+  const text = (v: number[]) =>
+    v
+      .map((x) => (x === 2 ? '2 (or earlier: a run from before the field was kept)' : String(x)))
+      .join(' and ');
+  return `A's recovery times were measured by definition ${text(a)}, B's by ${text(b)}: a recovery difference may be the definition's, not the engine's (version 3 waits for records lost after the fault and replayed later; version 2 did not). Recovery rules are not judged.`;
 }
 
 function cellOfGroup(g: RunGroup): SideCell {
@@ -451,13 +483,21 @@ export function compareSides(
       },
     );
   }
-  const withCell = (outcome: RuleResult['outcome']) =>
-    cells.flatMap((c) => c.rules.filter((r) => r.outcome === outcome).map((r) => ({ cell: c.label, ...r })));
-  const failures = withCell('failed');
   const summary = ({ cells: list, ...rest }: CompareSide) => ({ ...rest, cells: list.length });
   const machine = machineNote(a.machine, b.machine);
   const code = codeNote(a.gitSha, b.gitSha, codeDiffersOf);
   const rule = ruleNote(a.rule, b.rule);
+  const recoveryDefinition = recoveryDefinitionNote(a.recoveryDefinitions, b.recoveryDefinitions);
+  if (recoveryDefinition)
+    for (const cell of cells)
+      for (const r of cell.rules)
+        if (r.figure === 'recovery') {
+          r.outcome = 'not judged';
+          r.why = 'A and B measured recovery by different definitions';
+        }
+  const withCell = (outcome: RuleResult['outcome']) =>
+    cells.flatMap((c) => c.rules.filter((r) => r.outcome === outcome).map((r) => ({ cell: c.label, ...r })));
+  const failures = withCell('failed');
   const pooledWithheld = cells.some((c) => c.sustainable?.pooled)
     ? pooledWithheldText(machine !== null, code !== null, rule !== null)
     : null;
@@ -473,6 +513,7 @@ export function compareSides(
     machine,
     code,
     rule,
+    recoveryDefinition,
     pooledWithheld,
     failures,
     notJudged: withCell('not judged'),

@@ -119,6 +119,12 @@ export const DETECTION_EVENT_TYPES: readonly EventType[] = [
 /** The part of a collector's gap outside Kafka's own outages that recovery figures tolerate, ms. */
 export const READER_GAP_TOLERANCE_MS = 1000;
 
+/**
+ * The version of the definition recoveryTimes implements, kept in summary.json (`recoveryDefinition`), so that
+ * `faultline compare` does not take a change of definition for a change of the engine. 3: stragglers (above).
+ */
+export const RECOVERY_DEFINITION = 3;
+
 export const RECOVERY_DEFAULTS = {
   /** Length of the window that must be healthy, seconds. */
   windowS: 5,

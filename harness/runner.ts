@@ -69,7 +69,13 @@ import {
   serviceControl,
   servicesOf,
 } from './provider.ts';
-import { DETECTION_EVENT_TYPES, type RecoveryEntry, type RecoveryInput, recoveryTimes } from './recovery.ts';
+import {
+  DETECTION_EVENT_TYPES,
+  RECOVERY_DEFINITION,
+  type RecoveryEntry,
+  type RecoveryInput,
+  recoveryTimes,
+} from './recovery.ts';
 import { openRunFiles } from './run-files.ts';
 import { modelFor, referenceScores } from './run-model.ts';
 import { createSchedule, firstIdAtOrAfter } from './schedule.ts';
@@ -769,6 +775,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       },
       faults: faultRecords,
       recovery,
+      recoveryDefinition: RECOVERY_DEFINITION,
       blastRadius: {
         workersTotal: workers.length,
         workersRestarted: deployment.restartedWorkers().length,

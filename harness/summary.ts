@@ -90,6 +90,11 @@ export interface RunSummary {
   generator: { attempted: number; acked: number; failed: number; lagP99Ms: number; lagMaxMs: number };
   faults: FaultRecord[];
   recovery: RecoveryEntry[];
+  /**
+   * The version of the recovery definition `recovery` was measured by (harness/recovery.ts RECOVERY_DEFINITION).
+   * Absent: a run from before 2026-12-06, measured by version 2 or earlier.
+   */
+  recoveryDefinition?: number;
   blastRadius: {
     workersTotal: number;
     workersRestarted: number;
