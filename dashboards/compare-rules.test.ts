@@ -52,14 +52,16 @@ describe('parseFailRules', () => {
 });
 
 const rule = (text: string): FailRule => parseFailRules(text)[0]!;
-const side = (values: number[], atLeast: number[] = [], never = 0): SideValues => ({
+const side = (values: number[], atLeast: number[] = [], never = 0, unknown = 0): SideValues => ({
   values,
   atLeast,
   never,
+  unknown,
 });
 /** Single runs (no interval) or repeats with the interval given. */
 const input = (a: SideValues, b: SideValues, ci: [number, number] | null = null): RuleInput => {
-  const med = (s: SideValues) => (s.values.length && !s.atLeast.length && !s.never ? median(s.values) : null);
+  const med = (s: SideValues) =>
+    s.values.length && !s.atLeast.length && !s.never && !s.unknown ? median(s.values) : null;
   const ma = med(a);
   const mb = med(b);
   return { a, b, difference: ma !== null && mb !== null ? mb - ma : null, ci, medianA: ma };
@@ -141,6 +143,25 @@ describe('judgeRule on a recovery that is not a number', () => {
       outcome: 'failed',
       why: 'B never recovered, A did (4.0 s)',
     });
+  });
+
+  it('judges no rule on a recovery that is unknown (the collector not reading, a drain too short to tell)', () => {
+    // Unknown is no fault-free run ("not applicable") and no "never" ("failed"): it is no figure at all.
+    expect(judgeRule(rule('recovery:+2s'), input(side([4000]), side([], [], 0, 1)))).toEqual({
+      outcome: 'not judged',
+      why: 'B 1× unknown: not a number, not subtracted',
+    });
+    expect(judgeRule(rule('recovery:>5s'), input(side([4000]), side([3000], [], 0, 1))).outcome).toBe(
+      'not judged',
+    );
+    // A run past the limit fails it whatever the unknown one was.
+    expect(judgeRule(rule('recovery:>5s'), input(side([4000]), side([9000], [], 0, 1))).outcome).toBe(
+      'failed',
+    );
+    // An unknown A cannot make B's "never" a regression.
+    expect(judgeRule(rule('recovery:+2s'), input(side([], [], 0, 1), side([], [], 1))).outcome).toBe(
+      'not judged',
+    );
   });
 
   it('does not apply where B has no fault', () => {

@@ -100,6 +100,11 @@ export interface SideValues {
   atLeast: number[];
   /** Runs where it never happened (recovery that could not start); worse than any number. */
   never: number;
+  /**
+   * Runs where it could not be observed (recovery while the collector was not reading, or owed records not read
+   * by a drain too short to rule them out): no value, and no bound either way.
+   */
+  unknown: number;
 }
 
 export interface RuleInput {
@@ -123,7 +128,7 @@ export interface RuleJudgement {
 /** Whether B broke `rule` for one figure of one cell, and in words why (with the numbers). */
 export function judgeRule(rule: FailRule, x: RuleInput): RuleJudgement {
   const higherWorse = RULE_FIGURES[rule.figure].worse === 'higher';
-  const count = (s: SideValues) => s.values.length + s.atLeast.length + s.never;
+  const count = (s: SideValues) => s.values.length + s.atLeast.length + s.never + s.unknown;
   if (count(x.b) === 0) return { outcome: 'not applicable', why: `B has no ${rule.figure}` };
   const fmt = (v: number) => formatAmount(rule.figure, v);
   if (rule.kind === 'limit') {
@@ -139,7 +144,7 @@ export function judgeRule(rule: FailRule, x: RuleInput): RuleJudgement {
       ];
       return { outcome: 'failed', why: `B: ${which.join(', ')} (limit ${fmt(rule.threshold)})` };
     }
-    if (x.b.atLeast.length)
+    if (x.b.atLeast.length || x.b.unknown)
       return {
         outcome: 'not judged',
         why: `B ${describeUnmeasured(x.b, fmt)}, below the limit ${fmt(rule.threshold)}: not a number`,
@@ -151,7 +156,7 @@ export function judgeRule(rule: FailRule, x: RuleInput): RuleJudgement {
   }
   if (count(x.a) === 0) return { outcome: 'not applicable', why: `A has no ${rule.figure}` };
   if (x.difference === null || x.medianA === null) {
-    const aMeasured = x.a.atLeast.length === 0 && x.a.never === 0;
+    const aMeasured = x.a.atLeast.length === 0 && x.a.never === 0 && x.a.unknown === 0;
     if (aMeasured && x.b.never === count(x.b))
       return { outcome: 'failed', why: `B never recovered, A did (${fmt(x.medianA ?? 0)})` };
     const unmeasured = [
@@ -159,7 +164,7 @@ export function judgeRule(rule: FailRule, x: RuleInput): RuleJudgement {
       ['B', x.b],
     ] as const;
     const which = unmeasured
-      .filter(([, s]) => s.atLeast.length || s.never)
+      .filter(([, s]) => s.atLeast.length || s.never || s.unknown)
       .map(([name, s]) => `${name} ${describeUnmeasured(s, fmt)}`);
     return { outcome: 'not judged', why: `${which.join('; ')}: not a number, not subtracted` };
   }
@@ -184,10 +189,11 @@ export function judgeRule(rule: FailRule, x: RuleInput): RuleJudgement {
     : { outcome: 'passed', why: `${change} is within ${limitText}` };
 }
 
-/** `2× never, > 9.8 s (load ended)`: the runs of a side whose figure is not a number. */
+/** `2× never, > 9.8 s (load ended), 1× unknown`: the runs of a side whose figure is not a number. */
 function describeUnmeasured(s: SideValues, fmt: (v: number) => string): string {
   const parts = s.atLeast.map((v) => `> ${fmt(v)} (load ended)`);
   if (s.never) parts.push(`${s.never}× never`);
+  if (s.unknown) parts.push(`${s.unknown}× unknown`);
   return parts.join(', ');
 }
 

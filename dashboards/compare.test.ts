@@ -131,6 +131,29 @@ describe('differences', () => {
   });
 });
 
+describe('recovery that could not be observed', () => {
+  it('is "unknown", neither "never" nor a missing fault, and no rule is judged on it', () => {
+    const a = sideOf('A', { faults: [killAt(10)] });
+    const undecided = {
+      fault: 'kill features[1]',
+      detectedMs: 20,
+      firstOutputMs: 900,
+      recoveredMs: null,
+      undecided:
+        "records intended before the fault were not read by the run's end, which does not show they never arrive: the drain reached its cap (30000 ms) while output was still arriving",
+    };
+    const b = sideOf('B', { faults: [killAt(10)], recovery: [undecided] });
+    const c = compare(a, b, 'recovery:+2s');
+    const recovery = figure(c.cells[0]!, 'recovery');
+    expect(recovery.b.text).toBe('unknown');
+    expect(recovery.note).toBe('not a number (load ended first, never, or unknown): not subtracted');
+    expect(c.passed).toBe(true);
+    expect(c.notJudged.map((r) => [r.rule, r.outcome, r.why])).toEqual([
+      ['recovery:+2s', 'not judged', 'B 1× unknown: not a number, not subtracted'],
+    ]);
+  });
+});
+
 describe('recovery measured by different definitions', () => {
   it('says so, and leaves recovery rules unjudged, when A ran before recovery version 3 and B after', () => {
     // The same ack-tree kill read 4.0 s by version 2 and 14.0 s by version 3 (2026-12-06): no engine change.

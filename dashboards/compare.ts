@@ -29,6 +29,7 @@ import {
   medianSample,
   PROBES,
   parseEngineSpec,
+  recoveryOutcome,
   SUSTAINABLE_RULE,
   type SustainableRule,
   sampleOf,
@@ -321,17 +322,20 @@ const numbers = (values: readonly (number | null | undefined)[]): SideValues => 
   values: values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)),
   atLeast: [],
   never: 0,
+  unknown: 0,
 });
 
-/** The first fault's recovery per run: a time, a lower bound (the load ended first) or never. */
+/** The first fault's recovery per run: a time, a lower bound (the load ended first), never or unknown. */
 function recoveryValues(runs: readonly LoadedRun[]): SideValues {
-  const side: SideValues = { values: [], atLeast: [], never: 0 };
+  const side: SideValues = { values: [], atLeast: [], never: 0, unknown: 0 };
   for (const run of runs) {
     const entry = run.summary.recovery[0];
     if (entry === undefined) continue;
-    if (entry.recoveredMs !== null) side.values.push(entry.recoveredMs);
-    else if (entry.censoredMs !== undefined) side.atLeast.push(entry.censoredMs);
-    else if (entry.unobserved === undefined) side.never++; // unobserved: the collector was down, no value
+    const outcome = recoveryOutcome(entry);
+    if (outcome === 'measured') side.values.push(entry.recoveredMs!);
+    else if (outcome === 'censored' && entry.censoredMs !== undefined) side.atLeast.push(entry.censoredMs);
+    else if (outcome === 'never') side.never++;
+    else side.unknown++; // the collector was down, or the drain too short to tell: no value
   }
   return side;
 }
@@ -626,18 +630,18 @@ function compareFigure(label: string, figure: RuleFigure, a: SideValues, b: Side
   return { figure, a: sideA, b: sideB, difference, relative, ci, note: null };
 }
 
-const observed = (s: SideValues) => s.values.length + s.atLeast.length + s.never;
+const observed = (s: SideValues) => s.values.length + s.atLeast.length + s.never + s.unknown;
 
 function noDifference(figure: RuleFigure, a: SideValues, b: SideValues): string {
   const what = figure === 'recovery' ? 'no fault' : `no ${figure}`;
   if (observed(a) === 0 && observed(b) === 0) return `${what} in A or B`;
   if (observed(a) === 0) return `${what} in A`;
   if (observed(b) === 0) return `${what} in B`;
-  return 'not a number (load ended first, or never): not subtracted';
+  return 'not a number (load ended first, never, or unknown): not subtracted';
 }
 
 function sideFigure(label: string, figure: RuleFigure, s: SideValues): SideFigure {
-  const numeric = s.values.length > 0 && s.atLeast.length === 0 && s.never === 0;
+  const numeric = s.values.length > 0 && s.atLeast.length === 0 && s.never === 0 && s.unknown === 0;
   const format = formatterOf(figure);
   const parts: string[] = [];
   if (s.values.length) parts.push(formatEstimate(estimate(s.values, label), format));
@@ -648,6 +652,7 @@ function sideFigure(label: string, figure: RuleFigure, s: SideValues): SideFigur
     );
   }
   if (s.never) parts.push(`${s.values.length || s.atLeast.length || s.never > 1 ? `${s.never}× ` : ''}never`);
+  if (s.unknown) parts.push(`${observed(s) > 1 ? `${s.unknown}× ` : ''}unknown`);
   return { ...s, median: numeric ? median(s.values) : null, text: parts.join(', ') || '—' };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventType } from '../core/events.ts';
+import type { RecoveryEntry } from '../harness/index.ts';
 import { groupRuns } from './aggregate.ts';
 import { handMadeRun, killAt, WORKERS } from './fixtures/hand-made-runs.ts';
 import type { LoadedRun } from './load.ts';
@@ -135,6 +136,20 @@ describe('the tradeoff table', () => {
     expect(apex![COLUMN.recovery]).toBe('**4.0 s**');
   });
 
+  /** Rows of one ack-tree run with `single`, and of operator-checkpoint runs recovered in 4 s and 5 s plus `more`. */
+  const recoveryRows = (single: RecoveryEntry, more: RecoveryEntry[]) =>
+    table([
+      handMadeRun({ engine: 'ack-tree', guarantee: 'at-least-once', faults: kill, recovery: [single] }),
+      ...[4000, 5000].map((recoveredMs) =>
+        handMadeRun({
+          engine: 'operator-checkpoint',
+          faults: kill,
+          recovery: [{ fault: 'kill features[1]', detectedMs: 30, firstOutputMs: 1000, recoveredMs }],
+        }),
+      ),
+      ...more.map((entry) => handMadeRun({ engine: 'operator-checkpoint', faults: kill, recovery: [entry] })),
+    ]);
+
   it('prints a censored recovery as a lower bound, "> N s (load ended)", never as "never"', () => {
     const censored = {
       fault: 'kill features[1]',
@@ -144,19 +159,24 @@ describe('the tradeoff table', () => {
       censored: 'load ended 9.8 s after the fault',
       censoredMs: 9800,
     };
-    const rows = table([
-      handMadeRun({ engine: 'ack-tree', guarantee: 'at-least-once', faults: kill, recovery: [censored] }),
-      ...[4000, 5000].map((recoveredMs) =>
-        handMadeRun({
-          engine: 'operator-checkpoint',
-          faults: kill,
-          recovery: [{ fault: 'kill features[1]', detectedMs: 30, firstOutputMs: 1000, recoveredMs }],
-        }),
-      ),
-      handMadeRun({ engine: 'operator-checkpoint', faults: kill, recovery: [censored] }),
-    ]);
+    const rows = recoveryRows(censored, [censored]);
     expect(rows[0]![COLUMN.recovery]).toBe('> 9.8 s (load ended)');
     expect(rows[1]![COLUMN.recovery]).toBe('**4.5 s [4.0 s–5.0 s], 1× > 9.8 s (load ended)**');
+  });
+
+  it('prints a recovery the run could not decide as "unknown (why)", and counts it apart from "never"', () => {
+    const undecided = {
+      fault: 'kill features[1]',
+      detectedMs: 20,
+      firstOutputMs: 5000,
+      recoveredMs: null,
+      undecided:
+        "records intended before the fault were not read by the run's end, which does not show they never arrive: the drain reached its cap (30000 ms) while output was still arriving",
+    };
+    const never = { ...undecided, undecided: undefined, reason: 'backlog never delivered: …' };
+    const rows = recoveryRows(undecided, [undecided, never]);
+    expect(rows[0]![COLUMN.recovery]).toBe(`unknown (${undecided.undecided})`);
+    expect(rows[1]![COLUMN.recovery]).toContain(', 1× never, 1× unknown (drain ended too soon to tell)');
   });
 
   it('marks nothing in a column where every row ties', () => {

@@ -82,7 +82,8 @@ export function renderMarkdown(model: ReportModel): string {
       'from the injection to the first healthy 5 s window after every record intended before it was delivered, with no ' +
       'record outstanding longer than the latency bound while it runs; ' +
       '"> N s (load ended)" when the load ended before such a window (a lower bound), "never (why)" when it ' +
-      'could not recover (records it owed never arrived), "—" without faults; replayed counts records replayed after a failure ("—": the engine cannot count them, e.g. the real Flink).',
+      'could not recover (records it owed never arrived after a drain that ended quiet), "unknown (why)" when the run ' +
+      'cannot tell (the collector was not reading, or the drain ended at its cap with records still owed), "—" without faults; replayed counts records replayed after a failure ("—": the engine cannot count them, e.g. the real Flink).',
     '',
   );
   for (const s of model.scenarios) lines.push(...scenarioSection(s));

@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSoakSpec, SOAK_SCHEMA, type SoakFile, type SoakRun } from '../harness/index.ts';
+import {
+  defaultSoakSpec,
+  formatSoakRecovery,
+  SOAK_SCHEMA,
+  type SoakFile,
+  type SoakRun,
+  soakRecovery,
+} from '../harness/index.ts';
 import { writeReport } from './report.ts';
 
 const temps: string[] = [];
@@ -81,6 +88,29 @@ function soakFile(): SoakFile {
 }
 
 describe('the soak section of the report', () => {
+  it('counts a recovery no run could decide as unknown, not never', () => {
+    const file = soakFile();
+    const entry = (r: Partial<NonNullable<SoakRun['recovery']>[number]>) => ({
+      fault: 'kill score[0]',
+      recoveredMs: null,
+      ...r,
+    });
+    file.runs[0]!.recovery = [
+      entry({ recoveredMs: 3200 }),
+      entry({ reason: 'backlog never delivered: records intended before the fault never arrived' }),
+      entry({
+        undecided: "records … were not read by the run's end, which does not show they never arrive: …",
+      }),
+      entry({ unobserved: 'the collector was not reading from 3.0 s to 9.0 s' }),
+    ];
+    const totals = soakRecovery(file);
+    // The fixture's other runs: one recovery measured (12.5 s), one censored.
+    expect(totals).toMatchObject({ recovered: 2, censored: 1, never: 1, unknown: 2 });
+    expect(formatSoakRecovery(totals)).toContain(
+      '1 censored (the load ended first), 1 never (records owed never arrived, or no baseline), 2 unknown (the collector was not reading, or the drain ended too soon to tell)',
+    );
+  });
+
   it('a soak folder renders: violations first with replay and shrunk schedule, then counts, unknowns, recovery', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-soak-report-'));
     temps.push(dir);

@@ -8,7 +8,7 @@
  * (95 % bootstrap interval of the median, see aggregate.ts) when the repeats differ.
  */
 import { median } from '../core/stats.ts';
-import { type CpuAccount, formatRecovery, SATURATED_BUSY } from '../harness/index.ts';
+import { type CpuAccount, formatRecovery, recoveryOutcome, SATURATED_BUSY } from '../harness/index.ts';
 import { type Estimate, estimate, type RunGroup } from './aggregate.ts';
 
 export interface TableColumn {
@@ -77,12 +77,12 @@ function recoveryText(g: RunGroup): string {
   const entries = g.runs.map((r) => r.summary.recovery[0]).filter((e) => e !== undefined);
   if (entries.length === 0) return '—';
   if (entries.length === 1) return formatRecovery(entries[0]!);
-  const censored = entries.filter((e) => e.recoveredMs === null && e.censoredMs !== undefined);
-  const unobserved = entries.filter((e) => e.recoveredMs === null && e.unobserved !== undefined);
-  const never = entries.filter(
-    (e) => e.recoveredMs === null && e.censoredMs === undefined && e.unobserved === undefined,
-  );
-  const measured = entries.filter((e) => e.recoveredMs !== null);
+  const of = (outcome: ReturnType<typeof recoveryOutcome>) =>
+    entries.filter((e) => recoveryOutcome(e) === outcome);
+  const censored = of('censored');
+  const never = of('never');
+  const unknown = of('unknown');
+  const measured = of('measured');
   const parts: string[] = [];
   if (measured.length)
     parts.push(
@@ -95,12 +95,25 @@ function recoveryText(g: RunGroup): string {
       ),
     );
   if (censored.length) {
-    const bound = Math.min(...censored.map((e) => e.censoredMs!));
-    parts.push(`${censored.length}× > ${formatSeconds(bound)} (load ended)`);
+    const bounds = censored.flatMap((e) => (e.censoredMs === undefined ? [] : [e.censoredMs]));
+    parts.push(
+      `${censored.length}× ${bounds.length ? `> ${formatSeconds(Math.min(...bounds))} ` : ''}(load ended)`,
+    );
   }
   if (never.length) parts.push(`${never.length}× never`);
-  if (unobserved.length) parts.push(`${unobserved.length}× unknown (collector not reading)`);
+  if (unknown.length) parts.push(`${unknown.length}× unknown (${unknownCauses(unknown)})`);
   return parts.join(', ');
+}
+
+/** Why recoveries have no figure: "collector not reading", "drain ended too soon to tell", or both. */
+function unknownCauses(entries: readonly { unobserved?: string; undecided?: string }[]): string {
+  const causes = [
+    ...(entries.some((e) => e.unobserved !== undefined) ? ['collector not reading'] : []),
+    ...(entries.some((e) => e.unobserved === undefined && e.undecided !== undefined)
+      ? ['drain ended too soon to tell']
+      : []),
+  ];
+  return causes.join('; ');
 }
 
 /**

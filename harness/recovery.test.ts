@@ -6,6 +6,7 @@ import {
   preFaultBaselineUs,
   type RecoveryInput,
   readerBlindSpots,
+  recoveryOutcome,
   recoveryTimes,
   type SecondBucket,
 } from './recovery.ts';
@@ -271,6 +272,63 @@ describe('recoveryTimes', () => {
     });
     expect(entry?.censored).toBeUndefined();
     expect(formatRecovery(entry!)).toMatch(/^never \(backlog never delivered/);
+  });
+
+  it('records owed and not read are "unknown", not "never", when the drain could not show they never arrive', () => {
+    // The drain reached its cap while output was still arriving: what had not come may have come later.
+    const open = 'the drain reached its cap (30000 ms) while output was still arriving';
+    const before = run({
+      series: series(60),
+      faults: [kill(30)],
+      backlogDeliveredAtS: () => null,
+      deliveryOpen: open,
+    })[0]!;
+    expect(before).toMatchObject({
+      recoveredMs: null,
+      undecided: `records intended before the fault were not read by the run's end, which does not show they never arrive: ${open}`,
+    });
+    expect(before.reason).toBeUndefined();
+    expect(formatRecovery(before)).toMatch(/^unknown \(records intended before the fault were not read/);
+    expect(recoveryOutcome(before)).toBe('unknown');
+    // A straggler after the fault likewise.
+    const lostAfter = (cutS: number) => (cutS > 31.5 ? null : cutS + 0.005);
+    const after = run({
+      series: series(70),
+      faults: [kill(30)],
+      backlogDeliveredAtS: lostAfter,
+      deliveryOpen: open,
+    })[0]!;
+    expect(after.undecided).toMatch(/^records intended within 2.0 s after the fault were not read/);
+    expect(recoveryOutcome(after)).toBe('unknown');
+    // An open drain changes nothing that was measured: a recovery, or a censored one.
+    const measured = run({
+      series: series(60),
+      faults: [kill(30)],
+      backlogDeliveredAtS: (cutS) => cutS + 0.005,
+      deliveryOpen: open,
+    })[0]!;
+    expect(measured).toMatchObject({ recoveredMs: 1000 });
+    expect(measured.undecided).toBeUndefined();
+    const censored = run({ series: series(60), faults: [kill(30)], loadEndS: 34, deliveryOpen: open })[0]!;
+    expect(recoveryOutcome(censored)).toBe('censored');
+  });
+
+  it('recoveryOutcome sorts entries as reports count them', () => {
+    const base = { recoveredMs: null };
+    expect(recoveryOutcome({ recoveredMs: 4000 })).toBe('measured');
+    expect(recoveryOutcome({ ...base, censored: 'load ended 9.8 s after the fault', censoredMs: 9800 })).toBe(
+      'censored',
+    );
+    // A soak's record keeps the text alone.
+    expect(recoveryOutcome({ ...base, censored: 'load ended 9.8 s after the fault' })).toBe('censored');
+    expect(recoveryOutcome({ ...base, reason: 'backlog never delivered: …' })).toBe('never');
+    expect(
+      recoveryOutcome({ ...base, unobserved: 'the collector was not reading from 1.0 s to 2.0 s' }),
+    ).toBe('unknown');
+    expect(recoveryOutcome({ ...base, undecided: 'records … were not read by the run’s end' })).toBe(
+      'unknown',
+    );
+    expect(recoveryOutcome(base)).toBe('never');
   });
 
   it('output that ends with the load is no gap: a fault whose output never stopped has firstOutputMs 0', () => {

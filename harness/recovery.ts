@@ -16,7 +16,12 @@
  * - `censored: "load ended N s after the fault"` (with `censoredMs`): no healthy window fits between the fault
  *   and the end of the load; the engine may well have recovered later. Reports print "> N s (load ended)".
  * - `reason`: recovery cannot happen or cannot be judged: records intended before the fault were never
- *   delivered (lost where the guarantee forbids it), or there is no pre-fault baseline.
+ *   delivered (lost where the guarantee forbids it), or there is no pre-fault baseline. Reports print
+ *   "never (…)".
+ * - `undecided`: records owed never arrived in the run, but the run could not show they never would: its drain
+ *   ended at its cap (or was interrupted) while output was still arriving, or the output audit could not settle
+ *   what the collector read (`deliveryOpen` says which). "never" would claim more than was measured; reports
+ *   print "unknown (…)".
  * - `unobserved`: the collector was not reading (its Kafka consumer down) between the injection and the end of
  *   what the figures rest on (the recovery window's end, or the end of the series): what it read after the gap
  *   is the collector's delay as much as the engine's, so neither first output nor recovery is given. Reports
@@ -91,18 +96,46 @@ export interface RecoveryEntry {
   censoredMs?: number;
   /** Set when recoveredMs is null for another reason (the backlog was never delivered, no baseline). */
   reason?: string;
+  /**
+   * Set instead of a "backlog never delivered" reason when the run could not show the records would never
+   * arrive (its drain did not end quiet): recoveredMs is null and unknown, not never.
+   */
+  undecided?: string;
   /** Set when firstOutputMs and recoveredMs are null because the collector was not reading (see the header). */
   unobserved?: string;
 }
 
+type RecoveryOutcomeFields = Pick<
+  RecoveryEntry,
+  'recoveredMs' | 'censored' | 'censoredMs' | 'reason' | 'unobserved' | 'undecided'
+>;
+
+/**
+ * What a recovery entry established: a time (`measured`), a lower bound (`censored`: the load ended first),
+ * `never` (it could not happen, or no baseline to judge it by) or `unknown` (the collector was not reading, or
+ * the run could not show that what was owed would never arrive). Reports count and print by this.
+ */
+export function recoveryOutcome(entry: RecoveryOutcomeFields): 'measured' | 'censored' | 'never' | 'unknown' {
+  if (entry.recoveredMs !== null) return 'measured';
+  if (entry.unobserved !== undefined || entry.undecided !== undefined) return 'unknown';
+  if (entry.censoredMs !== undefined || entry.censored !== undefined) return 'censored';
+  return 'never';
+}
+
 /** "> 9.8 s (load ended)", "never (backlog never delivered)", "unknown (…)" or "4.0 s": how reports print a recovery. */
-export function formatRecovery(
-  entry: Pick<RecoveryEntry, 'recoveredMs' | 'censoredMs' | 'reason' | 'unobserved'>,
-): string {
-  if (entry.recoveredMs !== null) return `${(entry.recoveredMs / 1000).toFixed(1)} s`;
-  if (entry.unobserved !== undefined) return `unknown (${entry.unobserved})`;
-  if (entry.censoredMs !== undefined) return `> ${(entry.censoredMs / 1000).toFixed(1)} s (load ended)`;
-  return `never (${entry.reason ?? 'no healthy window'})`;
+export function formatRecovery(entry: RecoveryOutcomeFields): string {
+  switch (recoveryOutcome(entry)) {
+    case 'measured':
+      return `${(entry.recoveredMs! / 1000).toFixed(1)} s`;
+    case 'unknown':
+      return `unknown (${entry.unobserved ?? entry.undecided})`;
+    case 'censored':
+      return entry.censoredMs === undefined
+        ? `> the load (${entry.censored})`
+        : `> ${(entry.censoredMs / 1000).toFixed(1)} s (load ended)`;
+    case 'never':
+      return `never (${entry.reason ?? 'no healthy window'})`;
+  }
 }
 
 /** Events that say an engine noticed a failure (the first after an injection is its detection time). */
@@ -162,6 +195,13 @@ export interface RecoveryInput {
    * increasing cuts for each candidate window.
    */
   backlogDeliveredAtS?: (atS: number) => number | null;
+  /**
+   * Set when the run could not show that records not delivered by its end would never arrive (the drain
+   * reached its cap or was interrupted while output was still arriving; the output audit failed): why, e.g.
+   * "the drain reached its cap while output was still arriving". A record owed then gives `undecided`, not a
+   * "never" `reason`.
+   */
+  deliveryOpen?: string;
   /** When the collector was not reading, µs since the epoch (`toUs` null: it had not read again by the end). */
   readerGapsUs?: readonly { fromUs: number; toUs: number | null }[];
   windowS?: number;
@@ -283,14 +323,18 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
     if (recoveredAt === null) {
       if (baseline === null)
         entry.reason = `no pre-fault baseline: no output in the ${baselineS} s before the fault`;
-      else if (backlogAt === null)
-        entry.reason = 'backlog never delivered: records intended before the fault never arrived';
-      else if (neverArrivedBefore !== null)
-        entry.reason = `backlog never delivered: records intended within ${(neverArrivedBefore - fault.at).toFixed(1)} s after the fault never arrived`;
-      else {
+      else if (backlogAt !== null && neverArrivedBefore === null) {
         const afterS = Math.max(0, loadEnd - fault.at);
         entry.censored = `load ended ${afterS.toFixed(1)} s after the fault`;
         entry.censoredMs = roundMs(afterS * 1000);
+      } else {
+        const owed =
+          neverArrivedBefore === null
+            ? 'records intended before the fault'
+            : `records intended within ${(neverArrivedBefore - fault.at).toFixed(1)} s after the fault`;
+        if (input.deliveryOpen)
+          entry.undecided = `${owed} were not read by the run's end, which does not show they never arrive: ${input.deliveryOpen}`;
+        else entry.reason = `backlog never delivered: ${owed} never arrived`;
       }
     }
     const observedToUs = runStartUs + (recoveredAt === null ? series.last + 1 : recoveredAt + windowS) * 1e6;

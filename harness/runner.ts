@@ -586,8 +586,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     await lagSampling;
     opts.signal?.removeEventListener('abort', interrupt);
     const loadEndS = run.warmupS + run.durationS;
+    // When the load really ended: an interrupt stops it early, and a recovery is censored at that, not at the plan.
+    let loadEndedS = loadEndS;
     if (opts.signal?.aborted) {
       const atS = Math.max(0, (systemClock.nowUs() - runStartUs) / 1e6);
+      loadEndedS = Math.min(atS, loadEndS);
       runErrors.push({
         phase: 'interrupted',
         error: `interrupted at ${atS.toFixed(1)} s of ${loadEndS} s: ${genStats.attempted} of ${schedule.count} events were sent`,
@@ -730,9 +733,20 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         faults: faultRecords,
         events: eventsBuffer,
         runStartUs,
-        loadEndS,
+        loadEndS: loadEndedS,
         outputTimesUs: collector.firstReadsUs(),
         readerGapsUs: collector.gapsUs(),
+        // What never arrived is "never" only after a drain that ended quiet and reads the audit trusts.
+        ...(drain.endedBy === 'quiet' && !audit?.unknown
+          ? {}
+          : {
+              deliveryOpen:
+                drain.endedBy === 'interrupted'
+                  ? 'the run was interrupted during its drain'
+                  : drain.endedBy === 'cap'
+                    ? `the drain reached its cap (${drain.durationMs} ms) while output was still arriving`
+                    : 'an independent read of the output found deliveries the collector never read',
+            }),
         backlogDeliveredAtS: (atS) => {
           // Ids intended before the injection: offsetUs is increasing, so a binary search finds the first after.
           const cut = firstIdAtOrAfter(schedule, atS * 1e6);

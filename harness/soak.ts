@@ -18,6 +18,7 @@ import type { FaultSpec, Guarantee, Verdict } from '../core/types.ts';
 import { getEngine } from '../engines/index.ts';
 import { formatScenario, loadScenario, type Scenario } from '../scenarios/schema.ts';
 import { acquireInfra, type RunInfra } from './provider.ts';
+import { recoveryOutcome } from './recovery.ts';
 import { writeJsonAtomic } from './run-files.ts';
 import { DEFAULT_RESULTS_DIR, type RunOptions, type RunResult, resolveRun, runScenario } from './runner.ts';
 import type { RunSummary } from './summary.ts';
@@ -59,6 +60,8 @@ export interface SoakRecovery {
   reason?: string;
   /** The collector was not reading during the fault's recovery (harness/recovery.ts). */
   unobserved?: string;
+  /** Records owed were not read, but the run's drain could not show they never would be (harness/recovery.ts). */
+  undecided?: string;
 }
 
 export interface SoakAttempt {
@@ -354,6 +357,7 @@ function recordSummary(a: SoakAttempt, summary: RunSummary): void {
     ...(r.censored ? { censored: r.censored } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     ...(r.unobserved ? { unobserved: r.unobserved } : {}),
+    ...(r.undecided ? { undecided: r.undecided } : {}),
   }));
   if (summary.collector) a.collector = summary.collector;
   else delete a.collector;
@@ -564,8 +568,11 @@ export interface SoakRecoveryTotals {
   censored: number;
   /** Records intended before the fault (or after it, before a window) never arrived, or no baseline. */
   never: number;
-  /** The collector was not reading during the recovery: no figure (harness/recovery.ts `unobserved`). */
-  unobserved: number;
+  /**
+   * No figure: the collector was not reading during the recovery, or records owed were not read by a run whose
+   * drain could not show they never would be (harness/recovery.ts `unobserved`, `undecided`).
+   */
+  unknown: number;
   /** Seconds, ascending. */
   measuredS: number[];
   /** Seconds: min, p50, p90, max of the measured recoveries; null without any. */
@@ -579,9 +586,9 @@ export function soakRecovery(file: SoakFile): SoakRecoveryTotals {
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
     recovered: measuredS.length,
-    censored: recoveries.filter((r) => r.recoveredMs === null && r.censored).length,
-    never: recoveries.filter((r) => r.recoveredMs === null && !r.censored && !r.unobserved).length,
-    unobserved: recoveries.filter((r) => r.recoveredMs === null && r.unobserved).length,
+    censored: recoveries.filter((r) => recoveryOutcome(r) === 'censored').length,
+    never: recoveries.filter((r) => recoveryOutcome(r) === 'never').length,
+    unknown: recoveries.filter((r) => recoveryOutcome(r) === 'unknown').length,
     measuredS,
     quantilesS: measuredS.length
       ? {
@@ -618,8 +625,10 @@ export function formatSoakRecovery(r: Omit<SoakRecoveryTotals, 'measuredS'>): st
   return (
     `${r.recovered} measured` +
     (q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : '') +
-    `, ${r.censored} censored (the load ended first), ${r.never} never (records from before the fault missing)` +
-    (r.unobserved ? `, ${r.unobserved} unknown (the collector was not reading)` : '') +
+    `, ${r.censored} censored (the load ended first), ${r.never} never (records owed never arrived, or no baseline)` +
+    (r.unknown
+      ? `, ${r.unknown} unknown (the collector was not reading, or the drain ended too soon to tell)`
+      : '') +
     (r.censored && q
       ? '; the measured spread leaves out the censored ones, slower than the load left time for (--tail gives them time)'
       : '')

@@ -52,5 +52,15 @@ describe('an interrupted run', () => {
     expect(saved.counts.produced).toBeLessThan(33 * 400);
     expect(saved.faults).toEqual([expect.objectContaining({ kind: 'pause', target: 'features[0]' })]);
     expect(saved.faults[0]!.until).not.toBeNull();
+    // No recovery figure claims more than the cut-short run saw: a lower bound no longer than the load really
+    // ran after the fault (not the 30 s the plan had left), or "unknown" where records owed had not arrived (the
+    // drain was cut short too), never "never".
+    const recovery = saved.recovery[0]!;
+    expect(recovery.recoveredMs).toBeNull();
+    expect(recovery.reason ?? '').not.toMatch(/never delivered/);
+    const ranAfterFaultMs = (saved.faults[0]!.until! - saved.faults[0]!.at) * 1000;
+    if (recovery.censoredMs !== undefined)
+      expect(recovery.censoredMs).toBeLessThanOrEqual(ranAfterFaultMs + 1);
+    else expect(recovery.undecided).toMatch(/interrupted during its drain/);
   });
 });
