@@ -179,6 +179,42 @@ describe('the tradeoff table', () => {
     expect(rows[1]![COLUMN.recovery]).toContain(', 1× never, 1× unknown (drain ended too soon to tell)');
   });
 
+  it('marks no recovery best while another row could be lower: censored below it, or unknown', () => {
+    const measured = (recoveredMs: number) => ({
+      fault: 'kill features[1]',
+      detectedMs: 30,
+      firstOutputMs: 1000,
+      recoveredMs,
+    });
+    const lowerBound = (ms: number) => ({
+      ...measured(0),
+      recoveredMs: null,
+      censored: `load ended ${ms / 1000} s after the fault`,
+      censoredMs: ms,
+    });
+    const unknown = {
+      ...measured(0),
+      recoveredMs: null,
+      undecided: 'records … were not read by the run’s end',
+    };
+    const rows = (other: RecoveryEntry) =>
+      table([
+        handMadeRun({ engine: 'operator-checkpoint', faults: kill, recovery: [measured(4000)] }),
+        handMadeRun({ engine: 'ack-tree', guarantee: 'at-least-once', faults: kill, recovery: [other] }),
+      ]);
+    // At least 9.8 s: certainly slower than 4.0 s, so 4.0 s is best.
+    expect(rows(lowerBound(9800)).map((r) => r[COLUMN.recovery])).toContain('**4.0 s**');
+    // At least 2.0 s: it may have been faster than 4.0 s. Unknown: anything.
+    expect(rows(lowerBound(2000)).map((r) => r[COLUMN.recovery])).toContain('4.0 s');
+    expect(rows(unknown).map((r) => r[COLUMN.recovery])).toContain('4.0 s');
+    // Never: slower than any time.
+    expect(
+      rows({ ...measured(0), recoveredMs: null, reason: 'backlog never delivered: …' }).map(
+        (r) => r[COLUMN.recovery],
+      ),
+    ).toContain('**4.0 s**');
+  });
+
   it('marks nothing in a column where every row ties', () => {
     for (const row of table(runs())) expect(row[COLUMN.lost]).toBe('0');
   });

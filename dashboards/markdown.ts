@@ -77,7 +77,8 @@ export function renderMarkdown(model: ReportModel): string {
     'Each row is one engine × guarantee (and variant: rate, duration or engine options, when they differ). ' +
       'With repeats a cell reads `median [lo–hi]`, the 95 % percentile-bootstrap interval of the median (fixed seed; ' +
       'with few repeats it is about [min–max]). **Bold** marks the best value of a column: lowest, except outputs/s ' +
-      '(highest share of the target rate) and restarted (workers restarted/total: lowest share). Latency is end-to-end from the intended ' +
+      '(highest share of the target rate) and restarted (workers restarted/total: lowest share); no recovery is bold while ' +
+      "another row's could be lower (a lower bound below it, or unknown). Latency is end-to-end from the intended " +
       "send time, after the warm-up. Recovery is the first fault's recovery time: " +
       'from the injection to the first healthy 5 s window after every record intended before it was delivered, with no ' +
       'record outstanding longer than the latency bound while it runs; ' +

@@ -4,7 +4,9 @@
  *
  * Best = lowest median, except throughput (highest share of the target rate: runs at different rates stay
  * comparable). Ties are all marked; a column where every row ties, or with fewer than two rows that have a
- * value, has no mark. "never recovered" is worse than any time. With repeats a cell reads `median [lo–hi]`
+ * value, has no mark. "never recovered" is worse than any time; a censored or unknown recovery is no number,
+ * and no row is marked best while another could be lower than it (its censored bound, or anything when
+ * unknown). With repeats a cell reads `median [lo–hi]`
  * (95 % bootstrap interval of the median, see aggregate.ts) when the repeats differ.
  */
 import { median } from '../core/stats.ts';
@@ -18,6 +20,11 @@ export interface TableColumn {
   better: 'lower' | 'higher' | null;
   /** The number compared for "best" (the median or a ratio of medians); null = no value. */
   score(g: RunGroup): number | null;
+  /**
+   * With `better: 'lower'`, where some runs give no number: the least the score could be (a censored recovery at
+   * its bound, an unknown one at 0). A mark of best must hold against it. Default: the score.
+   */
+  floor?(g: RunGroup): number | null;
   text(g: RunGroup): string;
 }
 
@@ -105,6 +112,23 @@ function recoveryText(g: RunGroup): string {
   return parts.join(', ');
 }
 
+/**
+ * The least the median recovery of a group could be: measured runs at their time, censored ones at their bound
+ * (the load ended first: at least that), never at +∞, unknown at 0 (anything). The score (aggregate.ts) takes
+ * every run without a time at +∞, so a row marked best by its score beats this floor of every other row.
+ */
+function recoveryFloor(g: RunGroup): number | null {
+  const values = g.runs.flatMap((r) => {
+    const e = r.summary.recovery[0];
+    if (e === undefined) return [];
+    const outcome = recoveryOutcome(e);
+    if (outcome === 'measured') return [e.recoveredMs!];
+    if (outcome === 'censored') return [e.censoredMs ?? 0];
+    return [outcome === 'never' ? Number.POSITIVE_INFINITY : 0];
+  });
+  return values.length ? median(values) : null;
+}
+
 /** Why recoveries have no figure: "collector not reading", "drain ended too soon to tell", or both. */
 function unknownCauses(entries: readonly { unobserved?: string; undecided?: string }[]): string {
   const causes = [
@@ -189,6 +213,7 @@ export const TRADEOFF_COLUMNS: readonly TableColumn[] = [
     header: 'recovery',
     better: 'lower',
     score: (g) => med(g, 'recoveryMs'),
+    floor: recoveryFloor,
     text: recoveryText,
   },
   {
@@ -223,7 +248,13 @@ export function bestOf(column: TableColumn, groups: readonly RunGroup[]): Set<Ru
   const worst = column.better === 'lower' ? Math.max(...values) : Math.min(...values);
   if (best === worst || !Number.isFinite(best)) return new Set();
   const same = (a: number) => Math.abs(a - best) <= 1e-9 * Math.max(1, Math.abs(best));
-  return new Set(scored.filter((s) => same(s.v)).map((s) => s.g));
+  const marked = scored.filter((s) => same(s.v));
+  // The mark says the row beats the others: not when another could be as low (a censored or unknown recovery).
+  if (column.better === 'lower' && column.floor) {
+    const floor = column.floor;
+    if (scored.some((s) => !marked.includes(s) && (floor(s.g) ?? s.v) < best)) return new Set();
+  }
+  return new Set(marked.map((s) => s.g));
 }
 
 export function tradeoffTable(groups: readonly RunGroup[]): TableView {
