@@ -46,6 +46,96 @@ describe('checkpoint coordinator', () => {
     expect(c.maybeTrigger(10_000, true)).toBe(2);
   });
 
+  /** Completes pending checkpoint `id` at `nowMs` (every task acknowledges). */
+  const complete = (c: CheckpointCoordinator, id: number, nowMs: number) => {
+    for (const t of tasks) c.acknowledge(id, t, nowMs);
+    expect(c.latestCompleted()).toBe(id);
+  };
+
+  it('triggers at a fixed rate (Flink): a timer that fires late does not move the next due time', () => {
+    const c = coordinator();
+    expect(c.nextWakeMs()).toBeUndefined(); // not started: no task has run yet
+    expect(c.maybeTrigger(0, true)).toBe(1);
+    complete(c, 1, 200);
+    expect(c.nextWakeMs()).toBe(1000);
+    expect(c.maybeTrigger(999, true)).toBeUndefined();
+    expect(c.maybeTrigger(1030, true)).toBe(2); // 30 ms late
+    complete(c, 2, 1200);
+    expect(c.nextWakeMs()).toBe(2000); // not 2030
+  });
+
+  it('a request that falls due while a checkpoint is pending is queued and runs at its completion', () => {
+    const c = coordinator();
+    expect(c.maybeTrigger(0, true)).toBe(1);
+    expect(c.maybeTrigger(1000, true)).toBeUndefined(); // 1 pending: queued
+    expect(c.nextWakeMs()).toBe(2000);
+    complete(c, 1, 1500);
+    expect(c.maybeTrigger(1500, true)).toBe(2); // at once, not at 2000
+    complete(c, 2, 1700);
+    expect(c.maybeTrigger(1700, true)).toBeUndefined(); // nothing queued
+    expect(c.maybeTrigger(2000, true)).toBe(3); // the schedule kept its phase
+  });
+
+  it('requests queue up behind a long checkpoint and then run back to back (CheckpointRequestDecider)', () => {
+    const c = coordinator();
+    expect(c.maybeTrigger(0, true)).toBe(1);
+    for (const at of [1000, 2000, 3000]) expect(c.maybeTrigger(at, true)).toBeUndefined();
+    complete(c, 1, 3500);
+    expect(c.maybeTrigger(3500, true)).toBe(2);
+    complete(c, 2, 3600);
+    expect(c.maybeTrigger(3600, true)).toBe(3);
+    complete(c, 3, 3700);
+    expect(c.maybeTrigger(3700, true)).toBe(4);
+    complete(c, 4, 3800);
+    expect(c.maybeTrigger(3800, true)).toBeUndefined(); // the queue is empty
+    expect(c.maybeTrigger(4000, true)).toBe(5);
+  });
+
+  it('within min pause a request is dropped and the schedule starts again at completion + min pause', () => {
+    const c = coordinator({ minPauseMs: 600 });
+    expect(c.maybeTrigger(0, true)).toBe(1);
+    complete(c, 1, 800);
+    expect(c.maybeTrigger(1000, true)).toBeUndefined(); // 200 ms after the completion
+    expect(c.nextWakeMs()).toBe(1400);
+    expect(c.maybeTrigger(1400, true)).toBe(2);
+    complete(c, 2, 1500);
+    expect(c.nextWakeMs()).toBe(2400); // the new phase: 1400 + interval
+  });
+
+  it('stops while a task is not running, its queue dropped, and starts again at once when all run', () => {
+    const c = coordinator();
+    expect(c.maybeTrigger(0, true)).toBe(1);
+    expect(c.maybeTrigger(1000, true)).toBeUndefined(); // queued behind 1
+    c.abort('task failure', false);
+    expect(c.maybeTrigger(1100, false)).toBeUndefined();
+    expect(c.nextWakeMs()).toBeUndefined();
+    expect(c.maybeTrigger(5300, true)).toBe(2);
+    expect(c.maybeTrigger(5300, true)).toBeUndefined(); // the queue before the failover is gone
+    expect(c.nextWakeMs()).toBe(6300);
+  });
+
+  it('draws the first request’s delay at every start of the schedule (Flink’s random initial delay)', () => {
+    const delays = [700, 250];
+    const c = coordinator({ initialDelayMs: () => delays.shift()! });
+    expect(c.maybeTrigger(0, true)).toBeUndefined();
+    expect(c.nextWakeMs()).toBe(700);
+    expect(c.maybeTrigger(700, true)).toBe(1);
+    c.abort('task failure', false);
+    c.maybeTrigger(800, false); // the job fails over: the schedule stops
+    expect(c.maybeTrigger(5000, true)).toBeUndefined(); // running again: a new delay
+    expect(c.nextWakeMs()).toBe(5250);
+    expect(c.maybeTrigger(5250, true)).toBe(2);
+    expect(c.nextWakeMs()).toBe(6250);
+  });
+
+  it('wakes for the pending checkpoint’s timeout when it comes before the next request', () => {
+    const c = coordinator({ intervalMs: 60_000, timeoutMs: 10_000 });
+    expect(c.maybeTrigger(0, true)).toBe(1);
+    expect(c.nextWakeMs()).toBe(10_000);
+    expect(c.checkTimeout(10_000)).toEqual({ aborted: 1, failover: true });
+    expect(c.nextWakeMs()).toBe(60_000);
+  });
+
   it('acks for other checkpoints or from unknown tasks are ignored; duplicates do not complete early', () => {
     const c = coordinator();
     const id = c.maybeTrigger(1000, true)!;

@@ -2,11 +2,21 @@
  * Flink's CheckpointCoordinator, as pure logic (the job manager process drives it with a timer and
  * messages; tests drive it directly). Protocol steps 1 and 3 of PROTOCOLS.md's barrier-snapshot section:
  * - trigger checkpoint n every interval, at most one pending, only after `minPause` since the last completion
- *   and only while every task is running; ids only increase (also across failovers);
+ *   and only while every task is running; ids only increase (also across failovers). The schedule is Flink's
+ *   (CheckpointCoordinator's ScheduledTrigger and CheckpointRequestDecider): periodic requests fall due at a
+ *   fixed rate (due += interval, whenever the last one actually ran); one that falls due while a checkpoint is
+ *   pending is queued (up to 1000), and a completion or abort runs the oldest queued request at once, or, within
+ *   min pause of the last completion, drops it and restarts the schedule at completion + min pause. The
+ *   schedule starts when every task runs, its first request `initialDelayMs` later (Flink: uniform in
+ *   [min pause, interval], drawn at every start: after each failover too), and stops, its queue dropped, while
+ *   they do not;
  * - n completes when EVERY task acknowledged it; completed ids only increase; then notifyCheckpointComplete;
  * - a pending checkpoint that times out (or is declined) is aborted; more aborts in a row than the tolerable
  *   number ask for a failover.
  */
+/** Flink's CheckpointRequestDecider keeps at most this many trigger requests queued. */
+export const MAX_QUEUED_REQUESTS = 1000;
+
 export interface PendingCheckpoint {
   id: number;
   triggeredAtMs: number;
@@ -24,6 +34,8 @@ export interface CheckpointCoordinatorOptions {
   timeoutMs: number;
   minPauseMs: number;
   tolerableFailedCheckpoints: number;
+  /** The first request's delay after the schedule starts, drawn at each start (default 0: at once). */
+  initialDelayMs?: () => number;
 }
 
 export class CheckpointCoordinator {
@@ -32,7 +44,10 @@ export class CheckpointCoordinator {
   #pending: PendingCheckpoint | undefined;
   #latestCompleted: number | null;
   #lastCompletedAtMs = Number.NEGATIVE_INFINITY;
-  #lastTriggerAtMs = Number.NEGATIVE_INFINITY;
+  /** When the next periodic request falls due; undefined while the schedule is stopped. */
+  #nextDueMs: number | undefined;
+  /** Periodic requests that fell due and have not run (Flink's queued trigger requests). */
+  #queued = 0;
   #consecutiveFailures = 0;
 
   constructor(
@@ -57,15 +72,45 @@ export class CheckpointCoordinator {
     return this.#nextId;
   }
 
-  /** Trigger a checkpoint if it is due; returns its id, or undefined. */
+  /**
+   * Trigger a checkpoint if one is due; returns its id, or undefined. Call it when `nextWakeMs` comes, and at once
+   * after a completion or an abort (a queued request runs then).
+   */
   maybeTrigger(nowMs: number, allTasksRunning: boolean): number | undefined {
-    if (this.#opts.intervalMs <= 0 || !allTasksRunning || this.#pending) return undefined;
-    if (nowMs - this.#lastTriggerAtMs < this.#opts.intervalMs) return undefined;
-    if (nowMs - this.#lastCompletedAtMs < this.#opts.minPauseMs) return undefined;
+    const { intervalMs, minPauseMs } = this.#opts;
+    if (intervalMs <= 0) return undefined;
+    if (!allTasksRunning) {
+      this.#nextDueMs = undefined;
+      this.#queued = 0;
+      return undefined;
+    }
+    this.#nextDueMs ??= nowMs + (this.#opts.initialDelayMs?.() ?? 0);
+    while (nowMs >= this.#nextDueMs) {
+      this.#queued = Math.min(this.#queued + 1, MAX_QUEUED_REQUESTS);
+      this.#nextDueMs += intervalMs;
+    }
+    if (this.#queued === 0 || this.#pending) return undefined;
+    this.#queued--;
+    if (nowMs - this.#lastCompletedAtMs < minPauseMs) {
+      // Within min pause: the request is dropped and the schedule starts again when the pause is over.
+      this.#nextDueMs = this.#lastCompletedAtMs + minPauseMs;
+      return undefined;
+    }
     const id = this.#nextId++;
     this.#pending = { id, triggeredAtMs: nowMs, acknowledged: new Set() };
-    this.#lastTriggerAtMs = nowMs;
     return id;
+  }
+
+  /**
+   * When the job manager should look again (`maybeTrigger`, `checkTimeout`): the next periodic request or the
+   * pending checkpoint's timeout, whichever is first; undefined when neither is scheduled.
+   */
+  nextWakeMs(): number | undefined {
+    const times = [
+      ...(this.#opts.intervalMs > 0 && this.#nextDueMs !== undefined ? [this.#nextDueMs] : []),
+      ...(this.#pending ? [this.#pending.triggeredAtMs + this.#opts.timeoutMs] : []),
+    ];
+    return times.length ? Math.min(...times) : undefined;
   }
 
   /** A task acknowledged checkpoint `id` (its snapshot is durable in checkpoint storage). */

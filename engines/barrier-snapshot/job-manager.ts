@@ -7,6 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { systemClock } from '../../core/clock.ts';
+import { createRng } from '../../core/rng.ts';
 import type { WorkerBoot } from '../runtime/boot.ts';
 import { startCoordinatorHost } from '../runtime/coordinator-host.ts';
 import { topologyFor } from '../runtime/topology.ts';
@@ -30,6 +31,8 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
   const topology = topologyFor(boot.topology, boot.parallelism);
   const tasks = topology.instances.map((i) => i.id);
   const sources = topology.instances.filter((i) => i.operator === 'source').map((i) => i.id);
+  // Seeded per attempt: the run seed fixes the schedule, and a restarted job manager draws afresh.
+  const rng = createRng(`${boot.seed}:${boot.id}:${ctx.attempt}`);
   const redis = new Redis({ host: boot.redis.host, port: boot.redis.port, maxRetriesPerRequest: null });
 
   const latest = await redis.get(latestCompletedKey(boot.runId));
@@ -41,6 +44,9 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
       timeoutMs: o.checkpointTimeoutMs,
       minPauseMs: o.minPauseMs,
       tolerableFailedCheckpoints: o.tolerableFailedCheckpoints,
+      // Flink's CheckpointCoordinator.getRandomInitDelay: uniform in [min pause, interval], at every start.
+      initialDelayMs: () =>
+        o.minPauseMs + rng.int(Math.max(o.checkpointIntervalMs, o.minPauseMs) - o.minPauseMs + 1),
     },
     {
       latestCompleted: latest === null ? null : Number(latest),
@@ -48,6 +54,9 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
     },
   );
   const completed: number[] = latest === null ? [] : [Number(latest)];
+  /** The checkpoint timer's next wake (see checkpointTimer), and whether the job manager is stopping. */
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   const host = await startCoordinatorHost(ctx, {
     onControl: (from, body) => {
@@ -59,12 +68,15 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
           phase = 'running';
           ctx.emit({ type: 'job.running', restoredFrom: checkpoints.latestCompleted() });
         }
+        // Every task running (again): the checkpoint schedule starts.
+        if (running.size === tasks.length && phase === 'running') checkpointTimer();
       } else if (m.type === 'ack') void onAck(from, m.id);
       else if (m.type === 'failed') failover(`${from} failed: ${m.cause}`);
       else if (m.type === 'decline') {
         ctx.emit({ type: 'checkpoint.declined', checkpoint: m.id, task: from, reason: m.reason });
         const aborted = checkpoints.abort('declined', true);
         if (aborted) afterAbort(aborted, 'declined');
+        checkpointTimer(); // a queued request runs now
       }
     },
     // The supervisor reports only exits of a task's current incarnation that it did not kill.
@@ -82,6 +94,7 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
     await redis.set(latestCompletedKey(boot.runId), String(id));
     ctx.emit({ type: 'checkpoint.completed', checkpoint: id, durationMs: Math.round(r.durationMs) });
     for (const t of tasks) void host.sendControl(t, toControl({ type: 'notify', id }));
+    checkpointTimer(); // a request queued while it was pending runs now
     completed.push(id);
     // Retain the newest completed checkpoints; delete the rest (and anything older that was aborted).
     while (completed.length > o.retainedCheckpoints) {
@@ -121,19 +134,27 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
     }, o.restartDelayMs);
   }
 
-  const timer = setInterval(
-    () => {
-      const now = systemClock.nowMs();
-      const expired = checkpoints.checkTimeout(now);
-      if (expired) afterAbort(expired, 'expired');
-      const id = checkpoints.maybeTrigger(now, phase === 'running' && running.size === tasks.length);
-      if (id === undefined) return;
+  /**
+   * The checkpoint timer (Flink's single-threaded timer): times out the pending checkpoint, triggers what is due,
+   * and sleeps until the coordinator's next wake. Also called at once when something changes what is due: a
+   * completion or an abort (a queued request runs then), and the job running or failing over.
+   */
+  function checkpointTimer() {
+    clearTimeout(timer);
+    if (stopped) return;
+    const now = systemClock.nowMs();
+    const expired = checkpoints.checkTimeout(now);
+    if (expired) afterAbort(expired, 'expired');
+    const id = checkpoints.maybeTrigger(now, phase === 'running' && running.size === tasks.length);
+    if (id !== undefined) {
       void redis.set(nextCheckpointIdKey(boot.runId), String(id + 1));
       ctx.emit({ type: 'checkpoint.triggered', checkpoint: id });
       for (const s of sources) void host.sendControl(s, toControl({ type: 'trigger', id }));
-    },
-    Math.max(10, Math.min(100, o.checkpointIntervalMs / 4 || 100)),
-  );
+    }
+    const wake = checkpoints.nextWakeMs();
+    if (wake !== undefined) timer = setTimeout(checkpointTimer, Math.max(0, wake - systemClock.nowMs()));
+  }
+  checkpointTimer();
   host.watchHeartbeats(o.heartbeatTimeoutS * 1000, (worker, silentMs) =>
     failover(`no heartbeat from ${worker} for ${Math.round(silentMs)} ms`, 'suspected'),
   );
@@ -142,7 +163,8 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
   if (ctx.attempt > 0) failover('job manager restarted');
   ctx.ready();
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-  clearInterval(timer);
+  stopped = true;
+  clearTimeout(timer);
   redis.disconnect();
   await host.close();
 });
