@@ -181,6 +181,11 @@ describe('barrier-snapshot', () => {
     expect(detected.cause).toMatch(/no heartbeat from features\[1\]/);
     expect(detected.at - paused.at).toBeGreaterThanOrEqual(3e6 - HEARTBEAT_MS * 1000);
     expect(detected.at - paused.at).toBeLessThan(7e6);
+    // Timed like Flink's heartbeat monitor: at the last beat + the timeout, give or take the 20 ms check and the
+    // job manager's event loop (a 750 ms poll made it up to 3.75 s).
+    const silentMs = Number(/for (\d+) ms/.exec(detected.cause as string)?.[1]);
+    expect(silentMs).toBeGreaterThanOrEqual(3000);
+    expect(silentMs).toBeLessThan(3000 + 200);
     expect(summary.blastRadius.workersRestarted).toBe(summary.blastRadius.workersTotal);
   });
 });

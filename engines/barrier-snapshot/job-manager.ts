@@ -17,6 +17,9 @@ import { checkpointKey, latestCompletedKey, nextCheckpointIdKey } from './checkp
 import { asMessage, toControl } from './messages.ts';
 import type { BarrierSnapshotOptions } from './options.ts';
 
+/** How often the job manager looks for silent tasks, ms (see watchHeartbeats below). */
+const HEARTBEAT_CHECK_MS = 20;
+
 await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
   const boot = ctx.config;
   const o = boot.options;
@@ -155,8 +158,12 @@ await runWorker<WorkerBoot<BarrierSnapshotOptions>>(async (ctx) => {
     if (wake !== undefined) timer = setTimeout(checkpointTimer, Math.max(0, wake - systemClock.nowMs()));
   }
   checkpointTimer();
-  host.watchHeartbeats(o.heartbeatTimeoutS * 1000, (worker, silentMs) =>
-    failover(`no heartbeat from ${worker} for ${Math.round(silentMs)} ms`, 'suspected'),
+  // Flink's HeartbeatMonitorImpl reschedules a timeout per target on every heartbeat: a silent task is detected
+  // at its last heartbeat + the timeout. A 20 ms check is that within 20 ms (a 1 s poll added up to 1 s).
+  host.watchHeartbeats(
+    o.heartbeatTimeoutS * 1000,
+    (worker, silentMs) => failover(`no heartbeat from ${worker} for ${Math.round(silentMs)} ms`, 'suspected'),
+    { checkEveryMs: HEARTBEAT_CHECK_MS },
   );
 
   // A restarted job manager (the HA case) recovers the job: every task restarts from the latest checkpoint.

@@ -40,11 +40,14 @@ export interface CoordinatorHost<Options> {
    * Calls `onTimeout` once per silence longer than `timeoutMs`. A worker whose process exited is being
    * relaunched by its supervisor: until it heartbeats again it has `launchTimeoutMs` from the exit instead
    * (Storm's nimbus.task.launch.secs), so a relaunch that is merely slow to start is not reassigned again.
+   * Silences are checked every `checkEveryMs` (default: a quarter of the timeout, at most 1 s, at least 100 ms:
+   * a master's monitoring loop, as Storm's nimbus and Apex's STRAM run one); a system that times each heartbeat
+   * out on its own timer (Flink) asks for a short period.
    */
   watchHeartbeats(
     timeoutMs: number,
     onTimeout: (worker: string, silentMs: number) => void,
-    opts?: { launchTimeoutMs?: number },
+    opts?: { launchTimeoutMs?: number; checkEveryMs?: number },
   ): void;
   restart(workers: string[], reason: string): void;
   kill(workers: string[], reason: string): void;
@@ -124,7 +127,7 @@ export async function startCoordinatorHost<Options>(
               } else if (silentMs <= limit) reported.delete(w);
             }
           },
-          Math.max(100, Math.min(1000, timeoutMs / 4)),
+          opts.checkEveryMs ?? Math.max(100, Math.min(1000, timeoutMs / 4)),
         ),
       );
     },
