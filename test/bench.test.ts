@@ -90,7 +90,8 @@ describe('faultline bench', () => {
       "The low-load reference pools 2 runs at 250/s for every entry, the grid's first rate; the climb goes from it to 500/s, then on.",
     );
     expect(md).toMatch(
-      /Low-load references \(each entry's first step, 2 runs pooled; [^)]*\): passthrough\/transactions 250\/s \(p50\/p99 [\d.]+\/[\d.]+ ms, machine \d+ % busy\)\./,
+      // The hypervisor's share is named from 1 % of the machine (a CI host stole 2 %).
+      /Low-load references \(each entry's first step, 2 runs pooled; [^)]*\): passthrough\/transactions 250\/s \(p50\/p99 [\d.]+\/[\d.]+ ms, machine \d+ % busy(, \d+ % stolen)?\)\./,
     );
   });
 
