@@ -177,6 +177,15 @@ describe('the tradeoff table', () => {
     const rows = recoveryRows(undecided, [undecided, never]);
     expect(rows[0]![COLUMN.recovery]).toBe(`unknown (${undecided.undecided})`);
     expect(rows[1]![COLUMN.recovery]).toContain(', 1× never, 1× unknown (drain ended too soon to tell)');
+    const unjudged = {
+      ...never,
+      reason: undefined,
+      unjudged: 'no pre-fault baseline: no output in the 10 s before the fault',
+    };
+    const withBaseline = recoveryRows(undecided, [undecided, unjudged]);
+    expect(withBaseline[1]![COLUMN.recovery]).toContain(
+      '2× unknown (drain ended too soon to tell; no pre-fault baseline)',
+    );
   });
 
   it('marks no recovery best while another row could be lower: censored below it, or unknown', () => {

@@ -107,7 +107,7 @@ describe('the soak section of the report', () => {
     // The fixture's other runs: one recovery measured (12.5 s), one censored.
     expect(totals).toMatchObject({ recovered: 2, censored: 1, never: 1, unknown: 2 });
     expect(formatSoakRecovery(totals)).toContain(
-      '1 censored (the load ended first), 1 never (records owed never arrived, or no baseline), 2 unknown (the collector was not reading, or the drain ended too soon to tell)',
+      '1 censored (the load ended first), 1 never (records owed never arrived), 2 unknown (the collector was not reading, the drain ended too soon to tell, or no pre-fault baseline)',
     );
   });
 

@@ -129,12 +129,19 @@ function recoveryFloor(g: RunGroup): number | null {
   return values.length ? median(values) : null;
 }
 
-/** Why recoveries have no figure: "collector not reading", "drain ended too soon to tell", or both. */
-function unknownCauses(entries: readonly { unobserved?: string; undecided?: string }[]): string {
+/** Why recoveries have no figure: "collector not reading", "drain ended too soon to tell", "no pre-fault baseline". */
+function unknownCauses(
+  entries: readonly { unobserved?: string; undecided?: string; unjudged?: string }[],
+): string {
   const causes = [
     ...(entries.some((e) => e.unobserved !== undefined) ? ['collector not reading'] : []),
     ...(entries.some((e) => e.unobserved === undefined && e.undecided !== undefined)
       ? ['drain ended too soon to tell']
+      : []),
+    ...(entries.some(
+      (e) => e.unobserved === undefined && e.undecided === undefined && e.unjudged !== undefined,
+    )
+      ? ['no pre-fault baseline']
       : []),
   ];
   return causes.join('; ');

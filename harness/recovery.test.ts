@@ -328,6 +328,7 @@ describe('recoveryTimes', () => {
     expect(recoveryOutcome({ ...base, undecided: 'records … were not read by the run’s end' })).toBe(
       'unknown',
     );
+    expect(recoveryOutcome({ ...base, unjudged: 'no pre-fault baseline: …' })).toBe('unknown');
     expect(recoveryOutcome(base)).toBe('never');
   });
 
@@ -435,12 +436,18 @@ describe('recoveryTimes', () => {
     expect(preFaultBaselineUs(buckets, 40)).toBe(15_000);
   });
 
-  it('without any pre-fault output, recovery cannot be judged unless a baseline is given', () => {
+  it('without any pre-fault output, recovery cannot be judged unless a baseline is given: unknown, not never', () => {
     const buckets = series(30, { 0: [0, null], 1: [0, null] });
-    expect(run({ series: buckets, faults: [kill(1)] })[0]).toMatchObject({
+    const [entry] = run({ series: buckets, faults: [kill(1)] });
+    expect(entry).toMatchObject({
       recoveredMs: null,
-      reason: 'no pre-fault baseline: no output in the 10 s before the fault',
+      unjudged: 'no pre-fault baseline: no output in the 10 s before the fault',
     });
+    expect(entry?.reason).toBeUndefined();
+    expect(recoveryOutcome(entry!)).toBe('unknown');
+    expect(formatRecovery(entry!)).toBe(
+      'unknown (no pre-fault baseline: no output in the 10 s before the fault)',
+    );
     expect(run({ series: buckets, faults: [kill(1)], baselineP99Us: 10_000 })[0]?.recoveredMs).toBe(1000);
   });
 

@@ -15,9 +15,11 @@
  * A recovery that could not be observed says why instead of giving a figure:
  * - `censored: "load ended N s after the fault"` (with `censoredMs`): no healthy window fits between the fault
  *   and the end of the load; the engine may well have recovered later. Reports print "> N s (load ended)".
- * - `reason`: recovery cannot happen or cannot be judged: records intended before the fault were never
- *   delivered (lost where the guarantee forbids it), or there is no pre-fault baseline. Reports print
- *   "never (…)".
+ * - `reason`: recovery cannot happen: records intended before the fault were never delivered (lost where the
+ *   guarantee forbids it), and the run's drain ended quiet. Reports print "never (…)".
+ * - `unjudged`: there is no pre-fault baseline (no output in the seconds before the fault, nor an earlier
+ *   fault's baseline) to hold the recovery window's latency to: recovery cannot be judged, which says nothing
+ *   about whether it happened. Reports print "unknown (no pre-fault baseline …)".
  * - `undecided`: records owed never arrived in the run, but the run could not show they never would: its drain
  *   ended at its cap (or was interrupted) while output was still arriving, or the output audit could not settle
  *   what the collector read (`deliveryOpen` says which). "never" would claim more than was measured; reports
@@ -94,8 +96,10 @@ export interface RecoveryEntry {
   censored?: string;
   /** With `censored`: how long after the injection the load ended (recovery, if any, took longer), ms. */
   censoredMs?: number;
-  /** Set when recoveredMs is null for another reason (the backlog was never delivered, no baseline). */
+  /** Set when recoveredMs is null because records owed were never delivered (and the drain ended quiet). */
   reason?: string;
+  /** Set when recoveredMs is null because there is no pre-fault baseline to judge recovery by: unknown, not never. */
+  unjudged?: string;
   /**
    * Set instead of a "backlog never delivered" reason when the run could not show the records would never
    * arrive (its drain did not end quiet): recoveredMs is null and unknown, not never.
@@ -107,17 +111,19 @@ export interface RecoveryEntry {
 
 type RecoveryOutcomeFields = Pick<
   RecoveryEntry,
-  'recoveredMs' | 'censored' | 'censoredMs' | 'reason' | 'unobserved' | 'undecided'
+  'recoveredMs' | 'censored' | 'censoredMs' | 'reason' | 'unobserved' | 'undecided' | 'unjudged'
 >;
 
 /**
  * What a recovery entry established: a time (`measured`), a lower bound (`censored`: the load ended first),
- * `never` (it could not happen, or no baseline to judge it by) or `unknown` (the collector was not reading, or
- * the run could not show that what was owed would never arrive). Reports count and print by this.
+ * `never` (records owed never came, and the run could show they would not) or `unknown` (the collector was not
+ * reading, the run could not show that what was owed would never arrive, or there was no baseline to judge it by).
+ * Reports count and print by this.
  */
 export function recoveryOutcome(entry: RecoveryOutcomeFields): 'measured' | 'censored' | 'never' | 'unknown' {
   if (entry.recoveredMs !== null) return 'measured';
-  if (entry.unobserved !== undefined || entry.undecided !== undefined) return 'unknown';
+  if (entry.unobserved !== undefined || entry.undecided !== undefined || entry.unjudged !== undefined)
+    return 'unknown';
   if (entry.censoredMs !== undefined || entry.censored !== undefined) return 'censored';
   return 'never';
 }
@@ -128,7 +134,7 @@ export function formatRecovery(entry: RecoveryOutcomeFields): string {
     case 'measured':
       return `${(entry.recoveredMs! / 1000).toFixed(1)} s`;
     case 'unknown':
-      return `unknown (${entry.unobserved ?? entry.undecided})`;
+      return `unknown (${entry.unobserved ?? entry.undecided ?? entry.unjudged})`;
     case 'censored':
       return entry.censoredMs === undefined
         ? `> the load (${entry.censored})`
@@ -322,7 +328,7 @@ export function recoveryTimes(input: RecoveryInput): RecoveryEntry[] {
     };
     if (recoveredAt === null) {
       if (baseline === null)
-        entry.reason = `no pre-fault baseline: no output in the ${baselineS} s before the fault`;
+        entry.unjudged = `no pre-fault baseline: no output in the ${baselineS} s before the fault`;
       else if (backlogAt !== null && neverArrivedBefore === null) {
         const afterS = Math.max(0, loadEnd - fault.at);
         entry.censored = `load ended ${afterS.toFixed(1)} s after the fault`;

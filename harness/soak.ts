@@ -62,6 +62,8 @@ export interface SoakRecovery {
   unobserved?: string;
   /** Records owed were not read, but the run's drain could not show they never would be (harness/recovery.ts). */
   undecided?: string;
+  /** No pre-fault baseline to judge recovery by (harness/recovery.ts). */
+  unjudged?: string;
 }
 
 export interface SoakAttempt {
@@ -358,6 +360,7 @@ function recordSummary(a: SoakAttempt, summary: RunSummary): void {
     ...(r.reason ? { reason: r.reason } : {}),
     ...(r.unobserved ? { unobserved: r.unobserved } : {}),
     ...(r.undecided ? { undecided: r.undecided } : {}),
+    ...(r.unjudged ? { unjudged: r.unjudged } : {}),
   }));
   if (summary.collector) a.collector = summary.collector;
   else delete a.collector;
@@ -566,11 +569,12 @@ export interface SoakRecoveryTotals {
   recovered: number;
   /** Load ended first (a lower bound). */
   censored: number;
-  /** Records intended before the fault (or after it, before a window) never arrived, or no baseline. */
+  /** Records intended before the fault (or after it, before a window) never arrived, and the drain ended quiet. */
   never: number;
   /**
-   * No figure: the collector was not reading during the recovery, or records owed were not read by a run whose
-   * drain could not show they never would be (harness/recovery.ts `unobserved`, `undecided`).
+   * No figure: the collector was not reading during the recovery, records owed were not read by a run whose
+   * drain could not show they never would be, or there was no pre-fault baseline to judge by (harness/recovery.ts
+   * `unobserved`, `undecided`, `unjudged`).
    */
   unknown: number;
   /** Seconds, ascending. */
@@ -625,9 +629,9 @@ export function formatSoakRecovery(r: Omit<SoakRecoveryTotals, 'measuredS'>): st
   return (
     `${r.recovered} measured` +
     (q ? ` (min ${q.min} s, median ${q.p50} s, p90 ${q.p90} s, max ${q.max} s)` : '') +
-    `, ${r.censored} censored (the load ended first), ${r.never} never (records owed never arrived, or no baseline)` +
+    `, ${r.censored} censored (the load ended first), ${r.never} never (records owed never arrived)` +
     (r.unknown
-      ? `, ${r.unknown} unknown (the collector was not reading, or the drain ended too soon to tell)`
+      ? `, ${r.unknown} unknown (the collector was not reading, the drain ended too soon to tell, or no pre-fault baseline)`
       : '') +
     (r.censored && q
       ? '; the measured spread leaves out the censored ones, slower than the load left time for (--tail gives them time)'
