@@ -10,7 +10,14 @@
  * (95 % bootstrap interval of the median, see aggregate.ts) when the repeats differ.
  */
 import { median } from '../core/stats.ts';
-import { type CpuAccount, formatRecovery, recoveryOutcome, SATURATED_BUSY } from '../harness/index.ts';
+import {
+  type CpuAccount,
+  formatRecovery,
+  type RecoveryEntry,
+  recoveryOutcome,
+  SATURATED_BUSY,
+  unknownRecovery,
+} from '../harness/index.ts';
 import { type Estimate, estimate, type RunGroup } from './aggregate.ts';
 
 export interface TableColumn {
@@ -130,21 +137,8 @@ function recoveryFloor(g: RunGroup): number | null {
 }
 
 /** Why recoveries have no figure: "collector not reading", "drain ended too soon to tell", "no pre-fault baseline". */
-function unknownCauses(
-  entries: readonly { unobserved?: string; undecided?: string; unjudged?: string }[],
-): string {
-  const causes = [
-    ...(entries.some((e) => e.unobserved !== undefined) ? ['collector not reading'] : []),
-    ...(entries.some((e) => e.unobserved === undefined && e.undecided !== undefined)
-      ? ['drain ended too soon to tell']
-      : []),
-    ...(entries.some(
-      (e) => e.unobserved === undefined && e.undecided === undefined && e.unjudged !== undefined,
-    )
-      ? ['no pre-fault baseline']
-      : []),
-  ];
-  return causes.join('; ');
+function unknownCauses(entries: readonly RecoveryEntry[]): string {
+  return [...new Set(entries.flatMap((e) => unknownRecovery(e)?.cause ?? []))].join('; ');
 }
 
 /**

@@ -59,7 +59,13 @@ export {
   validateModel,
 } from './model-training.ts';
 export { PROVIDERS, type Provider, parseProvider } from './provider.ts';
-export { formatRecovery, RECOVERY_DEFINITION, type RecoveryEntry, recoveryOutcome } from './recovery.ts';
+export {
+  formatRecovery,
+  RECOVERY_DEFINITION,
+  type RecoveryEntry,
+  recoveryOutcome,
+  unknownRecovery,
+} from './recovery.ts';
 export { TIMESERIES_HEADER } from './run-files.ts';
 export { type RunTick, runScenario } from './runner.ts';
 export {

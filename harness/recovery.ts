@@ -122,10 +122,27 @@ type RecoveryOutcomeFields = Pick<
  */
 export function recoveryOutcome(entry: RecoveryOutcomeFields): 'measured' | 'censored' | 'never' | 'unknown' {
   if (entry.recoveredMs !== null) return 'measured';
-  if (entry.unobserved !== undefined || entry.undecided !== undefined || entry.unjudged !== undefined)
-    return 'unknown';
+  if (unknownRecovery(entry) !== undefined) return 'unknown';
   if (entry.censoredMs !== undefined || entry.censored !== undefined) return 'censored';
   return 'never';
+}
+
+/** Why a recovery has no figure, in one place: each field that makes it unknown, first in the order they win. */
+const UNKNOWN_CAUSES = [
+  ['unobserved', 'collector not reading'],
+  ['undecided', 'drain ended too soon to tell'],
+  ['unjudged', 'no pre-fault baseline'],
+] as const;
+
+/** The field that makes a recovery unknown (its text, and the cause in a few words), or undefined. */
+export function unknownRecovery(
+  entry: Pick<RecoveryEntry, 'unobserved' | 'undecided' | 'unjudged'>,
+): { text: string; cause: string } | undefined {
+  for (const [field, cause] of UNKNOWN_CAUSES) {
+    const text = entry[field];
+    if (text !== undefined) return { text, cause };
+  }
+  return undefined;
 }
 
 /** "> 9.8 s (load ended)", "never (backlog never delivered)", "unknown (…)" or "4.0 s": how reports print a recovery. */
@@ -134,7 +151,7 @@ export function formatRecovery(entry: RecoveryOutcomeFields): string {
     case 'measured':
       return `${(entry.recoveredMs! / 1000).toFixed(1)} s`;
     case 'unknown':
-      return `unknown (${entry.unobserved ?? entry.undecided ?? entry.unjudged})`;
+      return `unknown (${unknownRecovery(entry)!.text})`;
     case 'censored':
       return entry.censoredMs === undefined
         ? `> the load (${entry.censored})`
